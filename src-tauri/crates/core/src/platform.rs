@@ -1,0 +1,54 @@
+//! The seam between the engine and a chat platform.
+//!
+//! Everything above this trait speaks groups, members and roles; only the adapter behind it
+//! (the `qunguan-matrix` crate) knows the platform's wire protocol. Errors are already
+//! classified into [`ApiError`] codes by the adapter, because only it can tell a revoked
+//! token from a wrong password.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::account::Account;
+use crate::error::Result;
+use crate::group::GroupState;
+use crate::member::MemberState;
+use crate::secret::Secret;
+
+/// A signed-in connection to the platform.
+#[async_trait]
+pub trait Platform: Send + Sync {
+    fn account(&self) -> &Account;
+
+    /// Checks that the token is still valid; returns the user ID it belongs to.
+    async fn whoami(&self) -> Result<String>;
+
+    /// Every group I have joined, with its power snapshot (the engine filters the managed ones).
+    async fn joined_groups(&self) -> Result<Vec<GroupState>>;
+
+    /// One group by room ID or alias.
+    async fn group(&self, id_or_alias: &str) -> Result<GroupState>;
+
+    /// All members of a group, in any membership state.
+    async fn members(&self, group_id: &str) -> Result<Vec<MemberState>>;
+
+    /// Invalidates the token on the server.
+    async fn logout(&self) -> Result<()>;
+}
+
+/// What a successful sign-in hands back: the account and its access token.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub account: Account,
+    pub access_token: Secret,
+}
+
+/// Signs in and opens platform connections.
+#[async_trait]
+pub trait Connector: Send + Sync {
+    async fn login_password(&self, homeserver: &str, user: &str, password: &Secret) -> Result<SignedIn>;
+
+    async fn login_token(&self, homeserver: &str, token: &Secret) -> Result<SignedIn>;
+
+    fn open(&self, signed_in: SignedIn) -> Arc<dyn Platform>;
+}
