@@ -1,0 +1,119 @@
+//! From what the user typed (a URL or a bare server name) to a homeserver's client API base URL.
+//!
+//! A bare name goes through `.well-known/matrix/client` first (as the spec's discovery says);
+//! a URL is used as given and only falls back to its `.well-known` when it is not itself a
+//! client API. Every candidate must answer `/_matrix/client/versions` with a version list,
+//! so a web server that is not Matrix is told apart from one that cannot be reached.
+
+use qunguan_core::{ApiError, ErrorCode};
+use ruma::api::SupportedVersions;
+use ruma::api::client::discovery::{discover_homeserver, get_supported_versions};
+
+use crate::http::HttpClient;
+
+/// A homeserver that answered as one.
+#[derive(Debug, Clone)]
+pub struct Homeserver {
+    pub base_url: String,
+    pub versions: SupportedVersions,
+}
+
+/// Turns user input into a candidate base URL, or says what is wrong with it.
+pub fn parse_input(input: &str) -> Result<(String, bool), ApiError> {
+    let input = input.trim().trim_end_matches('/');
+    if input.is_empty() {
+        return Err(ApiError::invalid_input("the homeserver is empty"));
+    }
+    if input.starts_with("http://") || input.starts_with("https://") {
+        let url = url::Url::parse(input)
+            .map_err(|e| ApiError::invalid_input(format!("the homeserver URL is not valid: {e}")))?;
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(ApiError::invalid_input("the homeserver URL has no host"));
+        }
+        return Ok((input.to_owned(), true));
+    }
+    if !is_server_name(input) {
+        return Err(ApiError::invalid_input(format!(
+            "“{input}” is neither a URL nor a server name"
+        )));
+    }
+    Ok((format!("https://{input}"), false))
+}
+
+/// `host` or `host:port`, the host made of letters, digits, dots and dashes.
+fn is_server_name(s: &str) -> bool {
+    let (host, port) = match s.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (s, None),
+    };
+    let host_ok = !host.is_empty()
+        && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'));
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    host_ok && port_ok
+}
+
+/// Finds the homeserver behind `input`.
+pub async fn resolve(http: &reqwest::Client, input: &str) -> Result<Homeserver, ApiError> {
+    let (candidate, is_url) = parse_input(input)?;
+    let probe = |base: &str| HttpClient::new(http.clone(), base, SupportedVersions::from_parts(&[], &Default::default()));
+
+    if !is_url && let Ok(wk) = probe(&candidate).send(discover_homeserver::Request::new()).await {
+        let base = wk.homeserver.base_url.trim_end_matches('/').to_owned();
+        if let Ok(hs) = versions(&probe(&base), &base).await {
+            return Ok(hs);
+        }
+    }
+    match versions(&probe(&candidate), &candidate).await {
+        Ok(hs) => Ok(hs),
+        Err(e) if is_url && e.code == ErrorCode::NotAHomeserver => {
+            // Maybe the URL is the server name's web site, which points at the real homeserver.
+            let wk = probe(&candidate).send(discover_homeserver::Request::new()).await.map_err(|_| e.clone())?;
+            let base = wk.homeserver.base_url.trim_end_matches('/').to_owned();
+            versions(&probe(&base), &base).await.map_err(|_| e)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn versions(client: &HttpClient, base: &str) -> Result<Homeserver, ApiError> {
+    match client.send(get_supported_versions::Request::new()).await {
+        Ok(r) if !r.versions.is_empty() => Ok(Homeserver {
+            base_url: base.to_owned(),
+            versions: SupportedVersions::from_parts(&r.versions, &r.unstable_features),
+        }),
+        Ok(_) => Err(not_a_homeserver(base, "it lists no Matrix versions")),
+        Err(f) if f.status.is_none() => Err(ApiError::new(
+            ErrorCode::HomeserverUnreachable,
+            format!("{base}: {}", f.message),
+        )),
+        Err(f) => Err(not_a_homeserver(
+            base,
+            &f.status.map(|s| format!("HTTP {s} from the Matrix versions endpoint")).unwrap_or(f.message),
+        )),
+    }
+}
+
+fn not_a_homeserver(base: &str, why: &str) -> ApiError {
+    ApiError::new(ErrorCode::NotAHomeserver, format!("{base} is not a Matrix homeserver: {why}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_urls_and_server_names() {
+        let ok: &[(&str, &str, bool)] = &[
+            ("http://127.0.0.1:8008", "http://127.0.0.1:8008", true),
+            (" https://matrix.example.org/ ", "https://matrix.example.org", true),
+            ("example.org", "https://example.org", false),
+            ("example.org:8448", "https://example.org:8448", false),
+        ];
+        for (input, base, is_url) in ok {
+            assert_eq!(parse_input(input).unwrap(), (base.to_string(), *is_url), "{input}");
+        }
+        for bad in ["", "   ", "exa mple.org", "ftp://x", "http://", "例子.中国/../", "http:", "host:", "a:b:c"] {
+            assert_eq!(parse_input(bad).unwrap_err().code, ErrorCode::InvalidInput, "{bad:?}");
+        }
+    }
+}

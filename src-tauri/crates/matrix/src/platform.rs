@@ -1,0 +1,156 @@
+//! [`MatrixPlatform`]: the platform trait over a signed-in Matrix account.
+
+use std::collections::HashSet;
+
+use async_trait::async_trait;
+use futures::stream::{self, StreamExt, TryStreamExt};
+use qunguan_core::platform::{Platform, SignedIn};
+use qunguan_core::{Account, ApiError, ErrorCode, GroupState, MemberState};
+use ruma::api::SupportedVersions;
+use ruma::api::client::account::whoami;
+use ruma::api::client::alias::get_alias;
+use ruma::api::client::config::get_global_account_data;
+use ruma::api::client::discovery::get_supported_versions;
+use ruma::api::client::membership::{get_member_events, joined_rooms};
+use ruma::api::client::session::logout;
+use ruma::api::client::state::get_state_events;
+use ruma::events::GlobalAccountDataEventType;
+use ruma::{OwnedRoomAliasId, OwnedRoomId, OwnedUserId};
+use tokio::sync::OnceCell;
+
+use crate::http::{Failure, HttpClient};
+use crate::state;
+
+/// How many rooms' state is fetched at once when listing groups.
+const ROOM_FETCH_CONCURRENCY: usize = 6;
+
+pub struct MatrixPlatform {
+    http: reqwest::Client,
+    account: Account,
+    token: qunguan_core::Secret,
+    client: OnceCell<HttpClient>,
+}
+
+impl MatrixPlatform {
+    pub fn new(http: reqwest::Client, signed_in: SignedIn) -> Self {
+        Self { http, account: signed_in.account, token: signed_in.access_token, client: OnceCell::new() }
+    }
+
+    /// The client, built on first use once the server's spec versions are known.
+    async fn client(&self) -> Result<&HttpClient, ApiError> {
+        self.client
+            .get_or_try_init(|| async {
+                let probe = HttpClient::new(
+                    self.http.clone(),
+                    &self.account.homeserver,
+                    SupportedVersions::from_parts(&[], &Default::default()),
+                );
+                let v = probe.send(get_supported_versions::Request::new()).await.map_err(Failure::into_api_error)?;
+                let versions = SupportedVersions::from_parts(&v.versions, &v.unstable_features);
+                Ok(HttpClient::new(self.http.clone(), &self.account.homeserver, versions)
+                    .with_token(self.token.expose()))
+            })
+            .await
+    }
+
+    fn user_id(&self) -> Result<OwnedUserId, ApiError> {
+        OwnedUserId::try_from(self.account.user_id.as_str())
+            .map_err(|e| ApiError::internal(format!("stored user ID is invalid: {e}")))
+    }
+
+    async fn direct_rooms(&self) -> Result<HashSet<String>, ApiError> {
+        let client = self.client().await?;
+        let request = get_global_account_data::v3::Request::new(self.user_id()?, GlobalAccountDataEventType::Direct);
+        match client.send(request).await {
+            Ok(r) => Ok(state::direct_rooms(r.account_data.json().get())),
+            Err(f) if f.status == Some(404) => Ok(HashSet::new()),
+            Err(f) => Err(f.into_api_error()),
+        }
+    }
+
+    async fn room_state(&self, room_id: OwnedRoomId, direct: &HashSet<String>) -> Result<GroupState, ApiError> {
+        let client = self.client().await?;
+        let id = room_id.to_string();
+        let response = client.send(get_state_events::v3::Request::new(room_id)).await.map_err(Failure::into_api_error)?;
+        Ok(state::group_state(&id, response.room_state.iter().map(|raw| raw.json().get()), direct))
+    }
+
+    /// A room ID as given, or the room an alias points at.
+    pub async fn resolve_room(&self, id_or_alias: &str) -> Result<OwnedRoomId, ApiError> {
+        let input = id_or_alias.trim();
+        if input.starts_with('#') {
+            let alias = OwnedRoomAliasId::try_from(input)
+                .map_err(|e| ApiError::invalid_input(format!("“{input}” is not a valid room alias: {e}")))?;
+            let client = self.client().await?;
+            let r = client.send(get_alias::v3::Request::new(alias)).await.map_err(|f| {
+                let e = f.into_api_error();
+                match e.code {
+                    ErrorCode::NotFound => ApiError::new(ErrorCode::NotFound, format!("no group has the alias {input}")),
+                    _ => e,
+                }
+            })?;
+            return Ok(r.room_id);
+        }
+        OwnedRoomId::try_from(input)
+            .map_err(|e| ApiError::invalid_input(format!("“{input}” is neither a room ID nor an alias: {e}")))
+    }
+}
+
+#[async_trait]
+impl Platform for MatrixPlatform {
+    fn account(&self) -> &Account {
+        &self.account
+    }
+
+    async fn whoami(&self) -> Result<String, ApiError> {
+        let r = self.client().await?.send(whoami::v3::Request::new()).await.map_err(Failure::into_api_error)?;
+        Ok(r.user_id.to_string())
+    }
+
+    async fn joined_groups(&self) -> Result<Vec<GroupState>, ApiError> {
+        let client = self.client().await?;
+        let rooms = client.send(joined_rooms::v3::Request::new()).await.map_err(Failure::into_api_error)?.joined_rooms;
+        let direct = self.direct_rooms().await?;
+        let direct = &direct;
+        let states: Vec<Option<GroupState>> = stream::iter(rooms)
+            .map(|room| async move {
+                match self.room_state(room.clone(), direct).await {
+                    Ok(s) => Ok(Some(s)),
+                    // Left or lost access between the two calls: not an error for the list.
+                    Err(e) if matches!(e.code, ErrorCode::Forbidden | ErrorCode::NotFound) => {
+                        tracing::debug!(%room, code = e.code.as_str(), "skipping room");
+                        Ok(None)
+                    }
+                    Err(e) => Err(e),
+                }
+            })
+            .buffer_unordered(ROOM_FETCH_CONCURRENCY)
+            .try_collect()
+            .await?;
+        Ok(states.into_iter().flatten().collect())
+    }
+
+    async fn group(&self, id_or_alias: &str) -> Result<GroupState, ApiError> {
+        let room = self.resolve_room(id_or_alias).await?;
+        let direct = self.direct_rooms().await?;
+        self.room_state(room, &direct).await.map_err(|e| match e.code {
+            ErrorCode::Forbidden | ErrorCode::NotFound => ApiError::new(
+                ErrorCode::NotFound,
+                format!("{id_or_alias} is not a group this account has joined ({})", e.message),
+            ),
+            _ => e,
+        })
+    }
+
+    async fn members(&self, group_id: &str) -> Result<Vec<MemberState>, ApiError> {
+        let room = self.resolve_room(group_id).await?;
+        let client = self.client().await?;
+        let r = client.send(get_member_events::v3::Request::new(room)).await.map_err(Failure::into_api_error)?;
+        Ok(state::members(r.chunk.iter().map(|raw| raw.json().get())))
+    }
+
+    async fn logout(&self) -> Result<(), ApiError> {
+        self.client().await?.send(logout::v3::Request::new()).await.map_err(Failure::into_api_error)?;
+        Ok(())
+    }
+}

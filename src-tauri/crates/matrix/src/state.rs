@@ -1,0 +1,273 @@
+//! Reading room state and member events — untrusted JSON from the homeserver — into core types.
+//!
+//! Every event may be malformed or hostile (it may come from another server). The parsers
+//! here take what they can and skip what they cannot: one broken member event must not hide
+//! a room's other 999 members, and nothing here panics on any input.
+
+use std::collections::{BTreeMap, HashSet};
+
+use qunguan_core::{GroupState, MemberState, Membership, PowerLevels, PowerSnapshot};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The state event that marks one of the console's own rooms (moderation room, policy list).
+pub const CONSOLE_ROOM_EVENT: &str = "org.qunguan.room";
+/// Display names longer than this are cut (they are shown in one row).
+const MAX_DISPLAY_NAME_CHARS: usize = 256;
+
+#[derive(Debug, Deserialize)]
+struct Event {
+    #[serde(rename = "type")]
+    kind: String,
+    state_key: Option<String>,
+    sender: Option<String>,
+    #[serde(default)]
+    content: Value,
+    origin_server_ts: Option<Value>,
+}
+
+fn parse(raw: &str) -> Option<Event> {
+    serde_json::from_str(raw).ok()
+}
+
+/// Room version 12 made creators outrank every power level (MSC4289).
+pub fn creators_outrank(room_version: &str) -> bool {
+    room_version.parse::<u32>().is_ok_and(|v| v >= 12) || room_version == "org.matrix.hydra.11"
+}
+
+/// Power levels may be JSON integers or (in old rooms) strings holding integers.
+fn level(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn level_map(v: Option<&Value>) -> BTreeMap<String, i64> {
+    v.and_then(Value::as_object)
+        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), level(v)?))).collect())
+        .unwrap_or_default()
+}
+
+fn power_levels(content: &Value) -> PowerLevels {
+    let d = PowerLevels::default();
+    let get = |key: &str, default: i64| content.get(key).and_then(level).unwrap_or(default);
+    PowerLevels {
+        users: level_map(content.get("users")),
+        users_default: get("users_default", d.users_default),
+        events: level_map(content.get("events")),
+        events_default: get("events_default", d.events_default),
+        state_default: get("state_default", d.state_default),
+        kick: get("kick", d.kick),
+        ban: get("ban", d.ban),
+        redact: get("redact", d.redact),
+        invite: get("invite", d.invite),
+    }
+}
+
+fn non_empty_string(v: Option<&Value>) -> Option<String> {
+    v.and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+/// Builds a room's [`GroupState`] from its full state (`GET /rooms/{id}/state`).
+pub fn group_state<'a>(
+    room_id: &str,
+    raw_events: impl IntoIterator<Item = &'a str>,
+    direct_rooms: &HashSet<String>,
+) -> GroupState {
+    let mut name = None;
+    let mut alias = None;
+    let mut encrypted = false;
+    let mut console_room = false;
+    let mut joined = 0u64;
+    let mut creators: Vec<String> = Vec::new();
+    let mut room_version = "1".to_owned();
+    let mut levels: Option<PowerLevels> = None;
+
+    for event in raw_events.into_iter().filter_map(parse) {
+        let Some(state_key) = event.state_key.as_deref() else { continue };
+        match (event.kind.as_str(), state_key) {
+            ("m.room.create", "") => {
+                let c = &event.content;
+                room_version = c.get("room_version").and_then(Value::as_str).unwrap_or("1").to_owned();
+                let creator = c.get("creator").and_then(Value::as_str).map(str::to_owned).or(event.sender.clone());
+                creators = creator.into_iter().collect();
+                if let Some(extra) = c.get("additional_creators").and_then(Value::as_array) {
+                    creators.extend(extra.iter().filter_map(Value::as_str).map(str::to_owned));
+                }
+            }
+            ("m.room.power_levels", "") => levels = Some(power_levels(&event.content)),
+            ("m.room.name", "") => name = non_empty_string(event.content.get("name")),
+            ("m.room.canonical_alias", "") => alias = non_empty_string(event.content.get("alias")),
+            ("m.room.encryption", "") => encrypted = event.content.get("algorithm").is_some(),
+            ("m.room.member", _) => {
+                if event.content.get("membership").and_then(Value::as_str) == Some("join") {
+                    joined += 1;
+                }
+            }
+            (CONSOLE_ROOM_EVENT, _) => console_room = true,
+            _ => {}
+        }
+    }
+
+    let outrank = creators_outrank(&room_version);
+    let levels = levels.unwrap_or_else(|| {
+        // No power-levels event: the spec gives the creator 100 and everything else 0.
+        let mut l = PowerLevels { state_default: 0, kick: 0, ban: 0, redact: 0, ..PowerLevels::default() };
+        if !outrank && let Some(c) = creators.first() {
+            l.users.insert(c.clone(), 100);
+        }
+        l
+    });
+    GroupState {
+        id: room_id.to_owned(),
+        name,
+        alias,
+        joined_members: joined,
+        encrypted,
+        is_direct: direct_rooms.contains(room_id),
+        console_room,
+        power: PowerSnapshot { creators, creators_outrank: outrank, levels },
+    }
+}
+
+fn membership(s: &str) -> Option<Membership> {
+    Some(match s {
+        "join" => Membership::Join,
+        "invite" => Membership::Invite,
+        "knock" => Membership::Knock,
+        "leave" => Membership::Leave,
+        "ban" => Membership::Ban,
+        _ => return None,
+    })
+}
+
+fn display_name(v: Option<&Value>) -> Option<String> {
+    let name = non_empty_string(v)?;
+    Some(name.chars().filter(|c| !c.is_control()).take(MAX_DISPLAY_NAME_CHARS).collect())
+}
+
+/// Reads member events (`GET /rooms/{id}/members`), skipping malformed ones.
+pub fn members<'a>(raw_events: impl IntoIterator<Item = &'a str>) -> Vec<MemberState> {
+    let mut seen = HashSet::new();
+    raw_events
+        .into_iter()
+        .filter_map(parse)
+        .filter(|e| e.kind == "m.room.member")
+        .filter_map(|e| {
+            let user_id = e.state_key.filter(|k| k.starts_with('@') && k.contains(':'))?;
+            let membership = membership(e.content.get("membership")?.as_str()?)?;
+            seen.insert(user_id.clone()).then_some(MemberState {
+                display_name: display_name(e.content.get("displayname")),
+                membership,
+                since_ms: e.origin_server_ts.as_ref().and_then(Value::as_i64),
+                user_id,
+            })
+        })
+        .collect()
+}
+
+/// Reads the `m.direct` account data (`{user: [room, ...]}`) into the set of direct rooms.
+pub fn direct_rooms(raw: &str) -> HashSet<String> {
+    serde_json::from_str::<BTreeMap<String, Value>>(raw)
+        .map(|m| {
+            m.values()
+                .filter_map(Value::as_array)
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use qunguan_core::Role;
+
+    const V12_ROOM: &[&str] = &[
+        r#"{"type":"m.room.create","state_key":"","sender":"@owner:hs","content":{"room_version":"12","additional_creators":["@co:hs"]}}"#,
+        r#"{"type":"m.room.power_levels","state_key":"","sender":"@owner:hs","content":{"users":{"@admin:hs":100,"@mod:hs":"50","@muted:hs":-1},"events":{"m.room.power_levels":100},"events_default":0}}"#,
+        r#"{"type":"m.room.name","state_key":"","content":{"name":"技术交流群"}}"#,
+        r##"{"type":"m.room.canonical_alias","state_key":"","content":{"alias":"#tech:hs"}}"##,
+        r#"{"type":"m.room.member","state_key":"@owner:hs","content":{"membership":"join"}}"#,
+        r#"{"type":"m.room.member","state_key":"@admin:hs","content":{"membership":"join"}}"#,
+        r#"{"type":"m.room.member","state_key":"@left:hs","content":{"membership":"leave"}}"#,
+        r#"not json at all"#,
+        r#"{"type":"m.room.member","content":{"membership":"join"}}"#,
+        r#"{"type":"m.room.power_levels","content":{"users":{"@mod:hs":100}}}"#,
+    ];
+
+    #[test]
+    fn reads_v12_room_state() {
+        let s = group_state("!r", V12_ROOM.iter().copied(), &HashSet::new());
+        assert_eq!(s.name.as_deref(), Some("技术交流群"));
+        assert_eq!(s.alias.as_deref(), Some("#tech:hs"));
+        assert_eq!(s.joined_members, 2, "only joined members with a state key count");
+        assert!(s.power.creators_outrank);
+        assert_eq!(s.power.creators, ["@owner:hs", "@co:hs"]);
+        let table = [
+            ("@owner:hs", Role::Owner),
+            ("@co:hs", Role::Owner),
+            ("@admin:hs", Role::Admin),
+            ("@mod:hs", Role::Moderator),
+            ("@muted:hs", Role::Member),
+        ];
+        for (user, role) in table {
+            assert_eq!(s.power.role(user), role, "{user}");
+        }
+        assert!(s.power.is_muted("@muted:hs"));
+        assert!(!s.is_direct && !s.console_room && !s.encrypted);
+    }
+
+    #[test]
+    fn old_rooms_use_content_creator_and_numeric_levels() {
+        let events = [
+            r#"{"type":"m.room.create","state_key":"","sender":"@x:hs","content":{"creator":"@old:hs","room_version":"10"}}"#,
+            r#"{"type":"m.room.power_levels","state_key":"","content":{"users":{"@old:hs":100}}}"#,
+            r#"{"type":"m.room.encryption","state_key":"","content":{"algorithm":"m.megolm.v1.aes-sha2"}}"#,
+            r#"{"type":"org.qunguan.room","state_key":"","content":{"kind":"moderation"}}"#,
+        ];
+        let direct = HashSet::from(["!r".to_string()]);
+        let s = group_state("!r", events, &direct);
+        assert!(!s.power.creators_outrank);
+        assert_eq!(s.power.role("@old:hs"), Role::Owner);
+        assert_eq!(s.power.power("@old:hs"), Some(100));
+        assert!(s.encrypted && s.console_room && s.is_direct);
+    }
+
+    #[test]
+    fn room_without_power_levels_gives_creator_100() {
+        let events = [r#"{"type":"m.room.create","state_key":"","sender":"@c:hs","content":{"room_version":"9"}}"#];
+        let s = group_state("!r", events, &HashSet::new());
+        assert_eq!(s.power.role("@c:hs"), Role::Owner);
+        assert_eq!(s.power.power("@someone:hs"), Some(0));
+    }
+
+    #[test]
+    fn members_skip_malformed_and_duplicate_events() {
+        let events = [
+            r#"{"type":"m.room.member","state_key":"@a:hs","origin_server_ts":1000,"content":{"membership":"join","displayname":"  阿明\u0007 "}}"#,
+            r#"{"type":"m.room.member","state_key":"@a:hs","content":{"membership":"leave"}}"#,
+            r#"{"type":"m.room.member","state_key":"@b:hs","content":{"membership":"ban"}}"#,
+            r#"{"type":"m.room.member","state_key":"@c:hs","content":{"membership":"wizard"}}"#,
+            r#"{"type":"m.room.member","state_key":"not-a-user","content":{"membership":"join"}}"#,
+            r#"{"type":"m.room.message","state_key":"@d:hs","content":{"membership":"join"}}"#,
+            r#"[1,2,3]"#,
+        ];
+        let ms = members(events);
+        assert_eq!(ms.len(), 2, "{ms:?}");
+        assert_eq!(ms[0].display_name.as_deref(), Some("阿明"), "control characters stripped");
+        assert_eq!(ms[0].since_ms, Some(1000));
+        assert_eq!(ms[1].membership, Membership::Ban);
+    }
+
+    #[test]
+    fn direct_rooms_from_account_data() {
+        let d = direct_rooms(r#"{"@a:hs":["!x","!y"],"@b:hs":["!z", 5],"@c:hs":"bad"}"#);
+        assert_eq!(d.len(), 3);
+        assert!(direct_rooms("garbage").is_empty());
+    }
+}
