@@ -23,7 +23,7 @@ pub mod secret;
 pub mod time;
 
 pub use account::Account;
-pub use error::{ApiError, ErrorCode};
+pub use error::{ApiError, ErrorCode, Result};
 pub use group::{Group, GroupState, Tier};
 pub use member::{Member, MemberState, Membership};
 pub use role::{Capability, PowerLevels, PowerSnapshot, Role};

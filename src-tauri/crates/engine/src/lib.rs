@@ -1,1 +1,99 @@
-//! qunguan-engine
+//! # qunguan-engine — the one API surface
+//!
+//! The desktop app's commands and `qg`'s subcommands are one-liners over [`Engine`], so the
+//! GUI and the CLI can never disagree and every capability is testable without a window.
+//!
+//! ## Design
+//! - The engine owns the session: which account is signed in (a small JSON file in the data
+//!   directory), its access token (the OS keyring, through [`secrets::SecretStore`]) and the
+//!   open platform connection. `QG_HOMESERVER` + `QG_ACCESS_TOKEN` override the stored
+//!   session for scripts and CI, and then nothing is written to the keyring.
+//! - The platform is reached only through `qunguan_core::platform::{Connector, Platform}`, so
+//!   unit tests run the engine against fakes and the end-to-end suite against Synapse.
+//! - Every error is a `qunguan_core::ApiError` — `{code, message}` — ready for IPC and `--json`.
+
+pub mod home;
+pub mod secrets;
+mod session;
+mod groups;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use qunguan_core::platform::{Connector, Platform};
+use qunguan_core::{Account, Secret};
+use tokio::sync::Mutex;
+
+pub use qunguan_core::{ApiError, ErrorCode, Group, Member, Result};
+pub use secrets::{KeyringSecrets, MemorySecrets, SecretStore};
+
+/// Credentials from the environment (`QG_HOMESERVER`, `QG_ACCESS_TOKEN`); they win over the keyring.
+#[derive(Debug, Clone, Default)]
+pub struct EnvOverride {
+    pub homeserver: Option<String>,
+    pub access_token: Option<Secret>,
+}
+
+impl EnvOverride {
+    /// Reads the documented variables; empty values count as unset.
+    pub fn from_env() -> Self {
+        let var = |k: &str| std::env::var(k).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        Self { homeserver: var("QG_HOMESERVER"), access_token: var("QG_ACCESS_TOKEN").map(Secret::new) }
+    }
+}
+
+/// How to build an [`Engine`].
+pub struct EngineConfig {
+    /// The data directory (see [`home::resolve`]).
+    pub home: PathBuf,
+    pub env: EnvOverride,
+    pub connector: Arc<dyn Connector>,
+    pub secrets: Arc<dyn SecretStore>,
+}
+
+impl EngineConfig {
+    /// The production set-up: Matrix, the OS keyring, `--home`/`$QG_HOME`/XDG, and the env override.
+    pub fn standard(home_flag: Option<PathBuf>) -> Result<Self> {
+        Ok(Self {
+            home: home::resolve(home_flag)?,
+            env: EnvOverride::from_env(),
+            connector: Arc::new(qunguan_matrix::MatrixConnector::default()),
+            secrets: Arc::new(KeyringSecrets),
+        })
+    }
+}
+
+struct Session {
+    account: Account,
+    platform: Arc<dyn Platform>,
+    from_env: bool,
+}
+
+/// The engine: one per process, shared by every command.
+pub struct Engine {
+    home: PathBuf,
+    env: EnvOverride,
+    connector: Arc<dyn Connector>,
+    secrets: Arc<dyn SecretStore>,
+    session: Mutex<Option<Session>>,
+}
+
+impl Engine {
+    pub fn new(config: EngineConfig) -> Self {
+        Self {
+            home: config.home,
+            env: config.env,
+            connector: config.connector,
+            secrets: config.secrets,
+            session: Mutex::new(None),
+        }
+    }
+
+    /// The data directory this engine reads and writes.
+    pub fn home(&self) -> &std::path::Path {
+        &self.home
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,85 @@
+//! The data directory: `--home DIR`, else `$QG_HOME`, else the XDG data dir (`~/.local/share/qunguan`).
+//! Each account (homeserver + user) gets its own subdirectory; `current.json` names the
+//! account that is signed in. No secret is ever written here.
+
+use std::path::{Path, PathBuf};
+
+use qunguan_core::{Account, ApiError, ErrorCode, Result};
+
+const CURRENT_FILE: &str = "current.json";
+
+pub fn resolve(flag: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(dir) = flag {
+        return Ok(dir);
+    }
+    if let Some(dir) = std::env::var_os("QG_HOME").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    dirs::data_dir()
+        .map(|d| d.join("qunguan"))
+        .ok_or_else(|| ApiError::new(ErrorCode::Store, "no data directory: set QG_HOME or pass --home"))
+}
+
+fn store_error(what: &str, path: &Path, e: impl std::fmt::Display) -> ApiError {
+    ApiError::new(ErrorCode::Store, format!("{what} {}: {e}", path.display()))
+}
+
+/// The account directory, created on first use.
+pub fn account_dir(home: &Path, account: &Account) -> Result<PathBuf> {
+    let dir = home.join(account.dir_name());
+    std::fs::create_dir_all(&dir).map_err(|e| store_error("cannot create", &dir, e))?;
+    Ok(dir)
+}
+
+/// The account last signed in, if any. A damaged file is an error that names it.
+pub fn read_current(home: &Path) -> Result<Option<Account>> {
+    let path = home.join(CURRENT_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(store_error("cannot read", &path, e)),
+    };
+    serde_json::from_str(&text).map(Some).map_err(|e| store_error("damaged file", &path, e))
+}
+
+/// Records the signed-in account, atomically (write a temporary file, then rename).
+pub fn write_current(home: &Path, account: &Account) -> Result<()> {
+    std::fs::create_dir_all(home).map_err(|e| store_error("cannot create", home, e))?;
+    let path = home.join(CURRENT_FILE);
+    let tmp = home.join(format!("{CURRENT_FILE}.tmp"));
+    let json = serde_json::to_vec_pretty(account).map_err(|e| ApiError::internal(e.to_string()))?;
+    std::fs::write(&tmp, json).map_err(|e| store_error("cannot write", &tmp, e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| store_error("cannot write", &path, e))?;
+    account_dir(home, account).map(drop)
+}
+
+pub fn clear_current(home: &Path) -> Result<()> {
+    let path = home.join(CURRENT_FILE);
+    match std::fs::remove_file(&path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(store_error("cannot remove", &path, e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn current_account_round_trips_and_damage_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(read_current(dir.path()).unwrap(), None);
+        let a = Account { homeserver: "http://127.0.0.1:1".into(), user_id: "@a:hs".into(), device_id: None };
+        write_current(dir.path(), &a).unwrap();
+        assert_eq!(read_current(dir.path()).unwrap(), Some(a.clone()));
+        assert!(dir.path().join(a.dir_name()).is_dir(), "account directory created");
+        std::fs::write(dir.path().join(CURRENT_FILE), "{oops").unwrap();
+        let e = read_current(dir.path()).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Store);
+        assert!(e.message.contains("current.json"), "{}", e.message);
+        clear_current(dir.path()).unwrap();
+        clear_current(dir.path()).unwrap();
+        assert_eq!(read_current(dir.path()).unwrap(), None);
+    }
+}

@@ -1,0 +1,176 @@
+//! Engine behaviour against a fake platform (the end-to-end suite runs it on Synapse).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+use qunguan_core::platform::{Connector, Platform, SignedIn};
+use qunguan_core::{
+    Account, ApiError, ErrorCode, GroupState, MemberState, Membership, PowerLevels, PowerSnapshot, Result, Role,
+    Secret,
+};
+
+use crate::{Engine, EngineConfig, EnvOverride, MemorySecrets, SecretStore};
+
+const PASSWORD: &str = "right";
+
+#[derive(Default)]
+struct Fake {
+    logouts: AtomicUsize,
+}
+
+struct FakePlatform {
+    account: Account,
+    fake: Arc<Fake>,
+}
+
+fn account(user: &str) -> Account {
+    Account { homeserver: "http://hs.test".into(), user_id: user.into(), device_id: Some("DEV".into()) }
+}
+
+fn room(id: &str, users: &[(&str, i64)]) -> GroupState {
+    GroupState {
+        id: id.into(),
+        name: Some(id.trim_start_matches('!').into()),
+        alias: None,
+        joined_members: 3,
+        encrypted: false,
+        is_direct: false,
+        console_room: false,
+        power: PowerSnapshot {
+            creators: vec!["@owner:hs".into()],
+            creators_outrank: true,
+            levels: PowerLevels {
+                users: users.iter().map(|(u, l)| (u.to_string(), *l)).collect(),
+                events: [("m.room.power_levels".into(), 100)].into(),
+                ..PowerLevels::default()
+            },
+        },
+    }
+}
+
+#[async_trait]
+impl Platform for FakePlatform {
+    fn account(&self) -> &Account {
+        &self.account
+    }
+    async fn whoami(&self) -> Result<String> {
+        Ok(self.account.user_id.clone())
+    }
+    async fn joined_groups(&self) -> Result<Vec<GroupState>> {
+        Ok(vec![room("!b-admin", &[("@me:hs", 100)]), room("!a-member", &[]), room("!c-mod", &[("@me:hs", 50)])])
+    }
+    async fn group(&self, id: &str) -> Result<GroupState> {
+        self.joined_groups().await?.into_iter().find(|g| g.id == id).ok_or(ApiError::new(ErrorCode::NotFound, id))
+    }
+    async fn members(&self, _: &str) -> Result<Vec<MemberState>> {
+        Ok(["@zed:hs", "@owner:hs", "@me:hs"]
+            .map(|u| MemberState { user_id: u.into(), display_name: None, membership: Membership::Join, since_ms: Some(0) })
+            .to_vec())
+    }
+    async fn logout(&self) -> Result<()> {
+        self.fake.logouts.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+struct FakeConnector(Arc<Fake>);
+
+#[async_trait]
+impl Connector for FakeConnector {
+    async fn login_password(&self, _: &str, user: &str, password: &Secret) -> Result<SignedIn> {
+        if password.expose() != PASSWORD {
+            return Err(ApiError::new(ErrorCode::AuthInvalidCredentials, "Invalid username or password"));
+        }
+        Ok(SignedIn { account: account(user), access_token: Secret::new("tok") })
+    }
+    async fn login_token(&self, _: &str, token: &Secret) -> Result<SignedIn> {
+        match token.expose() {
+            "tok" => Ok(SignedIn { account: account("@me:hs"), access_token: token.clone() }),
+            _ => Err(ApiError::new(ErrorCode::AuthInvalidToken, "Unknown token")),
+        }
+    }
+    fn open(&self, s: SignedIn) -> Arc<dyn Platform> {
+        Arc::new(FakePlatform { account: s.account, fake: self.0.clone() })
+    }
+}
+
+fn engine(home: &std::path::Path, secrets: Arc<dyn SecretStore>, env: EnvOverride) -> (Engine, Arc<Fake>) {
+    let fake = Arc::new(Fake::default());
+    let config = EngineConfig { home: home.into(), env, connector: Arc::new(FakeConnector(fake.clone())), secrets };
+    (Engine::new(config), fake)
+}
+
+#[tokio::test]
+async fn sign_in_survives_a_restart_and_sign_out_forgets() {
+    let home = tempfile::tempdir().unwrap();
+    let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecrets::default());
+    let (e, _) = engine(home.path(), secrets.clone(), EnvOverride::default());
+    assert_eq!(e.restore().await.unwrap(), None, "fresh home: signed out");
+    let a = e.sign_in_password("hs.test", "@me:hs", &Secret::new(PASSWORD)).await.unwrap();
+    assert_eq!(secrets.get(&a.keyring_user()).unwrap(), Some(Secret::new("tok")), "token in the keyring");
+    let on_disk = std::fs::read_to_string(home.path().join("current.json")).unwrap();
+    assert!(!on_disk.contains("tok"), "no token on disk: {on_disk}");
+
+    let (restarted, fake) = engine(home.path(), secrets.clone(), EnvOverride::default());
+    assert_eq!(restarted.restore().await.unwrap(), Some(a.clone()), "still signed in after restart");
+    restarted.sign_out().await.unwrap();
+    assert_eq!(fake.logouts.load(Ordering::SeqCst), 1, "server session ended");
+    assert_eq!(secrets.get(&a.keyring_user()).unwrap(), None, "token removed");
+    let (again, _) = engine(home.path(), secrets, EnvOverride::default());
+    assert_eq!(again.restore().await.unwrap(), None);
+    assert_eq!(again.groups().await.unwrap_err().code, ErrorCode::NotSignedIn);
+}
+
+#[tokio::test]
+async fn wrong_password_leaves_nothing_behind() {
+    let home = tempfile::tempdir().unwrap();
+    let (e, _) = engine(home.path(), Arc::new(MemorySecrets::default()), EnvOverride::default());
+    let err = e.sign_in_password("hs.test", "@me:hs", &Secret::new("wrong")).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::AuthInvalidCredentials);
+    assert!(!home.path().join("current.json").exists());
+}
+
+#[tokio::test]
+async fn no_keyring_fails_sign_in_and_ends_the_new_session() {
+    let home = tempfile::tempdir().unwrap();
+    let (e, fake) = engine(home.path(), Arc::new(MemorySecrets::broken()), EnvOverride::default());
+    let err = e.sign_in_password("hs.test", "@me:hs", &Secret::new(PASSWORD)).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::KeyringUnavailable);
+    assert!(err.message.contains("QG_ACCESS_TOKEN"), "says the way around it: {}", err.message);
+    assert_eq!(fake.logouts.load(Ordering::SeqCst), 1, "the unsaved session was ended on the server");
+    assert!(!home.path().join("current.json").exists());
+}
+
+#[tokio::test]
+async fn env_token_wins_without_a_keyring_and_is_never_revoked() {
+    let home = tempfile::tempdir().unwrap();
+    let env = EnvOverride { homeserver: Some("hs.test".into()), access_token: Some(Secret::new("tok")) };
+    let (e, fake) = engine(home.path(), Arc::new(MemorySecrets::broken()), env);
+    assert_eq!(e.restore().await.unwrap().unwrap().user_id, "@me:hs");
+    let groups = e.groups().await.unwrap();
+    assert_eq!(groups.len(), 2);
+    e.sign_out().await.unwrap();
+    assert_eq!(fake.logouts.load(Ordering::SeqCst), 0, "a script's token is not revoked");
+
+    let bad = EnvOverride { homeserver: Some("hs.test".into()), access_token: Some(Secret::new("revoked")) };
+    let (e, _) = engine(home.path(), Arc::new(MemorySecrets::default()), bad);
+    assert_eq!(e.restore().await.unwrap_err().code, ErrorCode::AuthInvalidToken);
+    let half = EnvOverride { homeserver: None, access_token: Some(Secret::new("tok")) };
+    let (e, _) = engine(home.path(), Arc::new(MemorySecrets::default()), half);
+    assert_eq!(e.restore().await.unwrap_err().code, ErrorCode::InvalidInput);
+}
+
+#[tokio::test]
+async fn groups_are_only_the_managed_ones_and_members_carry_roles() {
+    let home = tempfile::tempdir().unwrap();
+    let (e, _) = engine(home.path(), Arc::new(MemorySecrets::default()), EnvOverride::default());
+    e.sign_in_token("hs.test", &Secret::new("tok")).await.unwrap();
+    let groups = e.groups().await.unwrap();
+    let listed: Vec<_> = groups.iter().map(|g| (g.id.as_str(), g.role)).collect();
+    assert_eq!(listed, [("!b-admin", Role::Admin), ("!c-mod", Role::Moderator)]);
+    assert_eq!(e.members("!a-member").await.unwrap_err().code, ErrorCode::Forbidden);
+    let members = e.members("!b-admin").await.unwrap();
+    let roles: Vec<_> = members.iter().map(|m| (m.user_id.as_str(), m.role)).collect();
+    assert_eq!(roles, [("@owner:hs", Role::Owner), ("@me:hs", Role::Admin), ("@zed:hs", Role::Member)]);
+}
