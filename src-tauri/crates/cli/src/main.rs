@@ -1,1 +1,32 @@
-fn main() {}
+//! `qg` — the headless face of the Qunguan engine (see `cli.md` for the contract).
+//!
+//! Each subcommand is a thin call into `qunguan_engine::Engine` plus output formatting; the
+//! exit code and the `{code, message}` error shape are decided in one place, [`exit`].
+
+mod args;
+mod commands;
+mod exit;
+mod i18n;
+mod table;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let args = args::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("QG_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("qg: cannot start: {e}");
+            return std::process::ExitCode::from(1);
+        }
+    };
+    let json = args.json;
+    match runtime.block_on(commands::run(args)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => exit::report(&e, json),
+    }
+}

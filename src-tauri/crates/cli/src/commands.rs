@@ -1,0 +1,119 @@
+//! One function per subcommand: call the engine, print the result.
+
+use std::io::Read;
+
+use qunguan_core::{ApiError, Group, Member, Result, Secret};
+use qunguan_engine::{Engine, EngineConfig};
+use serde::Serialize;
+
+use crate::args::{Cli, Command};
+use crate::i18n::{self, Lang};
+use crate::table;
+
+pub async fn run(cli: Cli) -> Result<()> {
+    let engine = Engine::new(EngineConfig::standard(cli.home)?);
+    let json = cli.json;
+    let lang = i18n::lang();
+    match cli.command {
+        Command::Login { homeserver, user, password_stdin, token_stdin: _ } => {
+            let secret = read_stdin_secret()?;
+            let account = if password_stdin {
+                let user = user.unwrap_or_default();
+                engine.sign_in_password(&homeserver, &user, &secret).await?
+            } else {
+                engine.sign_in_token(&homeserver, &secret).await?
+            };
+            if json {
+                print_json(&account)
+            } else {
+                println!("{} {} ({})", i18n::word("signed_in_as", lang), account.user_id, account.homeserver);
+                Ok(())
+            }
+        }
+        Command::Logout => {
+            engine.sign_out().await?;
+            if json { print_json(&serde_json::json!({"signed_out": true})) } else {
+                println!("{}", i18n::word("signed_out", lang));
+                Ok(())
+            }
+        }
+        Command::Groups => {
+            let groups = engine.groups().await?;
+            if json { print_json(&groups) } else {
+                println!("{}", groups_table(&groups, lang));
+                Ok(())
+            }
+        }
+        Command::Members { group } => {
+            let members = engine.members(&group).await?;
+            if json { print_json(&members) } else {
+                println!("{}", members_table(&members, lang));
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Reads one secret from standard input (trailing newline removed); never echoes it.
+fn read_stdin_secret() -> Result<Secret> {
+    let mut text = String::new();
+    std::io::stdin()
+        .take(64 * 1024)
+        .read_to_string(&mut text)
+        .map_err(|e| ApiError::invalid_input(format!("cannot read standard input: {e}")))?;
+    let value = text.lines().next().unwrap_or("").trim_end_matches('\r');
+    if value.is_empty() {
+        return Err(ApiError::invalid_input("nothing on standard input: pipe the password or token into qg"));
+    }
+    Ok(Secret::new(value))
+}
+
+fn print_json<T: Serialize>(value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| ApiError::internal(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
+fn power(p: Option<i64>, lang: Lang) -> String {
+    p.map_or_else(|| i18n::word("creator", lang).to_owned(), |p| p.to_string())
+}
+
+fn groups_table(groups: &[Group], lang: Lang) -> String {
+    let headers = ["id", "name", "alias", "members", "role", "power", "tier", "encrypted"].map(|k| i18n::word(k, lang));
+    let rows: Vec<Vec<String>> = groups
+        .iter()
+        .map(|g| {
+            vec![
+                g.id.clone(),
+                g.name.clone(),
+                g.alias.clone().unwrap_or_default(),
+                g.members.to_string(),
+                i18n::role(g.role, lang).to_owned(),
+                power(g.power, lang),
+                i18n::tier(g.tier, lang).to_owned(),
+                if g.encrypted { i18n::word("yes", lang).to_owned() } else { String::new() },
+            ]
+        })
+        .collect();
+    table::render(&headers, &rows)
+}
+
+fn members_table(members: &[Member], lang: Lang) -> String {
+    let headers =
+        ["user", "display_name", "role", "power", "membership", "joined_at", "muted"].map(|k| i18n::word(k, lang));
+    let rows: Vec<Vec<String>> = members
+        .iter()
+        .map(|m| {
+            vec![
+                m.user_id.clone(),
+                m.display_name.clone().unwrap_or_default(),
+                i18n::role(m.role, lang).to_owned(),
+                power(m.power, lang),
+                serde_json::to_value(m.membership).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                m.joined_at.clone().unwrap_or_default(),
+                if m.muted { i18n::word("yes", lang).to_owned() } else { String::new() },
+            ]
+        })
+        .collect();
+    table::render(&headers, &rows)
+}

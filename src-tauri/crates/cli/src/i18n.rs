@@ -1,0 +1,114 @@
+//! The few human sentences `qg` prints, in the user's language (zh-CN or English, from the locale).
+
+use qunguan_core::{ApiError, ErrorCode, Role, Tier};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+/// `QG_LANG`, then `LC_ALL`, `LC_MESSAGES`, `LANG`: Chinese when the first one set starts with `zh`.
+pub fn lang() -> Lang {
+    ["QG_LANG", "LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .map_or(Lang::En, |v| if v.to_lowercase().starts_with("zh") { Lang::Zh } else { Lang::En })
+}
+
+fn error_text(code: ErrorCode, lang: Lang) -> &'static str {
+    use ErrorCode::*;
+    match (code, lang) {
+        (AuthInvalidCredentials, Lang::En) => "Wrong user name or password.",
+        (AuthInvalidCredentials, Lang::Zh) => "用户名或密码错误。",
+        (AuthInvalidToken, Lang::En) => "The session has expired or was revoked: sign in again (qg login).",
+        (AuthInvalidToken, Lang::Zh) => "登录已失效或被撤销：请重新登录（qg login）。",
+        (NotSignedIn, Lang::En) => "Not signed in: run `qg login`, or set QG_HOMESERVER and QG_ACCESS_TOKEN.",
+        (NotSignedIn, Lang::Zh) => "尚未登录：请运行 `qg login`，或设置 QG_HOMESERVER 和 QG_ACCESS_TOKEN。",
+        (HomeserverUnreachable, Lang::En) => "The homeserver cannot be reached. Check the address and the network.",
+        (HomeserverUnreachable, Lang::Zh) => "无法连接到服务器，请检查地址和网络。",
+        (NotAHomeserver, Lang::En) => "That address answers, but it is not a Matrix homeserver.",
+        (NotAHomeserver, Lang::Zh) => "该地址有响应，但不是 Matrix 服务器。",
+        (KeyringUnavailable, Lang::En) => {
+            "No OS keyring is available to keep the token: start a Secret Service (e.g. gnome-keyring), or set QG_HOMESERVER and QG_ACCESS_TOKEN."
+        }
+        (KeyringUnavailable, Lang::Zh) => {
+            "没有可用的系统密钥环来保存令牌：请启动 Secret Service（如 gnome-keyring），或设置 QG_HOMESERVER 和 QG_ACCESS_TOKEN。"
+        }
+        (InvalidInput, Lang::En) => "Invalid input.",
+        (InvalidInput, Lang::Zh) => "输入无效。",
+        (NotFound, Lang::En) => "Not found.",
+        (NotFound, Lang::Zh) => "未找到。",
+        (Forbidden, Lang::En) => "Not allowed.",
+        (Forbidden, Lang::Zh) => "没有权限。",
+        (RateLimited, Lang::En) => "The homeserver is rate-limiting us; try again shortly.",
+        (RateLimited, Lang::Zh) => "服务器限流，请稍后再试。",
+        (Platform, Lang::En) => "The homeserver failed to answer properly.",
+        (Platform, Lang::Zh) => "服务器未能正常响应。",
+        (Store, Lang::En) => "The local data directory failed.",
+        (Store, Lang::Zh) => "本地数据目录出错。",
+        (Internal, Lang::En) => "Internal error.",
+        (Internal, Lang::Zh) => "内部错误。",
+    }
+}
+
+/// `Error: <translated sentence>` and the engine's detail on a second line.
+pub fn describe(e: &ApiError) -> String {
+    let lang = lang();
+    let (label, detail) = match lang {
+        Lang::En => ("Error", "Details"),
+        Lang::Zh => ("错误", "详情"),
+    };
+    format!("{label}: {}\n  {detail}: {}", error_text(e.code, lang), e.message)
+}
+
+pub fn role(r: Role, lang: Lang) -> &'static str {
+    match (r, lang) {
+        (Role::Owner, Lang::Zh) => "群主",
+        (Role::Admin, Lang::Zh) => "管理员",
+        (Role::Moderator, Lang::Zh) => "协管",
+        (Role::Member, Lang::Zh) => "成员",
+        (r, Lang::En) => r.as_str(),
+    }
+}
+
+pub fn tier(t: Tier, lang: Lang) -> &'static str {
+    match (t, lang) {
+        (Tier::Small, Lang::En) => "small",
+        (Tier::Medium, Lang::En) => "medium",
+        (Tier::Large, Lang::En) => "large",
+        (Tier::Huge, Lang::En) => "huge",
+        (Tier::Small, Lang::Zh) => "小型",
+        (Tier::Medium, Lang::Zh) => "中型",
+        (Tier::Large, Lang::Zh) => "大型",
+        (Tier::Huge, Lang::Zh) => "超大型",
+    }
+}
+
+/// Column headers and other short words, keyed by meaning.
+pub fn word(key: &str, lang: Lang) -> &'static str {
+    let pair: (&str, &str) = match key {
+        "id" => ("ID", "ID"),
+        "name" => ("NAME", "名称"),
+        "alias" => ("ALIAS", "别名"),
+        "members" => ("MEMBERS", "成员数"),
+        "role" => ("ROLE", "角色"),
+        "power" => ("POWER", "权限等级"),
+        "tier" => ("TIER", "规模"),
+        "encrypted" => ("E2EE", "加密"),
+        "user" => ("USER", "用户"),
+        "display_name" => ("DISPLAY NAME", "昵称"),
+        "membership" => ("MEMBERSHIP", "状态"),
+        "joined_at" => ("JOINED", "加入时间"),
+        "muted" => ("MUTED", "禁言"),
+        "yes" => ("yes", "是"),
+        "signed_in_as" => ("Signed in as", "已登录："),
+        "signed_out" => ("Signed out.", "已退出登录。"),
+        "creator" => ("creator", "创建者"),
+        _ => ("?", "?"),
+    };
+    match lang {
+        Lang::En => pair.0,
+        Lang::Zh => pair.1,
+    }
+}
