@@ -1,1 +1,34 @@
-fn main() {}
+//! Qunguan desktop app: a thin Tauri shell. All behaviour lives in `qunguan-engine`; the
+//! commands in [`commands`] are one-liners over it, and errors cross IPC as `{code, message}`.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod state;
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("QG_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let state = match state::AppState::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("qunguan: cannot start: {} ({})", e.message, e.code.as_str());
+            std::process::exit(1);
+        }
+    };
+    tauri::Builder::default()
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::session::session_restore,
+            commands::session::sign_in_password,
+            commands::session::sign_in_token,
+            commands::session::sign_out,
+            commands::groups::list_groups,
+            commands::groups::list_members,
+            commands::settings::system_locale,
+        ])
+        .run(tauri::generate_context!())
+        .expect("the Tauri runtime failed");
+}

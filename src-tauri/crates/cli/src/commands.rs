@@ -32,21 +32,27 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Logout => {
             engine.sign_out().await?;
-            if json { print_json(&serde_json::json!({"signed_out": true})) } else {
+            if json {
+                print_json(&serde_json::json!({"signed_out": true}))
+            } else {
                 println!("{}", i18n::word("signed_out", lang));
                 Ok(())
             }
         }
         Command::Groups => {
             let groups = engine.groups().await?;
-            if json { print_json(&groups) } else {
+            if json {
+                print_json(&groups)
+            } else {
                 println!("{}", groups_table(&groups, lang));
                 Ok(())
             }
         }
         Command::Members { group } => {
             let members = engine.members(&group).await?;
-            if json { print_json(&members) } else {
+            if json {
+                print_json(&members)
+            } else {
                 println!("{}", members_table(&members, lang));
                 Ok(())
             }

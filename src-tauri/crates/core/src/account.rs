@@ -15,11 +15,7 @@ pub struct Account {
 impl Account {
     /// A file-system-safe, stable name for the account's data directory.
     pub fn dir_name(&self) -> String {
-        let host = self
-            .homeserver
-            .trim_start_matches("https://")
-            .trim_start_matches("http://")
-            .trim_end_matches('/');
+        let host = self.homeserver.trim_start_matches("https://").trim_start_matches("http://").trim_end_matches('/');
         let raw = format!("{}@{}", self.user_id.trim_start_matches('@'), host);
         raw.chars()
             .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@') { c } else { '_' })

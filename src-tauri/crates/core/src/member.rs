@@ -78,11 +78,8 @@ mod tests {
 
     #[test]
     fn joined_at_only_for_joined_members() {
-        let power = PowerSnapshot {
-            creators: vec!["@o:hs".into()],
-            creators_outrank: true,
-            levels: PowerLevels::default(),
-        };
+        let power =
+            PowerSnapshot { creators: vec!["@o:hs".into()], creators_outrank: true, levels: PowerLevels::default() };
         let mut s = MemberState {
             user_id: "@a:hs".into(),
             display_name: Some("阿明".into()),
@@ -108,11 +105,8 @@ mod tests {
             muted_until: None,
             muted: false,
         };
-        let mut ms = vec![
-            mk("@b:hs", "bob", Role::Member),
-            mk("@a:hs", "Alice", Role::Member),
-            mk("@o:hs", "zed", Role::Owner),
-        ];
+        let mut ms =
+            vec![mk("@b:hs", "bob", Role::Member), mk("@a:hs", "Alice", Role::Member), mk("@o:hs", "zed", Role::Owner)];
         sort_for_display(&mut ms);
         let ids: Vec<_> = ms.iter().map(|m| m.user_id.as_str()).collect();
         assert_eq!(ids, ["@o:hs", "@a:hs", "@b:hs"]);

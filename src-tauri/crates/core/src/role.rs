@@ -141,13 +141,7 @@ impl PowerSnapshot {
         if self.creators_outrank && self.creators.iter().any(|c| c == user) {
             return Rank::Creator;
         }
-        Rank::Level(
-            self.levels
-                .users
-                .get(user)
-                .copied()
-                .unwrap_or(self.levels.users_default),
-        )
+        Rank::Level(self.levels.users.get(user).copied().unwrap_or(self.levels.users_default))
     }
 
     /// The member's numeric power, `None` for creators who outrank every level.
@@ -163,11 +157,7 @@ impl PowerSnapshot {
         let levels = &self.levels;
         match rank {
             Rank::Creator => Role::Owner,
-            _ if self.creators.first().is_some_and(|c| c == user)
-                && rank.at_least(levels.admin_level()) =>
-            {
-                Role::Owner
-            }
+            _ if self.creators.first().is_some_and(|c| c == user) && rank.at_least(levels.admin_level()) => Role::Owner,
             _ if rank.at_least(levels.admin_level()) => Role::Admin,
             _ if rank.at_least(levels.moderator_level()) => Role::Moderator,
             _ => Role::Member,
@@ -218,13 +208,7 @@ mod tests {
 
     #[test]
     fn roles_follow_the_cli_contract() {
-        let users = [
-            ("@creator:hs", 100),
-            ("@admin:hs", 100),
-            ("@mod:hs", 50),
-            ("@helper:hs", 49),
-            ("@muted:hs", -1),
-        ];
+        let users = [("@creator:hs", 100), ("@admin:hs", 100), ("@mod:hs", 50), ("@helper:hs", 49), ("@muted:hs", -1)];
         // (room semantics, user, role, power)
         let table: &[(bool, &str, Role, Option<i64>)] = &[
             (true, "@creator:hs", Role::Owner, None),
@@ -271,13 +255,7 @@ mod tests {
         assert_eq!(s.capabilities("@admin:hs").len(), 8);
         assert_eq!(
             s.capabilities("@mod:hs"),
-            vec![
-                Capability::Warn,
-                Capability::Remove,
-                Capability::Kick,
-                Capability::Ban,
-                Capability::Report
-            ]
+            vec![Capability::Warn, Capability::Remove, Capability::Kick, Capability::Ban, Capability::Report]
         );
         assert_eq!(s.capabilities("@muted:hs"), vec![Capability::Report]);
         assert!(s.is_muted("@muted:hs"));

@@ -35,12 +35,8 @@ impl Engine {
                 format!("you are not owner, admin or moderator of {id_or_alias}"),
             ));
         }
-        let mut members: Vec<Member> = platform
-            .members(&state.id)
-            .await?
-            .iter()
-            .map(|m| Member::from_state(m, &state.power))
-            .collect();
+        let mut members: Vec<Member> =
+            platform.members(&state.id).await?.iter().map(|m| Member::from_state(m, &state.power)).collect();
         sort_members(&mut members);
         Ok(members)
     }

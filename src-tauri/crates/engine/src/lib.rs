@@ -12,10 +12,10 @@
 //!   unit tests run the engine against fakes and the end-to-end suite against Synapse.
 //! - Every error is a `qunguan_core::ApiError` — `{code, message}` — ready for IPC and `--json`.
 
+mod groups;
 pub mod home;
 pub mod secrets;
 mod session;
-mod groups;
 
 use std::path::PathBuf;
 use std::sync::Arc;

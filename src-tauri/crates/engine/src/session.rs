@@ -20,10 +20,7 @@ async fn blocking<T: Send + 'static>(
 }
 
 fn not_signed_in() -> ApiError {
-    ApiError::new(
-        ErrorCode::NotSignedIn,
-        "not signed in: run `qg login`, or set QG_HOMESERVER and QG_ACCESS_TOKEN",
-    )
+    ApiError::new(ErrorCode::NotSignedIn, "not signed in: run `qg login`, or set QG_HOMESERVER and QG_ACCESS_TOKEN")
 }
 
 impl Engine {
@@ -66,9 +63,10 @@ impl Engine {
             return Ok(Some(s.account.clone()));
         }
         if let Some(token) = &self.env.access_token {
-            let homeserver = self.env.homeserver.as_deref().ok_or_else(|| {
-                ApiError::invalid_input("QG_ACCESS_TOKEN is set but QG_HOMESERVER is not: set both")
-            })?;
+            let homeserver =
+                self.env.homeserver.as_deref().ok_or_else(|| {
+                    ApiError::invalid_input("QG_ACCESS_TOKEN is set but QG_HOMESERVER is not: set both")
+                })?;
             let signed_in = self.connector.login_token(homeserver, token).await?;
             let account = signed_in.account.clone();
             let platform = self.connector.open(signed_in);

@@ -6,8 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use async_trait::async_trait;
 use qunguan_core::platform::{Connector, Platform, SignedIn};
 use qunguan_core::{
-    Account, ApiError, ErrorCode, GroupState, MemberState, Membership, PowerLevels, PowerSnapshot, Result, Role,
-    Secret,
+    Account, ApiError, ErrorCode, GroupState, MemberState, Membership, PowerLevels, PowerSnapshot, Result, Role, Secret,
 };
 
 use crate::{Engine, EngineConfig, EnvOverride, MemorySecrets, SecretStore};
@@ -65,7 +64,12 @@ impl Platform for FakePlatform {
     }
     async fn members(&self, _: &str) -> Result<Vec<MemberState>> {
         Ok(["@zed:hs", "@owner:hs", "@me:hs"]
-            .map(|u| MemberState { user_id: u.into(), display_name: None, membership: Membership::Join, since_ms: Some(0) })
+            .map(|u| MemberState {
+                user_id: u.into(),
+                display_name: None,
+                membership: Membership::Join,
+                since_ms: Some(0),
+            })
             .to_vec())
     }
     async fn logout(&self) -> Result<()> {

@@ -103,7 +103,11 @@ mod tests {
 
     #[test]
     fn refused_login_is_invalid_credentials() {
-        let f = Failure { status: Some(403), errcode: Some("M_FORBIDDEN".into()), message: "Invalid username or password".into() };
+        let f = Failure {
+            status: Some(403),
+            errcode: Some("M_FORBIDDEN".into()),
+            message: "Invalid username or password".into(),
+        };
         assert_eq!(login_failure(f).code, ErrorCode::AuthInvalidCredentials);
         let f = Failure { status: Some(502), errcode: None, message: "bad gateway".into() };
         assert_eq!(login_failure(f).code, ErrorCode::Platform);

@@ -33,9 +33,7 @@ pub fn parse_input(input: &str) -> Result<(String, bool), ApiError> {
         return Ok((input.to_owned(), true));
     }
     if !is_server_name(input) {
-        return Err(ApiError::invalid_input(format!(
-            "“{input}” is neither a URL nor a server name"
-        )));
+        return Err(ApiError::invalid_input(format!("“{input}” is neither a URL nor a server name")));
     }
     Ok((format!("https://{input}"), false))
 }
@@ -46,8 +44,7 @@ fn is_server_name(s: &str) -> bool {
         Some((h, p)) => (h, Some(p)),
         None => (s, None),
     };
-    let host_ok = !host.is_empty()
-        && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'));
+    let host_ok = !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'));
     let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
     host_ok && port_ok
 }
@@ -55,7 +52,8 @@ fn is_server_name(s: &str) -> bool {
 /// Finds the homeserver behind `input`.
 pub async fn resolve(http: &reqwest::Client, input: &str) -> Result<Homeserver, ApiError> {
     let (candidate, is_url) = parse_input(input)?;
-    let probe = |base: &str| HttpClient::new(http.clone(), base, SupportedVersions::from_parts(&[], &Default::default()));
+    let probe =
+        |base: &str| HttpClient::new(http.clone(), base, SupportedVersions::from_parts(&[], &Default::default()));
 
     if !is_url && let Ok(wk) = probe(&candidate).send(discover_homeserver::Request::new()).await {
         let base = wk.homeserver.base_url.trim_end_matches('/').to_owned();
@@ -82,10 +80,9 @@ async fn versions(client: &HttpClient, base: &str) -> Result<Homeserver, ApiErro
             versions: SupportedVersions::from_parts(&r.versions, &r.unstable_features),
         }),
         Ok(_) => Err(not_a_homeserver(base, "it lists no Matrix versions")),
-        Err(f) if f.status.is_none() => Err(ApiError::new(
-            ErrorCode::HomeserverUnreachable,
-            format!("{base}: {}", f.message),
-        )),
+        Err(f) if f.status.is_none() => {
+            Err(ApiError::new(ErrorCode::HomeserverUnreachable, format!("{base}: {}", f.message)))
+        }
         Err(f) => Err(not_a_homeserver(
             base,
             &f.status.map(|s| format!("HTTP {s} from the Matrix versions endpoint")).unwrap_or(f.message),

@@ -5,13 +5,12 @@ use std::time::Duration;
 
 use qunguan_core::{ApiError, ErrorCode};
 use ruma::api::auth_scheme::{
-    AccessToken, AccessTokenOptional, AppserviceTokenOptional, NoAccessToken, NoAuthentication,
-    SendAccessToken,
+    AccessToken, AccessTokenOptional, AppserviceTokenOptional, NoAccessToken, NoAuthentication, SendAccessToken,
 };
 use ruma::api::path_builder::{SinglePath, VersionHistory};
 use ruma::api::{
-    IncomingResponseExt, OutgoingRequest, OutgoingRequestExt, SupportedVersions,
-    auth_scheme::AuthScheme, path_builder::PathBuilder,
+    IncomingResponseExt, OutgoingRequest, OutgoingRequestExt, SupportedVersions, auth_scheme::AuthScheme,
+    path_builder::PathBuilder,
 };
 use serde::Deserialize;
 
@@ -201,8 +200,11 @@ async fn execute(
     client: &reqwest::Client,
     request: http::Request<Vec<u8>>,
 ) -> Result<(u16, http::HeaderMap, Vec<u8>), Failure> {
-    let request = reqwest::Request::try_from(request)
-        .map_err(|e| Failure { status: None, errcode: None, message: format!("invalid request: {e}") })?;
+    let request = reqwest::Request::try_from(request).map_err(|e| Failure {
+        status: None,
+        errcode: None,
+        message: format!("invalid request: {e}"),
+    })?;
     let response = client.execute(request).await.map_err(|e| Failure {
         status: None,
         errcode: None,
@@ -241,11 +243,9 @@ pub fn failure_from(status: u16, _headers: &http::HeaderMap, body: &[u8]) -> Fai
             errcode: b.errcode,
             message: b.error.unwrap_or_else(|| "no details".into()),
         },
-        Err(_) => Failure {
-            status: Some(status),
-            errcode: None,
-            message: "the server's answer is not a Matrix error".into(),
-        },
+        Err(_) => {
+            Failure { status: Some(status), errcode: None, message: "the server's answer is not a Matrix error".into() }
+        }
     }
 }
 
@@ -261,10 +261,8 @@ pub fn retry_after(status: u16, headers: &http::HeaderMap, body: &[u8]) -> Optio
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
-    let body_ms = serde_json::from_slice::<ErrorBody>(body)
-        .ok()
-        .and_then(|b| b.retry_after_ms)
-        .map(Duration::from_millis);
+    let body_ms =
+        serde_json::from_slice::<ErrorBody>(body).ok().and_then(|b| b.retry_after_ms).map(Duration::from_millis);
     Some(header.or(body_ms).unwrap_or(Duration::from_secs(1)))
 }
 
@@ -276,7 +274,11 @@ mod tests {
     fn classifies_matrix_errors() {
         let h = http::HeaderMap::new();
         let table: &[(u16, &str, ErrorCode)] = &[
-            (401, r#"{"errcode":"M_UNKNOWN_TOKEN","error":"Invalid access token passed."}"#, ErrorCode::AuthInvalidToken),
+            (
+                401,
+                r#"{"errcode":"M_UNKNOWN_TOKEN","error":"Invalid access token passed."}"#,
+                ErrorCode::AuthInvalidToken,
+            ),
             (401, r#"{"errcode":"M_MISSING_TOKEN","error":"Missing access token"}"#, ErrorCode::AuthInvalidToken),
             (403, r#"{"errcode":"M_FORBIDDEN","error":"You don't have permission"}"#, ErrorCode::Forbidden),
             (404, r#"{"errcode":"M_NOT_FOUND","error":"Room not found"}"#, ErrorCode::NotFound),

@@ -71,7 +71,8 @@ impl MatrixPlatform {
     async fn room_state(&self, room_id: OwnedRoomId, direct: &HashSet<String>) -> Result<GroupState, ApiError> {
         let client = self.client().await?;
         let id = room_id.to_string();
-        let response = client.send(get_state_events::v3::Request::new(room_id)).await.map_err(Failure::into_api_error)?;
+        let response =
+            client.send(get_state_events::v3::Request::new(room_id)).await.map_err(Failure::into_api_error)?;
         Ok(state::group_state(&id, response.room_state.iter().map(|raw| raw.json().get()), direct))
     }
 
@@ -85,7 +86,9 @@ impl MatrixPlatform {
             let r = client.send(get_alias::v3::Request::new(alias)).await.map_err(|f| {
                 let e = f.into_api_error();
                 match e.code {
-                    ErrorCode::NotFound => ApiError::new(ErrorCode::NotFound, format!("no group has the alias {input}")),
+                    ErrorCode::NotFound => {
+                        ApiError::new(ErrorCode::NotFound, format!("no group has the alias {input}"))
+                    }
                     _ => e,
                 }
             })?;

@@ -101,10 +101,8 @@ pub fn group_state<'a>(
             ("m.room.name", "") => name = non_empty_string(event.content.get("name")),
             ("m.room.canonical_alias", "") => alias = non_empty_string(event.content.get("alias")),
             ("m.room.encryption", "") => encrypted = event.content.get("algorithm").is_some(),
-            ("m.room.member", _) => {
-                if event.content.get("membership").and_then(Value::as_str) == Some("join") {
-                    joined += 1;
-                }
+            ("m.room.member", _) if event.content.get("membership").and_then(Value::as_str) == Some("join") => {
+                joined += 1;
             }
             (CONSOLE_ROOM_EVENT, _) => console_room = true,
             _ => {}
@@ -172,12 +170,7 @@ pub fn members<'a>(raw_events: impl IntoIterator<Item = &'a str>) -> Vec<MemberS
 pub fn direct_rooms(raw: &str) -> HashSet<String> {
     serde_json::from_str::<BTreeMap<String, Value>>(raw)
         .map(|m| {
-            m.values()
-                .filter_map(Value::as_array)
-                .flatten()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
+            m.values().filter_map(Value::as_array).flatten().filter_map(Value::as_str).map(str::to_owned).collect()
         })
         .unwrap_or_default()
 }
