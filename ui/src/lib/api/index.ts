@@ -1,0 +1,99 @@
+// The one door to the Rust side. No other module imports `@tauri-apps/*`.
+//
+// Every command rejects with an `ApiError` (`{code, message}`); anything else that comes back from a rejection
+// (a string, an Error, a missing Tauri runtime) is normalised into that shape with code `internal`, so callers
+// can always switch on `code` and never on message text.
+import { invoke } from '@tauri-apps/api/core';
+
+import type { Account } from './bindings/Account';
+import type { ApiError } from './bindings/ApiError';
+import type { ErrorCode } from './bindings/ErrorCode';
+import type { Group } from './bindings/Group';
+import type { Member } from './bindings/Member';
+
+export type { Account } from './bindings/Account';
+export type { ApiError } from './bindings/ApiError';
+export type { Capability } from './bindings/Capability';
+export type { ErrorCode } from './bindings/ErrorCode';
+export type { Group } from './bindings/Group';
+export type { Member } from './bindings/Member';
+export type { Membership } from './bindings/Membership';
+export type { Role } from './bindings/Role';
+export type { Tier } from './bindings/Tier';
+
+// A record (not an array) so that a new code in the generated enum is a type error here until it is listed.
+const ERROR_CODES: Record<ErrorCode, true> = {
+  auth_invalid_credentials: true,
+  auth_invalid_token: true,
+  not_signed_in: true,
+  homeserver_unreachable: true,
+  not_a_homeserver: true,
+  keyring_unavailable: true,
+  invalid_input: true,
+  not_found: true,
+  forbidden: true,
+  rate_limited: true,
+  platform: true,
+  store: true,
+  internal: true,
+};
+
+export function isErrorCode(v: unknown): v is ErrorCode {
+  return typeof v === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CODES, v);
+}
+
+/** Whatever a command rejected with, as an `ApiError`. */
+export function toApiError(e: unknown): ApiError {
+  if (e && typeof e === 'object') {
+    const o = e as Record<string, unknown>;
+    if (isErrorCode(o.code)) {
+      return { code: o.code, message: typeof o.message === 'string' ? o.message : '' };
+    }
+    if (e instanceof Error) return { code: 'internal', message: e.message };
+    try {
+      return { code: 'internal', message: JSON.stringify(e) };
+    } catch {
+      return { code: 'internal', message: String(e) };
+    }
+  }
+  if (typeof e === 'string') {
+    // A command that serialised its error as a JSON string.
+    try {
+      const parsed: unknown = JSON.parse(e);
+      if (parsed && typeof parsed === 'object' && isErrorCode((parsed as Record<string, unknown>).code)) {
+        return toApiError(parsed);
+      }
+    } catch {
+      // Not JSON: a plain message.
+    }
+    return { code: 'internal', message: e };
+  }
+  return { code: 'internal', message: e === undefined ? '' : String(e) };
+}
+
+export function isApiError(e: unknown): e is ApiError {
+  return !!e && typeof e === 'object' && isErrorCode((e as Record<string, unknown>).code);
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    throw toApiError(e);
+  }
+}
+
+export const api = {
+  /** The signed-in account (keyring or env), else null. */
+  sessionRestore: () => call<Account | null>('session_restore'),
+  signInPassword: (homeserver: string, user: string, password: string) =>
+    call<Account>('sign_in_password', { homeserver, user, password }),
+  signInToken: (homeserver: string, token: string) => call<Account>('sign_in_token', { homeserver, token }),
+  signOut: () => call<null>('sign_out'),
+  /** Groups where I am owner, admin or moderator. */
+  listGroups: () => call<Group[]>('list_groups'),
+  /** Members of a group; `group` is the room ID. */
+  listMembers: (group: string) => call<Member[]>('list_members', { group }),
+  /** The OS locale as a BCP 47 tag, e.g. `zh-CN`. */
+  systemLocale: () => call<string>('system_locale'),
+};

@@ -1,0 +1,34 @@
+// Keyboard: the shell owns one keydown listener and hands list keys to whichever screen is showing.
+// Keys (and the help overlay) list only what exists: j/k, Enter, /, g g, Esc, ?.
+export interface ScreenKeys {
+  /** j / k: move the selection by `delta` rows. */
+  move(delta: number): void;
+  /** Enter: open the selected row, where rows open. */
+  open?(): void;
+  /** /: focus this screen's search box. */
+  focusSearch?(): void;
+}
+
+let active: ScreenKeys | null = null;
+
+/** Called from a screen's `$effect`; returns the cleanup. */
+export function useScreenKeys(keys: ScreenKeys): () => void {
+  active = keys;
+  return () => {
+    if (active === keys) active = null;
+  };
+}
+
+export function activeScreenKeys(): ScreenKeys | null {
+  return active;
+}
+
+export function isTextInput(el: EventTarget | null): boolean {
+  if (!(el instanceof HTMLElement)) return false;
+  if (el.isContentEditable) return true;
+  if (el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement) return true;
+  if (el instanceof HTMLInputElement) {
+    return !['button', 'checkbox', 'radio', 'submit', 'reset', 'range', 'color'].includes(el.type);
+  }
+  return false;
+}

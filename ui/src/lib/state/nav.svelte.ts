@@ -1,0 +1,44 @@
+// Where the shell is: the groups list, one group, or settings. `back()` is what Esc does.
+export type Screen = { kind: 'groups' } | { kind: 'group'; id: string } | { kind: 'settings' };
+
+class Nav {
+  screen = $state<Screen>({ kind: 'groups' });
+  #previous: Screen | null = null;
+  /** The group selected in the groups list (kept when coming back). */
+  selectedGroup = $state<string | null>(null);
+  helpOpen = $state(false);
+
+  go(screen: Screen): void {
+    if (screen.kind === 'settings' && this.screen.kind !== 'settings') this.#previous = this.screen;
+    if (screen.kind === 'group') this.selectedGroup = screen.id;
+    this.screen = screen;
+  }
+
+  openGroup(id: string): void {
+    this.go({ kind: 'group', id });
+  }
+
+  /** Returns false when there is nowhere to go back to. */
+  back(): boolean {
+    switch (this.screen.kind) {
+      case 'group':
+        this.screen = { kind: 'groups' };
+        return true;
+      case 'settings':
+        this.screen = this.#previous ?? { kind: 'groups' };
+        this.#previous = null;
+        return true;
+      case 'groups':
+        return false;
+    }
+  }
+
+  reset(): void {
+    this.screen = { kind: 'groups' };
+    this.#previous = null;
+    this.selectedGroup = null;
+    this.helpOpen = false;
+  }
+}
+
+export const nav = new Nav();
