@@ -55,11 +55,11 @@ fn error_text(code: ErrorCode, lang: Lang) -> &'static str {
 /// `Error: <translated sentence>` and the engine's detail on a second line.
 pub fn describe(e: &ApiError) -> String {
     let lang = lang();
-    let (label, detail) = match lang {
-        Lang::En => ("Error", "Details"),
-        Lang::Zh => ("错误", "详情"),
+    let (label, detail, colon) = match lang {
+        Lang::En => ("Error", "Details", ": "),
+        Lang::Zh => ("错误", "详情", "："),
     };
-    format!("{label}: {}\n  {detail}: {}", error_text(e.code, lang), e.message)
+    format!("{label}{colon}{}\n  {detail}{colon}{}", error_text(e.code, lang), e.message)
 }
 
 pub fn role(r: Role, lang: Lang) -> &'static str {

@@ -1,0 +1,232 @@
+//! `qg` against a real Synapse: sign-in, groups with roles, members, and every bad input of
+//! the foundation issue. One Synapse for the binary; each test makes its own users and rooms.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use qunguan_testkit::{Synapse, TestUser};
+use qunguan_tests::world::As;
+use qunguan_tests::{Qg, RUNTIME, require_keyring};
+use serde_json::Value;
+
+const PASSWORD: &str = "correct horse battery";
+
+fn synapse() -> &'static Synapse {
+    static SYNAPSE: OnceLock<Synapse> = OnceLock::new();
+    SYNAPSE.get_or_init(|| RUNTIME.block_on(Synapse::start()).expect("start Synapse (run `cargo xtask setup` first)"))
+}
+
+/// A user with a name unique to this run.
+fn user(prefix: &str) -> (TestUser, As) {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let s = synapse();
+    let localpart = format!("{prefix}{}x{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst));
+    let u = RUNTIME.block_on(s.register(&localpart, PASSWORD, false)).expect("register");
+    let client = As::new(&s.base_url, &u.user_id, &u.access_token);
+    (u, client)
+}
+
+fn login(qg: &Qg, user: &TestUser) {
+    let r = qg.run(&["login", "--homeserver", &synapse().base_url, "--user", &user.user_id, "--password-stdin"], PASSWORD);
+    assert_eq!(r.code, 0, "login should succeed: {r:#?}");
+}
+
+fn by_id<'a>(list: &'a Value, key: &str, id: &str) -> Option<&'a Value> {
+    list.as_array().expect("a JSON array").iter().find(|v| v[key] == id)
+}
+
+#[test]
+fn groups_list_only_rooms_i_manage_with_the_right_roles() {
+    require_keyring();
+    let (owner, o) = user("owner");
+    let (adm, a) = user("admin");
+    let (moder, m) = user("mod");
+    let (member, p) = user("member");
+    let alias = format!("tech{}", std::process::id());
+    let (owned, admin_room, mod_room, plain_room, direct_room) = RUNTIME.block_on(async {
+        let owned = o
+            .create_room("技术交流群", Some(&alias), &[(&adm.user_id, 100), (&moder.user_id, 50), (&member.user_id, -1)])
+            .await?;
+        for c in [&a, &m, &p] {
+            c.join(&owned).await?;
+        }
+        let admin_room = a.create_room("Open Source Chat", None, &[(&owner.user_id, 100)]).await?;
+        o.join(&admin_room).await?;
+        let mod_room = m.create_room("二手交易群", None, &[(&owner.user_id, 50)]).await?;
+        o.join(&mod_room).await?;
+        let plain_room = p.create_room("Weekend Hikers", None, &[]).await?;
+        o.join(&plain_room).await?;
+        let direct_room = o.create_room("", None, &[]).await?;
+        o.set_direct(&member.user_id, &direct_room).await?;
+        anyhow::Ok((owned, admin_room, mod_room, plain_room, direct_room))
+    })
+    .expect("build the world");
+
+    let qg = Qg::new();
+    login(&qg, &owner);
+    let groups = qg.run(&["groups", "--json"], "");
+    assert_eq!(groups.code, 0, "{groups:#?}");
+    let list = groups.json();
+    assert_eq!(list.as_array().unwrap().len(), 3, "exactly the three managed rooms: {list:#}");
+    let g = by_id(&list, "id", &owned).expect("owned room listed");
+    assert_eq!(g["role"], "owner");
+    assert_eq!(g["power"], Value::Null, "v12 creators have no numeric power");
+    assert_eq!(g["name"], "技术交流群");
+    assert_eq!(g["alias"], format!("#{alias}:{}", synapse().server_name));
+    assert_eq!(g["members"], 4);
+    assert_eq!(g["tier"], "small");
+    assert_eq!(g["encrypted"], false);
+    assert!(g["can"].as_array().unwrap().iter().any(|c| c == "ban"), "owner can ban: {g}");
+    let g = by_id(&list, "id", &admin_room).expect("admin room listed");
+    assert_eq!((g["role"].as_str(), g["power"].as_i64()), (Some("admin"), Some(100)));
+    let g = by_id(&list, "id", &mod_room).expect("moderator room listed");
+    assert_eq!((g["role"].as_str(), g["power"].as_i64()), (Some("moderator"), Some(50)));
+    assert!(!g["can"].as_array().unwrap().iter().any(|c| c == "mute"), "a moderator cannot change power levels: {g}");
+    assert!(by_id(&list, "id", &plain_room).is_none(), "a room where I am a plain member is not listed");
+    assert!(by_id(&list, "id", &direct_room).is_none(), "a direct chat is not listed");
+
+    // Members, reached through the alias; a new process (the keyring keeps the session).
+    let members = qg.run(&["members", &format!("#{alias}:{}", synapse().server_name), "--json"], "");
+    assert_eq!(members.code, 0, "{members:#?}");
+    let list = members.json();
+    let roles: Vec<(&str, &str, Value)> = [(&owner, "owner", Value::Null), (&adm, "admin", 100.into()), (&moder, "moderator", 50.into()), (&member, "member", (-1).into())]
+        .iter()
+        .map(|(u, role, power)| {
+            let row = by_id(&list, "user_id", &u.user_id).unwrap_or_else(|| panic!("{} missing: {list:#}", u.user_id));
+            assert_eq!(row["membership"], "join");
+            assert!(row["joined_at"].as_str().is_some_and(|t| t.ends_with('Z') && t.len() == 20), "RFC 3339 joined_at: {row}");
+            assert_eq!(&row["power"], power, "{row}");
+            (u.user_id.as_str(), row["role"].as_str().unwrap(), row["muted"].clone())
+        })
+        .collect();
+    assert_eq!(roles.iter().map(|r| r.1).collect::<Vec<_>>(), ["owner", "admin", "moderator", "member"]);
+    assert_eq!(roles[3].2, true, "power -1 is below events_default: muted");
+    assert_eq!(list[0]["user_id"], owner.user_id.as_str(), "owner listed first");
+
+    // The table view is readable and translated.
+    let table = qg.run(&["groups"], "");
+    assert!(table.stdout.lines().next().unwrap().starts_with("ID"), "{}", table.stdout);
+    assert!(table.stdout.contains("技术交流群") && table.stdout.contains("moderator"), "{}", table.stdout);
+
+    // Sign out: the token is gone, the next call says so.
+    let out = qg.run(&["logout"], "");
+    assert_eq!(out.code, 0, "{out:#?}");
+    let after = qg.run(&["groups", "--json"], "");
+    assert_eq!((after.code, after.error_code().as_str()), (1, "not_signed_in"), "{after:#?}");
+}
+
+#[test]
+fn members_of_a_room_i_do_not_manage_are_refused() {
+    let (_owner, o) = user("own");
+    let (stranger, s) = user("stranger");
+    let room = RUNTIME
+        .block_on(async {
+            let room = o.create_room("closed", None, &[]).await?;
+            s.join(&room).await?;
+            anyhow::Ok(room)
+        })
+        .unwrap();
+    let qg = Qg::new().env("QG_HOMESERVER", &synapse().base_url).env("QG_ACCESS_TOKEN", &stranger.access_token);
+    let r = qg.run(&["members", &room, "--json"], "");
+    assert_eq!((r.code, r.error_code().as_str()), (1, "forbidden"), "{r:#?}");
+    let r = qg.run(&["members", "not a room", "--json"], "");
+    assert_eq!((r.code, r.error_code().as_str()), (2, "invalid_input"), "{r:#?}");
+    let r = qg.run(&["members", "#nope:localhost", "--json"], "");
+    assert_eq!((r.code, r.error_code().as_str()), (1, "not_found"), "{r:#?}");
+}
+
+#[test]
+fn wrong_password_and_unknown_user_are_invalid_credentials() {
+    let (u, _) = user("pw");
+    for (who, password) in [(u.user_id.as_str(), "wrong password"), ("@nobody-here:localhost", PASSWORD)] {
+        let qg = Qg::new();
+        let r = qg.run(&["login", "--homeserver", &synapse().base_url, "--user", who, "--password-stdin", "--json"], password);
+        assert_eq!((r.code, r.error_code().as_str()), (1, "auth_invalid_credentials"), "{who}: {r:#?}");
+        assert!(!qg.home.path().join("current.json").exists(), "nothing recorded after a failed sign-in");
+        let human = qg.run(&["login", "--homeserver", &synapse().base_url, "--user", who, "--password-stdin"], password);
+        assert!(human.stderr.starts_with("Error: Wrong user name or password."), "{human:#?}");
+        assert!(!human.stderr.contains('{'), "no raw JSON in the human message: {}", human.stderr);
+    }
+}
+
+#[test]
+fn unreachable_homeserver() {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let qg = Qg::new();
+    let url = format!("http://127.0.0.1:{port}");
+    let r = qg.run(&["login", "--homeserver", &url, "--user", "@a:b", "--password-stdin", "--json"], PASSWORD);
+    assert_eq!((r.code, r.error_code().as_str()), (1, "homeserver_unreachable"), "{r:#?}");
+    let zh = qg.env("LANG", "zh_CN.UTF-8").run(&["login", "--homeserver", &url, "--user", "@a:b", "--password-stdin"], PASSWORD);
+    assert!(zh.stderr.starts_with("错误：无法连接到服务器"), "translated: {}", zh.stderr);
+}
+
+/// Serves a plain web page to every request, like a web server that is not Matrix.
+fn web_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(16) {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let body = "<html><body>Welcome to my blog</body></html>";
+            let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn a_web_server_that_is_not_matrix() {
+    let url = web_server();
+    let r = Qg::new().run(&["login", "--homeserver", &url, "--user", "@a:b", "--password-stdin", "--json"], PASSWORD);
+    assert_eq!((r.code, r.error_code().as_str()), (1, "not_a_homeserver"), "{r:#?}");
+}
+
+#[test]
+fn revoked_token_says_sign_in_again() {
+    require_keyring();
+    let (u, client) = user("revoked");
+    let qg = Qg::new();
+    let r = qg.run(&["login", "--homeserver", &synapse().base_url, "--token-stdin"], &u.access_token);
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert_eq!(qg.run(&["groups", "--json"], "").code, 0);
+    RUNTIME.block_on(client.logout()).expect("revoke the token on the server");
+    let r = qg.run(&["groups", "--json"], "");
+    assert_eq!((r.code, r.error_code().as_str()), (1, "auth_invalid_token"), "{r:#?}");
+    let human = qg.run(&["groups"], "");
+    assert!(human.stderr.contains("sign in again"), "{human:#?}");
+    let env = Qg::new().env("QG_HOMESERVER", &synapse().base_url).env("QG_ACCESS_TOKEN", &u.access_token);
+    let r = env.run(&["groups", "--json"], "");
+    assert_eq!((r.code, r.error_code().as_str()), (1, "auth_invalid_token"), "{r:#?}");
+}
+
+#[test]
+fn no_keyring_is_a_clear_error_and_env_credentials_still_work() {
+    let (u, _) = user("nokeyring");
+    let qg = Qg::new().env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/qunguan-test-bus");
+    let r = qg.run(&["login", "--homeserver", &synapse().base_url, "--user", &u.user_id, "--password-stdin", "--json"], PASSWORD);
+    assert_eq!((r.code, r.error_code().as_str()), (1, "keyring_unavailable"), "{r:#?}");
+    let human = qg.run(&["login", "--homeserver", &synapse().base_url, "--user", &u.user_id, "--password-stdin"], PASSWORD);
+    assert!(human.stderr.contains("QG_ACCESS_TOKEN"), "says the way around it: {}", human.stderr);
+    let signed_out = qg.run(&["groups", "--json"], "");
+    assert_eq!(signed_out.error_code(), "not_signed_in", "{signed_out:#?}");
+    let env = qg.env("QG_HOMESERVER", &synapse().base_url).env("QG_ACCESS_TOKEN", &u.access_token);
+    let r = env.run(&["groups", "--json"], "");
+    assert_eq!(r.code, 0, "env credentials need no keyring: {r:#?}");
+    assert_eq!(r.json(), serde_json::json!([]), "a fresh user manages no group");
+}
+
+#[test]
+fn usage_errors_exit_2_and_record_nothing() {
+    let qg = Qg::new();
+    let r = qg.run(&["login", "--homeserver", &synapse().base_url, "--user", "@a:b", "--password-stdin", "--json"], "");
+    assert_eq!((r.code, r.error_code().as_str()), (2, "invalid_input"), "empty password: {r:#?}");
+    let r = qg.run(&["login", "--homeserver", "exa mple", "--user", "@a:b", "--password-stdin", "--json"], PASSWORD);
+    assert_eq!((r.code, r.error_code().as_str()), (2, "invalid_input"), "bad homeserver: {r:#?}");
+    let r = qg.run(&["login", "--user", "@a:b"], "");
+    assert_eq!(r.code, 2, "missing flags are a usage error: {r:#?}");
+    assert!(!qg.home.path().join("current.json").exists());
+}
