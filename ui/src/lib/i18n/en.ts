@@ -141,6 +141,11 @@ export const en: Catalogue = {
   'members.no_match.body': 'Try another search or role filter.',
   'members.detail.empty': 'Select a member to see their card.',
   'members.list.label': 'Members',
+  'members.col.name': 'Name / Matrix ID',
+  'members.col.role': 'Role',
+  'members.col.power': 'Power',
+  'members.col.membership': 'Status',
+  'members.col.joined_at': 'Joined',
 
   'settings.title': 'Settings',
   'settings.language.body': 'Follows the system language until you pick one; your choice is remembered.',

@@ -140,6 +140,11 @@ export const zhCN = {
   'members.no_match.body': '换一个关键词或角色筛选试试。',
   'members.detail.empty': '选择一名成员查看资料卡。',
   'members.list.label': '成员列表',
+  'members.col.name': '昵称 / Matrix ID',
+  'members.col.role': '角色',
+  'members.col.power': '权限',
+  'members.col.membership': '状态',
+  'members.col.joined_at': '加入时间',
 
   'settings.title': '设置',
   'settings.language.body': '默认跟随系统语言，修改后会记住你的选择。',
