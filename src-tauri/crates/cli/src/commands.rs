@@ -14,7 +14,15 @@ pub async fn run(cli: Cli) -> Result<()> {
     let engine = Engine::new(EngineConfig::standard(cli.home)?);
     let json = cli.json;
     let lang = i18n::lang();
-    match cli.command {
+    let result = dispatch(&engine, cli.command, json, lang).await;
+    if let Some(since) = engine.offline_since() {
+        eprintln!("{}", i18n::offline_note(&since, lang));
+    }
+    result
+}
+
+async fn dispatch(engine: &Engine, command: Command, json: bool, lang: Lang) -> Result<()> {
+    match command {
         Command::Login { homeserver, user, password_stdin, token_stdin: _ } => {
             let secret = read_stdin_secret()?;
             let account = if password_stdin {

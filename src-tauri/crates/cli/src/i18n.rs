@@ -112,3 +112,11 @@ pub fn word(key: &str, lang: Lang) -> &'static str {
         Lang::Zh => pair.1,
     }
 }
+
+/// The stderr note of a read served from the cache (exit code stays 0).
+pub fn offline_note(since: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("offline since {since}: showing cached data"),
+        Lang::Zh => format!("自 {since} 起离线：显示的是缓存数据"),
+    }
+}

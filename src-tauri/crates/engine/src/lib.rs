@@ -12,6 +12,7 @@
 //!   unit tests run the engine against fakes and the end-to-end suite against Synapse.
 //! - Every error is a `qunguan_core::ApiError` — `{code, message}` — ready for IPC and `--json`.
 
+mod cache;
 mod groups;
 pub mod home;
 pub mod secrets;
@@ -32,13 +33,19 @@ pub use secrets::{KeyringSecrets, MemorySecrets, SecretStore};
 pub struct EnvOverride {
     pub homeserver: Option<String>,
     pub access_token: Option<Secret>,
+    /// `QG_CACHE_KEY`: the cache key (64 hex characters) when the keyring is not used.
+    pub cache_key: Option<Secret>,
 }
 
 impl EnvOverride {
     /// Reads the documented variables; empty values count as unset.
     pub fn from_env() -> Self {
         let var = |k: &str| std::env::var(k).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        Self { homeserver: var("QG_HOMESERVER"), access_token: var("QG_ACCESS_TOKEN").map(Secret::new) }
+        Self {
+            homeserver: var("QG_HOMESERVER"),
+            access_token: var("QG_ACCESS_TOKEN").map(Secret::new),
+            cache_key: var("QG_CACHE_KEY").map(Secret::new),
+        }
     }
 }
 
@@ -76,6 +83,8 @@ pub struct Engine {
     connector: Arc<dyn Connector>,
     secrets: Arc<dyn SecretStore>,
     session: Mutex<Option<Session>>,
+    cache: std::sync::Mutex<Option<Arc<std::sync::Mutex<qunguan_store::Store>>>>,
+    offline_since: std::sync::Mutex<Option<i64>>,
 }
 
 impl Engine {
@@ -86,6 +95,8 @@ impl Engine {
             connector: config.connector,
             secrets: config.secrets,
             session: Mutex::new(None),
+            cache: std::sync::Mutex::new(None),
+            offline_since: std::sync::Mutex::new(None),
         }
     }
 

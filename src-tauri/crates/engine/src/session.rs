@@ -9,7 +9,7 @@ use crate::secrets::SecretStore;
 use crate::{Engine, Session, home};
 
 /// Runs a keyring call on the blocking pool (Secret Service calls are blocking D-Bus round trips).
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     secrets: &Arc<dyn SecretStore>,
     f: impl FnOnce(&dyn SecretStore) -> Result<T> + Send + 'static,
 ) -> Result<T> {
@@ -51,6 +51,7 @@ impl Engine {
             return Err(e);
         }
         home::write_current(&self.home, &account)?;
+        self.open_cache(&account, false).await?;
         *self.session.lock().await = Some(Session { account: account.clone(), platform, from_env: false });
         Ok(account)
     }
@@ -70,6 +71,7 @@ impl Engine {
             let signed_in = self.connector.login_token(homeserver, token).await?;
             let account = signed_in.account.clone();
             let platform = self.connector.open(signed_in);
+            self.open_cache(&account, true).await?;
             *session = Some(Session { account: account.clone(), platform, from_env: true });
             return Ok(Some(account));
         }
@@ -81,6 +83,7 @@ impl Engine {
             return Ok(None);
         };
         let platform = self.connector.open(SignedIn { account: account.clone(), access_token: token });
+        self.open_cache(&account, false).await?;
         *session = Some(Session { account: account.clone(), platform, from_env: false });
         Ok(Some(account))
     }
@@ -108,6 +111,8 @@ impl Engine {
         }
         let key = account.keyring_user();
         blocking(&self.secrets, move |s| s.delete(&key)).await?;
+        // The cache (and its key) stay: case records must be kept; they reopen at the next sign-in.
+        *self.cache.lock().expect("not poisoned") = None;
         home::clear_current(&self.home)
     }
 }

@@ -1,7 +1,7 @@
 //! Engine behaviour against a fake platform (the end-to-end suite runs it on Synapse).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use qunguan_core::platform::{Connector, Platform, SignedIn};
@@ -16,6 +16,16 @@ const PASSWORD: &str = "right";
 #[derive(Default)]
 struct Fake {
     logouts: AtomicUsize,
+    offline: AtomicBool,
+}
+
+impl Fake {
+    fn reachable(&self) -> Result<()> {
+        if self.offline.load(Ordering::SeqCst) {
+            return Err(ApiError::new(ErrorCode::HomeserverUnreachable, "could not connect"));
+        }
+        Ok(())
+    }
 }
 
 struct FakePlatform {
@@ -57,9 +67,11 @@ impl Platform for FakePlatform {
         Ok(self.account.user_id.clone())
     }
     async fn joined_groups(&self) -> Result<Vec<GroupState>> {
+        self.fake.reachable()?;
         Ok(vec![room("!b-admin", &[("@me:hs", 100)]), room("!a-member", &[]), room("!c-mod", &[("@me:hs", 50)])])
     }
     async fn group(&self, id: &str) -> Result<GroupState> {
+        self.fake.reachable()?;
         self.joined_groups().await?.into_iter().find(|g| g.id == id).ok_or(ApiError::new(ErrorCode::NotFound, id))
     }
     async fn members(&self, _: &str) -> Result<Vec<MemberState>> {
@@ -149,7 +161,11 @@ async fn no_keyring_fails_sign_in_and_ends_the_new_session() {
 #[tokio::test]
 async fn env_token_wins_without_a_keyring_and_is_never_revoked() {
     let home = tempfile::tempdir().unwrap();
-    let env = EnvOverride { homeserver: Some("hs.test".into()), access_token: Some(Secret::new("tok")) };
+    let env = EnvOverride {
+        homeserver: Some("hs.test".into()),
+        access_token: Some(Secret::new("tok")),
+        ..Default::default()
+    };
     let (e, fake) = engine(home.path(), Arc::new(MemorySecrets::broken()), env);
     assert_eq!(e.restore().await.unwrap().unwrap().user_id, "@me:hs");
     let groups = e.groups().await.unwrap();
@@ -157,10 +173,14 @@ async fn env_token_wins_without_a_keyring_and_is_never_revoked() {
     e.sign_out().await.unwrap();
     assert_eq!(fake.logouts.load(Ordering::SeqCst), 0, "a script's token is not revoked");
 
-    let bad = EnvOverride { homeserver: Some("hs.test".into()), access_token: Some(Secret::new("revoked")) };
+    let bad = EnvOverride {
+        homeserver: Some("hs.test".into()),
+        access_token: Some(Secret::new("revoked")),
+        ..Default::default()
+    };
     let (e, _) = engine(home.path(), Arc::new(MemorySecrets::default()), bad);
     assert_eq!(e.restore().await.unwrap_err().code, ErrorCode::AuthInvalidToken);
-    let half = EnvOverride { homeserver: None, access_token: Some(Secret::new("tok")) };
+    let half = EnvOverride { homeserver: None, access_token: Some(Secret::new("tok")), ..Default::default() };
     let (e, _) = engine(home.path(), Arc::new(MemorySecrets::default()), half);
     assert_eq!(e.restore().await.unwrap_err().code, ErrorCode::InvalidInput);
 }
@@ -177,4 +197,35 @@ async fn groups_are_only_the_managed_ones_and_members_carry_roles() {
     let members = e.members("!b-admin").await.unwrap();
     let roles: Vec<_> = members.iter().map(|m| (m.user_id.as_str(), m.role)).collect();
     assert_eq!(roles, [("@owner:hs", Role::Owner), ("@me:hs", Role::Admin), ("@zed:hs", Role::Member)]);
+}
+
+#[tokio::test]
+async fn offline_reads_come_from_the_encrypted_cache_and_say_since_when() {
+    let home = tempfile::tempdir().unwrap();
+    let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecrets::default());
+    let (e, fake) = engine(home.path(), secrets.clone(), EnvOverride::default());
+    let a = e.sign_in_token("hs.test", &Secret::new("tok")).await.unwrap();
+    assert!(secrets.get(&format!("{}#cache-key", a.keyring_user())).unwrap().is_some(), "cache key in the keyring");
+    let online_groups = e.groups().await.unwrap();
+    let online_members = e.members("!b-admin").await.unwrap();
+    assert_eq!(e.offline_since(), None);
+
+    fake.offline.store(true, Ordering::SeqCst);
+    assert_eq!(e.groups().await.unwrap(), online_groups, "served from the cache");
+    assert_eq!(e.members("!b-admin").await.unwrap(), online_members);
+    assert!(e.offline_since().is_some_and(|t| t.ends_with('Z')), "offline mark set");
+    assert_eq!(
+        e.members("!never-fetched").await.unwrap_err().code,
+        ErrorCode::HomeserverUnreachable,
+        "nothing cached: the real error"
+    );
+
+    // After a restart, still readable offline (the key comes back from the keyring).
+    let (restarted, fake2) = engine(home.path(), secrets, EnvOverride::default());
+    fake2.offline.store(true, Ordering::SeqCst);
+    restarted.restore().await.unwrap();
+    assert_eq!(restarted.groups().await.unwrap(), online_groups);
+    fake2.offline.store(false, Ordering::SeqCst);
+    restarted.groups().await.unwrap();
+    assert_eq!(restarted.offline_since(), None, "back online");
 }
