@@ -121,4 +121,5 @@ pub fn require_keyring() {
     assert!(stored, "no Secret Service: run the tests through `cargo xtask test` (D-Bus session with gnome-keyring)");
     let _ = Command::new("secret-tool").args(["clear", "service", "qunguan-probe", "key", "probe"]).status();
 }
+pub mod proxy;
 pub mod world;

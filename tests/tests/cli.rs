@@ -230,3 +230,37 @@ fn usage_errors_exit_2_and_record_nothing() {
     assert_eq!(r.code, 2, "missing flags are a usage error: {r:#?}");
     assert!(!qg.home.path().join("current.json").exists());
 }
+
+#[test]
+fn offline_reads_are_served_from_the_encrypted_cache() {
+    require_keyring();
+    let (owner, o) = user("offline");
+    let room = RUNTIME.block_on(o.create_room("离线群", None, &[])).unwrap();
+    let target: std::net::SocketAddr = synapse().base_url.trim_start_matches("http://").parse().unwrap();
+    let mut proxy = qunguan_tests::proxy::Proxy::start(target);
+    let qg = Qg::new();
+    let r = qg.run(&["login", "--homeserver", &proxy.url(), "--user", &owner.user_id, "--password-stdin"], PASSWORD);
+    assert_eq!(r.code, 0, "{r:#?}");
+    let groups = qg.run(&["groups", "--json"], "");
+    let members = qg.run(&["members", &room, "--json"], "");
+    assert_eq!((groups.code, members.code), (0, 0), "{groups:#?} {members:#?}");
+    assert!(!groups.stderr.contains("offline"), "online: no note");
+
+    proxy.stop();
+    let offline_groups = qg.run(&["groups", "--json"], "");
+    assert_eq!(offline_groups.code, 0, "a cached read while offline exits 0: {offline_groups:#?}");
+    assert_eq!(offline_groups.json(), groups.json(), "the last online answer");
+    assert!(offline_groups.stderr.contains("offline since 20"), "says since when: {}", offline_groups.stderr);
+    let offline_members = qg.run(&["members", &room, "--json"], "");
+    assert_eq!(offline_members.json(), members.json());
+    let never = qg.run(&["members", "!never-fetched", "--json"], "");
+    assert_eq!((never.code, never.error_code().as_str()), (1, "homeserver_unreachable"), "{never:#?}");
+
+    let db = std::fs::read_dir(qg.home.path())
+        .unwrap()
+        .filter_map(|e| Some(e.ok()?.path().join("cache.db")))
+        .find(|p| p.exists())
+        .expect("a cache.db in the account directory");
+    let bytes = std::fs::read(db).unwrap();
+    assert!(!bytes.starts_with(b"SQLite format 3"), "the cache is encrypted at rest");
+}
