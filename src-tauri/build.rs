@@ -10,6 +10,7 @@ const COMMANDS: &[&str] = &[
     "list_groups",
     "list_members",
     "system_locale",
+    "connection_status",
 ];
 
 fn main() {

@@ -28,6 +28,7 @@ fn main() {
             commands::groups::list_groups,
             commands::groups::list_members,
             commands::settings::system_locale,
+            commands::session::connection_status,
         ])
         .run(tauri::generate_context!())
         .expect("the Tauri runtime failed");

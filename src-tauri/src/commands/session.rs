@@ -1,6 +1,6 @@
 //! The sign-in screen.
 
-use qunguan_core::{Account, ApiError, Secret};
+use qunguan_core::{Account, ApiError, ConnectionStatus, Secret};
 use tauri::State;
 
 use crate::state::AppState;
@@ -28,4 +28,10 @@ pub async fn sign_in_token(state: State<'_, AppState>, homeserver: String, token
 #[tauri::command]
 pub async fn sign_out(state: State<'_, AppState>) -> Result<(), ApiError> {
     state.engine.sign_out().await
+}
+
+/// Online, or serving cached data since a time (set by the last read that found the server gone).
+#[tauri::command]
+pub fn connection_status(state: State<'_, AppState>) -> ConnectionStatus {
+    ConnectionStatus { offline_since: state.engine.offline_since() }
 }

@@ -28,6 +28,14 @@ impl Account {
     }
 }
 
+/// Whether reads come from the server or, while it cannot be reached, from the cache.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ConnectionStatus {
+    /// RFC 3339 time of the cached data being shown; `null` while online.
+    pub offline_since: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,7 +22,7 @@ pub mod role;
 pub mod secret;
 pub mod time;
 
-pub use account::Account;
+pub use account::{Account, ConnectionStatus};
 pub use error::{ApiError, ErrorCode, Result};
 pub use group::{Group, GroupState, Tier};
 pub use member::{Member, MemberState, Membership};
