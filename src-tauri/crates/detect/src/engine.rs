@@ -1,0 +1,285 @@
+//! The per-message engine: one call runs every detector over one message.
+//!
+//! Order of work, cheapest gate first: normalise once (the fold also counts digits); run the
+//! lexicon automaton over the normalised bytes; look for links only if the text has a `.`;
+//! look for numbers only if it has at least 11 digits, for e-mail addresses and mentions only
+//! if it has an `@` (or its full-width or written-out forms). Buffers live in a [`Scratch`]
+//! that a caller scanning many messages reuses.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::finding::{Finding, Kind, Severity, category};
+use crate::lexicon::{Hit, Lexicon, Matcher};
+use crate::links::{self, Link, Verdict};
+use crate::mentions;
+use crate::normalize::{self, Normalized};
+use crate::pii::{self, PiiHit, doxxing};
+use crate::rules::{Resolved, RuleSet, ids};
+
+/// Reusable buffers for [`Engine::scan_with`].
+#[derive(Debug, Default)]
+pub struct Scratch {
+    norm: Normalized,
+    hits: Vec<Hit>,
+    links: Vec<Link>,
+    pii: Vec<PiiHit>,
+}
+
+impl Scratch {
+    /// Empty buffers.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The normalised form of the last scanned text.
+    pub fn normalized(&self) -> &Normalized {
+        &self.norm
+    }
+}
+
+/// A compiled lexicon plus a group's rules: everything needed to scan messages.
+pub struct Engine {
+    matcher: Matcher,
+    rules: RuleSet,
+    keyword: HashMap<Arc<str>, Resolved>,
+    privacy: Arc<str>,
+    spam: Arc<str>,
+    id: Resolved,
+    mobile: Resolved,
+    card: Resolved,
+    email: Resolved,
+    doxxing: Resolved,
+    url: Resolved,
+    url_denied: Resolved,
+    mentions: Resolved,
+    mass_mention: Resolved,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("matcher", &self.matcher).finish()
+    }
+}
+
+impl Engine {
+    /// Compile `lexicon` and resolve `rules`.
+    pub fn new(lexicon: &Lexicon, rules: RuleSet) -> Engine {
+        Engine::from_matcher(lexicon.compile(), rules)
+    }
+
+    /// The built-in lexicon with default rules.
+    pub fn builtin() -> Engine {
+        Engine::new(&Lexicon::builtin(), RuleSet::default())
+    }
+
+    /// Use an already compiled lexicon.
+    pub fn from_matcher(matcher: Matcher, rules: RuleSet) -> Engine {
+        normalize::warm_up();
+        let keyword = matcher
+            .categories()
+            .iter()
+            .map(|c| (c.clone(), Resolved::of(rules.keyword_rule(c), ids::KEYWORD_CUSTOM)))
+            .collect();
+        let r = |id: &str| Resolved::of(rules.get(id), id);
+        Engine {
+            id: r(ids::CN_RESIDENT_ID),
+            mobile: r(ids::CN_MOBILE),
+            card: r(ids::BANK_CARD),
+            email: r(ids::EMAIL),
+            doxxing: r(ids::DOXXING),
+            url: r(ids::URL),
+            url_denied: r(ids::URL_DENIED),
+            mentions: r(ids::MENTIONS),
+            mass_mention: r(ids::MASS_MENTION),
+            keyword,
+            privacy: Arc::from(category::PRIVACY),
+            spam: Arc::from(category::SPAM),
+            matcher,
+            rules,
+        }
+    }
+
+    /// The compiled lexicon.
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
+    /// The rules in force.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// Scan one message; findings are sorted by position.
+    pub fn scan(&self, text: &str) -> Vec<Finding> {
+        let mut out = Vec::new();
+        self.scan_with(text, &mut Scratch::new(), &mut out);
+        out
+    }
+
+    /// Scan one message, reusing `scratch`, appending findings (sorted by position) to `out`.
+    pub fn scan_with(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<Finding>) {
+        let first = out.len();
+        normalize::normalize_into(text, &mut scratch.norm);
+        let text = &text[..scratch.norm.source(scratch.norm.len())];
+
+        // Keywords.
+        scratch.hits.clear();
+        self.matcher.find(text, &scratch.norm, &mut scratch.hits);
+        for h in &scratch.hits {
+            if let Some(r) = self.keyword.get(&h.category)
+                && r.enabled
+            {
+                out.push(Finding {
+                    kind: Kind::Keyword,
+                    category: Some(h.category.clone()),
+                    rule: r.id.clone(),
+                    start: h.start,
+                    end: h.end,
+                    severity: r.severity,
+                });
+            }
+        }
+
+        // Links.
+        scratch.links.clear();
+        links::find(text, &mut scratch.links);
+        for l in &scratch.links {
+            let (r, cat) = match self.rules.links.verdict(&l.host) {
+                Verdict::Allowed => continue,
+                Verdict::Denied => (&self.url_denied, Some(self.spam.clone())),
+                Verdict::Unknown => (&self.url, None),
+            };
+            if r.enabled {
+                out.push(Finding {
+                    kind: Kind::Url,
+                    category: cat,
+                    rule: r.id.clone(),
+                    start: l.start,
+                    end: l.end,
+                    severity: r.severity,
+                });
+            }
+        }
+
+        // Personal data.
+        scratch.pii.clear();
+        let spans: Vec<(usize, usize)> = scratch.links.iter().map(|l| (l.start, l.end)).collect();
+        pii::scan(text, scratch.norm.digit_count(), &spans, &mut scratch.pii);
+        let anchors: Vec<(usize, usize)> = scratch
+            .pii
+            .iter()
+            .filter(|h| matches!(h.kind, Kind::CnResidentId | Kind::CnMobile))
+            .map(|h| (h.start, h.end))
+            .collect();
+        let dox = if self.doxxing.enabled { doxxing::find(text, &anchors) } else { None };
+        for h in &scratch.pii {
+            let r = match h.kind {
+                Kind::CnResidentId => &self.id,
+                Kind::CnMobile => &self.mobile,
+                Kind::BankCard => &self.card,
+                _ => &self.email,
+            };
+            if !r.enabled {
+                continue;
+            }
+            let anchor = matches!(h.kind, Kind::CnResidentId | Kind::CnMobile);
+            out.push(Finding {
+                kind: h.kind,
+                category: Some(self.privacy.clone()),
+                rule: r.id.clone(),
+                start: h.start,
+                end: h.end,
+                severity: if dox.is_some() && anchor { Severity::High } else { r.severity },
+            });
+        }
+        if let Some((s, e)) = dox {
+            out.push(Finding {
+                kind: Kind::Doxxing,
+                category: Some(self.privacy.clone()),
+                rule: self.doxxing.id.clone(),
+                start: s,
+                end: e,
+                severity: self.doxxing.severity,
+            });
+        }
+
+        // Mentions.
+        let m = mentions::count(text);
+        if let Some((s, e)) = m.span {
+            let r = if m.distinct >= self.rules.mentions.max_mentions.max(1) {
+                Some(&self.mentions)
+            } else if m.mass {
+                Some(&self.mass_mention)
+            } else {
+                None
+            };
+            if let Some(r) = r.filter(|r| r.enabled) {
+                out.push(Finding {
+                    kind: Kind::Mentions,
+                    category: Some(self.spam.clone()),
+                    rule: r.id.clone(),
+                    start: s,
+                    end: e,
+                    severity: r.severity,
+                });
+            }
+        }
+
+        out[first..].sort_by(|a, b| (a.start, a.end, a.kind).cmp(&(b.start, b.end, b.kind)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(text: &str) -> Vec<(Kind, Option<String>, String, Severity)> {
+        Engine::builtin()
+            .scan(text)
+            .into_iter()
+            .map(|f| (f.kind, f.category.as_deref().map(str::to_owned), f.matched(text).to_owned(), f.severity))
+            .collect()
+    }
+
+    #[test]
+    fn every_detector_reports_through_the_engine() {
+        use Kind::*;
+        use Severity::*;
+        let got = scan("来玩百💰家乐 https://x.example/a 13812345678 a@b.com");
+        assert_eq!(
+            got,
+            vec![
+                (Keyword, Some("gambling".into()), "百💰家乐".into(), High),
+                (Url, None, "https://x.example/a".into(), Low),
+                (CnMobile, Some("privacy".into()), "13812345678".into(), Medium),
+                (Email, Some("privacy".into()), "a@b.com".into(), Low),
+            ]
+        );
+    }
+
+    #[test]
+    fn doxxing_raises_the_numbers() {
+        let got = scan("他叫王小明，电话13812345678");
+        assert!(got.contains(&(Kind::CnMobile, Some("privacy".into()), "13812345678".into(), Severity::High)));
+        assert!(got.iter().any(|f| f.0 == Kind::Doxxing && f.3 == Severity::High), "{got:?}");
+    }
+
+    #[test]
+    fn mention_spam() {
+        let got = scan("@a @b @c @d @e buy now");
+        assert_eq!(got[0].0, Kind::Mentions);
+        assert_eq!(got[0].2, "@a @b @c @d @e");
+        assert!(scan("@a @b hi").is_empty());
+    }
+
+    #[test]
+    fn disabled_rules_are_silent() {
+        let rules = RuleSet::from_json(
+            r#"{"rules":[{"id":"pii.email","enabled":false},{"id":"kw.gambling","enabled":false}]}"#,
+        )
+        .unwrap();
+        let e = Engine::new(&Lexicon::builtin(), rules);
+        assert!(e.scan("百家乐 a@b.com").is_empty());
+    }
+}

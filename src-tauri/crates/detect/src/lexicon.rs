@@ -1,0 +1,706 @@
+//! Category lexicons and the one-pass matcher over them.
+//!
+//! # Lists
+//!
+//! The built-in starter lists live in `data/<category>.txt` (one term a line, `#` comments),
+//! written for this project in Chinese and English for the seven built-in categories
+//! ([`crate::category::KEYWORD`]). They are compiled in with `include_str!`: this crate reads no
+//! files. Users add terms as TSV, `category<TAB>term` a line ([`Lexicon::add_tsv`]); a category
+//! may be new. Every term is normalised by the same pipeline as message text
+//! ([`crate::normalize::normalize_term`]); a term that normalises to nothing (only
+//! punctuation, emoji or invisible characters) is an error that names its line.
+//!
+//! # One pass
+//!
+//! All terms go into one Aho-Corasick automaton over normalised bytes, leftmost-longest.
+//! The automaton is a DFA when its estimated transition table fits the memory budget
+//! ([`DEFAULT_DFA_BUDGET`]), otherwise a contiguous NFA (slower per byte, a fraction of the
+//! memory; tens of thousands of CJK terms need it). The estimate is made before building, from
+//! the trie size and the byte alphabet, so an oversized DFA is never built.
+//!
+//! # Deciding whether a hit is a hit
+//!
+//! Normalisation drops separators, so the automaton sees `百家乐` in `百.家.乐` but also `ass`
+//! in `was sad`. Each hit is checked against the gaps the normaliser recorded:
+//!
+//! * **Terms written in CJK** (any CJK character in the term): any gaps are accepted: Chinese
+//!   has no spaces between words, and separators inside a term are the evasion.
+//! * **Terms made only of word characters** (Latin, digits, folded look-alikes) must start at a
+//!   word boundary and end at one (or before a short inflection: `s`, `es`, `ed`, `ing`, `er`,
+//!   `ers`, `y`, with the last letter doubled or not), so `class` and `Essex` are not hits.
+//!   Inside the hit, an *insertion* gap (`c.a$i*no`, `s💰ex`) is always accepted; a *natural*
+//!   gap (space, comma, apostrophe, hyphen) only where the term itself has a break
+//!   (`free money` matches `freemoney` and `free, money`) or when every character is separated
+//!   (`c a s i n o`, `s-e-x`). So `it's ex` is not `sex`, and `was sad` is not `ass`.
+//!
+//! A rejected hit resumes the search one character later, so a rejected long term never hides a
+//! valid shorter one that starts inside it.
+//!
+//! # Built-in versus user terms
+//!
+//! The same normalised term in both lists takes the user's category (the caller's file is
+//! authoritative). When a longer built-in term contains a user term of another category
+//! (`百家乐真人` ⊃ `百家乐`), leftmost-longest would hide the user's term; each pattern therefore
+//! carries the list of other-category patterns inside it (computed at build time), and a hit
+//! reports those too, the user's category replacing the built-in one.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aho_corasick::automaton::Automaton as _;
+use aho_corasick::{Anchored, Input, MatchKind, StartKind};
+
+use crate::finding::category;
+use crate::normalize::{self, GAP, NATURAL, Normalized, is_cjk, is_word};
+
+/// DFA memory budget by default: 96 MiB of transitions.
+pub const DEFAULT_DFA_BUDGET: usize = 96 << 20;
+
+/// The built-in lists: (category, file contents).
+const BUILTIN: [(&str, &str); 7] = [
+    (category::PORN, include_str!("../data/porn.txt")),
+    (category::VIOLENCE, include_str!("../data/violence.txt")),
+    (category::FRAUD, include_str!("../data/fraud.txt")),
+    (category::PYRAMID, include_str!("../data/pyramid.txt")),
+    (category::GAMBLING, include_str!("../data/gambling.txt")),
+    (category::INSULT, include_str!("../data/insult.txt")),
+    (category::SPAM, include_str!("../data/spam.txt")),
+];
+
+/// A lexicon error, naming the file and the 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct LexiconError {
+    /// File name as given by the caller.
+    pub file: String,
+    /// 1-based line number.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Where a term came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The built-in lists.
+    Builtin,
+    /// A user's list (`--lexicon`, a group's list).
+    User,
+}
+
+/// One term of a lexicon, normalised.
+#[derive(Debug, Clone)]
+pub struct Term {
+    /// Category ID.
+    pub category: Arc<str>,
+    /// The term as written.
+    pub text: String,
+    /// The term normalised.
+    pub normalized: String,
+    /// Normalised byte offsets where the written term had a separator.
+    pub breaks: Vec<usize>,
+    /// Built-in or user.
+    pub origin: Origin,
+}
+
+/// A set of category lists, before compilation.
+#[derive(Debug, Clone, Default)]
+pub struct Lexicon {
+    terms: Vec<Term>,
+}
+
+impl Lexicon {
+    /// No terms at all.
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// The built-in starter lists.
+    pub fn builtin() -> Self {
+        let mut lex = Self::empty();
+        for (cat, contents) in BUILTIN {
+            let cat: Arc<str> = Arc::from(cat);
+            for (i, line) in contents.lines().enumerate() {
+                let t = line.trim();
+                if t.is_empty() || t.starts_with('#') {
+                    continue;
+                }
+                // The built-in files are tested to load cleanly (see tests below).
+                let _ = lex.push(cat.clone(), t, Origin::Builtin, || (format!("data/{cat}.txt"), i + 1));
+            }
+        }
+        lex
+    }
+
+    /// Add the terms of a `category<TAB>term` file. Blank lines and lines starting with `#`
+    /// are skipped, as is a first line reading `category<TAB>term` (a header). Columns after
+    /// the second are ignored. A line without a tab, an empty category or term, or a term that
+    /// normalises to nothing is an error naming `file_name` and the line; on error nothing
+    /// from this file is added.
+    pub fn add_tsv(&mut self, file_name: &str, contents: &str) -> Result<(), LexiconError> {
+        let contents = contents.strip_prefix('\u{FEFF}').unwrap_or(contents);
+        let mut added = Vec::new();
+        let mut cats: HashMap<String, Arc<str>> = HashMap::new();
+        for (i, raw) in contents.split('\n').enumerate() {
+            let line_no = i + 1;
+            let line = raw.strip_suffix('\r').unwrap_or(raw);
+            let trimmed = line.trim();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            let err = |message: String| LexiconError { file: file_name.to_owned(), line: line_no, message };
+            let Some((cat, rest)) = line.split_once('\t') else {
+                return Err(err(format!("expected category<TAB>term, found no tab in {:?}", shorten(trimmed))));
+            };
+            let term = rest.split('\t').next().unwrap_or("");
+            let (cat, term) = (cat.trim(), term.trim());
+            if line_no == 1 && cat.eq_ignore_ascii_case("category") && term.eq_ignore_ascii_case("term") {
+                continue;
+            }
+            if cat.is_empty() {
+                return Err(err("empty category".into()));
+            }
+            if term.is_empty() {
+                return Err(err("empty term".into()));
+            }
+            let cat = cats.entry(cat.to_owned()).or_insert_with(|| Arc::from(cat)).clone();
+            let (normalized, breaks) = normalize::normalize_term(term);
+            if normalized.is_empty() {
+                return Err(err(format!(
+                    "term {:?} normalises to nothing (only separators, emoji or invisible characters)",
+                    shorten(term)
+                )));
+            }
+            added.push(Term { category: cat, text: term.to_owned(), normalized, breaks, origin: Origin::User });
+        }
+        self.terms.extend(added);
+        Ok(())
+    }
+
+    /// Add one term programmatically. Errors like [`Lexicon::add_tsv`], naming `source`.
+    pub fn add_term(&mut self, category: &str, term: &str, origin: Origin) -> Result<(), LexiconError> {
+        self.push(Arc::from(category.trim()), term.trim(), origin, || ("<term>".to_owned(), 1))
+    }
+
+    fn push(
+        &mut self,
+        category: Arc<str>,
+        term: &str,
+        origin: Origin,
+        at: impl Fn() -> (String, usize),
+    ) -> Result<(), LexiconError> {
+        let (normalized, breaks) = normalize::normalize_term(term);
+        if normalized.is_empty() || category.is_empty() {
+            let (file, line) = at();
+            return Err(LexiconError {
+                file,
+                line,
+                message: format!("term {:?} normalises to nothing", shorten(term)),
+            });
+        }
+        self.terms.push(Term { category, text: term.to_owned(), normalized, breaks, origin });
+        Ok(())
+    }
+
+    /// The terms, in insertion order.
+    pub fn terms(&self) -> &[Term] {
+        &self.terms
+    }
+
+    /// Number of terms.
+    pub fn len(&self) -> usize {
+        self.terms.len()
+    }
+
+    /// Whether there are no terms.
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// Compile into a [`Matcher`] with the default DFA budget.
+    pub fn compile(&self) -> Matcher {
+        self.compile_with(DEFAULT_DFA_BUDGET)
+    }
+
+    /// Compile with an explicit DFA memory budget in bytes (0 forces the contiguous NFA).
+    pub fn compile_with(&self, dfa_budget: usize) -> Matcher {
+        Matcher::build(self, dfa_budget)
+    }
+}
+
+fn shorten(s: &str) -> String {
+    if s.chars().count() <= 40 {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(40).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// One category a pattern reports.
+#[derive(Debug, Clone)]
+struct Cat {
+    category: Arc<str>,
+    origin: Origin,
+}
+
+#[derive(Debug, Clone)]
+struct Pattern {
+    cats: Vec<Cat>,
+    /// Every character is a word character: boundary rules apply.
+    wordy: bool,
+    /// First / last character is a word character.
+    word_start: bool,
+    word_end: bool,
+    /// Union of the breaks of every term with this normalised form.
+    breaks: Vec<usize>,
+    /// Other-category patterns inside this one: (pattern, byte offset, byte length).
+    inner: Vec<(u32, u32, u32)>,
+    /// Byte length of the last character (for the doubled-letter inflection check).
+    last: Option<char>,
+}
+
+enum Engine {
+    Dfa(aho_corasick::dfa::DFA),
+    Nfa(aho_corasick::nfa::contiguous::NFA),
+    None,
+}
+
+/// Which automaton a [`Matcher`] uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AutomatonKind {
+    /// Deterministic: fastest, largest.
+    Dfa,
+    /// Contiguous NFA: for lexicons whose DFA would exceed the budget.
+    ContiguousNfa,
+    /// No terms.
+    Empty,
+}
+
+/// A keyword hit: a category and an original byte span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// The category.
+    pub category: Arc<str>,
+    /// Original byte offsets.
+    pub start: usize,
+    /// Original byte offsets.
+    pub end: usize,
+    /// Built-in or user.
+    pub origin: Origin,
+}
+
+/// A compiled lexicon.
+pub struct Matcher {
+    engine: Engine,
+    patterns: Vec<Pattern>,
+    categories: Vec<Arc<str>>,
+    estimate: usize,
+}
+
+impl std::fmt::Debug for Matcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Matcher")
+            .field("kind", &self.kind())
+            .field("patterns", &self.patterns.len())
+            .field("memory", &self.memory_usage())
+            .finish()
+    }
+}
+
+impl Matcher {
+    fn build(lex: &Lexicon, budget: usize) -> Matcher {
+        // Deduplicate by normalised form; the user's categories replace built-in ones.
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut pats: Vec<(&str, Pattern)> = Vec::new();
+        for t in &lex.terms {
+            let i = *index.entry(t.normalized.as_str()).or_insert_with(|| {
+                let chars: Vec<char> = t.normalized.chars().collect();
+                pats.push((
+                    t.normalized.as_str(),
+                    Pattern {
+                        cats: Vec::new(),
+                        wordy: chars.iter().all(|&c| is_word(c)),
+                        word_start: chars.first().is_some_and(|&c| is_word(c)),
+                        word_end: chars.last().is_some_and(|&c| is_word(c)),
+                        breaks: Vec::new(),
+                        inner: Vec::new(),
+                        last: chars.last().copied(),
+                    },
+                ));
+                pats.len() - 1
+            });
+            let p = &mut pats[i].1;
+            if t.origin == Origin::User {
+                p.cats.retain(|c| c.origin == Origin::User);
+            } else if p.cats.iter().any(|c| c.origin == Origin::User) {
+                continue;
+            }
+            if !p.cats.iter().any(|c| c.category == t.category) {
+                p.cats.push(Cat { category: t.category.clone(), origin: t.origin });
+            }
+            for b in &t.breaks {
+                if !p.breaks.contains(b) {
+                    p.breaks.push(*b);
+                }
+            }
+        }
+        let mut categories: Vec<Arc<str>> = Vec::new();
+        for (_, p) in &pats {
+            for c in &p.cats {
+                if !categories.contains(&c.category) {
+                    categories.push(c.category.clone());
+                }
+            }
+        }
+        let strings: Vec<&str> = pats.iter().map(|(s, _)| *s).collect();
+        let mut patterns: Vec<Pattern> = pats.into_iter().map(|(_, p)| p).collect();
+        if strings.is_empty() {
+            return Matcher { engine: Engine::None, patterns, categories, estimate: 0 };
+        }
+        // Other-category patterns contained in each pattern.
+        if let Ok(all) = aho_corasick::AhoCorasick::builder().match_kind(MatchKind::Standard).build(&strings) {
+            for (pi, s) in strings.iter().enumerate() {
+                for m in all.find_overlapping_iter(s) {
+                    let qi = m.pattern().as_usize();
+                    if qi == pi {
+                        continue;
+                    }
+                    let differs =
+                        patterns[qi].cats.iter().any(|q| !patterns[pi].cats.iter().any(|p| p.category == q.category));
+                    if differs {
+                        patterns[pi].inner.push((qi as u32, m.start() as u32, m.len() as u32));
+                    }
+                }
+            }
+        }
+        let estimate = estimate_dfa_bytes(&strings);
+        let nnfa =
+            aho_corasick::nfa::noncontiguous::Builder::new().match_kind(MatchKind::LeftmostLongest).build(&strings);
+        let engine = match nnfa {
+            Err(_) => Engine::None,
+            Ok(nnfa) => {
+                let dfa = if estimate <= budget {
+                    aho_corasick::dfa::Builder::new()
+                        .start_kind(StartKind::Unanchored)
+                        .build_from_noncontiguous(&nnfa)
+                        .ok()
+                } else {
+                    None
+                };
+                match dfa {
+                    Some(d) => Engine::Dfa(d),
+                    None => match aho_corasick::nfa::contiguous::Builder::new().build_from_noncontiguous(&nnfa) {
+                        Ok(n) => Engine::Nfa(n),
+                        Err(_) => Engine::None,
+                    },
+                }
+            }
+        };
+        Matcher { engine, patterns, categories, estimate }
+    }
+
+    /// Which automaton was chosen.
+    pub fn kind(&self) -> AutomatonKind {
+        match self.engine {
+            Engine::Dfa(_) => AutomatonKind::Dfa,
+            Engine::Nfa(_) => AutomatonKind::ContiguousNfa,
+            Engine::None => AutomatonKind::Empty,
+        }
+    }
+
+    /// Heap bytes used by the automaton.
+    pub fn memory_usage(&self) -> usize {
+        match &self.engine {
+            Engine::Dfa(d) => d.memory_usage(),
+            Engine::Nfa(n) => n.memory_usage(),
+            Engine::None => 0,
+        }
+    }
+
+    /// The DFA size estimated before building (what the budget is compared with).
+    pub fn dfa_estimate(&self) -> usize {
+        self.estimate
+    }
+
+    /// Number of distinct normalised patterns.
+    pub fn pattern_count(&self) -> usize {
+        self.patterns.len()
+    }
+
+    /// Every category some pattern reports.
+    pub fn categories(&self) -> &[Arc<str>] {
+        &self.categories
+    }
+
+    fn find_at(&self, hay: &[u8], at: usize) -> Option<aho_corasick::Match> {
+        let input = Input::new(hay).span(at..hay.len()).anchored(Anchored::No);
+        match &self.engine {
+            Engine::Dfa(d) => d.try_find(&input).ok().flatten(),
+            Engine::Nfa(n) => n.try_find(&input).ok().flatten(),
+            Engine::None => None,
+        }
+    }
+
+    /// Find every keyword hit in a normalised text. `original` is the text `norm` was made from.
+    pub fn find(&self, original: &str, norm: &Normalized, out: &mut Vec<Hit>) {
+        let hay = norm.as_bytes();
+        let mut at = 0;
+        while at < hay.len() {
+            let Some(m) = self.find_at(hay, at) else {
+                break;
+            };
+            let pid = m.pattern().as_usize();
+            let p = &self.patterns[pid];
+            if !accept(p, norm, m.start(), m.end()) {
+                at = m.start() + norm.char_at(m.start()).map_or(1, char::len_utf8);
+                continue;
+            }
+            let (s, e) = norm.original_span(original, m.start(), m.end());
+            let before = out.len();
+            let mut user_inner = false;
+            for &(qi, off, len) in &p.inner {
+                let q = &self.patterns[qi as usize];
+                let qs = m.start() + off as usize;
+                let qe = qs + len as usize;
+                if !accept(q, norm, qs, qe) {
+                    continue;
+                }
+                let (os, oe) = norm.original_span(original, qs, qe);
+                for c in &q.cats {
+                    if p.cats.iter().any(|pc| pc.category == c.category)
+                        || out[before..].iter().any(|h| h.category == c.category)
+                    {
+                        continue;
+                    }
+                    user_inner |= c.origin == Origin::User;
+                    out.push(Hit { category: c.category.clone(), start: os, end: oe, origin: c.origin });
+                }
+            }
+            for c in &p.cats {
+                if user_inner && c.origin == Origin::Builtin {
+                    continue;
+                }
+                out.push(Hit { category: c.category.clone(), start: s, end: e, origin: c.origin });
+            }
+            at = m.end();
+        }
+    }
+}
+
+/// Inflections a word-character term may carry and still count as a hit.
+const SUFFIXES: [&str; 9] = ["s", "es", "ed", "d", "ing", "er", "ers", "y", "ies"];
+
+/// Boundary and gap rules (see the module docs).
+fn accept(p: &Pattern, norm: &Normalized, start: usize, end: usize) -> bool {
+    if p.word_start && norm.gap_before(start) == 0 && norm.char_before(start).is_some_and(is_word) {
+        return false;
+    }
+    if p.word_end && norm.gap_before(end) == 0 && norm.char_at(end).is_some_and(is_word) {
+        // Only a short inflection may follow.
+        let mut run = String::new();
+        let mut i = end;
+        while let Some(c) = norm.char_at(i) {
+            if !is_word(c) || (i > end && norm.gap_before(i) != 0) || run.len() > 4 {
+                break;
+            }
+            run.push(c);
+            i += c.len_utf8();
+        }
+        let ok = |r: &str| SUFFIXES.contains(&r);
+        let doubled = p.last.and_then(|l| run.strip_prefix(l)).is_some_and(|r| ok(r));
+        if !(ok(&run) || doubled) {
+            return false;
+        }
+    }
+    if !p.wordy {
+        return true;
+    }
+    // Natural gaps inside a word-character term: only at the term's own breaks, or when
+    // every character is separated.
+    let mut positions = 0usize;
+    let mut gapped = 0usize;
+    let mut stray_natural = false;
+    let mut i = start;
+    while let Some(c) = norm.char_at(i) {
+        let next = i + c.len_utf8();
+        if next >= end {
+            break;
+        }
+        positions += 1;
+        let g = norm.gap_before(next);
+        if g & GAP != 0 {
+            gapped += 1;
+            if g & NATURAL != 0 && !p.breaks.contains(&(next - start)) {
+                stray_natural = true;
+            }
+        }
+        i = next;
+    }
+    !stray_natural || gapped == positions
+}
+
+/// Estimate the DFA transition table in bytes: trie states × stride × 4.
+fn estimate_dfa_bytes(patterns: &[&str]) -> usize {
+    let mut sorted: Vec<&[u8]> = patterns.iter().map(|s| s.as_bytes()).collect();
+    sorted.sort_unstable();
+    let mut states = 4usize;
+    let mut prev: &[u8] = &[];
+    let mut used = [false; 256];
+    for p in &sorted {
+        let lcp = prev.iter().zip(p.iter()).take_while(|(a, b)| a == b).count();
+        states += p.len() - lcp;
+        prev = p;
+        for &b in *p {
+            used[b as usize] = true;
+        }
+    }
+    // Byte classes: every used byte is its own class, each run of unused bytes one more.
+    let mut classes = 0usize;
+    let mut in_gap = false;
+    for u in used {
+        if u {
+            classes += 1;
+            in_gap = false;
+        } else if !in_gap {
+            classes += 1;
+            in_gap = true;
+        }
+    }
+    let stride = (classes + 1).next_power_of_two();
+    states.saturating_mul(stride).saturating_mul(4)
+}
+
+/// Whether a term is written (after normalisation) with CJK characters.
+pub fn is_cjk_term(normalized: &str) -> bool {
+    normalized.chars().any(is_cjk)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::normalize;
+
+    fn hits(lex: &Lexicon, text: &str) -> Vec<(String, String)> {
+        let m = lex.compile();
+        let n = normalize(text);
+        let mut out = Vec::new();
+        m.find(text, &n, &mut out);
+        out.into_iter().map(|h| (h.category.to_string(), text[h.start..h.end].to_owned())).collect()
+    }
+
+    fn user(rows: &str) -> Lexicon {
+        let mut l = Lexicon::empty();
+        l.add_tsv("t.tsv", rows).unwrap();
+        l
+    }
+
+    #[test]
+    fn builtin_lists_load_cleanly() {
+        for (cat, contents) in BUILTIN {
+            for (i, line) in contents.lines().enumerate() {
+                let t = line.trim();
+                if t.is_empty() || t.starts_with('#') {
+                    continue;
+                }
+                let (n, _) = normalize::normalize_term(t);
+                assert!(!n.is_empty(), "data/{cat}.txt:{}: {t:?} normalises to nothing", i + 1);
+            }
+        }
+        let lex = Lexicon::builtin();
+        assert!(lex.len() > 300, "starter lists are not empty: {}", lex.len());
+        for cat in category::KEYWORD {
+            assert!(lex.terms().iter().any(|t| &*t.category == cat), "{cat} has terms");
+        }
+    }
+
+    /// (rows, text, expected (category, original span) list)
+    const CASES: &[(&str, &str, &[(&str, &str)])] = &[
+        ("g\t百家乐", "来玩百家乐吧", &[("g", "百家乐")]),
+        ("g\t百家乐", "来玩百.家.乐吧", &[("g", "百.家.乐")]),
+        ("g\t百家乐", "来玩百 家 乐吧", &[("g", "百 家 乐")]),
+        ("g\t百家乐", "来玩百💰家乐吧", &[("g", "百💰家乐")]),
+        ("g\t百家乐", "来玩百家樂吧", &[("g", "百家樂")]),
+        ("g\t百家乐", "来玩百\u{200B}家乐吧", &[("g", "百\u{200B}家乐")]),
+        ("g\tcasino", "best CASINO online", &[("g", "CASINO")]),
+        ("g\tcasino", "best саsinо online", &[("g", "саsinо")]),
+        ("g\tcasino", "best c.a.s.i.n.o online", &[("g", "c.a.s.i.n.o")]),
+        ("g\tcasino", "best c a s i n o online", &[("g", "c a s i n o")]),
+        ("g\tcasino", "best ca$ino online", &[]),
+        ("g\tcasino", "best cas💰ino online", &[("g", "cas💰ino")]),
+        ("g\tcasino", "casinos near me", &[("g", "casino")]),
+        ("g\tcasino", "occasinoal", &[]),
+        ("i\tass", "I passed the class", &[]),
+        ("i\tass", "it was sad", &[]),
+        ("i\tass", "you ass!", &[("i", "ass")]),
+        ("i\tass", "you a s s", &[("i", "a s s")]),
+        ("p\tsex", "it's exactly", &[]),
+        ("p\tsex", "it's ex-wife", &[]),
+        ("p\tsex", "Essex", &[]),
+        ("p\tsex", "sexy pics", &[("p", "sex")]),
+        ("s\tfree money", "get freemoney now", &[("s", "freemoney")]),
+        ("s\tfree money", "get FREE MONEY now", &[("s", "FREE MONEY")]),
+        ("s\tscam", "scammers everywhere", &[("s", "scam")]),
+        ("s\tscam", "scampi", &[]),
+        ("a\tAV女优", "看AV女优", &[("a", "AV女优")]),
+        ("a\tAV女优", "看a v 女 优", &[("a", "a v 女 优")]),
+    ];
+
+    #[test]
+    fn table() {
+        for (rows, text, want) in CASES {
+            let got = hits(&user(rows), text);
+            let want: Vec<(String, String)> = want.iter().map(|(c, s)| (c.to_string(), s.to_string())).collect();
+            assert_eq!(got, want, "lexicon {rows:?} on {text:?}");
+        }
+    }
+
+    #[test]
+    fn longest_wins_and_inner_user_terms_surface() {
+        let mut lex = Lexicon::empty();
+        lex.add_term("gambling", "百家乐真人", Origin::Builtin).unwrap();
+        lex.add_tsv("u.tsv", "mine\t百家乐\n").unwrap();
+        let got = hits(&lex, "百家乐真人在线");
+        assert_eq!(got, vec![("mine".to_string(), "百家乐".to_string())]);
+    }
+
+    #[test]
+    fn user_category_replaces_builtin_for_the_same_term() {
+        let mut lex = Lexicon::empty();
+        lex.add_term("gambling", "百家乐", Origin::Builtin).unwrap();
+        lex.add_tsv("u.tsv", "bets\t百家樂\n").unwrap();
+        assert_eq!(hits(&lex, "百家乐"), vec![("bets".into(), "百家乐".into())]);
+    }
+
+    #[test]
+    fn tsv_errors_name_file_and_line() {
+        let mut l = Lexicon::empty();
+        let e = l.add_tsv("my.tsv", "a\tb\n\nno tab here\n").unwrap_err();
+        assert_eq!(e.to_string(), "my.tsv:3: expected category<TAB>term, found no tab in \"no tab here\"");
+        let e = l.add_tsv("my.tsv", "spam\t💰 . 💰\n").unwrap_err();
+        assert_eq!(e.line, 1);
+        assert!(e.message.contains("normalises to nothing"), "{e}");
+        let e = l.add_tsv("my.tsv", "spam\t\n").unwrap_err();
+        assert_eq!(e.message, "empty term");
+        assert!(l.is_empty(), "nothing is added from a file with an error");
+        l.add_tsv("ok.tsv", "\u{FEFF}category\tterm\r\n# note\r\nx\ty\r\n").unwrap();
+        assert_eq!(l.len(), 1, "BOM, header, comment and CRLF are handled");
+    }
+
+    #[test]
+    fn nfa_fallback_finds_the_same() {
+        let lex = user("g\t百家乐\ng\tcasino\n");
+        let dfa = lex.compile();
+        let nfa = lex.compile_with(0);
+        assert_eq!(dfa.kind(), AutomatonKind::Dfa);
+        assert_eq!(nfa.kind(), AutomatonKind::ContiguousNfa);
+        let text = "casino 百家乐 c a s i n o";
+        let n = normalize(text);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        dfa.find(text, &n, &mut a);
+        nfa.find(text, &n, &mut b);
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 3);
+    }
+}

@@ -1,0 +1,198 @@
+//! Links: find URLs in a message and judge their domain against a group's allow and deny lists.
+//!
+//! A URL is `http://` or `https://` (any case) followed by a host, `www.` followed by a host, or
+//! a bare host whose top-level domain is one that link spam uses (`bit.ly/x`, `t.me/x`,
+//! `example.com`). The URL ends at whitespace, at a CJK character or full-width punctuation
+//! (chat glues text to links: `看这个https://x.com/a很好`), and trailing `.,;:!?)` are not part of
+//! it. Hosts inside e-mail addresses (`a@b.com`) are not links.
+//!
+//! A domain rule `example.com` matches that host and every subdomain (`www.example.com`).
+//! Deny wins over allow.
+
+use crate::normalize::is_cjk;
+
+/// A URL found in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// Byte offsets of the whole URL.
+    pub start: usize,
+    /// Byte offsets of the whole URL.
+    pub end: usize,
+    /// The host, lower-cased.
+    pub host: String,
+}
+
+/// What a group's domain lists say about a host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// On the allow list (and not denied): not reported.
+    Allowed,
+    /// On the deny list.
+    Denied,
+    /// On neither.
+    Unknown,
+}
+
+/// Top-level domains accepted for bare hosts (no scheme, no `www.`).
+const BARE_TLDS: [&str; 40] = [
+    "com", "net", "org", "cn", "io", "me", "ly", "cc", "top", "xyz", "info", "biz", "vip", "club", "site", "online",
+    "app", "co", "tv", "ru", "uk", "de", "jp", "hk", "tw", "us", "in", "gg", "to", "link", "shop", "live", "fun",
+    "icu", "win", "bet", "casino", "dev", "ink", "wang",
+];
+
+fn is_host_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'.'
+}
+
+fn url_char(c: char) -> bool {
+    !c.is_whitespace()
+        && !is_cjk(c)
+        && !matches!(c, '\u{3000}'..='\u{303F}' | '\u{FF00}'..='\u{FFEF}' | '<' | '>' | '"' | '`')
+        && !c.is_control()
+}
+
+/// Find URLs in `text`.
+pub fn find(text: &str, out: &mut Vec<Link>) {
+    let b = text.as_bytes();
+    if !b.contains(&b'.') {
+        return;
+    }
+    let mut i = 0;
+    while i < b.len() {
+        // Only consider starts of tokens.
+        let boundary =
+            i == 0 || !(b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'.' | b'@' | b'-' | b'_' | b'/'));
+        if !boundary || !b[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let rest = &b[i..];
+        let (host_start, explicit) = if starts_ci(rest, b"https://") {
+            (i + 8, true)
+        } else if starts_ci(rest, b"http://") {
+            (i + 7, true)
+        } else if starts_ci(rest, b"www.") {
+            (i, true)
+        } else {
+            (i, false)
+        };
+        let mut h = host_start;
+        while h < b.len() && is_host_byte(b[h]) {
+            h += 1;
+        }
+        let mut host_end = h;
+        while host_end > host_start && matches!(b[host_end - 1], b'.' | b'-') {
+            host_end -= 1;
+        }
+        let host = &text[host_start..host_end];
+        let labels: Vec<&str> = host.split('.').collect();
+        let tld = labels.last().copied().unwrap_or("");
+        let valid_host = labels.len() >= 2
+            && labels.iter().all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'))
+            && tld.len() >= 2
+            && tld.bytes().all(|c| c.is_ascii_alphabetic());
+        let bare_ok = explicit || BARE_TLDS.iter().any(|t| t.eq_ignore_ascii_case(tld));
+        let followed_by_at = host_end < b.len() && b[host_end] == b'@';
+        if !valid_host || !bare_ok || followed_by_at {
+            i = h.max(i + 1);
+            continue;
+        }
+        // Path, query, fragment.
+        let mut end = host_end;
+        if end < b.len() && matches!(b[end], b'/' | b':' | b'?' | b'#') {
+            for (off, c) in text[end..].char_indices() {
+                if !url_char(c) {
+                    break;
+                }
+                end = host_end + off + c.len_utf8();
+            }
+            // Not trailing punctuation.
+            while end > host_end && matches!(b[end - 1], b'.' | b',' | b';' | b':' | b'!' | b'?' | b')' | b'\'') {
+                end -= 1;
+            }
+        }
+        out.push(Link { start: i, end, host: host.to_ascii_lowercase() });
+        i = end.max(i + 1);
+    }
+}
+
+fn starts_ci(hay: &[u8], needle: &[u8]) -> bool {
+    hay.len() >= needle.len() && hay[..needle.len()].eq_ignore_ascii_case(needle)
+}
+
+/// A group's link policy: allowed and denied domains.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkPolicy {
+    /// Domains whose links are fine (not reported).
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// Domains whose links are reported with high severity.
+    #[serde(default)]
+    pub deny: Vec<String>,
+}
+
+fn domain_matches(host: &str, domain: &str) -> bool {
+    let d = domain.trim().trim_start_matches("*.").trim_matches('.');
+    if d.is_empty() {
+        return false;
+    }
+    let host = host.trim_end_matches('.');
+    host.eq_ignore_ascii_case(d)
+        || (host.len() > d.len()
+            && host.as_bytes()[host.len() - d.len() - 1] == b'.'
+            && host[host.len() - d.len()..].eq_ignore_ascii_case(d))
+}
+
+impl LinkPolicy {
+    /// Judge a host.
+    pub fn verdict(&self, host: &str) -> Verdict {
+        if self.deny.iter().any(|d| domain_matches(host, d)) {
+            Verdict::Denied
+        } else if self.allow.iter().any(|d| domain_matches(host, d)) {
+            Verdict::Allowed
+        } else {
+            Verdict::Unknown
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn urls(text: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        find(text, &mut out);
+        out.iter().map(|l| &text[l.start..l.end]).collect()
+    }
+
+    #[test]
+    fn table() {
+        for (text, want) in [
+            ("see https://example.com/a?b=1.", vec!["https://example.com/a?b=1"]),
+            ("看这个https://x.com/abc很好", vec!["https://x.com/abc"]),
+            ("HTTP://EXAMPLE.ORG", vec!["HTTP://EXAMPLE.ORG"]),
+            ("go to www.casino-royal.vip now", vec!["www.casino-royal.vip"]),
+            ("bit.ly/3abc and t.me/joinchat", vec!["bit.ly/3abc", "t.me/joinchat"]),
+            ("(https://a.io/x)", vec!["https://a.io/x"]),
+            ("mail bob@example.com", vec![]),
+            ("version 1.2.3 and file.txt and e.g. this", vec![]),
+            ("node.js is nice", vec![]),
+            ("", vec![]),
+        ] {
+            assert_eq!(urls(text), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn policy() {
+        let p =
+            LinkPolicy { allow: vec!["example.com".into()], deny: vec!["bad.example.com".into(), "casino.vip".into()] };
+        assert_eq!(p.verdict("example.com"), Verdict::Allowed);
+        assert_eq!(p.verdict("www.example.com"), Verdict::Allowed);
+        assert_eq!(p.verdict("bad.example.com"), Verdict::Denied, "deny wins");
+        assert_eq!(p.verdict("x.casino.vip"), Verdict::Denied);
+        assert_eq!(p.verdict("notexample.com"), Verdict::Unknown);
+    }
+}

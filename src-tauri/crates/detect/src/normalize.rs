@@ -1,0 +1,667 @@
+//! Normalisation: turn a chat message into the form lexicon terms are matched against, and
+//! remember where every normalised byte came from.
+//!
+//! # What it folds
+//!
+//! Evasion in chat is mostly cosmetic: the reader still sees the word, the filter must too.
+//! Each input character is folded on its own, in this order:
+//!
+//! 1. **Default-ignorable and format characters** (zero-width space/joiners, BOM, variation
+//!    selectors, bidi controls, soft hyphen, tag characters) and **combining marks** (accents,
+//!    Zalgo, the keycap mark) are dropped. They leave no gap: `s\u{200B}ex` is `sex`.
+//! 2. **Separators** (whitespace, punctuation, symbols, emoji, controls) are dropped but leave a
+//!    *gap* before the next kept character, so that `百.家.乐`, `百 家 乐` and `百💰家乐` all read
+//!    `百家乐` while the matcher can still tell `was sad` from `ass` (see [`crate::lexicon`] for how
+//!    gaps are judged). A gap is *natural* when it contains whitespace or sentence punctuation
+//!    (`, ; : ! ? ' " - ( )` and their CJK forms), otherwise it is an *insertion* (`. * _ / 💰`).
+//! 3. Everything else goes through **NFKC** (full width → half width, `ﬁ` → `fi`, `①` → `1`,
+//!    math-styled and circled letters → plain letters, Kangxi radicals → ideographs),
+//!    **full case folding** (`ß` → `ss`), **look-alike folding** with `decancer` (Cyrillic,
+//!    Greek and other confusables → Latin; with `retain_chinese`/`retain_japanese`/
+//!    `retain_korean`, because decancer's defaults turn `网` into `xx`), and
+//!    **traditional → simplified** Chinese with `fast2s` (MIT; `zhconv` is GPL and stays out).
+//!
+//! Folding per character (not per string) is what makes the offset map exact: every normalised
+//! byte comes from exactly one original character. The price is that NFKC composition across
+//! characters (`e` + U+0301) is not performed, which is fine because combining marks are dropped.
+//!
+//! # Speed
+//!
+//! The per-character fold for the Basic Multilingual Plane and the Supplementary Multilingual
+//! Plane (emoji, math alphanumerics) is computed once into a 128 Ki-entry table
+//! ([`std::sync::OnceLock`], built on first use, ~0.5 MiB); rarer planes fold on the fly.
+//! ASCII has its own 128-entry table. Text is copied through unchanged where the table says
+//! "identity", so plain Chinese and lower-case English cost one lookup per character.
+//!
+//! # Offsets
+//!
+//! [`Normalized::meta`] holds, for every normalised byte, the byte offset in the original text
+//! of the character it came from (low 30 bits) and two gap flags (top bits) on the first byte of
+//! each normalised character. One more entry, at `text.len()`, holds the original length and the
+//! gap that trails the last kept character. Texts longer than 1 GiB are normalised up to their
+//! first 1 GiB (a chat message never is; the limit keeps offsets in 30 bits without a panic).
+
+use std::sync::OnceLock;
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
+
+/// The gap flag: at least one separator character precedes this normalised character.
+pub(crate) const GAP: u32 = 1 << 31;
+/// The natural-gap flag: the gap contains whitespace or sentence punctuation.
+pub(crate) const NATURAL: u32 = 1 << 30;
+/// Mask for the original byte offset in a [`Normalized::meta`] entry.
+pub(crate) const OFFSET: u32 = (1 << 30) - 1;
+/// Longest text, in bytes, that is normalised in full.
+pub const MAX_TEXT: usize = OFFSET as usize;
+
+/// A normalised text and its map back to the original.
+#[derive(Debug, Default, Clone)]
+pub struct Normalized {
+    /// Normalised text, valid UTF-8 by construction.
+    bytes: Vec<u8>,
+    /// Per normalised byte (plus one sentinel): original offset | gap flags.
+    meta: Vec<u32>,
+    /// Number of ASCII digits in the normalised text (a cheap gate for the personal-data pass).
+    digits: usize,
+}
+
+impl Normalized {
+    /// An empty buffer, to be filled with [`normalize_into`] and reused across messages.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The normalised text.
+    pub fn as_str(&self) -> &str {
+        // Invariant: `bytes` is only ever extended with whole UTF-8 encodings.
+        std::str::from_utf8(&self.bytes).unwrap_or("")
+    }
+
+    /// The normalised text as bytes (what the automaton scans).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Number of normalised bytes.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Whether nothing survived normalisation.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// How many ASCII digits the normalised text holds.
+    pub fn digit_count(&self) -> usize {
+        self.digits
+    }
+
+    /// Original byte offset of the character that produced normalised byte `i`
+    /// (`i == len()` gives the original length).
+    pub fn source(&self, i: usize) -> usize {
+        (self.meta[i] & OFFSET) as usize
+    }
+
+    /// Gap flags ([`GAP`], [`NATURAL`]) in front of the normalised character starting at `i`
+    /// (`i == len()` gives the trailing gap).
+    pub(crate) fn gap_before(&self, i: usize) -> u32 {
+        self.meta[i] & (GAP | NATURAL)
+    }
+
+    /// Map the normalised byte range `start..end` (on char boundaries, `start < end`) back to
+    /// a byte range of `original`, covering every original character that contributed to it
+    /// (and the separators between them).
+    pub fn original_span(&self, original: &str, start: usize, end: usize) -> (usize, usize) {
+        let s = self.source(start);
+        let last = self.source(end - 1);
+        let e = last + original[last..].chars().next().map_or(0, char::len_utf8);
+        (s, e)
+    }
+
+    /// The normalised character ending right before byte `i`, if any.
+    pub(crate) fn char_before(&self, i: usize) -> Option<char> {
+        if i == 0 {
+            return None;
+        }
+        let mut s = i - 1;
+        while s > 0 && (self.bytes[s] & 0xC0) == 0x80 {
+            s -= 1;
+        }
+        std::str::from_utf8(&self.bytes[s..i]).ok()?.chars().next()
+    }
+
+    /// The normalised character starting at byte `i`, if any.
+    pub(crate) fn char_at(&self, i: usize) -> Option<char> {
+        if i >= self.bytes.len() {
+            return None;
+        }
+        let w = utf8_width(self.bytes[i]);
+        std::str::from_utf8(self.bytes.get(i..i + w)?).ok()?.chars().next()
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.meta.clear();
+        self.digits = 0;
+    }
+}
+
+fn utf8_width(lead: u8) -> usize {
+    match lead {
+        0x00..=0x7F => 1,
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        _ => 4,
+    }
+}
+
+/// Normalise `text` into a fresh [`Normalized`].
+pub fn normalize(text: &str) -> Normalized {
+    let mut out = Normalized::new();
+    normalize_into(text, &mut out);
+    out
+}
+
+/// Normalise a lexicon term: the same fold as [`normalize`], returning the normalised string
+/// and the normalised byte offsets where the term itself had a separator (its word breaks).
+pub fn normalize_term(term: &str) -> (String, Vec<usize>) {
+    let n = normalize(term);
+    let breaks = n
+        .bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| i > 0 && (b & 0xC0) != 0x80 && n.meta[i] & GAP != 0)
+        .map(|(i, _)| i)
+        .collect();
+    (n.as_str().to_owned(), breaks)
+}
+
+/// Normalise `text` into `out`, reusing its buffers.
+pub fn normalize_into(text: &str, out: &mut Normalized) {
+    out.clear();
+    let text = truncate(text);
+    let table = table();
+    let bytes = text.as_bytes();
+    out.bytes.reserve(bytes.len());
+    out.meta.reserve(bytes.len() + 1);
+    let mut pending: u32 = 0;
+    let mut digits = 0usize;
+    let mut i = 0usize;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            let e = ASCII[b as usize];
+            match e >> 8 {
+                0 => {
+                    let o = e as u8;
+                    digits += o.is_ascii_digit() as usize;
+                    out.bytes.push(o);
+                    out.meta.push(i as u32 | pending);
+                    pending = 0;
+                }
+                A_NATURAL => pending |= GAP | NATURAL,
+                A_INSERT => pending |= GAP,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        let w = utf8_width(b);
+        let c = match text[i..].chars().next() {
+            Some(c) => c,
+            None => break,
+        };
+        let entry = table.lookup(c);
+        match entry.tag() {
+            Tag::Same => {
+                out.bytes.extend_from_slice(&bytes[i..i + w]);
+                push_meta(&mut out.meta, i as u32, pending, w);
+                pending = 0;
+            }
+            Tag::One => {
+                let m = entry.char();
+                let mut buf = [0u8; 4];
+                let s = m.encode_utf8(&mut buf);
+                digits += m.is_ascii_digit() as usize;
+                out.bytes.extend_from_slice(s.as_bytes());
+                push_meta(&mut out.meta, i as u32, pending, s.len());
+                pending = 0;
+            }
+            Tag::Many => {
+                let s = table.pool_str(entry);
+                digits += s.bytes().filter(u8::is_ascii_digit).count();
+                out.bytes.extend_from_slice(s.as_bytes());
+                push_meta(&mut out.meta, i as u32, pending, s.len());
+                pending = 0;
+            }
+            Tag::Ignore => {}
+            Tag::Natural => pending |= GAP | NATURAL,
+            Tag::Insert => pending |= GAP,
+        }
+        i += w;
+    }
+    out.meta.push(text.len() as u32 | pending);
+    out.digits = digits;
+}
+
+fn truncate(text: &str) -> &str {
+    if text.len() <= MAX_TEXT {
+        return text;
+    }
+    let mut end = MAX_TEXT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+#[inline]
+fn push_meta(meta: &mut Vec<u32>, src: u32, pending: u32, len: usize) {
+    meta.push(src | pending);
+    for _ in 1..len {
+        meta.push(src);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fold table.
+
+const A_NATURAL: u16 = 1;
+const A_INSERT: u16 = 2;
+const A_IGNORE: u16 = 3;
+
+/// ASCII fold: low byte = output byte when the high byte is 0, else a class.
+static ASCII: [u16; 128] = build_ascii();
+
+const fn build_ascii() -> [u16; 128] {
+    let mut t = [A_IGNORE << 8; 128];
+    let mut b = 0u8;
+    while b < 128 {
+        t[b as usize] = if b.is_ascii_alphanumeric() {
+            b.to_ascii_lowercase() as u16
+        } else if b.is_ascii_whitespace() || b == 0x0B {
+            A_NATURAL << 8
+        } else if b.is_ascii_control() {
+            A_IGNORE << 8
+        } else if is_natural_punct(b as char) {
+            A_NATURAL << 8
+        } else {
+            A_INSERT << 8
+        };
+        b += 1;
+    }
+    t
+}
+
+/// Punctuation that ordinary prose puts between words (as opposed to characters inserted
+/// into a word to break it up).
+const fn is_natural_punct(c: char) -> bool {
+    matches!(
+        c,
+        ',' | ';'
+            | ':'
+            | '!'
+            | '?'
+            | '"'
+            | '\''
+            | '('
+            | ')'
+            | '['
+            | ']'
+            | '{'
+            | '}'
+            | '-'
+            | '<'
+            | '>'
+            | '\u{2018}'..='\u{201F}'
+            | '\u{2010}'..='\u{2015}'
+            | '\u{2026}'
+            | '\u{3001}'..='\u{3003}'
+            | '\u{3008}'..='\u{3011}'
+            | '\u{3014}'..='\u{301F}'
+            | '\u{FF01}'
+            | '\u{FF02}'
+            | '\u{FF07}'..='\u{FF09}'
+            | '\u{FF0C}'
+            | '\u{FF0D}'
+            | '\u{FF1A}'
+            | '\u{FF1B}'
+            | '\u{FF1F}'
+            | '\u{FF3B}'
+            | '\u{FF3D}'
+            | '\u{FF5B}'
+            | '\u{FF5D}'
+            | '\u{FF62}'
+            | '\u{FF63}'
+            | '\u{FE10}'..='\u{FE19}'
+            | '\u{FE30}'..='\u{FE4F}'
+    )
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Tag {
+    Same,
+    One,
+    Many,
+    Ignore,
+    Natural,
+    Insert,
+}
+
+/// One table entry: tag in the top 3 bits, payload (a char, or pool offset << 8 | len) below.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Entry(u32);
+
+impl Entry {
+    const fn new(tag: Tag, payload: u32) -> Self {
+        Entry(((tag as u32) << 29) | payload)
+    }
+    fn tag(self) -> Tag {
+        match self.0 >> 29 {
+            0 => Tag::Same,
+            1 => Tag::One,
+            2 => Tag::Many,
+            3 => Tag::Ignore,
+            4 => Tag::Natural,
+            _ => Tag::Insert,
+        }
+    }
+    fn char(self) -> char {
+        char::from_u32(self.0 & 0x1F_FFFF).unwrap_or('\u{FFFD}')
+    }
+}
+
+struct Table {
+    /// Entries for U+0000..U+1FFFF.
+    entries: Vec<Entry>,
+    /// Multi-character outputs, concatenated.
+    pool: String,
+}
+
+/// Planes 0 and 1 are tabled.
+const TABLED: u32 = 0x2_0000;
+
+impl Table {
+    fn lookup(&self, c: char) -> Entry {
+        let cp = c as u32;
+        if cp < TABLED {
+            self.entries[cp as usize]
+        } else {
+            // Rare planes (CJK extensions, tags, private use): fold on the fly. Outputs longer
+            // than one char do not occur there except through NFKC of compatibility
+            // ideographs, which map to a single ideograph.
+            match fold_char(c) {
+                Fold::Same => Entry::new(Tag::Same, 0),
+                Fold::Out(s) => {
+                    let mut it = s.chars();
+                    match (it.next(), it.next()) {
+                        (Some(m), None) => Entry::new(Tag::One, m as u32),
+                        _ => Entry::new(Tag::Same, 0),
+                    }
+                }
+                Fold::Ignore => Entry::new(Tag::Ignore, 0),
+                Fold::Natural => Entry::new(Tag::Natural, 0),
+                Fold::Insert => Entry::new(Tag::Insert, 0),
+            }
+        }
+    }
+
+    fn pool_str(&self, e: Entry) -> &str {
+        let p = e.0 & 0x1FFF_FFFF;
+        let off = (p >> 8) as usize;
+        let len = (p & 0xFF) as usize;
+        &self.pool[off..off + len]
+    }
+}
+
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(build_table)
+}
+
+/// Build the fold table now (it is otherwise built on first use, which takes a moment).
+pub fn warm_up() {
+    let _ = table();
+}
+
+fn build_table() -> Table {
+    let mut entries = Vec::with_capacity(TABLED as usize);
+    let mut pool = String::new();
+    for cp in 0..TABLED {
+        let e = match char::from_u32(cp) {
+            None => Entry::new(Tag::Ignore, 0), // surrogates: never seen in a &str
+            Some(c) if cp < 0x80 => {
+                let a = ASCII[cp as usize];
+                match a >> 8 {
+                    0 if a as u8 == c as u8 => Entry::new(Tag::Same, 0),
+                    0 => Entry::new(Tag::One, a as u32),
+                    A_NATURAL => Entry::new(Tag::Natural, 0),
+                    A_INSERT => Entry::new(Tag::Insert, 0),
+                    _ => Entry::new(Tag::Ignore, 0),
+                }
+            }
+            Some(c) => match fold_char(c) {
+                Fold::Same => Entry::new(Tag::Same, 0),
+                Fold::Ignore => Entry::new(Tag::Ignore, 0),
+                Fold::Natural => Entry::new(Tag::Natural, 0),
+                Fold::Insert => Entry::new(Tag::Insert, 0),
+                Fold::Out(s) => {
+                    let mut it = s.chars();
+                    match (it.next(), it.next()) {
+                        (Some(m), None) => Entry::new(Tag::One, m as u32),
+                        _ => {
+                            let off = pool.len() as u32;
+                            pool.push_str(&s);
+                            Entry::new(Tag::Many, (off << 8) | s.len().min(255) as u32)
+                        }
+                    }
+                }
+            },
+        };
+        entries.push(e);
+    }
+    Table { entries, pool }
+}
+
+/// The fold of one character (the slow path that fills the table).
+#[derive(Debug, PartialEq, Eq)]
+enum Fold {
+    Same,
+    Out(String),
+    Ignore,
+    Natural,
+    Insert,
+}
+
+fn decancer_options() -> decancer::Options {
+    decancer::Options::default().retain_chinese().retain_japanese().retain_korean()
+}
+
+fn fold_char(c: char) -> Fold {
+    use unicode_properties::GeneralCategory as G;
+    if is_default_ignorable(c) {
+        return Fold::Ignore;
+    }
+    let cat = c.general_category();
+    match cat {
+        G::Format | G::NonspacingMark | G::EnclosingMark | G::Surrogate => return Fold::Ignore,
+        G::Control => {
+            return if c.is_whitespace() || matches!(c, '\u{85}') { Fold::Natural } else { Fold::Ignore };
+        }
+        G::SpaceSeparator | G::LineSeparator | G::ParagraphSeparator => return Fold::Natural,
+        _ => {}
+    }
+    match c.general_category_group() {
+        GeneralCategoryGroup::Punctuation => {
+            return if is_natural_punct(c) { Fold::Natural } else { Fold::Insert };
+        }
+        GeneralCategoryGroup::Symbol => {
+            // Enclosed and squared Latin letters and digits are letters in disguise
+            // (Ⓐ, 🅰, 🄰); everything else, emoji included, is a separator.
+            let letterlike =
+                matches!(c as u32, 0x2460..=0x24FF | 0x1F100..=0x1F18F | 0x3200..=0x33FF | 0x2E80..=0x2FDF);
+            if !letterlike {
+                return Fold::Insert;
+            }
+        }
+        GeneralCategoryGroup::Other => {
+            // Unassigned and private-use code points render as boxes: separators.
+            return Fold::Insert;
+        }
+        _ => {}
+    }
+    let mut out = String::new();
+    for n in std::iter::once(c).nfkc() {
+        if !(n.is_alphanumeric() || n.general_category() == G::SpacingMark) {
+            continue;
+        }
+        for f in case_fold(n) {
+            if f.is_ascii() {
+                out.push(f);
+            } else if is_han(f) {
+                out.push_str(&fast2s::convert(f.encode_utf8(&mut [0u8; 4])));
+            } else if is_kana_or_hangul(f) {
+                out.push(f);
+            } else {
+                match decancer::cure_char(f, decancer_options()) {
+                    decancer::Translation::Character(x) if x.is_alphanumeric() => out.push(x),
+                    decancer::Translation::String(s) if s.chars().all(char::is_alphanumeric) => out.push_str(&s),
+                    _ => out.push(f),
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        // Only marks or punctuation came out of NFKC (e.g. a lone spacing accent).
+        return if cat == G::OtherSymbol { Fold::Insert } else { Fold::Ignore };
+    }
+    let mut it = out.chars();
+    if it.next() == Some(c) && it.next().is_none() { Fold::Same } else { Fold::Out(out) }
+}
+
+fn case_fold(c: char) -> impl Iterator<Item = char> {
+    let special: Option<&'static str> = match c {
+        'ß' | 'ẞ' => Some("ss"),
+        'ς' => Some("σ"),
+        _ => None,
+    };
+    let (a, b) = match special {
+        Some(s) => (Some(s.chars()), None),
+        None => (None, Some(c.to_lowercase())),
+    };
+    a.into_iter()
+        .flatten()
+        .chain(b.into_iter().flatten())
+        .filter(|ch| !is_default_ignorable(*ch) && ch.is_alphanumeric())
+}
+
+/// Han ideographs (CJK unified, extensions, compatibility) and the ideographic zero.
+pub(crate) fn is_han(c: char) -> bool {
+    matches!(c as u32,
+        0x3007 | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x2_0000..=0x3_FFFF)
+}
+
+fn is_kana_or_hangul(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x11FF | 0x3040..=0x30FF | 0x3130..=0x318F | 0x31F0..=0x31FF
+            | 0xAC00..=0xD7AF | 0xFF66..=0xFF9F)
+}
+
+/// Characters of scripts written without spaces between words (Han, kana, Hangul).
+pub(crate) fn is_cjk(c: char) -> bool {
+    is_han(c) || is_kana_or_hangul(c)
+}
+
+/// A "word" character for boundary decisions: a letter or digit of a script that separates
+/// words with spaces.
+pub(crate) fn is_word(c: char) -> bool {
+    c.is_ascii_alphanumeric() || (!c.is_ascii() && c.is_alphanumeric() && !is_cjk(c))
+}
+
+/// Unicode `Default_Ignorable_Code_Point` (DerivedCoreProperties.txt, Unicode 15/16).
+pub(crate) fn is_default_ignorable(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x034F | 0x061C | 0x115F..=0x1160 | 0x17B4..=0x17B5 | 0x180B..=0x180F
+            | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F
+            | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFF8 | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A
+            | 0xE0000..=0xE0FFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (input, expected normalised text): one row per evasion the issue names.
+    const CASES: &[(&str, &str)] = &[
+        ("Hello World", "helloworld"),
+        ("ＡＢＣ１２３", "abc123"),
+        ("百.家.乐", "百家乐"),
+        ("百 家 乐", "百家乐"),
+        ("百💰家乐", "百家乐"),
+        ("百\u{200B}家\u{200D}乐\u{FEFF}", "百家乐"),
+        ("網絡賭博", "网络赌博"),
+        ("百家樂", "百家乐"),
+        ("саsinо", "casino"), // Cyrillic с, а, о
+        ("𝐜𝐚𝐬𝐢𝐧𝐨", "casino"), // math bold
+        ("𝓬𝓪𝓼𝓲𝓷𝓸", "casino"), // math script
+        ("ⓒⓐⓢⓘⓝⓞ", "casino"), // circled
+        ("🅲🅰🆂🅸🅽🅾", "casino"), // negative squared
+        ("c̶a̶s̶i̶n̶o̶", "casino"), // combining strikethrough
+        ("CASINO", "casino"),
+        ("Straße", "strasse"),
+        ("ｶｼﾞﾉ", "カシノ"), // half-width katakana; the voicing mark is dropped
+        ("①②③", "123"),
+        ("ﬁne", "fine"),
+        ("⼈", "人"), // Kangxi radical
+        ("1️⃣", "1"),  // keycap
+        ("", ""),
+    ];
+
+    #[test]
+    fn folds_each_evasion() {
+        for (input, want) in CASES {
+            let n = normalize(input);
+            assert_eq!(n.as_str(), *want, "normalising {input:?}");
+        }
+    }
+
+    #[test]
+    fn offsets_point_into_the_original() {
+        let text = "买百💰家乐吗";
+        let n = normalize(text);
+        assert_eq!(n.as_str(), "买百家乐吗");
+        let start = "买".len();
+        let end = "买百家乐".len();
+        let (s, e) = n.original_span(text, start, end);
+        assert_eq!(&text[s..e], "百💰家乐");
+        assert_eq!(n.source(n.len()), text.len(), "sentinel holds the original length");
+    }
+
+    #[test]
+    fn gaps_are_recorded_and_classified() {
+        let n = normalize("a b.c💰d");
+        assert_eq!(n.as_str(), "abcd");
+        assert_eq!(n.gap_before(0), 0);
+        assert_eq!(n.gap_before(1), GAP | NATURAL, "space is a natural gap");
+        assert_eq!(n.gap_before(2), GAP, "dot is an insertion");
+        assert_eq!(n.gap_before(3), GAP, "emoji is an insertion");
+        assert_eq!(n.gap_before(4), 0, "no trailing gap");
+    }
+
+    #[test]
+    fn term_breaks_are_reported() {
+        let (t, breaks) = normalize_term("Free Money");
+        assert_eq!(t, "freemoney");
+        assert_eq!(breaks, vec![4]);
+        let (t, breaks) = normalize_term(" 百家乐 ");
+        assert_eq!(t, "百家乐");
+        assert!(breaks.is_empty(), "leading/trailing separators are not breaks");
+    }
+
+    #[test]
+    fn digits_are_counted() {
+        assert_eq!(normalize("电话１３８ 1234").digit_count(), 7);
+    }
+}

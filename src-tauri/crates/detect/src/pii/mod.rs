@@ -1,0 +1,279 @@
+//! Personal-data detectors: mainland resident IDs, mainland mobile numbers, payment cards,
+//! e-mail addresses, and doxxing (a name or address paired with an ID or phone number).
+//!
+//! # Design
+//!
+//! Numbers are validated, not just shaped, so that the numbers chat is full of (order numbers,
+//! timestamps, prices, version strings, tracking numbers, IP addresses) are not flagged:
+//!
+//! * [`numbers`] cuts the text into digit runs and their groups, remembering what touches them.
+//! * Every contiguous range of groups is tried, longest first from the left, so that
+//!   `联系 13812345678 13987654321` yields two phones and `订单 2 13812345678` still yields one.
+//! * [`cn_id`]: 18 characters, GB 11643 check digit, a province code, a real birth date.
+//! * [`cn_mobile`]: 11 digits in the current numbering plan, optional `+86`/`86`/`0086`.
+//!   There is no checksum, so a number right after "订单号", "tracking", etc. is not a phone.
+//! * [`bank_card`]: 13–19 digits, Luhn, and an issuer prefix valid for that length.
+//! * Groups must look like how people write these numbers (each group ≥ 3 digits; dots only as
+//!   `138.1234.5678`), which rules out dates, times, versions and IP addresses.
+//! * A run glued to a letter (`SF1234…`, `v13812345678`) is a code, not personal data. Numbers
+//!   inside a URL are the URL's, not a person's (the caller passes URL spans to skip).
+//!
+//! Nothing here logs or keeps the data: hits are spans into the caller's text.
+
+pub(crate) mod bank_card;
+pub(crate) mod cn_id;
+pub(crate) mod cn_mobile;
+pub(crate) mod doxxing;
+pub(crate) mod email;
+pub(crate) mod numbers;
+
+use crate::finding::Kind;
+use numbers::{Candidate, Group};
+
+/// A personal-data hit: kind and original byte span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PiiHit {
+    /// Which kind of personal data.
+    pub kind: Kind,
+    /// Byte offsets into the scanned text.
+    pub start: usize,
+    /// Byte offsets into the scanned text.
+    pub end: usize,
+}
+
+/// Find personal data in `text`. `digits` is how many digits the text has (from normalisation;
+/// pass `usize::MAX` if unknown); `skip` lists byte spans (URLs) whose numbers are not reported.
+pub fn scan(text: &str, digits: usize, skip: &[(usize, usize)], out: &mut Vec<PiiHit>) {
+    let before = out.len();
+    if digits >= 11 {
+        let mut cands = Vec::new();
+        numbers::candidates(text, 11, &mut cands);
+        for c in &cands {
+            evaluate(text, c, out);
+        }
+    }
+    email::find(text, out);
+    if !skip.is_empty() {
+        let mut i = before;
+        while i < out.len() {
+            let h = out[i];
+            if h.kind != Kind::Email && skip.iter().any(|&(s, e)| h.start < e && s < h.end) {
+                out.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+    out[before..].sort_by_key(|h| (h.start, h.end));
+}
+
+fn evaluate(text: &str, cand: &Candidate, out: &mut Vec<PiiHit>) {
+    let n = cand.groups.len();
+    let mut i = 0;
+    'outer: while i < n {
+        for j in (i..n).rev() {
+            if let Some(hit) = classify(text, cand, i, j) {
+                out.push(hit);
+                i = j + 1;
+                continue 'outer;
+            }
+        }
+        i += 1;
+    }
+}
+
+fn classify(text: &str, cand: &Candidate, i: usize, j: usize) -> Option<PiiHit> {
+    let groups = &cand.groups[i..=j];
+    let first = &groups[0];
+    let last = &groups[groups.len() - 1];
+    let digits = &cand.digits[first.from..last.to];
+    let at_start = i == 0;
+    let at_end = j + 1 == cand.groups.len();
+    if digits.len() < 11 || digits.len() > 19 || (at_start && cand.glued_before) {
+        return None;
+    }
+    if at_end && cand.glued_after {
+        return None;
+    }
+    let x = if at_end { cand.x_suffix } else { None };
+    let lens: Vec<usize> = groups.iter().map(Group::len).collect();
+    let min3 = lens.iter().all(|&l| l >= 3);
+    // Resident ID: 17 digits + X, or 18 digits.
+    if let Some((_, xe)) = x {
+        if digits.len() == 17 && min3 && cn_id::valid(digits, 10) {
+            return Some(hit(Kind::CnResidentId, first.start, xe));
+        }
+        // A trailing X that is not a check character glues the run to a word.
+        return None;
+    }
+    if digits.len() == 18 && min3 && cn_id::valid(&digits[..17], digits[17]) {
+        return Some(hit(Kind::CnResidentId, first.start, last.end));
+    }
+    // Mobile.
+    let plus = if at_start { cand.plus } else { None };
+    let prefix = match (digits.len(), plus.is_some()) {
+        (11, false) => Some(0),
+        (13, _) if digits.starts_with(&[8, 6]) => Some(2),
+        (15, false) if digits.starts_with(&[0, 0, 8, 6]) => Some(4),
+        _ => None,
+    };
+    if let Some(p) = prefix
+        && cn_mobile::valid(&digits[p..])
+        && phone_groups_ok(groups, p)
+        && !negative_context(text, plus.unwrap_or(first.start))
+    {
+        return Some(hit(Kind::CnMobile, plus.unwrap_or(first.start), last.end));
+    }
+    // Payment card.
+    let card_groups = lens[..lens.len() - 1].iter().all(|&l| l >= 3) && lens[lens.len() - 1] >= 2;
+    if plus.is_none()
+        && (13..=19).contains(&digits.len())
+        && card_groups
+        && bank_card::valid(digits)
+        && !negative_context(text, first.start)
+    {
+        return Some(hit(Kind::BankCard, first.start, last.end));
+    }
+    None
+}
+
+fn hit(kind: Kind, start: usize, end: usize) -> PiiHit {
+    PiiHit { kind, start, end }
+}
+
+/// Groups of a phone number after its country code: each at least 3 digits, and `3-4-4`
+/// when written with dots.
+fn phone_groups_ok(groups: &[Group], prefix: usize) -> bool {
+    let mut lens: Vec<usize> = groups.iter().map(Group::len).collect();
+    let mut dots: Vec<bool> = groups.iter().map(|g| g.dot_before).collect();
+    let mut p = prefix;
+    while p > 0 && !lens.is_empty() {
+        if lens[0] <= p {
+            p -= lens[0];
+            lens.remove(0);
+            dots.remove(0);
+            if let Some(d) = dots.first_mut() {
+                *d = false; // the separator after the country code may be anything
+            }
+        } else {
+            lens[0] -= p;
+            p = 0;
+        }
+    }
+    if lens.iter().any(|&l| l < 3) {
+        return false;
+    }
+    !dots.iter().any(|&d| d) || lens == [3, 4, 4]
+}
+
+/// Words that, right before a number, say it is a reference rather than a person's.
+const NOT_PERSONAL: [&str; 30] = [
+    "订单",
+    "订单号",
+    "单号",
+    "编号",
+    "运单",
+    "快递",
+    "物流",
+    "流水号",
+    "工单",
+    "发票",
+    "发票号",
+    "交易号",
+    "序列号",
+    "批次",
+    "批号",
+    "货号",
+    "型号",
+    "order",
+    "order no",
+    "order number",
+    "order id",
+    "tracking",
+    "tracking no",
+    "tracking number",
+    "invoice",
+    "ref",
+    "reference",
+    "serial",
+    "serial no",
+    "sku",
+];
+
+fn negative_context(text: &str, start: usize) -> bool {
+    let before = text[..start].trim_end_matches(|c: char| {
+        c.is_whitespace() || matches!(c, ':' | '：' | '=' | '是' | '为' | '.' | '#' | '＃')
+    });
+    let tail: String =
+        before.chars().rev().take(16).collect::<Vec<_>>().into_iter().rev().collect::<String>().to_lowercase();
+    NOT_PERSONAL.iter().any(|k| {
+        tail.ends_with(k)
+            && (k.is_empty()
+                || !k.as_bytes()[0].is_ascii_alphabetic()
+                || tail[..tail.len() - k.len()].chars().next_back().is_none_or(|c| !c.is_ascii_alphanumeric()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<(Kind, &str)> {
+        let mut out = Vec::new();
+        scan(text, usize::MAX, &[], &mut out);
+        out.iter().map(|h| (h.kind, &text[h.start..h.end])).collect()
+    }
+
+    /// (text, expected hits). Valid test numbers are synthetic (checksums computed).
+    const CASES: &[(&str, &[(Kind, &str)])] = &[
+        // resident IDs
+        ("身份证 11010519491231002X 请核实", &[(Kind::CnResidentId, "11010519491231002X")]),
+        ("id: 110105 19491231 002x", &[(Kind::CnResidentId, "110105 19491231 002x")]),
+        ("号码110105-19491231-002X", &[(Kind::CnResidentId, "110105-19491231-002X")]),
+        ("１１０１０５１９４９１２３１００２Ｘ", &[(Kind::CnResidentId, "１１０１０５１９４９１２３１００２Ｘ")]),
+        ("11010519491231002Y", &[]),
+        ("110105194912310021", &[]), // wrong check digit
+        ("110105194902300025", &[]), // 30 February
+        // mobiles
+        ("call 13812345678 now", &[(Kind::CnMobile, "13812345678")]),
+        ("电话：138 1234 5678", &[(Kind::CnMobile, "138 1234 5678")]),
+        ("+86 138-1234-5678", &[(Kind::CnMobile, "+86 138-1234-5678")]),
+        ("8613812345678", &[(Kind::CnMobile, "8613812345678")]),
+        ("(+86)19912345678", &[(Kind::CnMobile, "+86)19912345678")]),
+        ("138.1234.5678", &[(Kind::CnMobile, "138.1234.5678")]),
+        ("联系 13812345678 或 13987654321", &[(Kind::CnMobile, "13812345678"), (Kind::CnMobile, "13987654321")]),
+        ("12812345678", &[]), // no 12x numbers
+        ("15412345678", &[]), // 154 unallocated
+        ("订单号：13812345678", &[]),
+        ("tracking 13812345678", &[]),
+        ("SF13812345678", &[]),
+        ("1381234567890", &[]), // too long
+        ("1.3.8.1234.5678", &[]),
+        // cards
+        ("卡号 6222 0212 3456 7890 128", &[(Kind::BankCard, "6222 0212 3456 7890 128")]),
+        ("visa 4111 1111 1111 1111", &[(Kind::BankCard, "4111 1111 1111 1111")]),
+        ("4111111111111112", &[]), // Luhn fails
+        ("1700000000000", &[]),    // a millisecond timestamp
+        ("2023112612345678", &[]), // date-prefixed order number
+        // hard negatives
+        ("price ¥1,299.00 and 13,800,000", &[]),
+        ("version 13.8.1234 build 5678", &[]),
+        ("2024-11-23 13:45:12", &[]),
+        ("ip 192.168.100.123", &[]),
+    ];
+
+    #[test]
+    fn table() {
+        for (text, want) in CASES {
+            assert_eq!(kinds(text), want.to_vec(), "scanning {text:?}");
+        }
+    }
+
+    #[test]
+    fn url_spans_are_skipped() {
+        let text = "https://shop.example/item/13812345678";
+        let mut out = Vec::new();
+        scan(text, usize::MAX, &[(0, text.len())], &mut out);
+        assert!(out.is_empty(), "{out:?}");
+    }
+}

@@ -1,0 +1,187 @@
+//! Digit runs as people write them: `138 1234 5678`, `+86-138-1234-5678`,
+//! `１１０１０１ １９９００３０７ １２３Ｘ`.
+//!
+//! A [`Candidate`] is a maximal sequence of digit *groups* separated by short separator runs
+//! (at most three of space, no-break and ideographic space, `-`, `.`, `(`, `)` and their
+//! full-width forms, never two dots). Digits are any `Nd` character that folds to an ASCII digit
+//! (full-width `１`, math `𝟏`) plus the circled `①`–`⑨`/`⓪`. The scanner also records what touches
+//! the run on either side (an ASCII letter glued to it marks a tracking or serial number), a
+//! leading `+`, and a trailing `X` (the resident-ID check character).
+
+/// One digit group: its digits are `digits[from..to]` of the candidate, its bytes `start..end`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Group {
+    pub from: usize,
+    pub to: usize,
+    pub start: usize,
+    pub end: usize,
+    /// The separator run in front of this group contained a dot.
+    pub dot_before: bool,
+}
+
+impl Group {
+    pub fn len(&self) -> usize {
+        self.to - self.from
+    }
+}
+
+/// A run of digit groups.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Candidate {
+    /// Digit values, 0–9.
+    pub digits: Vec<u8>,
+    pub groups: Vec<Group>,
+    /// Byte offset of a `+` right before the first digit.
+    pub plus: Option<usize>,
+    /// An ASCII letter (or `_`, `#`, `/`) touches the first digit.
+    pub glued_before: bool,
+    /// An ASCII letter touches the last digit (after the `X`, if any).
+    pub glued_after: bool,
+    /// A check character `X`/`x` right after the last digit: its byte span.
+    pub x_suffix: Option<(usize, usize)>,
+}
+
+fn digit_value(c: char) -> Option<u8> {
+    if c.is_ascii_digit() {
+        return Some(c as u8 - b'0');
+    }
+    match c as u32 {
+        0xFF10..=0xFF19 => Some((c as u32 - 0xFF10) as u8),
+        0x2460..=0x2468 => Some((c as u32 - 0x2460 + 1) as u8),
+        0x24EA => Some(0),
+        0x1D7CE..=0x1D7FF => Some(((c as u32 - 0x1D7CE) % 10) as u8),
+        _ => None,
+    }
+}
+
+fn is_sep(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\u{A0}'
+            | '\u{3000}'
+            | '\u{2009}'
+            | '\u{202F}'
+            | '-'
+            | '\u{2010}'
+            | '\u{2011}'
+            | '\u{2012}'
+            | '\u{2013}'
+            | '\u{2014}'
+            | '\u{FF0D}'
+            | '.'
+            | '\u{FF0E}'
+            | '('
+            | ')'
+            | '\u{FF08}'
+            | '\u{FF09}'
+    )
+}
+
+fn is_dot(c: char) -> bool {
+    matches!(c, '.' | '\u{FF0E}')
+}
+
+fn is_glue(c: char) -> bool {
+    c.is_ascii_alphabetic() || matches!(c, '_' | '#' | '/' | '\\' | '=' | '&' | '?' | '%')
+}
+
+/// Split `text` into digit candidates with at least `min_digits` digits.
+pub(crate) fn candidates(text: &str, min_digits: usize, out: &mut Vec<Candidate>) {
+    let mut cur: Option<Candidate> = None;
+    // Separator run since the last digit: (chars, has dot, dots).
+    let mut sep_chars = 0usize;
+    let mut sep_dots = 0usize;
+    let mut prev: Option<char> = None;
+    let mut prev_pos = 0usize;
+    let mut iter = text.char_indices().peekable();
+    while let Some((pos, c)) = iter.next() {
+        if let Some(d) = digit_value(c) {
+            let end = pos + c.len_utf8();
+            match cur.as_mut() {
+                Some(cand) if sep_chars == 0 => {
+                    cand.digits.push(d);
+                    let g = cand.groups.last_mut().expect("a candidate has a group");
+                    g.to += 1;
+                    g.end = end;
+                }
+                Some(cand) => {
+                    let from = cand.digits.len();
+                    cand.digits.push(d);
+                    cand.groups.push(Group { from, to: from + 1, start: pos, end, dot_before: sep_dots > 0 });
+                }
+                None => {
+                    let plus = match prev {
+                        Some('+' | '\u{FF0B}') => Some(prev_pos),
+                        _ => None,
+                    };
+                    let before = if plus.is_some() { text[..prev_pos].chars().next_back() } else { prev };
+                    cur = Some(Candidate {
+                        digits: vec![d],
+                        groups: vec![Group { from: 0, to: 1, start: pos, end, dot_before: false }],
+                        plus,
+                        glued_before: before.is_some_and(is_glue),
+                        ..Candidate::default()
+                    });
+                }
+            }
+            sep_chars = 0;
+            sep_dots = 0;
+        } else if cur.is_some() && is_sep(c) && sep_chars < 3 && !(is_dot(c) && sep_dots > 0) {
+            sep_chars += 1;
+            sep_dots += is_dot(c) as usize;
+        } else if let Some(mut cand) = cur.take() {
+            if sep_chars == 0 {
+                if matches!(c, 'X' | 'x' | '\u{FF38}' | '\u{FF58}') {
+                    let xe = pos + c.len_utf8();
+                    cand.x_suffix = Some((pos, xe));
+                    cand.glued_after = iter.peek().is_some_and(|&(_, n)| is_glue(n) || n.is_ascii_digit());
+                } else {
+                    cand.glued_after = is_glue(c);
+                }
+            }
+            if cand.digits.len() >= min_digits {
+                out.push(cand);
+            }
+            sep_chars = 0;
+            sep_dots = 0;
+        }
+        prev = Some(c);
+        prev_pos = pos;
+    }
+    if let Some(cand) = cur.take()
+        && cand.digits.len() >= min_digits
+    {
+        out.push(cand);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn groups(text: &str) -> Vec<Vec<usize>> {
+        let mut out = Vec::new();
+        candidates(text, 1, &mut out);
+        out.iter().map(|c| c.groups.iter().map(Group::len).collect()).collect()
+    }
+
+    #[test]
+    fn splits_runs_into_groups() {
+        assert_eq!(groups("call 138 1234 5678 now"), vec![vec![3, 4, 4]]);
+        assert_eq!(groups("+86-138-1234-5678"), vec![vec![2, 3, 4, 4]]);
+        assert_eq!(groups("１３８１２３４５６７８"), vec![vec![11]]);
+        assert_eq!(groups("1,380,000"), vec![vec![1], vec![3], vec![3]]);
+        assert_eq!(groups("v1..2"), vec![vec![1], vec![1]], "two dots end a run");
+        assert_eq!(groups("12:30"), vec![vec![2], vec![2]]);
+    }
+
+    #[test]
+    fn records_glue_plus_and_x() {
+        let mut out = Vec::new();
+        candidates("SF1234567890123 +86 138 11010119900307123X", 1, &mut out);
+        assert!(out[0].glued_before);
+        assert_eq!(out[1].plus, Some("SF1234567890123 ".len()));
+        assert!(out[1].x_suffix.is_some());
+        assert!(!out[1].glued_after);
+    }
+}
