@@ -38,6 +38,15 @@ pub enum Command {
     Logout,
     /// Groups where I am owner, admin or moderator.
     Groups,
+    /// Run the detection engine over a JSONL file: one {"id","findings"} line out per line in.
+    Scan {
+        /// JSONL input: {"id": ..., "text": ...} a line ("sender" and "ts" enable flood detection).
+        #[arg(long, value_name = "FILE.jsonl")]
+        input: PathBuf,
+        /// Extra terms, `category<TAB>term` a line (added to the built-in lists).
+        #[arg(long, value_name = "FILE.tsv")]
+        lexicon: Option<PathBuf>,
+    },
     /// Members of a group, with their roles.
     Members {
         /// Room ID (!abc) or alias (#name:server).

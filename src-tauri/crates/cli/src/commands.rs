@@ -2,7 +2,7 @@
 
 use std::io::Read;
 
-use qunguan_core::{ApiError, Group, Member, Result, Secret};
+use qunguan_core::{ApiError, ErrorCode, Group, Member, Result, Secret};
 use qunguan_engine::{Engine, EngineConfig};
 use serde::Serialize;
 
@@ -11,6 +11,10 @@ use crate::i18n::{self, Lang};
 use crate::table;
 
 pub async fn run(cli: Cli) -> Result<()> {
+    if let Command::Scan { input, lexicon } = &cli.command {
+        // Pure and local: no session, no data directory.
+        return scan(input, lexicon.as_deref());
+    }
     let engine = Engine::new(EngineConfig::standard(cli.home)?);
     let json = cli.json;
     let lang = i18n::lang();
@@ -56,6 +60,7 @@ async fn dispatch(engine: &Engine, command: Command, json: bool, lang: Lang) -> 
                 Ok(())
             }
         }
+        Command::Scan { .. } => unreachable!("handled before the engine starts"),
         Command::Members { group } => {
             let members = engine.members(&group).await?;
             if json {
@@ -66,6 +71,29 @@ async fn dispatch(engine: &Engine, command: Command, json: bool, lang: Lang) -> 
             }
         }
     }
+}
+
+fn read_file(path: &std::path::Path) -> Result<String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidFile, format!("cannot read {}: {e}", path.display())))
+}
+
+/// `qg scan`: JSON lines out, in input order; on any bad line, nothing on stdout.
+fn scan(input: &std::path::Path, lexicon: Option<&std::path::Path>) -> Result<()> {
+    let text = read_file(input)?;
+    let lexicon = lexicon.map(|p| Ok::<_, ApiError>((p.display().to_string(), read_file(p)?))).transpose()?;
+    let lines = qunguan_engine::scan::scan(
+        &text,
+        &input.display().to_string(),
+        lexicon.as_ref().map(|(n, c)| (n.as_str(), c.as_str())),
+    )?;
+    let mut out = String::new();
+    for line in &lines {
+        out.push_str(&serde_json::to_string(line).map_err(|e| ApiError::internal(e.to_string()))?);
+        out.push('\n');
+    }
+    use std::io::Write;
+    std::io::stdout().lock().write_all(out.as_bytes()).map_err(|e| ApiError::internal(e.to_string()))
 }
 
 /// Reads one secret from standard input (trailing newline removed); never echoes it.

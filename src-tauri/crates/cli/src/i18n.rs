@@ -37,6 +37,8 @@ fn error_text(code: ErrorCode, lang: Lang) -> &'static str {
         }
         (InvalidInput, Lang::En) => "Invalid input.",
         (InvalidInput, Lang::Zh) => "输入无效。",
+        (InvalidFile, Lang::En) => "A file is malformed.",
+        (InvalidFile, Lang::Zh) => "文件格式有误。",
         (NotFound, Lang::En) => "Not found.",
         (NotFound, Lang::Zh) => "未找到。",
         (Forbidden, Lang::En) => "Not allowed.",

@@ -23,6 +23,8 @@ pub enum ErrorCode {
     KeyringUnavailable,
     /// Bad arguments: nothing was done.
     InvalidInput,
+    /// A file given to a command (input, lexicon, rules) is malformed; the message names file and line.
+    InvalidFile,
     NotFound,
     Forbidden,
     RateLimited,
@@ -43,6 +45,7 @@ impl ErrorCode {
             ErrorCode::NotAHomeserver => "not_a_homeserver",
             ErrorCode::KeyringUnavailable => "keyring_unavailable",
             ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::InvalidFile => "invalid_file",
             ErrorCode::NotFound => "not_found",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::RateLimited => "rate_limited",

@@ -15,6 +15,7 @@
 mod cache;
 mod groups;
 pub mod home;
+pub mod scan;
 pub mod secrets;
 mod session;
 

@@ -7,6 +7,7 @@ import { invoke } from '@tauri-apps/api/core';
 
 import type { Account } from './bindings/Account';
 import type { ApiError } from './bindings/ApiError';
+import type { ConnectionStatus } from './bindings/ConnectionStatus';
 import type { ErrorCode } from './bindings/ErrorCode';
 import type { Group } from './bindings/Group';
 import type { Member } from './bindings/Member';
@@ -14,6 +15,7 @@ import type { Member } from './bindings/Member';
 export type { Account } from './bindings/Account';
 export type { ApiError } from './bindings/ApiError';
 export type { Capability } from './bindings/Capability';
+export type { ConnectionStatus } from './bindings/ConnectionStatus';
 export type { ErrorCode } from './bindings/ErrorCode';
 export type { Group } from './bindings/Group';
 export type { Member } from './bindings/Member';
@@ -30,6 +32,7 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   not_a_homeserver: true,
   keyring_unavailable: true,
   invalid_input: true,
+  invalid_file: true,
   not_found: true,
   forbidden: true,
   rate_limited: true,
@@ -94,6 +97,8 @@ export const api = {
   listGroups: () => call<Group[]>('list_groups'),
   /** Members of a group; `group` is the room ID. */
   listMembers: (group: string) => call<Member[]>('list_members', { group }),
+  /** Online, or the time of the cached data being shown while the server cannot be reached. */
+  connectionStatus: () => call<ConnectionStatus>('connection_status'),
   /** The OS locale as a BCP 47 tag, e.g. `zh-CN`. */
   systemLocale: () => call<string>('system_locale'),
 };

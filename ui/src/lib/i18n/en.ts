@@ -39,6 +39,7 @@ export const en: Catalogue = {
   'error.keyring_unavailable':
     'No system keyring: a Secret Service (such as GNOME Keyring) is needed to keep your sign-in safe.',
   'error.invalid_input': 'Some of the input is not valid.',
+  'error.invalid_file': 'A file is malformed.',
   'error.not_found': 'What you asked for was not found.',
   'error.forbidden': 'You do not have permission to do that.',
   'error.rate_limited': 'Too many requests. Try again in a moment.',
@@ -61,6 +62,7 @@ export const en: Catalogue = {
 
   'status.online': 'Online',
   'status.offline': 'Offline',
+  'status.cached_since': 'Showing data cached at {time}',
   'status.signed_in_as': 'Signed in as {user}',
   'status.signed_in_as_role': 'Signed in as {user} ({role})',
 

@@ -40,6 +40,7 @@ export const zhCN = {
   'error.not_a_homeserver': '这个地址不是 Matrix 服务器。',
   'error.keyring_unavailable': '系统密钥环不可用：需要 Secret Service（例如 GNOME 密钥环）来安全保存登录凭据。',
   'error.invalid_input': '输入的内容无效。',
+  'error.invalid_file': '文件格式有误。',
   'error.not_found': '没有找到请求的内容。',
   'error.forbidden': '你没有执行此操作的权限。',
   'error.rate_limited': '请求过于频繁，请稍后再试。',
@@ -62,6 +63,7 @@ export const zhCN = {
 
   'status.online': '在线',
   'status.offline': '离线',
+  'status.cached_since': '正在显示 {time} 缓存的数据',
   'status.signed_in_as': '已登录：{user}',
   'status.signed_in_as_role': '已登录：{user}（{role}）',
 
