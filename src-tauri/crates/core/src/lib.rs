@@ -14,10 +14,13 @@
 //!   feature they export TypeScript bindings so the UI never writes them twice.
 
 pub mod account;
+pub mod case;
+pub mod duration;
 pub mod error;
 pub mod group;
 pub mod member;
 pub mod platform;
+pub mod policy;
 pub mod role;
 pub mod secret;
 pub mod time;

@@ -1,0 +1,193 @@
+//! The case log: every action as an append-only, hash-chained record.
+//!
+//! ## Design
+//! - A [`CaseRecord`] is what was *decided*: who, on whom, what, why, citing which rule and
+//!   which evidence, when. Its `hash` is SHA-256 over the previous record's hash and the
+//!   record's canonical JSON (fields in declaration order, `detail` keys sorted), so editing any
+//!   field, deleting a record or reordering two breaks the chain at a findable place.
+//! - Dropping the newest records leaves a valid prefix; [`verify`] therefore takes the
+//!   expected chain head (kept separately: locally and, on Matrix, as a state event).
+//! - Outcomes (done, queued, refused, conflict) are records too, of kind `outcome`, chained
+//!   like the rest: a status is never edited in place.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The `prev_hash` of the first record of a chain.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One entry of the case log, without its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseRecord {
+    pub case_id: String,
+    /// `decision` or `outcome`.
+    pub kind: String,
+    pub group: String,
+    pub actor: String,
+    pub target: Option<String>,
+    pub action: String,
+    pub reason: String,
+    pub rule: Option<String>,
+    pub evidence_hash: Option<String>,
+    pub created_at: String,
+    /// Action-specific facts (duration, previous level, outcome status and detail), sorted by key.
+    pub detail: BTreeMap<String, String>,
+}
+
+/// A record with its place in the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chained {
+    #[serde(flatten)]
+    pub record: CaseRecord,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// SHA-256 (hex) over `prev_hash`, a newline, and the record's canonical JSON.
+pub fn hash_record(prev_hash: &str, record: &CaseRecord) -> String {
+    let canonical = serde_json::to_string(record).expect("a record always serialises");
+    let mut h = Sha256::new();
+    h.update(prev_hash.as_bytes());
+    h.update(b"\n");
+    h.update(canonical.as_bytes());
+    hex(&h.finalize())
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Appends `record` after `head` (the last hash, or [`GENESIS`]).
+pub fn chain(head: &str, record: CaseRecord) -> Chained {
+    let hash = hash_record(head, &record);
+    Chained { record, prev_hash: head.to_owned(), hash }
+}
+
+/// Where and how a chain is broken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Break {
+    /// 0-based position of the first bad record (`len` when the head is missing records).
+    pub index: usize,
+    pub case_id: Option<String>,
+    pub kind: BreakKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BreakKind {
+    /// The record's content no longer matches its hash.
+    Edited,
+    /// The record does not follow the one before it (a record was removed or moved).
+    Unlinked,
+    /// The chain ends before the recorded head (newest records removed).
+    Truncated,
+}
+
+/// Checks every link and hash, and that the chain ends at `expected_head` when given.
+pub fn verify(records: &[Chained], expected_head: Option<&str>) -> Result<(), Break> {
+    let mut prev = GENESIS;
+    for (i, c) in records.iter().enumerate() {
+        let at = |kind| Break { index: i, case_id: Some(c.record.case_id.clone()), kind };
+        if c.prev_hash != prev {
+            return Err(at(BreakKind::Unlinked));
+        }
+        if hash_record(&c.prev_hash, &c.record) != c.hash {
+            return Err(at(BreakKind::Edited));
+        }
+        prev = &c.hash;
+    }
+    match expected_head {
+        Some(head) if head != prev => Err(Break { index: records.len(), case_id: None, kind: BreakKind::Truncated }),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(n: usize) -> CaseRecord {
+        CaseRecord {
+            case_id: format!("case-{n}"),
+            kind: "decision".into(),
+            group: "!g".into(),
+            actor: "@admin:hs".into(),
+            target: Some(format!("@u{n}:hs")),
+            action: "mute".into(),
+            reason: "刷屏".into(),
+            rule: Some("flood".into()),
+            evidence_hash: None,
+            created_at: "2026-11-23T10:00:00Z".into(),
+            detail: [("duration".to_string(), "600".to_string())].into(),
+        }
+    }
+
+    fn log(n: usize) -> Vec<Chained> {
+        let mut out: Vec<Chained> = Vec::new();
+        for i in 0..n {
+            let head = out.last().map_or(GENESIS.to_owned(), |c| c.hash.clone());
+            out.push(chain(&head, record(i)));
+        }
+        out
+    }
+
+    #[test]
+    fn an_untouched_log_verifies() {
+        let l = log(5);
+        assert_eq!(verify(&l, Some(&l[4].hash)), Ok(()));
+        assert_eq!(verify(&[], Some(GENESIS)), Ok(()));
+    }
+
+    #[test]
+    fn tampering_is_found_where_it_happened() {
+        let l = log(5);
+        let head = l[4].hash.clone();
+
+        let mut edited = l.clone();
+        edited[2].record.reason = "nothing happened".into();
+        assert_eq!(
+            verify(&edited, Some(&head)).unwrap_err(),
+            Break { index: 2, case_id: Some("case-2".into()), kind: BreakKind::Edited }
+        );
+
+        let mut detail = l.clone();
+        detail[1].record.detail.insert("duration".into(), "6".into());
+        assert_eq!(verify(&detail, Some(&head)).unwrap_err().index, 1);
+
+        let mut deleted = l.clone();
+        deleted.remove(1);
+        assert_eq!(
+            verify(&deleted, Some(&head)).unwrap_err(),
+            Break { index: 1, case_id: Some("case-2".into()), kind: BreakKind::Unlinked }
+        );
+
+        let mut reordered = l.clone();
+        reordered.swap(2, 3);
+        assert_eq!(verify(&reordered, Some(&head)).unwrap_err().kind, BreakKind::Unlinked);
+
+        let truncated = &l[..3];
+        assert_eq!(verify(truncated, None), Ok(()), "a prefix alone looks fine…");
+        assert_eq!(verify(truncated, Some(&head)).unwrap_err().kind, BreakKind::Truncated, "…the head catches it");
+
+        let mut rehashed = l.clone();
+        rehashed[4].record.reason = "forged".into();
+        rehashed[4].hash = hash_record(&rehashed[4].prev_hash, &rehashed[4].record);
+        assert_eq!(
+            verify(&rehashed, Some(&head)).unwrap_err().kind,
+            BreakKind::Truncated,
+            "a re-hashed last entry no longer matches the head"
+        );
+    }
+
+    #[test]
+    fn the_hash_is_stable() {
+        // Regression guard: changing the canonical form silently would break every stored chain.
+        // The value is SHA-256 of GENESIS, "\n" and the record's compact JSON, computed independently.
+        assert_eq!(
+            hash_record(GENESIS, &record(0)),
+            "485d4dea6246616fdaa5f0b0e58434ba00f2a7714d59d36a6c6b1c689a31595e"
+        );
+        assert_ne!(hash_record(GENESIS, &record(0)), hash_record(GENESIS, &record(1)));
+    }
+}
