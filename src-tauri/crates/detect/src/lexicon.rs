@@ -67,6 +67,9 @@ const BUILTIN: [(&str, &str); 7] = [
     (category::SPAM, include_str!("../data/spam.txt")),
 ];
 
+/// Ordinary words that contain a listed term (see `data/allow.txt`).
+const ALLOW: &str = include_str!("../data/allow.txt");
+
 /// A lexicon error, naming the file and the 1-based line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{file}:{line}: {message}")]
@@ -86,6 +89,8 @@ pub enum Origin {
     Builtin,
     /// A user's list (`--lexicon`, a group's list).
     User,
+    /// An allowed word: matched so that it hides the shorter terms inside it, reports nothing.
+    Allow,
 }
 
 /// One term of a lexicon, normalised.
@@ -129,7 +134,35 @@ impl Lexicon {
                 let _ = lex.push(cat.clone(), t, Origin::Builtin, || (format!("data/{cat}.txt"), i + 1));
             }
         }
+        for line in ALLOW.lines() {
+            let t = line.trim();
+            if !t.is_empty() && !t.starts_with('#') {
+                let _ = lex.add_allowed(t);
+            }
+        }
         lex
+    }
+
+    /// Add an allowed word: an ordinary word containing a listed term (`大麻烦` ⊃ `大麻`). Where
+    /// it matches, the terms that start at the same place or inside it are not reported. A
+    /// term of any list with the same normalised form takes precedence over it.
+    pub fn add_allowed(&mut self, word: &str) -> Result<(), LexiconError> {
+        let (normalized, breaks) = normalize::normalize_term(word);
+        if normalized.is_empty() {
+            return Err(LexiconError {
+                file: "<allow>".into(),
+                line: 1,
+                message: format!("word {:?} normalises to nothing", shorten(word)),
+            });
+        }
+        self.terms.push(Term {
+            category: Arc::from(""),
+            text: word.trim().to_owned(),
+            normalized,
+            breaks,
+            origin: Origin::Allow,
+        });
+        Ok(())
     }
 
     /// Add the terms of a `category<TAB>term` file. Blank lines and lines starting with `#`
@@ -332,6 +365,9 @@ impl Matcher {
                 pats.len() - 1
             });
             let p = &mut pats[i].1;
+            if t.origin == Origin::Allow {
+                continue;
+            }
             if t.origin == Origin::User {
                 p.cats.retain(|c| c.origin == Origin::User);
             } else if p.cats.iter().any(|c| c.origin == Origin::User) {
@@ -362,6 +398,9 @@ impl Matcher {
         // Other-category patterns contained in each pattern.
         if let Ok(all) = aho_corasick::AhoCorasick::builder().match_kind(MatchKind::Standard).build(&strings) {
             for (pi, s) in strings.iter().enumerate() {
+                if patterns[pi].cats.is_empty() {
+                    continue;
+                }
                 for m in all.find_overlapping_iter(s) {
                     let qi = m.pattern().as_usize();
                     if qi == pi {
@@ -455,6 +494,11 @@ impl Matcher {
             let p = &self.patterns[pid];
             if !accept(p, norm, m.start(), m.end()) {
                 at = m.start() + norm.char_at(m.start()).map_or(1, char::len_utf8);
+                continue;
+            }
+            if p.cats.is_empty() {
+                // An allowed word: it hides what is inside it.
+                at = m.end();
                 continue;
             }
             let (s, e) = norm.original_span(original, m.start(), m.end());
@@ -610,6 +654,12 @@ mod tests {
         }
         let lex = Lexicon::builtin();
         assert!(lex.len() > 300, "starter lists are not empty: {}", lex.len());
+        let m = lex.compile();
+        for t in lex.terms().iter().filter(|t| t.origin == Origin::Allow) {
+            let mut out = Vec::new();
+            m.find(&t.text, &normalize(&t.text), &mut out);
+            assert!(out.is_empty(), "allowed word {:?} reports {out:?}", t.text);
+        }
         for cat in category::KEYWORD {
             assert!(lex.terms().iter().any(|t| &*t.category == cat), "{cat} has terms");
         }
@@ -663,6 +713,18 @@ mod tests {
         lex.add_tsv("u.tsv", "mine\t百家乐\n").unwrap();
         let got = hits(&lex, "百家乐真人在线");
         assert_eq!(got, vec![("mine".to_string(), "百家乐".to_string())]);
+    }
+
+    #[test]
+    fn allowed_words_hide_inner_terms() {
+        let mut lex = user("drugs\t大麻\n");
+        lex.add_allowed("大麻烦").unwrap();
+        assert!(hits(&lex, "这是个大麻烦").is_empty());
+        assert_eq!(hits(&lex, "卖大麻，麻烦私聊"), vec![("drugs".into(), "大麻".into())]);
+        let mut lex = Lexicon::empty();
+        lex.add_allowed("大麻烦").unwrap();
+        lex.add_tsv("u.tsv", "x\t大麻烦\n").unwrap();
+        assert_eq!(hits(&lex, "大麻烦"), vec![("x".into(), "大麻烦".into())], "a listed term wins");
     }
 
     #[test]

@@ -62,7 +62,8 @@ pub struct Normalized {
     bytes: Vec<u8>,
     /// Per normalised byte (plus one sentinel): original offset | gap flags.
     meta: Vec<u32>,
-    /// Number of ASCII digits in the normalised text (a cheap gate for the personal-data pass).
+    /// Number of digits (ASCII or Chinese numerals) in the normalised text: a cheap gate for the
+    /// personal-data pass.
     digits: usize,
 }
 
@@ -93,7 +94,7 @@ impl Normalized {
         self.bytes.is_empty()
     }
 
-    /// How many ASCII digits the normalised text holds.
+    /// How many digits the normalised text holds (ASCII digits and Chinese numerals).
     pub fn digit_count(&self) -> usize {
         self.digits
     }
@@ -216,6 +217,8 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
         let entry = table.lookup(c);
         match entry.tag() {
             Tag::Same => {
+                // Payload bit 0 marks Chinese numerals (`一三八…` phone numbers).
+                digits += (entry.0 & 1) as usize;
                 out.bytes.extend_from_slice(&bytes[i..i + w]);
                 push_meta(&mut out.meta, i as u32, pending, w);
                 pending = 0;
@@ -443,7 +446,7 @@ fn build_table() -> Table {
                 }
             }
             Some(c) => match fold_char(c) {
-                Fold::Same => Entry::new(Tag::Same, 0),
+                Fold::Same => Entry::new(Tag::Same, is_chinese_numeral(c) as u32),
                 Fold::Ignore => Entry::new(Tag::Ignore, 0),
                 Fold::Natural => Entry::new(Tag::Natural, 0),
                 Fold::Insert => Entry::new(Tag::Insert, 0),
@@ -557,6 +560,11 @@ fn case_fold(c: char) -> impl Iterator<Item = char> {
         .filter(|ch| !is_default_ignorable(*ch) && ch.is_alphanumeric())
 }
 
+/// Chinese numerals people use to write numbers digit by digit.
+fn is_chinese_numeral(c: char) -> bool {
+    "〇零一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖".contains(c)
+}
+
 /// Han ideographs (CJK unified, extensions, compatibility) and the ideographic zero.
 pub(crate) fn is_han(c: char) -> bool {
     matches!(c as u32,
@@ -663,5 +671,6 @@ mod tests {
     #[test]
     fn digits_are_counted() {
         assert_eq!(normalize("电话１３８ 1234").digit_count(), 7);
+        assert_eq!(normalize("幺三八一二").digit_count(), 5, "Chinese numerals count");
     }
 }

@@ -50,8 +50,31 @@ fn digit_value(c: char) -> Option<u8> {
         0x2460..=0x2468 => Some((c as u32 - 0x2460 + 1) as u8),
         0x24EA => Some(0),
         0x1D7CE..=0x1D7FF => Some(((c as u32 - 0x1D7CE) % 10) as u8),
-        _ => None,
+        _ => chinese_digit(c),
     }
+}
+
+/// Chinese numerals written digit by digit (`一三八…`, `幺`, and the financial `壹贰叁`).
+fn chinese_digit(c: char) -> Option<u8> {
+    Some(match c {
+        '〇' | '零' => 0,
+        '一' | '幺' | '壹' => 1,
+        '二' | '两' | '贰' | '貳' => 2,
+        '三' | '叁' | '參' => 3,
+        '四' | '肆' => 4,
+        '五' | '伍' => 5,
+        '六' | '陆' | '陸' => 6,
+        '七' | '柒' => 7,
+        '八' | '捌' => 8,
+        '九' | '玖' => 9,
+        _ => return None,
+    })
+}
+
+/// Characters that do not interrupt a number: zero-width and format characters, variation
+/// selectors and the keycap mark (`1️⃣`).
+fn is_transparent(c: char) -> bool {
+    crate::normalize::is_default_ignorable(c) || c == '\u{20E3}'
 }
 
 fn is_sep(c: char) -> bool {
@@ -95,6 +118,9 @@ pub(crate) fn candidates(text: &str, min_digits: usize, out: &mut Vec<Candidate>
     let mut prev_pos = 0usize;
     let mut iter = text.char_indices().peekable();
     while let Some((pos, c)) = iter.next() {
+        if is_transparent(c) {
+            continue;
+        }
         if let Some(d) = digit_value(c) {
             let end = pos + c.len_utf8();
             match cur.as_mut() {
@@ -173,6 +199,8 @@ mod tests {
         assert_eq!(groups("1,380,000"), vec![vec![1], vec![3], vec![3]]);
         assert_eq!(groups("v1..2"), vec![vec![1], vec![1]], "two dots end a run");
         assert_eq!(groups("12:30"), vec![vec![2], vec![2]]);
+        assert_eq!(groups("1️⃣3️⃣8️⃣ 1\u{200B}2"), vec![vec![3, 2]], "keycaps and zero-width");
+        assert_eq!(groups("幺三八一二三四五六七八"), vec![vec![11]]);
     }
 
     #[test]
