@@ -179,6 +179,8 @@ fn evade(rng: &mut Rng, term: &str) -> String {
                 // Separators between characters.
                 let chars: Vec<char> = t.chars().collect();
                 let all = !cjk && rng.chance(0.5);
+                let one_space = !cjk && !all && rng.chance(0.3);
+                let space_at = 1 + rng.below(chars.len().max(2) - 1);
                 let mut out = String::new();
                 let sep_all = rng.pick(&ANY_SEPS).to_string();
                 for (i, c) in chars.iter().enumerate() {
@@ -189,6 +191,10 @@ fn evade(rng: &mut Rng, term: &str) -> String {
                             }
                         } else if all {
                             out.push_str(&sep_all);
+                        } else if one_space {
+                            if i == space_at {
+                                out.push(' ');
+                            }
                         } else if rng.chance(0.4) {
                             out.push_str(*rng.pick(&INSERTS));
                         }
@@ -353,7 +359,9 @@ fn cn_numerals(s: &str, rng: &mut Rng) -> String {
 }
 
 fn format_mobile(rng: &mut Rng, m: &str) -> String {
-    match rng.below(11) {
+    match rng.below(13) {
+        11 => m.chars().map(String::from).collect::<Vec<_>>().join(" "),
+        12 => group(m, &[3, 4, 4], *rng.pick(&["💰", "⭐", "*", "~"])),
         0 | 1 => m.to_owned(),
         2 => group(m, &[3, 4, 4], " "),
         3 => group(m, &[3, 4, 4], "-"),
@@ -402,7 +410,14 @@ fn email(rng: &mut Rng) -> String {
     } else {
         rng.pick(&LOCALS).to_string()
     };
-    format!("{local}@{}", rng.pick(&DOMAINS))
+    let domain = *rng.pick(&DOMAINS);
+    match rng.below(8) {
+        0 => format!("{local} at {}", domain.replace('.', " dot ")),
+        1 => format!("{local}(at){domain}"),
+        2 if matches!(domain, "qq.com" | "163.com" | "126.com" | "gmail.com") => format!("{local}#{domain}"),
+        3 => format!("{local}＠{domain}"),
+        _ => format!("{local}@{domain}"),
+    }
 }
 
 const NAMES: [&str; 12] = [
@@ -452,7 +467,11 @@ const EN_TEMPLATES: [&str; 14] = [
 ];
 
 /// Benign chat: no term of any list, no personal data.
-const BENIGN: [&str; 100] = [
+const BENIGN: [&str; 104] = [
+    "look at example.com for details",
+    "see issue#12.com in the tracker",
+    "我们在github上提了issue #123",
+    "meet me at 5pm at the park",
     "明天几点开会？",
     "收到，谢谢老师",
     "今天的作业是第三章习题",

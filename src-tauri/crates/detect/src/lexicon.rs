@@ -29,9 +29,11 @@
 //!   word boundary and end at one (or before a short inflection: `s`, `es`, `ed`, `ing`, `er`,
 //!   `ers`, `y`, with the last letter doubled or not), so `class` and `Essex` are not hits.
 //!   Inside the hit, an *insertion* gap (`c.a$i*no`, `s💰ex`) is always accepted; a *natural*
-//!   gap (space, comma, apostrophe, hyphen) only where the term itself has a break
-//!   (`free money` matches `freemoney` and `free, money`) or when every character is separated
-//!   (`c a s i n o`, `s-e-x`). So `it's ex` is not `sex`, and `was sad` is not `ass`.
+//!   gap (space, comma, apostrophe, hyphen) where the term itself has a break (`free money`
+//!   matches `freemoney` and `free, money`), when every character is separated
+//!   (`c a s i n o`, `s-e-x`), or when the pieces it cuts are not all ordinary English words
+//!   (`ca sino` is a hit; `pen is`, `hero in`, `who're`, `it's ex` are not; the word list is
+//!   `data/common_en.txt`). And `was sad` is not `ass`: the hit must start at a word start.
 //!
 //! A rejected hit resumes the search one character later, so a rejected long term never hides a
 //! valid shorter one that starts inside it.
@@ -561,11 +563,11 @@ fn accept(p: &Pattern, norm: &Normalized, start: usize, end: usize) -> bool {
     if !p.wordy {
         return true;
     }
-    // Natural gaps inside a word-character term: only at the term's own breaks, or when
-    // every character is separated.
+    // Natural gaps inside a word-character term: at the term's own breaks, when every
+    // character is separated, or when the pieces they cut are not all ordinary words.
     let mut positions = 0usize;
     let mut gapped = 0usize;
-    let mut stray_natural = false;
+    let mut cuts: Vec<usize> = Vec::new();
     let mut i = start;
     while let Some(c) = norm.char_at(i) {
         let next = i + c.len_utf8();
@@ -577,12 +579,40 @@ fn accept(p: &Pattern, norm: &Normalized, start: usize, end: usize) -> bool {
         if g & GAP != 0 {
             gapped += 1;
             if g & NATURAL != 0 && !p.breaks.contains(&(next - start)) {
-                stray_natural = true;
+                cuts.push(next);
             }
         }
         i = next;
     }
-    !stray_natural || gapped == positions
+    if cuts.is_empty() || gapped == positions {
+        return true;
+    }
+    let words = common_words();
+    let text = norm.as_str();
+    let mut from = start;
+    let all_common = cuts
+        .iter()
+        .copied()
+        .chain(std::iter::once(end))
+        .all(|to| {
+            let piece = text.get(from..to).unwrap_or("");
+            from = to;
+            words.contains(piece)
+        });
+    !all_common
+}
+
+/// Ordinary English words (`data/common_en.txt`).
+fn common_words() -> &'static std::collections::HashSet<&'static str> {
+    static WORDS: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    WORDS.get_or_init(|| {
+        include_str!("../data/common_en.txt")
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .flat_map(str::split_whitespace)
+            .collect()
+    })
 }
 
 /// Estimate the DFA transition table in bytes: trie states × stride × 4.
@@ -687,6 +717,10 @@ mod tests {
         ("i\tass", "you a s s", &[("i", "a s s")]),
         ("p\tsex", "it's exactly", &[]),
         ("p\tsex", "it's ex-wife", &[]),
+        ("g\tcasino", "best ca sino online", &[("g", "ca sino")]),
+        ("x\tpenis", "my pen is blue", &[]),
+        ("d\theroin", "a hero in the story", &[]),
+        ("p\twhore", "who're you", &[]),
         ("p\tsex", "Essex", &[]),
         ("p\tsex", "sexy pics", &[("p", "sex")]),
         ("s\tfree money", "get freemoney now", &[("s", "freemoney")]),

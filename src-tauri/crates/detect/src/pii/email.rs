@@ -1,5 +1,7 @@
-//! E-mail addresses: `local@domain.tld`, also with a full-width `＠` or the written-out
-//! `(at)`/`[at]` and `(dot)`/`[dot]`. The top-level domain must be two letters (a country) or a
+//! E-mail addresses: `local@domain.tld`, also with a full-width `＠`, the written-out
+//! `(at)`/`[at]`/` at ` and `(dot)`/`[dot]`/` dot `, a full-width or ideographic dot, and
+//! `#` for `@` with the big mail providers (`name#qq.com`). ` at ` needs a spelled-out dot or a
+//! known provider, so `look at example.com` is not an address. The top-level domain must be two letters (a country) or a
 //! known generic one, so `image@2x.png`, `pkg@1.2.3` and `user@localhost` are not addresses;
 //! a bare `@name` is a mention.
 
@@ -77,34 +79,78 @@ fn is_domain(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'-'
 }
 
-/// The "at" forms: (byte offset, length).
-fn ats(text: &str) -> Vec<(usize, usize)> {
+/// Mail providers common enough that `name#qq.com` (a `#` for the `@`) is an address.
+const PROVIDERS: [&str; 12] = [
+    "qq.com", "163.com", "126.com", "gmail.com", "outlook.com", "hotmail.com", "foxmail.com",
+    "sina.com", "yahoo.com", "icloud.com", "139.com", "aliyun.com",
+];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AtForm {
+    /// `@`, `＠`, `(at)`, `[at]`, `{at}`.
+    Plain,
+    /// ` at `: needs a spelled-out dot or a known provider.
+    Spelled,
+    /// `#`: needs a known provider.
+    Hash,
+}
+
+/// The "at" forms: (byte offset, length, form).
+fn ats(text: &str) -> Vec<(usize, usize, AtForm)> {
     let b = text.as_bytes();
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
+    for i in 0..b.len() {
         if b[i] == b'@' {
-            out.push((i, 1));
+            out.push((i, 1, AtForm::Plain));
         } else if b[i..].starts_with("＠".as_bytes()) {
-            out.push((i, '＠'.len_utf8()));
-        } else if matches!(b[i], b'(' | b'[' | b'{') && b.len() >= i + 4 {
-            let w = &b[i + 1..i + 3];
-            if w.eq_ignore_ascii_case(b"at") && matches!(b[i + 3], b')' | b']' | b'}') {
-                out.push((i, 4));
-            }
+            out.push((i, "＠".len(), AtForm::Plain));
+        } else if b[i] == b'#' {
+            out.push((i, 1, AtForm::Hash));
+        } else if matches!(b[i], b'(' | b'[' | b'{')
+            && b.len() >= i + 4
+            && b[i + 1..i + 3].eq_ignore_ascii_case(b"at")
+            && matches!(b[i + 3], b')' | b']' | b'}')
+        {
+            out.push((i, 4, AtForm::Plain));
+        } else if b[i] == b' '
+            && b.len() >= i + 4
+            && b[i + 1..i + 3].eq_ignore_ascii_case(b"at")
+            && b[i + 3] == b' '
+        {
+            out.push((i, 4, AtForm::Spelled));
         }
-        i += 1;
     }
     out
 }
 
+/// A dot between domain labels at `i`: its length and whether it is spelled out.
+fn dot_at(b: &[u8], i: usize) -> Option<(usize, bool)> {
+    if b.get(i) == Some(&b'.') {
+        return Some((1, false));
+    }
+    if b[i..].starts_with("．".as_bytes()) || b[i..].starts_with("。".as_bytes()) {
+        return Some((3, false));
+    }
+    if b.len() >= i + 5
+        && matches!(b[i], b'(' | b'[')
+        && b[i + 1..i + 4].eq_ignore_ascii_case(b"dot")
+        && matches!(b[i + 4], b')' | b']')
+    {
+        return Some((5, true));
+    }
+    if b.len() >= i + 5 && b[i] == b' ' && b[i + 1..i + 4].eq_ignore_ascii_case(b"dot") && b[i + 4] == b' ' {
+        return Some((5, true));
+    }
+    None
+}
+
 /// Append every e-mail address in `text` to `out`.
 pub(crate) fn find(text: &str, out: &mut Vec<PiiHit>) {
-    if !text.contains(['@', '＠', '(', '[', '{']) {
+    let b = text.as_bytes();
+    if !b.iter().any(|&c| matches!(c, b'@' | b'#' | b'(' | b'[' | b'{' | b' ' | 0xEF)) {
         return;
     }
-    let b = text.as_bytes();
-    for (at, at_len) in ats(text) {
+    for (at, at_len, form) in ats(text) {
         // Local part, backwards.
         let mut s = at;
         while s > 0 && is_local(b[s - 1]) && at - s < 64 {
@@ -116,9 +162,10 @@ pub(crate) fn find(text: &str, out: &mut Vec<PiiHit>) {
         if s == at || b[at - 1] == b'.' {
             continue;
         }
-        // Domain, forwards: labels separated by `.` or `(dot)`/`[dot]`.
+        // Domain, forwards: labels separated by dots in any of their forms.
         let mut i = at + at_len;
         let mut labels: Vec<(usize, usize)> = Vec::new();
+        let mut spelled_dot = false;
         loop {
             let ls = i;
             while i < b.len() && is_domain(b[i]) {
@@ -128,31 +175,43 @@ pub(crate) fn find(text: &str, out: &mut Vec<PiiHit>) {
                 break;
             }
             labels.push((ls, i));
-            if i < b.len() && b[i] == b'.' && i + 1 < b.len() && is_domain(b[i + 1]) {
-                i += 1;
-            } else if b.len() >= i + 5
-                && matches!(b[i], b'(' | b'[')
-                && b[i + 1..i + 4].eq_ignore_ascii_case(b"dot")
-                && matches!(b[i + 4], b')' | b']')
-            {
-                i += 5;
-            } else {
-                break;
+            match dot_at(b, i) {
+                Some((len, spelled)) if i + len < b.len() && is_domain(b[i + len]) => {
+                    spelled_dot |= spelled;
+                    i += len;
+                }
+                _ => break,
             }
         }
         if labels.len() < 2 {
             continue;
         }
-        let ok_labels = labels.iter().all(|&(ls, le)| le - ls <= 63 && b[ls] != b'-' && b[le - 1] != b'-');
+        let ok_labels = labels
+            .iter()
+            .all(|&(ls, le)| le - ls <= 63 && b[ls] != b'-' && b[le - 1] != b'-');
         let (ts, te) = labels[labels.len() - 1];
         let tld = &text[ts..te];
         let tld_ok = tld.bytes().all(|c| c.is_ascii_alphabetic())
             && (tld.len() == 2 || GENERIC_TLDS.iter().any(|g| g.eq_ignore_ascii_case(tld)));
-        // Glued on the right to more word characters (`a@b.comx` was already consumed), or on
-        // the left to a `/` (a URL's user-info) — neither is an address someone shared.
+        let domain: String = labels
+            .iter()
+            .map(|&(ls, le)| text[ls..le].to_ascii_lowercase())
+            .collect::<Vec<_>>()
+            .join(".");
+        let provider = PROVIDERS.contains(&domain.as_str());
+        let form_ok = match form {
+            AtForm::Plain => true,
+            AtForm::Spelled => spelled_dot || provider,
+            AtForm::Hash => provider,
+        };
+        // Glued on the left to a `/` or `:` (a URL's user-info): not an address someone shared.
         let glued_left = s > 0 && matches!(b[s - 1], b'/' | b':');
-        if ok_labels && tld_ok && !glued_left {
-            out.push(PiiHit { kind: Kind::Email, start: s, end: te });
+        if ok_labels && tld_ok && form_ok && !glued_left {
+            out.push(PiiHit {
+                kind: Kind::Email,
+                start: s,
+                end: te,
+            });
         }
     }
 }
@@ -174,6 +233,13 @@ mod tests {
             ("邮箱12345678@qq.com谢谢", vec!["12345678@qq.com"]),
             ("li_si＠163.com", vec!["li_si＠163.com"]),
             ("bob (at) x.org", vec![]),
+            ("john at gmail dot com", vec!["john at gmail dot com"]),
+            ("zhang at qq.com", vec!["zhang at qq.com"]),
+            ("look at example.com", vec![]),
+            ("wang#163.com", vec!["wang#163.com"]),
+            ("issue#12.com", vec![]),
+            ("li[at]sina(dot)com", vec!["li[at]sina(dot)com"]),
+            ("邮箱abc@qq。com", vec!["abc@qq。com"]),
             ("bob(at)example(dot)com", vec!["bob(at)example(dot)com"]),
             ("a.b+tag@mail.co.uk", vec!["a.b+tag@mail.co.uk"]),
             ("@alice hi", vec![]),

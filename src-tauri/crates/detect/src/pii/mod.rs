@@ -71,7 +71,12 @@ fn evaluate(text: &str, cand: &Candidate, out: &mut Vec<PiiHit>) {
     let n = cand.groups.len();
     let mut i = 0;
     'outer: while i < n {
-        for j in (i..n).rev() {
+        // Only ranges of at most 19 digits can be anything: bound the work per start.
+        let mut last = i;
+        while last + 1 < n && cand.groups[last + 1].to - cand.groups[i].from <= 19 {
+            last += 1;
+        }
+        for j in (i..=last).rev() {
             if let Some(hit) = classify(text, cand, i, j) {
                 out.push(hit);
                 i = j + 1;
@@ -97,7 +102,9 @@ fn classify(text: &str, cand: &Candidate, i: usize, j: usize) -> Option<PiiHit> 
     }
     let x = if at_end { cand.x_suffix } else { None };
     let lens: Vec<usize> = groups.iter().map(Group::len).collect();
-    let min3 = lens.iter().all(|&l| l >= 3);
+    // Digits written one by one (`1 3 8 1 2 …`) are a deliberate spelling, not a list.
+    let spaced = lens.iter().all(|&l| l == 1);
+    let min3 = spaced || lens.iter().all(|&l| l >= 3);
     // Resident ID: 17 digits + X, or 18 digits.
     if let Some((_, xe)) = x {
         if digits.len() == 17 && min3 && cn_id::valid(digits, 10) {
@@ -125,7 +132,8 @@ fn classify(text: &str, cand: &Candidate, i: usize, j: usize) -> Option<PiiHit> 
         return Some(hit(Kind::CnMobile, plus.unwrap_or(first.start), last.end));
     }
     // Payment card.
-    let card_groups = lens[..lens.len() - 1].iter().all(|&l| l >= 3) && lens[lens.len() - 1] >= 2;
+    let card_groups =
+        spaced || (lens[..lens.len() - 1].iter().all(|&l| l >= 3) && lens[lens.len() - 1] >= 2);
     if plus.is_none()
         && (13..=19).contains(&digits.len())
         && card_groups
@@ -159,6 +167,9 @@ fn phone_groups_ok(groups: &[Group], prefix: usize) -> bool {
             lens[0] -= p;
             p = 0;
         }
+    }
+    if lens.iter().all(|&l| l == 1) {
+        return true;
     }
     if lens.iter().any(|&l| l < 3) {
         return false;
@@ -249,6 +260,10 @@ mod tests {
         ("SF13812345678", &[]),
         ("1381234567890", &[]), // too long
         ("1.3.8.1234.5678", &[]),
+        ("1 3 8 1 2 3 4 5 6 7 8", &[(Kind::CnMobile, "1 3 8 1 2 3 4 5 6 7 8")]),
+        ("138💰1234💰5678", &[(Kind::CnMobile, "138💰1234💰5678")]),
+        ("138*1234*5678", &[(Kind::CnMobile, "138*1234*5678")]),
+        ("2024/11/23", &[]),
         // cards
         ("卡号 6222 0212 3456 7890 128", &[(Kind::BankCard, "6222 0212 3456 7890 128")]),
         ("visa 4111 1111 1111 1111", &[(Kind::BankCard, "4111 1111 1111 1111")]),

@@ -2,8 +2,9 @@
 //! `１１０１０１ １９９００３０７ １２３Ｘ`.
 //!
 //! A [`Candidate`] is a maximal sequence of digit *groups* separated by short separator runs
-//! (at most three of space, no-break and ideographic space, `-`, `.`, `(`, `)` and their
-//! full-width forms, never two dots). Digits are any `Nd` character that folds to an ASCII digit
+//! (at most three of space, no-break and ideographic space, `-`, `.`, `(`, `)`, `*`, `_`, `|`,
+//! `~`, `·`, `/`, emoji and other symbols, and their full-width forms; never two dots).
+//! Zero-width characters and the keycap mark are transparent. Digits are any `Nd` character that folds to an ASCII digit
 //! (full-width `１`, math `𝟏`) plus the circled `①`–`⑨`/`⓪`. The scanner also records what touches
 //! the run on either side (an ASCII letter glued to it marks a tracking or serial number), a
 //! leading `+`, and a trailing `X` (the resident-ID check character).
@@ -78,7 +79,10 @@ fn is_transparent(c: char) -> bool {
 }
 
 fn is_sep(c: char) -> bool {
-    matches!(
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    c.general_category() == GeneralCategory::OtherSymbol
+        || matches!(c, '*' | '_' | '|' | '~' | '\u{B7}' | '/' | '\u{30FB}' | '\u{FF0F}')
+        || matches!(
         c,
         ' ' | '\u{A0}'
             | '\u{3000}'
