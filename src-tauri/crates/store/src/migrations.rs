@@ -4,7 +4,8 @@ use qunguan_core::{ApiError, ErrorCode, Result};
 use rusqlite::Connection;
 
 /// Migration N (1-based) is `MIGRATIONS[N - 1]`. Append only; never edit a released one.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE cached_groups (
         group_id   TEXT PRIMARY KEY,
         position   INTEGER NOT NULL,
@@ -23,7 +24,49 @@ const MIGRATIONS: &[&str] = &["
         what       TEXT PRIMARY KEY,
         fetched_at INTEGER NOT NULL
     );
-"];
+",
+    "
+    -- The case log: one hash chain per group (see qunguan_core::case). Append only.
+    CREATE TABLE case_log (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        group_id   TEXT NOT NULL,
+        case_id    TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        record     TEXT NOT NULL,
+        prev_hash  TEXT NOT NULL,
+        hash       TEXT NOT NULL UNIQUE
+    );
+    CREATE INDEX case_log_group ON case_log (group_id, seq);
+    CREATE INDEX case_log_case ON case_log (case_id);
+    -- The newest hash of each group's chain, so dropping the newest records is detected.
+    CREATE TABLE chain_heads (
+        group_id   TEXT PRIMARY KEY,
+        hash       TEXT NOT NULL,
+        length     INTEGER NOT NULL
+    );
+    -- Decided actions not yet confirmed by the platform; written before any network call.
+    CREATE TABLE outbox (
+        case_id         TEXT PRIMARY KEY,
+        action          TEXT NOT NULL,
+        payload         TEXT NOT NULL,
+        group_id        TEXT NOT NULL,
+        target          TEXT,
+        txn_id          TEXT NOT NULL,
+        status          TEXT NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error      TEXT
+    );
+    CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+    -- Evidence captured before a removal or a report: the canonical JSON and its SHA-256.
+    CREATE TABLE evidence (
+        case_id     TEXT PRIMARY KEY,
+        json        TEXT NOT NULL,
+        sha256      TEXT NOT NULL,
+        captured_at INTEGER NOT NULL
+    );
+",
+];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {
     let err = |e: rusqlite::Error| ApiError::new(ErrorCode::Store, format!("cache migration: {e}"));

@@ -2,7 +2,7 @@ use qunguan_core::{Capability, ErrorCode, Group, Member, Membership, Role, Secre
 
 use super::*;
 
-fn key(c: char) -> Secret {
+pub(super) fn key(c: char) -> Secret {
     Secret::new(c.to_string().repeat(64))
 }
 
@@ -98,4 +98,125 @@ fn a_newer_schema_is_refused() {
     drop(s);
     let e = Store::open(&path, &key('a')).err().expect("refused");
     assert!(e.message.contains("newer Qunguan"), "{}", e.message);
+}
+
+mod case_log {
+    use qunguan_core::case::{BreakKind, CaseRecord, verify};
+
+    use super::key;
+    use crate::{CACHE_FILE, CaseFilter, EvidenceRow, OutboxEntry, OutboxStatus, Store};
+
+    fn decision(n: usize, group: &str) -> CaseRecord {
+        CaseRecord {
+            case_id: format!("c{n}"),
+            kind: "decision".into(),
+            group: group.into(),
+            actor: "@admin:hs".into(),
+            target: Some(format!("@u{n}:hs")),
+            action: "kick".into(),
+            reason: "广告".into(),
+            rule: None,
+            evidence_hash: None,
+            created_at: format!("2026-11-23T10:00:{n:02}Z"),
+            detail: Default::default(),
+        }
+    }
+
+    fn outbox(n: usize) -> OutboxEntry {
+        OutboxEntry {
+            case_id: format!("c{n}"),
+            action: "kick".into(),
+            payload: "{}".into(),
+            group_id: "!g".into(),
+            target: Some(format!("@u{n}:hs")),
+            txn_id: format!("txn{n}"),
+            status: OutboxStatus::Queued,
+            attempts: 0,
+            next_attempt_at_ms: 0,
+            last_error: None,
+        }
+    }
+
+    fn outcome(n: usize, status: &str) -> CaseRecord {
+        let mut r = decision(n, "!g");
+        r.kind = "outcome".into();
+        r.detail.insert("status".into(), status.into());
+        r
+    }
+
+    fn filled() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join(CACHE_FILE), &key('a')).unwrap();
+        for n in 0..4 {
+            s.record_decision(decision(n, "!g"), Some(&outbox(n)), None).unwrap();
+        }
+        s.record_decision(decision(9, "!other"), None, None).unwrap();
+        s.record_outcome(outcome(1, "done"), OutboxStatus::Done, None).unwrap();
+        (dir, s)
+    }
+
+    fn verify_group(s: &Store, group: &str) -> Result<(), qunguan_core::case::Break> {
+        let head = s.chain_heads().unwrap().into_iter().find(|(g, _)| g == group).map(|(_, h)| h);
+        verify(&s.chain(group).unwrap(), head.as_deref())
+    }
+
+    #[test]
+    fn decisions_outcomes_and_outbox_move_together() {
+        let (_dir, s) = filled();
+        assert_eq!(verify_group(&s, "!g"), Ok(()));
+        assert_eq!(verify_group(&s, "!other"), Ok(()), "one chain per group");
+        let cases = s.cases(&CaseFilter::default()).unwrap();
+        assert_eq!(cases.len(), 5);
+        let c1 = cases.iter().find(|c| c.decision.record.case_id == "c1").unwrap();
+        assert_eq!(c1.status, "done");
+        assert_eq!(s.outbox_entry("c1").unwrap().unwrap().status, OutboxStatus::Done);
+        let due: Vec<String> = s.outbox_due(0).unwrap().into_iter().map(|e| e.case_id).collect();
+        assert_eq!(due, ["c0", "c2", "c3"], "settled entries are not due");
+        let filtered = s.cases(&CaseFilter { target: Some("@u2:hs".into()), ..Default::default() }).unwrap();
+        assert_eq!(filtered.len(), 1);
+        assert_eq!(filtered[0].status, "queued");
+    }
+
+    #[test]
+    fn a_failed_transaction_leaves_neither_case_nor_outbox() {
+        let (_dir, mut s) = filled();
+        let before = s.chain("!g").unwrap().len();
+        // The same case ID twice in the outbox violates its primary key: the whole decision rolls back.
+        let e = s.record_decision(decision(7, "!g"), Some(&outbox(0)), None).unwrap_err();
+        assert_eq!(e.code, qunguan_core::ErrorCode::Store);
+        assert_eq!(s.chain("!g").unwrap().len(), before, "no half-written case");
+        assert_eq!(verify_group(&s, "!g"), Ok(()), "the head did not move either");
+    }
+
+    #[test]
+    fn evidence_is_kept_with_its_decision() {
+        let (_dir, mut s) = filled();
+        let ev = EvidenceRow { json: r#"{"event":"x"}"#, sha256: "ab", captured_at_ms: 1 };
+        s.record_decision(decision(5, "!g"), None, Some(ev)).unwrap();
+        assert_eq!(s.evidence("c5").unwrap(), Some((r#"{"event":"x"}"#.into(), "ab".into())));
+    }
+
+    #[test]
+    fn tampering_with_stored_cases_is_caught() {
+        let table = [
+            ("UPDATE case_log SET record = replace(record, '广告', '无事') WHERE case_id = 'c2'", BreakKind::Edited),
+            ("DELETE FROM case_log WHERE case_id = 'c1' AND kind = 'decision'", BreakKind::Unlinked),
+            (
+                "UPDATE case_log SET seq = seq + 1000 WHERE case_id = 'c0'; UPDATE case_log SET seq = 1 WHERE case_id = 'c3'",
+                BreakKind::Unlinked,
+            ),
+            (
+                "DELETE FROM case_log WHERE seq = (SELECT max(seq) FROM case_log WHERE group_id = '!g')",
+                BreakKind::Truncated,
+            ),
+            ("UPDATE case_log SET record = 'garbage' WHERE case_id = 'c3'", BreakKind::Edited),
+        ];
+        for (sql, kind) in table {
+            let (_dir, s) = filled();
+            s.tamper(sql).unwrap();
+            let broken = verify_group(&s, "!g").expect_err(sql);
+            assert_eq!(broken.kind, kind, "{sql}: {broken:?}");
+            assert_eq!(verify_group(&s, "!other"), Ok(()), "other chains unaffected");
+        }
+    }
 }

@@ -1,0 +1,184 @@
+//! The case log on disk: per-group hash chains, appended in the same transaction as the
+//! outbox entry and the evidence they belong to, so a crash leaves all of them or none.
+
+use qunguan_core::Result;
+use qunguan_core::case::{CaseRecord, Chained, GENESIS, chain};
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use crate::outbox::{self, OutboxEntry, OutboxStatus};
+use crate::{Store, store_err};
+
+/// Which cases to list; `None` matches everything.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub group: Option<String>,
+    pub target: Option<String>,
+    pub actor: Option<String>,
+}
+
+/// A decision with its latest outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRow {
+    pub decision: Chained,
+    /// `queued` until an outcome is recorded, then that outcome's status.
+    pub status: String,
+    pub status_detail: Option<String>,
+}
+
+/// Evidence to keep with a decision: canonical JSON and its SHA-256.
+#[derive(Debug, Clone)]
+pub struct EvidenceRow<'a> {
+    pub json: &'a str,
+    pub sha256: &'a str,
+    pub captured_at_ms: i64,
+}
+
+fn append(tx: &Transaction<'_>, record: CaseRecord) -> rusqlite::Result<Chained> {
+    let head: Option<(String, i64)> = tx
+        .query_row("SELECT hash, length FROM chain_heads WHERE group_id = ?1", [&record.group], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let (prev, length) = head.unwrap_or_else(|| (GENESIS.to_owned(), 0));
+    let chained = chain(&prev, record);
+    let json = serde_json::to_string(&chained.record).expect("a record always serialises");
+    tx.execute(
+        "INSERT INTO case_log (group_id, case_id, kind, record, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            chained.record.group,
+            chained.record.case_id,
+            chained.record.kind,
+            json,
+            chained.prev_hash,
+            chained.hash
+        ],
+    )?;
+    tx.execute(
+        "INSERT INTO chain_heads (group_id, hash, length) VALUES (?1, ?2, ?3)
+         ON CONFLICT (group_id) DO UPDATE SET hash = excluded.hash, length = excluded.length",
+        params![chained.record.group, chained.hash, length + 1],
+    )?;
+    Ok(chained)
+}
+
+impl Store {
+    /// Appends a decision, with its outbox entry and evidence, in one transaction.
+    pub fn record_decision(
+        &mut self,
+        record: CaseRecord,
+        outbox: Option<&OutboxEntry>,
+        evidence: Option<EvidenceRow<'_>>,
+    ) -> Result<Chained> {
+        let err = |e| store_err("case log write", e);
+        let tx = self.conn.transaction().map_err(err)?;
+        let chained = append(&tx, record).map_err(err)?;
+        if let Some(o) = outbox {
+            outbox::insert(&tx, o).map_err(err)?;
+        }
+        if let Some(ev) = evidence {
+            tx.execute(
+                "INSERT INTO evidence (case_id, json, sha256, captured_at) VALUES (?1, ?2, ?3, ?4)",
+                params![chained.record.case_id, ev.json, ev.sha256, ev.captured_at_ms],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        Ok(chained)
+    }
+
+    /// Appends an outcome record and settles the outbox entry, in one transaction.
+    pub fn record_outcome(&mut self, record: CaseRecord, status: OutboxStatus, error: Option<&str>) -> Result<Chained> {
+        let err = |e| store_err("case log write", e);
+        let tx = self.conn.transaction().map_err(err)?;
+        let case_id = record.case_id.clone();
+        let chained = append(&tx, record).map_err(err)?;
+        outbox::set_status(&tx, &case_id, status, error).map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(chained)
+    }
+
+    /// The groups that have a chain, with their recorded heads.
+    pub fn chain_heads(&self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT group_id, hash FROM chain_heads ORDER BY group_id")
+            .map_err(|e| store_err("case log read", e))?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| store_err("case log read", e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| store_err("case log read", e))
+    }
+
+    /// One group's chain in stored order. Undecodable records come back as records whose hash
+    /// check will fail, so verification reports them instead of this read failing.
+    pub fn chain(&self, group: &str) -> Result<Vec<Chained>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT case_id, record, prev_hash, hash FROM case_log WHERE group_id = ?1 ORDER BY seq")
+            .map_err(|e| store_err("case log read", e))?;
+        let rows = stmt
+            .query_map([group], |r| {
+                let case_id: String = r.get(0)?;
+                let json: String = r.get(1)?;
+                let record = serde_json::from_str(&json).unwrap_or_else(|_| CaseRecord {
+                    case_id,
+                    kind: "undecodable".into(),
+                    group: group.to_owned(),
+                    actor: String::new(),
+                    target: None,
+                    action: String::new(),
+                    reason: json,
+                    rule: None,
+                    evidence_hash: None,
+                    created_at: String::new(),
+                    detail: Default::default(),
+                });
+                Ok(Chained { record, prev_hash: r.get(2)?, hash: r.get(3)? })
+            })
+            .map_err(|e| store_err("case log read", e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| store_err("case log read", e))
+    }
+
+    /// Decisions matching `filter`, oldest first, each with its latest outcome.
+    pub fn cases(&self, filter: &CaseFilter) -> Result<Vec<CaseRow>> {
+        let mut rows = Vec::new();
+        for (group, _) in self.chain_heads()? {
+            if filter.group.as_ref().is_some_and(|g| g != &group) {
+                continue;
+            }
+            let chain = self.chain(&group)?;
+            for c in chain.iter().filter(|c| c.record.kind == "decision") {
+                let r = &c.record;
+                if filter.target.as_ref().is_some_and(|t| r.target.as_ref() != Some(t))
+                    || filter.actor.as_ref().is_some_and(|a| &r.actor != a)
+                {
+                    continue;
+                }
+                let outcome = chain.iter().rev().find(|o| o.record.kind == "outcome" && o.record.case_id == r.case_id);
+                rows.push(CaseRow {
+                    decision: c.clone(),
+                    status: outcome
+                        .and_then(|o| o.record.detail.get("status").cloned())
+                        .unwrap_or_else(|| "queued".into()),
+                    status_detail: outcome.and_then(|o| o.record.detail.get("detail").cloned()),
+                });
+            }
+        }
+        rows.sort_by(|a, b| a.decision.record.created_at.cmp(&b.decision.record.created_at));
+        Ok(rows)
+    }
+
+    /// The evidence kept for a case: canonical JSON and its SHA-256.
+    pub fn evidence(&self, case_id: &str) -> Result<Option<(String, String)>> {
+        self.conn
+            .query_row("SELECT json, sha256 FROM evidence WHERE case_id = ?1", [case_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
+            .map_err(|e| store_err("evidence read", e))
+    }
+
+    /// For tamper tests only: runs raw SQL against the store, as an attacker with the key could.
+    #[doc(hidden)]
+    pub fn tamper(&self, sql: &str) -> Result<()> {
+        self.conn.execute_batch(sql).map_err(|e| store_err("tamper", e))
+    }
+}

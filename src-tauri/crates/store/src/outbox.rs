@@ -1,0 +1,150 @@
+//! The outbox: actions decided but not yet confirmed, written before any network call.
+
+use std::str::FromStr;
+
+use qunguan_core::Result;
+use rusqlite::{OptionalExtension, Row, params};
+
+use crate::{Store, store_err};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxStatus {
+    /// Waiting for its (next) attempt.
+    Queued,
+    Done,
+    Refused,
+    Conflict,
+}
+
+impl OutboxStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Queued => "queued",
+            OutboxStatus::Done => "done",
+            OutboxStatus::Refused => "refused",
+            OutboxStatus::Conflict => "conflict",
+        }
+    }
+}
+
+impl FromStr for OutboxStatus {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        Ok(match s {
+            "queued" => OutboxStatus::Queued,
+            "done" => OutboxStatus::Done,
+            "refused" => OutboxStatus::Refused,
+            "conflict" => OutboxStatus::Conflict,
+            other => return Err(format!("unknown outbox status {other:?}")),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    pub case_id: String,
+    /// The action's name (`mute`, `kick`, …).
+    pub action: String,
+    /// The engine's serialised action, replayed as is on every attempt.
+    pub payload: String,
+    pub group_id: String,
+    pub target: Option<String>,
+    /// The transaction ID every attempt of this action reuses.
+    pub txn_id: String,
+    pub status: OutboxStatus,
+    pub attempts: u32,
+    pub next_attempt_at_ms: i64,
+    pub last_error: Option<String>,
+}
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
+    let status: String = r.get("status")?;
+    Ok(OutboxEntry {
+        case_id: r.get("case_id")?,
+        action: r.get("action")?,
+        payload: r.get("payload")?,
+        group_id: r.get("group_id")?,
+        target: r.get("target")?,
+        txn_id: r.get("txn_id")?,
+        status: status
+            .parse()
+            .map_err(|e: String| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))?,
+        attempts: r.get("attempts")?,
+        next_attempt_at_ms: r.get("next_attempt_at")?,
+        last_error: r.get("last_error")?,
+    })
+}
+
+pub(crate) fn insert(tx: &rusqlite::Transaction<'_>, e: &OutboxEntry) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO outbox (case_id, action, payload, group_id, target, txn_id, status, attempts, next_attempt_at, last_error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            e.case_id,
+            e.action,
+            e.payload,
+            e.group_id,
+            e.target,
+            e.txn_id,
+            e.status.as_str(),
+            e.attempts,
+            e.next_attempt_at_ms,
+            e.last_error
+        ],
+    )
+    .map(drop)
+}
+
+pub(crate) fn set_status(
+    tx: &rusqlite::Transaction<'_>,
+    case_id: &str,
+    status: OutboxStatus,
+    error: Option<&str>,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "UPDATE outbox SET status = ?2, last_error = coalesce(?3, last_error) WHERE case_id = ?1",
+        params![case_id, status.as_str(), error],
+    )
+    .map(drop)
+}
+
+const SELECT: &str = "SELECT case_id, action, payload, group_id, target, txn_id, status, attempts, next_attempt_at, last_error FROM outbox";
+
+impl Store {
+    /// Every outbox entry, newest decision last.
+    pub fn outbox(&self) -> Result<Vec<OutboxEntry>> {
+        let mut stmt =
+            self.conn.prepare_cached(&format!("{SELECT} ORDER BY rowid")).map_err(|e| store_err("outbox read", e))?;
+        let rows = stmt.query_map([], from_row).map_err(|e| store_err("outbox read", e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| store_err("outbox read", e))
+    }
+
+    /// Queued entries whose next attempt is due at `now_ms`, oldest first.
+    pub fn outbox_due(&self, now_ms: i64) -> Result<Vec<OutboxEntry>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{SELECT} WHERE status = 'queued' AND next_attempt_at <= ?1 ORDER BY rowid"))
+            .map_err(|e| store_err("outbox read", e))?;
+        let rows = stmt.query_map([now_ms], from_row).map_err(|e| store_err("outbox read", e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| store_err("outbox read", e))
+    }
+
+    pub fn outbox_entry(&self, case_id: &str) -> Result<Option<OutboxEntry>> {
+        self.conn
+            .query_row(&format!("{SELECT} WHERE case_id = ?1"), [case_id], from_row)
+            .optional()
+            .map_err(|e| store_err("outbox read", e))
+    }
+
+    /// Records a failed attempt that stays queued: count it, say why, and when to try again.
+    pub fn outbox_retry_later(&mut self, case_id: &str, next_attempt_at_ms: i64, error: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3
+                 WHERE case_id = ?1 AND status = 'queued'",
+                params![case_id, next_attempt_at_ms, error],
+            )
+            .map(drop)
+            .map_err(|e| store_err("outbox write", e))
+    }
+}
