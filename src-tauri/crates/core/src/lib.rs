@@ -14,6 +14,7 @@
 //!   feature they export TypeScript bindings so the UI never writes them twice.
 
 pub mod account;
+pub mod action;
 pub mod case;
 pub mod duration;
 pub mod error;

@@ -1,0 +1,155 @@
+//! Moderation actions: what an admin decides ([`Action`]) and the platform operations that
+//! carry it out ([`PlatformOp`]).
+//!
+//! ## Design
+//! - An [`Action`] is the decision as the admin made it (mute for 10 minutes, ban, …). It is
+//!   what the case log records and the outbox replays.
+//! - The engine turns a decision into one or more [`PlatformOp`]s against the *latest* state
+//!   right before carrying it out (e.g. mute → set this member's level below posting). The
+//!   adapter applies each op idempotently, per kind:
+//!   - state ops (power levels, membership) re-read the state first and do nothing if it
+//!     already holds ([`Applied::AlreadyDone`]);
+//!   - sends and redactions reuse the outbox's transaction ID and carry the case ID in their
+//!     content (`org.qunguan.case_id`), and a retry first looks for an event with that case ID;
+//!   - reports cannot be deduplicated by a non-admin: they are at-least-once.
+//! - When the world changed (target left, message gone, my power lowered), the adapter answers
+//!   [`Applied::Conflict`] with the reason, never a silent success.
+
+use serde::{Deserialize, Serialize};
+
+use crate::role::Role;
+
+/// A decision, as recorded in the case log and replayed from the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    Warn { user: String },
+    Mute { user: String, seconds: u64 },
+    Unmute { user: String },
+    Remove { event_id: String },
+    Kick { user: String },
+    Ban { user: String },
+    Unban { user: String },
+    Lock,
+    Unlock,
+    Role { user: String, role: Role },
+    ReportMessage { event_id: String },
+    ReportMember { user: String },
+    ReportGroup,
+}
+
+impl Action {
+    /// The action's stable name (`cases.action`, exit-code tables, UI keys).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Warn { .. } => "warn",
+            Action::Mute { .. } => "mute",
+            Action::Unmute { .. } => "unmute",
+            Action::Remove { .. } => "remove",
+            Action::Kick { .. } => "kick",
+            Action::Ban { .. } => "ban",
+            Action::Unban { .. } => "unban",
+            Action::Lock => "lock",
+            Action::Unlock => "unlock",
+            Action::Role { .. } => "role",
+            Action::ReportMessage { .. } => "report_message",
+            Action::ReportMember { .. } => "report_member",
+            Action::ReportGroup => "report_group",
+        }
+    }
+
+    /// The member the action is about, if any.
+    pub fn target_user(&self) -> Option<&str> {
+        match self {
+            Action::Warn { user }
+            | Action::Mute { user, .. }
+            | Action::Unmute { user }
+            | Action::Kick { user }
+            | Action::Ban { user }
+            | Action::Unban { user }
+            | Action::Role { user, .. }
+            | Action::ReportMember { user } => Some(user),
+            _ => None,
+        }
+    }
+
+    /// The message the action is about, if any.
+    pub fn target_event(&self) -> Option<&str> {
+        match self {
+            Action::Remove { event_id } | Action::ReportMessage { event_id } => Some(event_id),
+            _ => None,
+        }
+    }
+}
+
+/// One operation on the platform, applied idempotently by the adapter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum PlatformOp {
+    /// A notice to the group mentioning `mentions` (an `m.text` with `m.mentions`).
+    SendNotice { body: String, mentions: Vec<String> },
+    /// Set one member's power level; `None` removes their entry (back to `users_default`).
+    SetUserPower { user: String, level: Option<i64> },
+    /// Set the level needed to post (`events_default`): raising it suspends posting.
+    SetPostingLevel { level: i64 },
+    Redact { event_id: String, reason: String },
+    Kick { user: String, reason: String },
+    Ban { user: String, reason: String },
+    Unban { user: String, reason: String },
+    ReportEvent { event_id: String, reason: String },
+    ReportUser { user: String, reason: String },
+    ReportRoom { reason: String },
+}
+
+/// What applying an op did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "applied", rename_all = "snake_case")]
+pub enum Applied {
+    /// Carried out now; `event_id` of what was sent, where there is one.
+    Done { event_id: Option<String> },
+    /// The state already held (or an earlier attempt's event exists): nothing was done again.
+    AlreadyDone { event_id: Option<String> },
+    /// The world changed since the decision; nothing was done.
+    Conflict { reason: String },
+}
+
+/// Identifies one attempt series of one decided action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpContext {
+    /// Reused by every retry of this action.
+    pub txn_id: String,
+    /// Carried in sent content as `org.qunguan.case_id`.
+    pub case_id: String,
+}
+
+/// A message as captured for evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageSnapshot {
+    pub event_id: String,
+    pub sender: String,
+    /// Unix ms.
+    pub ts: i64,
+    pub kind: String,
+    /// The text body, if any (`None` when redacted or not a text message).
+    pub body: Option<String>,
+    pub redacted: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_serialise_with_their_name_as_tag() {
+        let a = Action::Mute { user: "@u:hs".into(), seconds: 600 };
+        let json = serde_json::to_string(&a).unwrap();
+        assert_eq!(json, r#"{"action":"mute","user":"@u:hs","seconds":600}"#);
+        assert_eq!(serde_json::from_str::<Action>(&json).unwrap(), a);
+        assert_eq!(a.name(), "mute");
+        assert_eq!(a.target_user(), Some("@u:hs"));
+        let r = Action::Role { user: "@u:hs".into(), role: Role::Moderator };
+        assert_eq!(serde_json::to_string(&r).unwrap(), r#"{"action":"role","user":"@u:hs","role":"moderator"}"#);
+        assert_eq!(Action::Remove { event_id: "$e".into() }.target_event(), Some("$e"));
+        assert_eq!(Action::Lock.target_user(), None);
+    }
+}
