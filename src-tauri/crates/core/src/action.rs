@@ -87,18 +87,46 @@ impl Action {
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum PlatformOp {
     /// A notice to the group mentioning `mentions` (an `m.text` with `m.mentions`).
-    SendNotice { body: String, mentions: Vec<String> },
+    SendNotice {
+        body: String,
+        mentions: Vec<String>,
+    },
     /// Set one member's power level; `None` removes their entry (back to `users_default`).
-    SetUserPower { user: String, level: Option<i64> },
+    SetUserPower {
+        user: String,
+        level: Option<i64>,
+    },
     /// Set the level needed to post (`events_default`): raising it suspends posting.
-    SetPostingLevel { level: i64 },
-    Redact { event_id: String, reason: String },
-    Kick { user: String, reason: String },
-    Ban { user: String, reason: String },
-    Unban { user: String, reason: String },
-    ReportEvent { event_id: String, reason: String },
-    ReportUser { user: String, reason: String },
-    ReportRoom { reason: String },
+    SetPostingLevel {
+        level: i64,
+    },
+    Redact {
+        event_id: String,
+        reason: String,
+    },
+    Kick {
+        user: String,
+        reason: String,
+    },
+    Ban {
+        user: String,
+        reason: String,
+    },
+    Unban {
+        user: String,
+        reason: String,
+    },
+    ReportEvent {
+        event_id: String,
+        reason: String,
+    },
+    ReportUser {
+        user: String,
+        reason: String,
+    },
+    ReportRoom {
+        reason: String,
+    },
 }
 
 /// What applying an op did.

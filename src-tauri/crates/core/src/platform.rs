@@ -10,6 +10,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::account::Account;
+use crate::action::{Applied, MessageSnapshot, OpContext, PlatformOp};
 use crate::error::Result;
 use crate::group::GroupState;
 use crate::member::MemberState;
@@ -34,6 +35,17 @@ pub trait Platform: Send + Sync {
 
     /// Invalidates the token on the server.
     async fn logout(&self) -> Result<()>;
+
+    /// Applies one operation idempotently (see [`crate::action`] for the promise per kind).
+    /// Refusals by the platform come back as `forbidden` errors; network failures, 5xx and
+    /// exhausted 429s as `homeserver_unreachable` / `platform` / `rate_limited` (retry later).
+    async fn apply(&self, group_id: &str, op: &PlatformOp, ctx: &OpContext) -> Result<Applied>;
+
+    /// One message, for evidence; `None` when the server does not know it.
+    async fn message(&self, group_id: &str, event_id: &str) -> Result<Option<MessageSnapshot>>;
+
+    /// Up to `n` messages before and `n` after `event_id`, oldest first (the event excluded).
+    async fn context(&self, group_id: &str, event_id: &str, n: u32) -> Result<Vec<MessageSnapshot>>;
 }
 
 /// What a successful sign-in hands back: the account and its access token.

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use async_trait::async_trait;
+use qunguan_core::action::{Applied, MessageSnapshot, OpContext, PlatformOp};
 use qunguan_core::platform::{Connector, Platform, SignedIn};
 use qunguan_core::{
     Account, ApiError, ErrorCode, GroupState, MemberState, Membership, PowerLevels, PowerSnapshot, Result, Role, Secret,
@@ -87,6 +88,16 @@ impl Platform for FakePlatform {
     async fn logout(&self) -> Result<()> {
         self.fake.logouts.fetch_add(1, Ordering::SeqCst);
         Ok(())
+    }
+    async fn apply(&self, _: &str, _: &PlatformOp, _: &OpContext) -> Result<Applied> {
+        self.fake.reachable()?;
+        Ok(Applied::Done { event_id: None })
+    }
+    async fn message(&self, _: &str, _: &str) -> Result<Option<MessageSnapshot>> {
+        Ok(None)
+    }
+    async fn context(&self, _: &str, _: &str, _: u32) -> Result<Vec<MessageSnapshot>> {
+        Ok(vec![])
     }
 }
 

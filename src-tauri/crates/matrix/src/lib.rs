@@ -15,6 +15,7 @@
 //! - Room version 12 semantics (creators outrank every power level) are decided from the
 //!   create event's `room_version`, in [`state::creators_outrank`].
 
+pub mod actions;
 pub mod connector;
 pub mod discovery;
 pub mod http;

@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use async_trait::async_trait;
 use futures::stream::{self, StreamExt, TryStreamExt};
+use qunguan_core::action::{Applied, MessageSnapshot, OpContext, PlatformOp};
 use qunguan_core::platform::{Platform, SignedIn};
 use qunguan_core::{Account, ApiError, ErrorCode, GroupState, MemberState};
 use ruma::api::SupportedVersions;
@@ -26,7 +27,7 @@ const ROOM_FETCH_CONCURRENCY: usize = 6;
 
 pub struct MatrixPlatform {
     http: reqwest::Client,
-    account: Account,
+    pub(crate) account: Account,
     token: qunguan_core::Secret,
     client: OnceCell<HttpClient>,
 }
@@ -37,7 +38,7 @@ impl MatrixPlatform {
     }
 
     /// The client, built on first use once the server's spec versions are known.
-    async fn client(&self) -> Result<&HttpClient, ApiError> {
+    pub(crate) async fn client(&self) -> Result<&HttpClient, ApiError> {
         self.client
             .get_or_try_init(|| async {
                 let probe = HttpClient::new(
@@ -155,5 +156,17 @@ impl Platform for MatrixPlatform {
     async fn logout(&self) -> Result<(), ApiError> {
         self.client().await?.send(logout::v3::Request::new()).await.map_err(Failure::into_api_error)?;
         Ok(())
+    }
+
+    async fn apply(&self, group_id: &str, op: &PlatformOp, ctx: &OpContext) -> Result<Applied, ApiError> {
+        self.apply_op(group_id, op, ctx).await
+    }
+
+    async fn message(&self, group_id: &str, event_id: &str) -> Result<Option<MessageSnapshot>, ApiError> {
+        self.message_snapshot(group_id, event_id).await
+    }
+
+    async fn context(&self, group_id: &str, event_id: &str, n: u32) -> Result<Vec<MessageSnapshot>, ApiError> {
+        self.context_snapshots(group_id, event_id, n).await
     }
 }
