@@ -40,7 +40,7 @@ pub fn demo() -> Result<()> {
             "no display (DISPLAY / WAYLAND_DISPLAY unset): run it in a desktop session, or `xvfb-run -a cargo xtask demo`"
         );
     }
-    let app = util::build_app()?;
+    let app = util::build_app(&[])?;
     let rt = runtime()?;
     rt.block_on(async {
         let t = Instant::now();

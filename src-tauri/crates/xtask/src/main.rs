@@ -64,7 +64,25 @@ enum Cmd {
     },
 }
 
+/// `cargo run` hands us the variables it sets for a package (`CARGO_MANIFEST_DIR`, `CARGO_PKG_*`,
+/// …). Nested cargo runs would pass them on to build scripts, and some (ring's) rerun when they
+/// change, so every `cargo xtask` build would recompile half the tree. Drop them.
+fn forget_cargo_run_env() {
+    let set_by_cargo_run = |k: &str| {
+        k.starts_with("CARGO_PKG_")
+            || matches!(k, "CARGO_MANIFEST_DIR" | "CARGO_MANIFEST_PATH" | "CARGO_CRATE_NAME" | "CARGO_BIN_NAME")
+            || k == "CARGO_PRIMARY_PACKAGE"
+    };
+    let keys: Vec<String> =
+        std::env::vars_os().filter_map(|(k, _)| k.into_string().ok()).filter(|k| set_by_cargo_run(k)).collect();
+    for k in keys {
+        // SAFETY: called first thing in `main`, before any other thread exists.
+        unsafe { std::env::remove_var(k) };
+    }
+}
+
 fn main() {
+    forget_cargo_run_env();
     let cli = Cli::parse();
     let result = match cli.cmd {
         Cmd::Setup => setup::setup(),

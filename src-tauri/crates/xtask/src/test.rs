@@ -8,8 +8,8 @@
 //!
 //! The app is built once (`tauri build --debug --no-bundle`, the `custom-protocol` build) and
 //! copied to `<target>/e2e-app/qunguan-app`, so later cargo builds can never replace the binary
-//! the GUI tests drive; tests find it through `QG_APP_BINARY`. The test builds turn on the same
-//! feature so they reuse the app build's compiled dependencies.
+//! the GUI tests drive; tests find it through `QG_APP_BINARY`. That build covers every workspace
+//! target and the test builds turn on the same feature, so they reuse its compiled dependencies.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -84,8 +84,11 @@ fn ui_check() -> Result<()> {
     run(Command::new("npm").args(["run", "check"]).current_dir(ui))
 }
 
+/// The app, and with it every workspace target: `--workspace --all-targets` makes this one cargo
+/// run resolve features exactly as the later `cargo test --workspace` does, so the Tauri stack is
+/// compiled once per CI run instead of twice.
 fn build_app() -> Result<()> {
-    let app = util::build_app()?;
+    let app = util::build_app(&["--workspace", "--all-targets"])?;
     let copy = app_copy()?;
     std::fs::create_dir_all(copy.parent().expect("e2e-app dir"))?;
     // Replace, never write through: a running copy must not be modified in place.

@@ -114,10 +114,13 @@ pub fn tauri_cli() -> Result<PathBuf> {
 }
 
 /// `tauri build --debug --no-bundle` from the repo root (the `custom-protocol` build that serves
-/// the bundled UI); returns the app binary.
-pub fn build_app() -> Result<PathBuf> {
+/// the bundled UI); `cargo_args` go to its `cargo build`. Returns the app binary.
+pub fn build_app(cargo_args: &[&str]) -> Result<PathBuf> {
     let mut cmd = Command::new(tauri_cli()?);
     cmd.args(["build", "--debug", "--no-bundle"]).current_dir(root());
+    if !cargo_args.is_empty() {
+        cmd.arg("--").args(cargo_args);
+    }
     if is_ci() {
         cmd.env("CARGO_INCREMENTAL", "0");
     }
