@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(name = "qg", version, about = "Qunguan — moderate your chat groups from the command line")]
@@ -38,6 +38,100 @@ pub enum Command {
     Logout,
     /// Groups where I am owner, admin or moderator.
     Groups,
+    /// Warn a member: a notice in the group that mentions them, citing the reason (and rule).
+    Warn {
+        group: String,
+        user: String,
+        #[command(flatten)]
+        why: Why,
+    },
+    /// Mute a member for a while (power below what posting needs); undone at the end.
+    Mute {
+        group: String,
+        user: String,
+        /// How long: 10m, 2h, 3d, 1w (at most one year).
+        #[arg(long = "for", value_name = "DURATION", allow_hyphen_values = true)]
+        duration: String,
+        #[command(flatten)]
+        why: Why,
+    },
+    /// Let a muted member post again (restores their previous level).
+    Unmute {
+        group: String,
+        user: String,
+        #[command(flatten)]
+        why: Why,
+    },
+    /// Remove a message (evidence is captured first).
+    Remove {
+        group: String,
+        event: String,
+        #[command(flatten)]
+        why: Why,
+    },
+    /// Remove a member from the group.
+    Kick {
+        group: String,
+        user: String,
+        #[command(flatten)]
+        why: Why,
+    },
+    /// Ban a member from the group.
+    Ban {
+        group: String,
+        user: String,
+        #[command(flatten)]
+        why: Why,
+    },
+    /// Lift a ban.
+    Unban {
+        group: String,
+        user: String,
+        #[command(flatten)]
+        why: Why,
+    },
+    /// Suspend posting for members (全员禁言).
+    Lock {
+        group: String,
+        #[command(flatten)]
+        why: Why,
+    },
+    /// Resume posting (restores the previous posting level).
+    Unlock {
+        group: String,
+        #[command(flatten)]
+        why: Why,
+    },
+    /// Change a member's role.
+    Role {
+        group: String,
+        user: String,
+        role: RoleArg,
+        #[command(flatten)]
+        why: Why,
+    },
+    /// Escalate to the platform.
+    #[command(subcommand)]
+    Report(Report),
+    /// The case log, oldest first.
+    Cases {
+        #[arg(long)]
+        group: Option<String>,
+        /// Cases about this member.
+        #[arg(long)]
+        user: Option<String>,
+        /// Cases taken by this admin.
+        #[arg(long)]
+        admin: Option<String>,
+    },
+    /// Check the case log.
+    #[command(subcommand)]
+    Audit(Audit),
+    /// Actions decided but not yet confirmed by the platform.
+    Outbox {
+        #[command(subcommand)]
+        cmd: Option<OutboxCmd>,
+    },
     /// Run the detection engine over a JSONL file: one {"id","findings"} line out per line in.
     Scan {
         /// JSONL input: {"id": ..., "text": ...} a line ("sender" and "ts" enable flood detection).
@@ -52,4 +146,57 @@ pub enum Command {
         /// Room ID (!abc) or alias (#name:server).
         group: String,
     },
+}
+
+/// Every action needs a reason; a rule may be cited.
+#[derive(Debug, Args)]
+pub struct Why {
+    /// Why (required, not empty).
+    #[arg(long)]
+    pub reason: String,
+    /// The group rule this cites.
+    #[arg(long)]
+    pub rule: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Admin,
+    Moderator,
+    Member,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Report {
+    /// Report a message to the platform (evidence is captured first).
+    Message {
+        group: String,
+        event: String,
+        #[command(flatten)]
+        why: Why,
+    },
+    /// Report a member to the platform.
+    Member {
+        user: String,
+        #[command(flatten)]
+        why: Why,
+    },
+    /// Report a whole group to the platform.
+    Group {
+        group: String,
+        #[command(flatten)]
+        why: Why,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Audit {
+    /// Verify every group's hash chain; exit 6 and the first bad entry if broken.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCmd {
+    /// Carry out every queued action now.
+    Retry,
 }

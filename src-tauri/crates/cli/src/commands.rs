@@ -6,14 +6,15 @@ use qunguan_core::{ApiError, ErrorCode, Group, Member, Result, Secret};
 use qunguan_engine::{Engine, EngineConfig};
 use serde::Serialize;
 
+use crate::act;
 use crate::args::{Cli, Command};
 use crate::i18n::{self, Lang};
 use crate::table;
 
-pub async fn run(cli: Cli) -> Result<()> {
+pub async fn run(cli: Cli) -> Result<u8> {
     if let Command::Scan { input, lexicon } = &cli.command {
         // Pure and local: no session, no data directory.
-        return scan(input, lexicon.as_deref());
+        return scan(input, lexicon.as_deref()).map(|()| 0);
     }
     let engine = Engine::new(EngineConfig::standard(cli.home)?);
     let json = cli.json;
@@ -25,7 +26,25 @@ pub async fn run(cli: Cli) -> Result<()> {
     result
 }
 
-async fn dispatch(engine: &Engine, command: Command, json: bool, lang: Lang) -> Result<()> {
+async fn dispatch(engine: &Engine, command: Command, json: bool, lang: Lang) -> Result<u8> {
+    let command = match command {
+        c @ (Command::Cases { .. } | Command::Audit(_) | Command::Outbox { .. }) => {
+            return crate::records::run(engine, c, json, lang).await;
+        }
+        other => other,
+    };
+    let is_action = !matches!(
+        command,
+        Command::Login { .. } | Command::Logout | Command::Groups | Command::Members { .. } | Command::Scan { .. }
+    );
+    if is_action {
+        let (group, action, why) = act::decision(command)?.expect("an action subcommand");
+        return act::run(engine, group, action, why, json, lang).await;
+    }
+    read(engine, command, json, lang).await.map(|()| 0)
+}
+
+async fn read(engine: &Engine, command: Command, json: bool, lang: Lang) -> Result<()> {
     match command {
         Command::Login { homeserver, user, password_stdin, token_stdin: _ } => {
             let secret = read_stdin_secret()?;
@@ -60,7 +79,6 @@ async fn dispatch(engine: &Engine, command: Command, json: bool, lang: Lang) -> 
                 Ok(())
             }
         }
-        Command::Scan { .. } => unreachable!("handled before the engine starts"),
         Command::Members { group } => {
             let members = engine.members(&group).await?;
             if json {
@@ -70,6 +88,7 @@ async fn dispatch(engine: &Engine, command: Command, json: bool, lang: Lang) -> 
                 Ok(())
             }
         }
+        _ => unreachable!("scan, actions and records are dispatched elsewhere"),
     }
 }
 
@@ -110,7 +129,7 @@ fn read_stdin_secret() -> Result<Secret> {
     Ok(Secret::new(value))
 }
 
-fn print_json<T: Serialize>(value: &T) -> Result<()> {
+pub fn print_json<T: Serialize>(value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(|e| ApiError::internal(e.to_string()))?;
     println!("{text}");
     Ok(())

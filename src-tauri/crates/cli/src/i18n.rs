@@ -107,6 +107,17 @@ pub fn word(key: &str, lang: Lang) -> &'static str {
         "signed_in_as" => ("Signed in as", "已登录："),
         "signed_out" => ("Signed out.", "已退出登录。"),
         "creator" => ("creator", "创建者"),
+        "case" => ("case", "案件"),
+        "action" => ("ACTION", "操作"),
+        "actor" => ("ADMIN", "管理员"),
+        "target" => ("TARGET", "对象"),
+        "reason" => ("REASON", "理由"),
+        "status" => ("STATUS", "状态"),
+        "created_at" => ("TIME", "时间"),
+        "group" => ("GROUP", "群"),
+        "attempts" => ("ATTEMPTS", "尝试次数"),
+        "next_attempt" => ("NEXT TRY", "下次尝试"),
+        "last_error" => ("LAST ERROR", "最近错误"),
         _ => ("?", "?"),
     };
     match lang {
@@ -120,5 +131,31 @@ pub fn offline_note(since: &str, lang: Lang) -> String {
     match lang {
         Lang::En => format!("offline since {since}: showing cached data"),
         Lang::Zh => format!("自 {since} 起离线：显示的是缓存数据"),
+    }
+}
+
+/// An action's outcome, in words.
+pub fn status(status: &str, lang: Lang) -> &'static str {
+    match (status, lang) {
+        ("done", Lang::En) => "done",
+        ("done", Lang::Zh) => "已完成",
+        ("queued", Lang::En) => "queued (not confirmed yet)",
+        ("queued", Lang::Zh) => "已排队（尚未确认）",
+        ("refused", Lang::En) => "refused",
+        ("refused", Lang::Zh) => "被拒绝",
+        ("conflict", Lang::En) => "conflict (nothing done)",
+        ("conflict", Lang::Zh) => "冲突（未执行）",
+        (_, Lang::En) => "unknown",
+        (_, Lang::Zh) => "未知",
+    }
+}
+
+/// `qg audit verify`, in words.
+pub fn audit(ok: bool, groups: u32, records: u32, lang: Lang) -> String {
+    match (ok, lang) {
+        (true, Lang::En) => format!("case log intact: {records} records in {groups} chains"),
+        (true, Lang::Zh) => format!("案件日志完整：{groups} 条链，共 {records} 条记录"),
+        (false, Lang::En) => "case log BROKEN".into(),
+        (false, Lang::Zh) => "案件日志已被破坏".into(),
     }
 }

@@ -3,10 +3,12 @@
 //! Each subcommand is a thin call into `qunguan_engine::Engine` plus output formatting; the
 //! exit code and the `{code, message}` error shape are decided in one place, [`exit`].
 
+mod act;
 mod args;
 mod commands;
 mod exit;
 mod i18n;
+mod records;
 mod table;
 
 use clap::Parser;
@@ -26,7 +28,7 @@ fn main() -> std::process::ExitCode {
     };
     let json = args.json;
     match runtime.block_on(commands::run(args)) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(code) => std::process::ExitCode::from(code),
         Err(e) => exit::report(&e, json),
     }
 }

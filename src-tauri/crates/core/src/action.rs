@@ -181,3 +181,49 @@ mod tests {
         assert_eq!(Action::Lock.target_user(), None);
     }
 }
+
+/// The outcome of one decided action, as `qg` prints it and the app shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ActionOutcome {
+    pub case_id: String,
+    /// `done`, `queued`, `refused` or `conflict`.
+    pub status: String,
+    pub detail: String,
+}
+
+/// Evidence kept before a removal or a report: the message, its context, and a SHA-256 over
+/// their canonical JSON (struct fields in declaration order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub group: String,
+    pub message: MessageSnapshot,
+    pub context: Vec<MessageSnapshot>,
+    /// RFC 3339 time of capture.
+    pub captured_at: String,
+}
+
+impl Evidence {
+    /// The canonical JSON and its SHA-256 (hex).
+    pub fn seal(&self) -> (String, String) {
+        use sha2::{Digest, Sha256};
+        let json = serde_json::to_string(self).expect("evidence always serialises");
+        let hash = crate::case::hex(&Sha256::digest(json.as_bytes()));
+        (json, hash)
+    }
+}
+
+/// An outbox entry as listed by `qg outbox`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct OutboxView {
+    pub case_id: String,
+    pub action: String,
+    pub group: String,
+    pub target: Option<String>,
+    pub status: String,
+    pub attempts: u32,
+    /// RFC 3339; `null` once settled.
+    pub next_attempt_at: Option<String>,
+    pub last_error: Option<String>,
+}

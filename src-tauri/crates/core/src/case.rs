@@ -191,3 +191,56 @@ mod tests {
         assert_ne!(hash_record(GENESIS, &record(0)), hash_record(GENESIS, &record(1)));
     }
 }
+
+/// A case as listed by the app and `qg cases`: the decision with its latest outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct CaseView {
+    pub case_id: String,
+    pub group: String,
+    pub actor: String,
+    pub target: Option<String>,
+    pub action: String,
+    pub reason: String,
+    pub rule: Option<String>,
+    pub evidence_hash: Option<String>,
+    pub created_at: String,
+    /// `queued`, `done`, `refused` or `conflict`.
+    pub status: String,
+    pub status_detail: Option<String>,
+    pub detail: BTreeMap<String, String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The result of `qg audit verify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct AuditReport {
+    pub ok: bool,
+    pub groups: u32,
+    pub records: u32,
+    /// The first broken entry, when the chain is broken.
+    pub broken: Option<AuditBreak>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct AuditBreak {
+    pub group: String,
+    /// 0-based position in the group's chain.
+    pub index: u32,
+    pub case_id: Option<String>,
+    /// `edited`, `unlinked` or `truncated`.
+    pub kind: String,
+}
+
+impl BreakKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BreakKind::Edited => "edited",
+            BreakKind::Unlinked => "unlinked",
+            BreakKind::Truncated => "truncated",
+        }
+    }
+}

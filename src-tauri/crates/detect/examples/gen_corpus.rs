@@ -22,8 +22,8 @@ impl Rng {
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len())]
+    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.below(xs.len())]
     }
     fn chance(&mut self, p: f64) -> bool {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64 > 1.0 - p
@@ -55,12 +55,7 @@ impl Msg {
     fn label(&mut self, kind: &'static str, category: Option<&str>, s: &str) {
         let start = self.text.len();
         self.text.push_str(s);
-        self.labels.push(Label {
-            kind,
-            category: category.map(str::to_owned),
-            start,
-            end: self.text.len(),
-        });
+        self.labels.push(Label { kind, category: category.map(str::to_owned), start, end: self.text.len() });
     }
     /// Fill a template with `{}` slots.
     fn template(&mut self, tpl: &str, mut fill: impl FnMut(&mut Msg, usize)) {
@@ -77,8 +72,8 @@ impl Msg {
 // Evasions.
 
 const CJK_SEPS: [&str; 22] = [
-    " ", ".", "·", "*", "-", "_", "/", "|", "~", "💰", "🎰", "❤️", "⭐", "🔥", "😀", "。", "，",
-    "、", "  ", " . ", "#", "🍀",
+    " ", ".", "·", "*", "-", "_", "/", "|", "~", "💰", "🎰", "❤️", "⭐", "🔥", "😀", "。", "，", "、", "  ", " . ",
+    "#", "🍀",
 ];
 const INSERTS: [&str; 10] = [".", "*", "_", "·", "💰", "⭐", "|", "~", "/", "🔥"];
 const ANY_SEPS: [&str; 12] = [" ", ".", "-", "*", "_", "·", "💰", "|", "~", "/", " - ", "⭐"];
@@ -133,33 +128,80 @@ fn circled(c: char) -> char {
 }
 
 fn fullwidth(c: char) -> char {
-    if c.is_ascii_graphic() {
-        char::from_u32(c as u32 - 0x21 + 0xFF01).unwrap()
-    } else {
-        c
-    }
+    if c.is_ascii_graphic() { char::from_u32(c as u32 - 0x21 + 0xFF01).unwrap() } else { c }
 }
 
 /// Simplified → traditional for the characters the corpus terms use (hand-made, checked
 /// against the engine's direction only by the scorer).
 const S2T: [(char, char); 64] = [
-    ('头', '頭'), ('丸', '丸'), ('摇', '搖'), ('麻', '麻'), ('毒', '毒'), ('气', '氣'),
-    ('开', '開'), ('试', '試'), ('答', '答'), ('级', '級'), ('证', '證'), ('办', '辦'),
-    ('凭', '憑'), ('驾', '駕'), ('护', '護'), ('击', '擊'), ('器', '器'), ('弩', '弩'),
-    ('棍', '棍'), ('宝', '寶'), ('赌', '賭'), ('狗', '狗'), ('群', '群'), ('电', '電'),
-    ('竞', '競'), ('猜', '猜'), ('羊', '羊'), ('项', '項'), ('费', '費'), ('送', '送'),
-    ('单', '單'), ('员', '員'), ('薪', '薪'), ('递', '遞'), ('丢', '丟'), ('赔', '賠'),
-    ('废', '廢'), ('柴', '柴'), ('猪', '豬'), ('图', '圖'), ('网', '網'), ('站', '站'),
-    ('书', '書'), ('黄', '黃'), ('乐', '樂'), ('彩', '彩'), ('场', '場'), ('线', '線'),
-    ('视', '視'), ('频', '頻'), ('约', '約'), ('传', '傳'), ('销', '銷'), ('杀', '殺'),
-    ('盘', '盤'), ('钱', '錢'), ('洗', '洗'), ('账', '賬'), ('户', '戶'), ('贷', '貸'),
-    ('骗', '騙'), ('东', '東'), ('残', '殘'), ('脑', '腦'),
+    ('头', '頭'),
+    ('丸', '丸'),
+    ('摇', '搖'),
+    ('麻', '麻'),
+    ('毒', '毒'),
+    ('气', '氣'),
+    ('开', '開'),
+    ('试', '試'),
+    ('答', '答'),
+    ('级', '級'),
+    ('证', '證'),
+    ('办', '辦'),
+    ('凭', '憑'),
+    ('驾', '駕'),
+    ('护', '護'),
+    ('击', '擊'),
+    ('器', '器'),
+    ('弩', '弩'),
+    ('棍', '棍'),
+    ('宝', '寶'),
+    ('赌', '賭'),
+    ('狗', '狗'),
+    ('群', '群'),
+    ('电', '電'),
+    ('竞', '競'),
+    ('猜', '猜'),
+    ('羊', '羊'),
+    ('项', '項'),
+    ('费', '費'),
+    ('送', '送'),
+    ('单', '單'),
+    ('员', '員'),
+    ('薪', '薪'),
+    ('递', '遞'),
+    ('丢', '丟'),
+    ('赔', '賠'),
+    ('废', '廢'),
+    ('柴', '柴'),
+    ('猪', '豬'),
+    ('图', '圖'),
+    ('网', '網'),
+    ('站', '站'),
+    ('书', '書'),
+    ('黄', '黃'),
+    ('乐', '樂'),
+    ('彩', '彩'),
+    ('场', '場'),
+    ('线', '線'),
+    ('视', '視'),
+    ('频', '頻'),
+    ('约', '約'),
+    ('传', '傳'),
+    ('销', '銷'),
+    ('杀', '殺'),
+    ('盘', '盤'),
+    ('钱', '錢'),
+    ('洗', '洗'),
+    ('账', '賬'),
+    ('户', '戶'),
+    ('贷', '貸'),
+    ('骗', '騙'),
+    ('东', '東'),
+    ('残', '殘'),
+    ('脑', '腦'),
 ];
 
 fn to_trad(s: &str) -> String {
-    s.chars()
-        .map(|c| S2T.iter().find(|(a, _)| *a == c).map_or(c, |(_, t)| *t))
-        .collect()
+    s.chars().map(|c| S2T.iter().find(|(a, _)| *a == c).map_or(c, |(_, t)| *t)).collect()
 }
 
 /// Apply one or two evasions to a term; returns the evaded text.
@@ -170,10 +212,7 @@ fn evade(rng: &mut Rng, term: &str) -> String {
     for _ in 0..n {
         t = match rng.below(9) {
             0 => t,
-            1 => t
-                .chars()
-                .map(|c| if rng.chance(0.5) { c.to_ascii_uppercase() } else { c })
-                .collect(),
+            1 => t.chars().map(|c| if rng.chance(0.5) { c.to_ascii_uppercase() } else { c }).collect(),
             2 => t.chars().map(fullwidth).collect(),
             3 => {
                 // Separators between characters.
@@ -187,7 +226,7 @@ fn evade(rng: &mut Rng, term: &str) -> String {
                     if i > 0 && chars[i - 1] != ' ' && *c != ' ' {
                         if cjk {
                             if rng.chance(0.6) {
-                                out.push_str(*rng.pick(&CJK_SEPS));
+                                out.push_str(rng.pick(&CJK_SEPS));
                             }
                         } else if all {
                             out.push_str(&sep_all);
@@ -196,7 +235,7 @@ fn evade(rng: &mut Rng, term: &str) -> String {
                                 out.push(' ');
                             }
                         } else if rng.chance(0.4) {
-                            out.push_str(*rng.pick(&INSERTS));
+                            out.push_str(rng.pick(&INSERTS));
                         }
                     }
                     out.push(*c);
@@ -207,7 +246,7 @@ fn evade(rng: &mut Rng, term: &str) -> String {
                 let mut out = String::new();
                 for (i, c) in t.chars().enumerate() {
                     if i > 0 && rng.chance(0.6) {
-                        out.push(*rng.pick(&ZW));
+                        out.push(rng.pick(&ZW));
                     }
                     out.push(c);
                 }
@@ -236,8 +275,8 @@ fn evade(rng: &mut Rng, term: &str) -> String {
 // Personal data generators (independent re-implementations of the validators).
 
 const PROVINCES: [u8; 31] = [
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51,
-    52, 53, 54, 61, 62, 63, 64, 65,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63,
+    64, 65,
 ];
 
 fn id_check(d: &[u8]) -> u8 {
@@ -247,7 +286,7 @@ fn id_check(d: &[u8]) -> u8 {
 }
 
 fn resident_id(rng: &mut Rng) -> Vec<u8> {
-    let p = *rng.pick(&PROVINCES);
+    let p = rng.pick(&PROVINCES);
     let mut d = vec![p / 10, p % 10];
     d.extend(rng.digits(4));
     let y = 1950 + rng.below(60) as u32;
@@ -273,9 +312,8 @@ fn id_text(d: &[u8], lower_x: bool) -> String {
 }
 
 const MOBILE: [&str; 30] = [
-    "130", "131", "132", "133", "135", "136", "137", "138", "139", "147", "150", "151", "152",
-    "155", "157", "158", "159", "166", "170", "173", "175", "176", "177", "180", "181", "186",
-    "187", "188", "198", "199",
+    "130", "131", "132", "133", "135", "136", "137", "138", "139", "147", "150", "151", "152", "155", "157", "158",
+    "159", "166", "170", "173", "175", "176", "177", "180", "181", "186", "187", "188", "198", "199",
 ];
 
 fn mobile(rng: &mut Rng) -> String {
@@ -361,7 +399,7 @@ fn cn_numerals(s: &str, rng: &mut Rng) -> String {
 fn format_mobile(rng: &mut Rng, m: &str) -> String {
     match rng.below(13) {
         11 => m.chars().map(String::from).collect::<Vec<_>>().join(" "),
-        12 => group(m, &[3, 4, 4], *rng.pick(&["💰", "⭐", "*", "~"])),
+        12 => group(m, &[3, 4, 4], rng.pick(&["💰", "⭐", "*", "~"])),
         0 | 1 => m.to_owned(),
         2 => group(m, &[3, 4, 4], " "),
         3 => group(m, &[3, 4, 4], "-"),
@@ -396,21 +434,45 @@ fn format_card(rng: &mut Rng, c: &str) -> String {
 }
 
 const LOCALS: [&str; 12] = [
-    "zhangwei", "li.na", "wang_fang88", "liuyang", "chenjing", "john.smith", "amy2020",
-    "bob+news", "xiaoming", "jane_doe", "mike.w", "sunny",
+    "zhangwei",
+    "li.na",
+    "wang_fang88",
+    "liuyang",
+    "chenjing",
+    "john.smith",
+    "amy2020",
+    "bob+news",
+    "xiaoming",
+    "jane_doe",
+    "mike.w",
+    "sunny",
 ];
 const DOMAINS: [&str; 10] = [
-    "qq.com", "163.com", "126.com", "gmail.com", "outlook.com", "foxmail.com", "sina.com",
-    "example.cn", "company.com.cn", "yahoo.co.uk",
+    "qq.com",
+    "163.com",
+    "126.com",
+    "gmail.com",
+    "outlook.com",
+    "foxmail.com",
+    "sina.com",
+    "example.cn",
+    "company.com.cn",
+    "yahoo.co.uk",
 ];
 
 fn email(rng: &mut Rng) -> String {
     let local = if rng.chance(0.3) {
-        { let n = 5 + rng.below(5); rng.digits(n) }.iter().map(|&d| (b'0' + d) as char).collect()
+        {
+            let n = 5 + rng.below(5);
+            rng.digits(n)
+        }
+        .iter()
+        .map(|&d| (b'0' + d) as char)
+        .collect()
     } else {
         rng.pick(&LOCALS).to_string()
     };
-    let domain = *rng.pick(&DOMAINS);
+    let domain = rng.pick(&DOMAINS);
     match rng.below(8) {
         0 => format!("{local} at {}", domain.replace('.', " dot ")),
         1 => format!("{local}(at){domain}"),
@@ -420,12 +482,12 @@ fn email(rng: &mut Rng) -> String {
     }
 }
 
-const NAMES: [&str; 12] = [
-    "王小明", "李娜", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "黄丽", "周杰", "吴敏", "徐峰", "孙悦",
-];
+const NAMES: [&str; 12] =
+    ["王小明", "李娜", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "黄丽", "周杰", "吴敏", "徐峰", "孙悦"];
 const EN_NAMES: [&str; 6] = ["John Smith", "Emily Chen", "David Brown", "Sarah Lee", "Tom Wang", "Lucy Liu"];
 const ROADS: [&str; 8] = ["中山路", "人民路", "解放路", "建设街", "和平路", "长江路", "南京路", "文化街"];
-const CITIES: [&str; 6] = ["北京市朝阳区", "上海市浦东新区", "广州市天河区", "深圳市南山区", "杭州市西湖区", "成都市武侯区"];
+const CITIES: [&str; 6] =
+    ["北京市朝阳区", "上海市浦东新区", "广州市天河区", "深圳市南山区", "杭州市西湖区", "成都市武侯区"];
 const STREETS: [&str; 6] = ["Baker", "Maple", "Oak", "Elm", "King", "Queen"];
 
 // ---------------------------------------------------------------------------------------------
@@ -592,7 +654,15 @@ fn number_negative(rng: &mut Rng) -> String {
         5 => format!("ts={}", 1_600_000_000 + rng.below(200_000_000)),
         6 => format!("价格 ¥{},{:03}.00", 1 + rng.below(99), rng.below(1000)),
         7 => format!("升级到 {}.{}.{} 版本", rng.below(20), rng.below(20), rng.below(9999)),
-        8 => format!("{}-{:02}-{:02} {:02}:{:02}:{:02}", 2000 + rng.below(30), 1 + rng.below(12), 1 + rng.below(28), rng.below(24), rng.below(60), rng.below(60)),
+        8 => format!(
+            "{}-{:02}-{:02} {:02}:{:02}:{:02}",
+            2000 + rng.below(30),
+            1 + rng.below(12),
+            1 + rng.below(28),
+            rng.below(24),
+            rng.below(60),
+            rng.below(60)
+        ),
         9 => format!("ip {}.{}.{}.{}", rng.below(256), rng.below(256), rng.below(256), rng.below(256)),
         10 => {
             // A resident-ID shape with a wrong check digit.
@@ -640,9 +710,9 @@ fn load_terms() -> (Vec<Term>, Vec<Term>) {
 }
 
 fn keyword_message(rng: &mut Rng, terms: &[Term]) -> Msg {
-    let t = rng.pick(terms);
+    let t = &terms[rng.below(terms.len())];
     let cjk = t.text.chars().any(is_cjk);
-    let tpl = if cjk || rng.chance(0.2) { *rng.pick(&ZH_TEMPLATES) } else { *rng.pick(&EN_TEMPLATES) };
+    let tpl = if cjk || rng.chance(0.2) { rng.pick(&ZH_TEMPLATES) } else { rng.pick(&EN_TEMPLATES) };
     let evaded = evade(rng, &t.text);
     let mut m = Msg::default();
     m.template(tpl, |m, _| m.label("keyword", Some(&t.category), &evaded));
@@ -655,24 +725,41 @@ fn pii_message(rng: &mut Rng) -> Msg {
         0 => {
             let id = resident_id(rng);
             let s = format_id(rng, &id);
-            let tpl = *rng.pick(&["身份证号：{}", "我的身份证是{}，帮我查一下", "ID number {}", "{} 这是身份证", "证件号码{}请核对", "实名信息 {}"]);
+            let tpl = rng.pick(&[
+                "身份证号：{}",
+                "我的身份证是{}，帮我查一下",
+                "ID number {}",
+                "{} 这是身份证",
+                "证件号码{}请核对",
+                "实名信息 {}",
+            ]);
             m.template(tpl, |m, _| m.label("cn_resident_id", Some("privacy"), &s));
         }
         1 => {
             let p = mobile(rng);
             let s = format_mobile(rng, &p);
-            let tpl = *rng.pick(&["电话{}", "手机：{}", "有事打我电话 {}", "call me at {}", "my number is {}", "微信同号{}", "联系方式 {} 随时联系", "{}"]);
+            let tpl = rng.pick(&[
+                "电话{}",
+                "手机：{}",
+                "有事打我电话 {}",
+                "call me at {}",
+                "my number is {}",
+                "微信同号{}",
+                "联系方式 {} 随时联系",
+                "{}",
+            ]);
             m.template(tpl, |m, _| m.label("cn_mobile", Some("privacy"), &s));
         }
         2 => {
             let c = card(rng);
             let s = format_card(rng, &c);
-            let tpl = *rng.pick(&["卡号{}", "转账到这张卡 {}", "银行卡 {} 户名见私信", "card number: {}", "pay to {} please"]);
+            let tpl =
+                rng.pick(&["卡号{}", "转账到这张卡 {}", "银行卡 {} 户名见私信", "card number: {}", "pay to {} please"]);
             m.template(tpl, |m, _| m.label("bank_card", Some("privacy"), &s));
         }
         _ => {
             let e = email(rng);
-            let tpl = *rng.pick(&["邮箱 {}", "发到我邮箱{}", "email me at {}", "contact: {}", "简历投递{}谢谢"]);
+            let tpl = rng.pick(&["邮箱 {}", "发到我邮箱{}", "email me at {}", "contact: {}", "简历投递{}谢谢"]);
             m.template(tpl, |m, _| m.label("email", Some("privacy"), &e));
         }
     }
@@ -684,8 +771,11 @@ fn doxxing_message(rng: &mut Rng) -> Msg {
     let start_labels = |m: &Msg| m.text.len();
     match rng.below(5) {
         0 => {
-            let name = *rng.pick(&NAMES);
-            let id = { let d = resident_id(rng); format_id(rng, &d) };
+            let name = rng.pick(&NAMES);
+            let id = {
+                let d = resident_id(rng);
+                format_id(rng, &d)
+            };
             let addr = format!("{}{}{}号", rng.pick(&CITIES), rng.pick(&ROADS), 1 + rng.below(300));
             m.push("人肉出来了：");
             let s = start_labels(&m);
@@ -698,8 +788,11 @@ fn doxxing_message(rng: &mut Rng) -> Msg {
             m.labels.push(Label { kind: "doxxing", category: Some("privacy".into()), start: s, end: e });
         }
         1 => {
-            let name = *rng.pick(&NAMES);
-            let p = { let m = mobile(rng); format_mobile(rng, &m) };
+            let name = rng.pick(&NAMES);
+            let p = {
+                let m = mobile(rng);
+                format_mobile(rng, &m)
+            };
             let s = m.text.len();
             m.push(name);
             m.push("的电话是");
@@ -709,8 +802,11 @@ fn doxxing_message(rng: &mut Rng) -> Msg {
             m.labels.push(Label { kind: "doxxing", category: Some("privacy".into()), start: s, end: e });
         }
         2 => {
-            let name = *rng.pick(&NAMES);
-            let p = { let m = mobile(rng); format_mobile(rng, &m) };
+            let name = rng.pick(&NAMES);
+            let p = {
+                let m = mobile(rng);
+                format_mobile(rng, &m)
+            };
             m.push("这个人叫");
             let s = m.text.len();
             m.push(name);
@@ -718,30 +814,40 @@ fn doxxing_message(rng: &mut Rng) -> Msg {
             m.label("cn_mobile", Some("privacy"), &p);
             let e = m.text.len();
             m.push("，住在");
-            m.push(*rng.pick(&ROADS));
+            m.push(rng.pick(&ROADS));
             m.push(&format!("{}号", 1 + rng.below(200)));
             let e2 = m.text.len();
             m.labels.push(Label { kind: "doxxing", category: Some("privacy".into()), start: s, end: e.max(e2) });
         }
         3 => {
-            let name = *rng.pick(&EN_NAMES);
-            let p = { let m = mobile(rng); format_mobile(rng, &m) };
+            let name = rng.pick(&EN_NAMES);
+            let p = {
+                let m = mobile(rng);
+                format_mobile(rng, &m)
+            };
             let s = m.text.len();
-            m.push(&format!("His name is {name} and he lives at {} {} Street, call ", 1 + rng.below(999), rng.pick(&STREETS)));
+            m.push(&format!(
+                "His name is {name} and he lives at {} {} Street, call ",
+                1 + rng.below(999),
+                rng.pick(&STREETS)
+            ));
             m.label("cn_mobile", Some("privacy"), &p);
             let e = m.text.len();
             m.labels.push(Label { kind: "doxxing", category: Some("privacy".into()), start: s, end: e });
         }
         _ => {
-            let name = *rng.pick(&NAMES);
-            let p = { let m = mobile(rng); format_mobile(rng, &m) };
+            let name = rng.pick(&NAMES);
+            let p = {
+                let m = mobile(rng);
+                format_mobile(rng, &m)
+            };
             m.push("开盒 ");
             let s = m.text.len();
             m.push(name);
             m.push(" ");
             m.label("cn_mobile", Some("privacy"), &p);
             m.push(" 地址");
-            m.push(*rng.pick(&CITIES));
+            m.push(rng.pick(&CITIES));
             let e = m.text.len();
             m.labels.push(Label { kind: "doxxing", category: Some("privacy".into()), start: s, end: e });
         }
@@ -752,7 +858,10 @@ fn doxxing_message(rng: &mut Rng) -> Msg {
 /// Personal data that is not doxxing: the writer's own, or a shop's contact line.
 fn not_doxxing(rng: &mut Rng) -> Msg {
     let mut m = Msg::default();
-    let p = { let m = mobile(rng); format_mobile(rng, &m) };
+    let p = {
+        let m = mobile(rng);
+        format_mobile(rng, &m)
+    };
     match rng.below(3) {
         0 => {
             m.push(&format!("我叫{}，我的电话", rng.pick(&NAMES)));

@@ -226,7 +226,7 @@ impl Engine {
             }
         }
 
-        out[first..].sort_by(|a, b| (a.start, a.end, a.kind).cmp(&(b.start, b.end, b.kind)));
+        out[first..].sort_by_key(|f| (f.start, f.end, f.kind));
     }
 }
 

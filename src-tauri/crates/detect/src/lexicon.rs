@@ -417,8 +417,10 @@ impl Matcher {
             }
         }
         let estimate = estimate_dfa_bytes(&strings);
-        let nnfa =
-            aho_corasick::nfa::noncontiguous::Builder::new().match_kind(MatchKind::LeftmostLongest).build(&strings);
+        let nnfa = aho_corasick::nfa::noncontiguous::Builder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .prefilter(std::env::var("QG_PREFILTER").is_ok_and(|v| v == "1"))
+            .build(&strings);
         let engine = match nnfa {
             Err(_) => Engine::None,
             Ok(nnfa) => {
@@ -555,7 +557,7 @@ fn accept(p: &Pattern, norm: &Normalized, start: usize, end: usize) -> bool {
             i += c.len_utf8();
         }
         let ok = |r: &str| SUFFIXES.contains(&r);
-        let doubled = p.last.and_then(|l| run.strip_prefix(l)).is_some_and(|r| ok(r));
+        let doubled = p.last.and_then(|l| run.strip_prefix(l)).is_some_and(ok);
         if !(ok(&run) || doubled) {
             return false;
         }
@@ -590,22 +592,17 @@ fn accept(p: &Pattern, norm: &Normalized, start: usize, end: usize) -> bool {
     let words = common_words();
     let text = norm.as_str();
     let mut from = start;
-    let all_common = cuts
-        .iter()
-        .copied()
-        .chain(std::iter::once(end))
-        .all(|to| {
-            let piece = text.get(from..to).unwrap_or("");
-            from = to;
-            words.contains(piece)
-        });
+    let all_common = cuts.iter().copied().chain(std::iter::once(end)).all(|to| {
+        let piece = text.get(from..to).unwrap_or("");
+        from = to;
+        words.contains(piece)
+    });
     !all_common
 }
 
 /// Ordinary English words (`data/common_en.txt`).
 fn common_words() -> &'static std::collections::HashSet<&'static str> {
-    static WORDS: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
-        std::sync::OnceLock::new();
+    static WORDS: std::sync::OnceLock<std::collections::HashSet<&'static str>> = std::sync::OnceLock::new();
     WORDS.get_or_init(|| {
         include_str!("../data/common_en.txt")
             .lines()
@@ -696,7 +693,9 @@ mod tests {
     }
 
     /// (rows, text, expected (category, original span) list)
-    const CASES: &[(&str, &str, &[(&str, &str)])] = &[
+    /// (lexicon rows, text, expected (category, original span) list)
+    type Case = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+    const CASES: &[Case] = &[
         ("g\t百家乐", "来玩百家乐吧", &[("g", "百家乐")]),
         ("g\t百家乐", "来玩百.家.乐吧", &[("g", "百.家.乐")]),
         ("g\t百家乐", "来玩百 家 乐吧", &[("g", "百 家 乐")]),

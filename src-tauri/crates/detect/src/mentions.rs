@@ -27,7 +27,7 @@ fn name_char(c: char) -> bool {
 /// Count the mentions in `text`.
 pub fn count(text: &str) -> Mentions {
     let mut m = Mentions::default();
-    if !text.contains(['@', '＠']) {
+    if memchr::memchr(b'@', text.as_bytes()).is_none() && !text.contains('＠') {
         return m;
     }
     let mut seen: HashSet<String> = HashSet::new();

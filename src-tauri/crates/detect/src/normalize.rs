@@ -196,11 +196,20 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
             let e = ASCII[b as usize];
             match e >> 8 {
                 0 => {
-                    let o = e as u8;
-                    digits += o.is_ascii_digit() as usize;
-                    out.bytes.push(o);
-                    out.meta.push(i as u32 | pending);
+                    // A run of kept ASCII: copy it in bulk (vectorisable extends).
+                    let mut j = i + 1;
+                    while j < bytes.len() && bytes[j] < 0x80 && ASCII[bytes[j] as usize] >> 8 == 0 {
+                        j += 1;
+                    }
+                    let run = &bytes[i..j];
+                    digits += run.iter().filter(|b| b.is_ascii_digit()).count();
+                    out.bytes.extend(run.iter().map(|&b| ASCII[b as usize] as u8));
+                    out.meta.extend(i as u32..j as u32);
+                    let first = out.meta.len() - run.len();
+                    out.meta[first] |= pending;
                     pending = 0;
+                    i = j;
+                    continue;
                 }
                 A_NATURAL => pending |= GAP | NATURAL,
                 A_INSERT => pending |= GAP,
@@ -210,9 +219,23 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
             continue;
         }
         let w = utf8_width(b);
-        let c = match text[i..].chars().next() {
-            Some(c) => c,
-            None => break,
+        if w == 3 && i + 3 <= bytes.len() {
+            // Fast path for the Basic Multilingual Plane's common case (CJK): the character
+            // folds to itself.
+            let cp = ((b as u32 & 0x0F) << 12) | ((bytes[i + 1] as u32 & 0x3F) << 6) | (bytes[i + 2] as u32 & 0x3F);
+            let entry = table.entries[cp as usize];
+            if entry.tag() == Tag::Same {
+                digits += (entry.0 & 1) as usize;
+                out.bytes.extend_from_slice(&bytes[i..i + 3]);
+                let src = i as u32;
+                out.meta.extend_from_slice(&[src | pending, src, src]);
+                pending = 0;
+                i += 3;
+                continue;
+            }
+        }
+        let Some(c) = decode(bytes, i, w) else {
+            break;
         };
         let entry = table.lookup(c);
         match entry.tag() {
@@ -260,11 +283,40 @@ fn truncate(text: &str) -> &str {
     &text[..end]
 }
 
+/// Decode the character starting at byte `i` of a `&str`'s bytes.
+#[inline]
+pub(crate) fn decode_at(bytes: &[u8], i: usize) -> Option<char> {
+    decode(bytes, i, utf8_width(*bytes.get(i)?))
+}
+
+/// Decode the character of width `w` starting at `i` (the input is a `&str`, so well formed).
+#[inline]
+fn decode(bytes: &[u8], i: usize, w: usize) -> Option<char> {
+    let b = bytes.get(i..i + w)?;
+    let cp = match w {
+        2 => ((b[0] as u32 & 0x1F) << 6) | (b[1] as u32 & 0x3F),
+        3 => ((b[0] as u32 & 0x0F) << 12) | ((b[1] as u32 & 0x3F) << 6) | (b[2] as u32 & 0x3F),
+        _ => {
+            ((b[0] as u32 & 0x07) << 18)
+                | ((b[1] as u32 & 0x3F) << 12)
+                | ((b[2] as u32 & 0x3F) << 6)
+                | (b[3] as u32 & 0x3F)
+        }
+    };
+    char::from_u32(cp)
+}
+
 #[inline]
 fn push_meta(meta: &mut Vec<u32>, src: u32, pending: u32, len: usize) {
-    meta.push(src | pending);
-    for _ in 1..len {
-        meta.push(src);
+    match len {
+        3 => meta.extend_from_slice(&[src | pending, src, src]),
+        2 => meta.extend_from_slice(&[src | pending, src]),
+        _ => {
+            meta.push(src | pending);
+            for _ in 1..len {
+                meta.push(src);
+            }
+        }
     }
 }
 
@@ -585,7 +637,7 @@ pub(crate) fn is_cjk(c: char) -> bool {
 /// A "word" character for boundary decisions: a letter or digit of a script that separates
 /// words with spaces.
 pub(crate) fn is_word(c: char) -> bool {
-    c.is_ascii_alphanumeric() || (!c.is_ascii() && c.is_alphanumeric() && !is_cjk(c))
+    if c.is_ascii() { c.is_ascii_alphanumeric() } else { !is_cjk(c) && c.is_alphanumeric() }
 }
 
 /// Unicode `Default_Ignorable_Code_Point` (DerivedCoreProperties.txt, Unicode 15/16).

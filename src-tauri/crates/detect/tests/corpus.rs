@@ -24,11 +24,7 @@ struct Item {
 }
 
 fn key(kind: &str, category: Option<&str>) -> String {
-    if kind == "keyword" {
-        format!("keyword:{}", category.unwrap_or("?"))
-    } else {
-        kind.to_owned()
-    }
+    if kind == "keyword" { format!("keyword:{}", category.unwrap_or("?")) } else { kind.to_owned() }
 }
 
 fn load() -> Vec<Item> {
@@ -52,11 +48,7 @@ fn load() -> Vec<Item> {
             assert!(text.is_char_boundary(s) && text.is_char_boundary(e) && s < e, "label span in {text:?}");
             labels.push((k, s, e));
         }
-        items.push(Item {
-            id: v["id"].as_str().expect("id").to_owned(),
-            text,
-            labels,
-        });
+        items.push(Item { id: v["id"].as_str().expect("id").to_owned(), text, labels });
     }
     items
 }
@@ -78,13 +70,11 @@ fn corpus_precision_and_recall() {
         input.push_str(&serde_json::json!({"id": it.id, "text": it.text}).to_string());
         input.push('\n');
     }
-    let out = scan_lines(&input, "corpus.jsonl", Some(("corpus/lexicon.tsv", LEXICON)))
-        .expect("corpus scans");
+    let out = scan_lines(&input, "corpus.jsonl", Some(("corpus/lexicon.tsv", LEXICON))).expect("corpus scans");
     assert_eq!(out.len(), items.len(), "one output line per input line");
 
     let scored = |k: &str| {
-        k.starts_with("keyword:")
-            || matches!(k, "cn_resident_id" | "cn_mobile" | "bank_card" | "email" | "doxxing")
+        k.starts_with("keyword:") || matches!(k, "cn_resident_id" | "cn_mobile" | "bank_card" | "email" | "doxxing")
     };
     let mut rows: BTreeMap<String, Row> = BTreeMap::new();
     for (it, line) in items.iter().zip(&out) {
@@ -99,9 +89,7 @@ fn corpus_precision_and_recall() {
             assert!(it.text.is_char_boundary(f.start) && it.text.is_char_boundary(f.end));
             assert_eq!(&it.text[f.start..f.end], f.matched, "matched is the original slice");
         }
-        let overlaps = |a: &(String, usize, usize), b: &(String, usize, usize)| {
-            a.0 == b.0 && a.1 < b.2 && b.1 < a.2
-        };
+        let overlaps = |a: &(String, usize, usize), b: &(String, usize, usize)| a.0 == b.0 && a.1 < b.2 && b.1 < a.2;
         for l in &it.labels {
             let r = rows.entry(l.0.clone()).or_default();
             r.labels += 1;

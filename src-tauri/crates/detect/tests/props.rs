@@ -11,23 +11,15 @@ use qunguan_detect::normalize::normalize;
 use qunguan_detect::{Engine, Lexicon, scan_jsonl};
 
 fn cases(mult: u32) -> ProptestConfig {
-    let base: u32 = std::env::var("QG_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256);
-    ProptestConfig {
-        cases: base.saturating_mul(mult),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
+    let base: u32 = std::env::var("QG_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256);
+    ProptestConfig { cases: base.saturating_mul(mult), failure_persistence: None, ..ProptestConfig::default() }
 }
 
 fn engine() -> &'static Engine {
     static E: OnceLock<Engine> = OnceLock::new();
     E.get_or_init(|| {
         let mut lex = Lexicon::builtin();
-        lex.add_tsv("t.tsv", "drugs\t冰毒\ndrugs\tmeth\nx\tfree money\nx\tAV女优\n")
-            .unwrap();
+        lex.add_tsv("t.tsv", "drugs\t冰毒\ndrugs\tmeth\nx\tfree money\nx\tAV女优\n").unwrap();
         Engine::new(&lex, Default::default())
     })
 }

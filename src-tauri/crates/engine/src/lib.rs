@@ -12,7 +12,9 @@
 //!   unit tests run the engine against fakes and the end-to-end suite against Synapse.
 //! - Every error is a `qunguan_core::ApiError` — `{code, message}` — ready for IPC and `--json`.
 
+mod act;
 mod cache;
+mod cases;
 mod groups;
 pub mod home;
 pub mod scan;
@@ -26,6 +28,7 @@ use qunguan_core::platform::{Connector, Platform};
 use qunguan_core::{Account, Secret};
 use tokio::sync::Mutex;
 
+pub use act::ActRequest;
 pub use qunguan_core::{ApiError, ErrorCode, Group, Member, Result};
 pub use secrets::{KeyringSecrets, MemorySecrets, SecretStore};
 

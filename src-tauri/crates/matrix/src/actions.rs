@@ -116,8 +116,14 @@ impl MatrixPlatform {
 
     /// Applies one operation (see `Platform::apply`).
     pub async fn apply_op(&self, group_id: &str, op: &PlatformOp, ctx: &OpContext) -> Result<Applied> {
-        let room = self.room(group_id)?;
         let client = self.client().await?;
+        if let PlatformOp::ReportUser { user, reason } = op {
+            // About a member, not a group: `group_id` is not a room here.
+            let request = report_user::v3::Request::new(parse("user ID", user)?, tagged_reason(reason, &ctx.case_id));
+            client.send(request).await.map_err(Failure::into_api_error)?;
+            return Ok(Applied::Done { event_id: None });
+        }
+        let room = self.room(group_id)?;
         let txn: OwnedTransactionId = ctx.txn_id.as_str().into();
         match op {
             PlatformOp::SendNotice { body, mentions } => {
@@ -243,12 +249,7 @@ impl MatrixPlatform {
                 client.send(request).await.map_err(Failure::into_api_error)?;
                 Ok(Applied::Done { event_id: None })
             }
-            PlatformOp::ReportUser { user, reason } => {
-                let request =
-                    report_user::v3::Request::new(parse("user ID", user)?, tagged_reason(reason, &ctx.case_id));
-                client.send(request).await.map_err(Failure::into_api_error)?;
-                Ok(Applied::Done { event_id: None })
-            }
+            PlatformOp::ReportUser { .. } => unreachable!("handled before the room is parsed"),
             PlatformOp::ReportRoom { reason } => {
                 let request = report_room::v3::Request::new(room, tagged_reason(reason, &ctx.case_id));
                 client.send(request).await.map_err(Failure::into_api_error)?;

@@ -17,7 +17,7 @@ pub(crate) fn luhn(d: &[u8]) -> bool {
         }
         sum += v;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn prefix(d: &[u8], n: usize) -> u32 {
@@ -37,7 +37,7 @@ pub(crate) fn issuer_ok(d: &[u8]) -> bool {
             50 | 56..=59 => (16..=19).contains(&len),
             _ => false,
         },
-        2 => (2221..=2720).contains(&p4) && len == 16 || (2200..=2204).contains(&p4) && len == 16,
+        2 => len == 16 && ((2221..=2720).contains(&p4) || (2200..=2204).contains(&p4)),
         3 => match p2 {
             34 | 37 => len == 15,
             35 => (3528..=3589).contains(&p4) && len == 16,

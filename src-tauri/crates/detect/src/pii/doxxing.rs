@@ -122,30 +122,100 @@ fn is_han(c: char) -> bool {
     crate::normalize::is_han(c)
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cue {
+    NameAddress,
+    SelfRef,
+    Business,
+    ThirdParty,
+    /// Something an address contains: run the address patterns.
+    AddressMarker,
+}
+
+/// Characters and words without which [`addresses`] cannot match.
+const ADDRESS_MARKERS: [&str; 29] = [
+    "路",
+    "街",
+    "巷",
+    "弄",
+    "道",
+    "号楼",
+    "栋",
+    "幢",
+    "单元",
+    "室",
+    "省",
+    "市",
+    " street",
+    " st",
+    " road",
+    " rd",
+    " avenue",
+    " ave",
+    " lane",
+    " ln",
+    " drive",
+    " dr",
+    " boulevard",
+    " blvd",
+    " court",
+    " ct",
+    " way",
+    " place",
+    " terrace",
+];
+
+/// All cue lists in one case-insensitive automaton: one pass over the message.
+fn cue_automaton() -> &'static (aho_corasick::AhoCorasick, Vec<Cue>) {
+    static AC: std::sync::OnceLock<(aho_corasick::AhoCorasick, Vec<Cue>)> = std::sync::OnceLock::new();
+    AC.get_or_init(|| {
+        let mut pats: Vec<&str> = Vec::new();
+        let mut kinds = Vec::new();
+        for (list, kind) in [
+            (&NAME_ADDRESS_CUES[..], Cue::NameAddress),
+            (&SELF_CUES[..], Cue::SelfRef),
+            (&BUSINESS_CUES[..], Cue::Business),
+            (&THIRD_PARTY_CUES[..], Cue::ThirdParty),
+            (&ADDRESS_MARKERS[..], Cue::AddressMarker),
+        ] {
+            for p in list {
+                pats.push(p);
+                kinds.push(kind);
+            }
+        }
+        let ac = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&pats)
+            .expect("cue automaton builds");
+        (ac, kinds)
+    })
+}
+
 /// Find a doxxing span in `text`, given the spans of the IDs and phone numbers found in it.
 pub(crate) fn find(text: &str, anchors: &[(usize, usize)]) -> Option<(usize, usize)> {
     if anchors.is_empty() {
         return None;
     }
-    let lower = text.to_lowercase();
-    // `to_lowercase` can change byte lengths outside ASCII; only use `lower` for presence
-    // tests and ASCII cue positions when the lengths agree.
-    let same_len = lower.len() == text.len();
-    let contains = |cues: &[&str]| cues.iter().any(|c| lower.contains(c));
+    let (ac, kinds) = cue_automaton();
     let mut cues: Vec<(usize, usize)> = Vec::new();
-    for cue in NAME_ADDRESS_CUES {
-        let hay = if same_len { lower.as_str() } else { text };
-        for (i, _) in hay.match_indices(cue) {
-            cues.push((i, i + cue.len()));
+    let (mut self_ref, mut business, mut third, mut marker) = (false, false, false, false);
+    for m in ac.find_overlapping_iter(text) {
+        match kinds[m.pattern().as_usize()] {
+            Cue::NameAddress => cues.push((m.start(), m.end())),
+            Cue::SelfRef => self_ref = true,
+            Cue::Business => business = true,
+            Cue::ThirdParty => third = true,
+            Cue::AddressMarker => marker = true,
         }
     }
-    names(text, anchors, &mut cues);
-    addresses(text, &mut cues);
-    if cues.is_empty() {
+    if !third && (self_ref || business) {
         return None;
     }
-    let third = contains(&THIRD_PARTY_CUES);
-    if !third && (contains(&SELF_CUES) || contains(&BUSINESS_CUES)) {
+    names(text, anchors, &mut cues);
+    if marker {
+        addresses(text, &mut cues);
+    }
+    if cues.is_empty() {
         return None;
     }
     let start = cues.iter().chain(anchors).map(|s| s.0).min()?;
@@ -153,12 +223,28 @@ pub(crate) fn find(text: &str, anchors: &[(usize, usize)]) -> Option<(usize, usi
     Some((start, end))
 }
 
+fn is_surname(c: char) -> bool {
+    is_han(c) && SURNAMES.chars().any(|s| s == c)
+}
+
 /// Chinese names: surname + 1–2 ideographs, followed by the number (separators only between),
 /// by `的` + a personal-data word, or by a colon.
+/// Only the 16 characters before each number are searched: that is where such a name sits.
 fn names(text: &str, anchors: &[(usize, usize)], out: &mut Vec<(usize, usize)>) {
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    for &(anchor, _) in anchors {
+        let from = text[..anchor].char_indices().rev().nth(15).map_or(0, |(i, _)| i);
+        let from = text[..from].char_indices().next_back().map_or(from, |(i, _)| i);
+        names_in(text, from, anchor, anchors, out);
+    }
+    out.sort_unstable();
+    out.dedup();
+}
+
+fn names_in(text: &str, from: usize, to: usize, anchors: &[(usize, usize)], out: &mut Vec<(usize, usize)>) {
+    let chars: Vec<(usize, char)> =
+        text[from..].char_indices().map(|(i, c)| (from + i, c)).take_while(|&(i, _)| i < to + 16).collect();
     for (k, &(pos, c)) in chars.iter().enumerate() {
-        if !SURNAMES.contains(c) {
+        if pos >= to || !is_surname(c) {
             continue;
         }
         if k > 0 && is_han(chars[k - 1].1) && !matches!(chars[k - 1].1, '叫' | '是' | '名' | '人') {

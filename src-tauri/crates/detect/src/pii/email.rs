@@ -81,8 +81,18 @@ fn is_domain(c: u8) -> bool {
 
 /// Mail providers common enough that `name#qq.com` (a `#` for the `@`) is an address.
 const PROVIDERS: [&str; 12] = [
-    "qq.com", "163.com", "126.com", "gmail.com", "outlook.com", "hotmail.com", "foxmail.com",
-    "sina.com", "yahoo.com", "icloud.com", "139.com", "aliyun.com",
+    "qq.com",
+    "163.com",
+    "126.com",
+    "gmail.com",
+    "outlook.com",
+    "hotmail.com",
+    "foxmail.com",
+    "sina.com",
+    "yahoo.com",
+    "icloud.com",
+    "139.com",
+    "aliyun.com",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -99,27 +109,26 @@ enum AtForm {
 fn ats(text: &str) -> Vec<(usize, usize, AtForm)> {
     let b = text.as_bytes();
     let mut out = Vec::new();
-    for i in 0..b.len() {
-        if b[i] == b'@' {
-            out.push((i, 1, AtForm::Plain));
-        } else if b[i..].starts_with("＠".as_bytes()) {
-            out.push((i, "＠".len(), AtForm::Plain));
-        } else if b[i] == b'#' {
-            out.push((i, 1, AtForm::Hash));
-        } else if matches!(b[i], b'(' | b'[' | b'{')
-            && b.len() >= i + 4
-            && b[i + 1..i + 3].eq_ignore_ascii_case(b"at")
-            && matches!(b[i + 3], b')' | b']' | b'}')
-        {
-            out.push((i, 4, AtForm::Plain));
-        } else if b[i] == b' '
-            && b.len() >= i + 4
-            && b[i + 1..i + 3].eq_ignore_ascii_case(b"at")
-            && b[i + 3] == b' '
-        {
-            out.push((i, 4, AtForm::Spelled));
+    for i in memchr::memchr3_iter(b'@', b'#', 0xEF, b) {
+        match b[i] {
+            b'@' => out.push((i, 1, AtForm::Plain)),
+            b'#' => out.push((i, 1, AtForm::Hash)),
+            _ if b[i..].starts_with("＠".as_bytes()) => out.push((i, "＠".len(), AtForm::Plain)),
+            _ => {}
         }
     }
+    // `(at)`, `[at]`, `{at}`, ` at `: find the `t` and look around it.
+    for i in memchr::memchr2_iter(b't', b'T', b) {
+        if i < 2 || i + 1 >= b.len() || !matches!(b[i - 1], b'a' | b'A') {
+            continue;
+        }
+        match (b[i - 2], b[i + 1]) {
+            (b'(', b')') | (b'[', b']') | (b'{', b'}') => out.push((i - 2, 4, AtForm::Plain)),
+            (b' ', b' ') => out.push((i - 2, 4, AtForm::Spelled)),
+            _ => {}
+        }
+    }
+    out.sort_unstable_by_key(|&(i, len, _)| (i, len));
     out
 }
 
@@ -147,9 +156,6 @@ fn dot_at(b: &[u8], i: usize) -> Option<(usize, bool)> {
 /// Append every e-mail address in `text` to `out`.
 pub(crate) fn find(text: &str, out: &mut Vec<PiiHit>) {
     let b = text.as_bytes();
-    if !b.iter().any(|&c| matches!(c, b'@' | b'#' | b'(' | b'[' | b'{' | b' ' | 0xEF)) {
-        return;
-    }
     for (at, at_len, form) in ats(text) {
         // Local part, backwards.
         let mut s = at;
@@ -186,18 +192,13 @@ pub(crate) fn find(text: &str, out: &mut Vec<PiiHit>) {
         if labels.len() < 2 {
             continue;
         }
-        let ok_labels = labels
-            .iter()
-            .all(|&(ls, le)| le - ls <= 63 && b[ls] != b'-' && b[le - 1] != b'-');
+        let ok_labels = labels.iter().all(|&(ls, le)| le - ls <= 63 && b[ls] != b'-' && b[le - 1] != b'-');
         let (ts, te) = labels[labels.len() - 1];
         let tld = &text[ts..te];
         let tld_ok = tld.bytes().all(|c| c.is_ascii_alphabetic())
             && (tld.len() == 2 || GENERIC_TLDS.iter().any(|g| g.eq_ignore_ascii_case(tld)));
-        let domain: String = labels
-            .iter()
-            .map(|&(ls, le)| text[ls..le].to_ascii_lowercase())
-            .collect::<Vec<_>>()
-            .join(".");
+        let domain: String =
+            labels.iter().map(|&(ls, le)| text[ls..le].to_ascii_lowercase()).collect::<Vec<_>>().join(".");
         let provider = PROVIDERS.contains(&domain.as_str());
         let form_ok = match form {
             AtForm::Plain => true,
@@ -207,11 +208,7 @@ pub(crate) fn find(text: &str, out: &mut Vec<PiiHit>) {
         // Glued on the left to a `/` or `:` (a URL's user-info): not an address someone shared.
         let glued_left = s > 0 && matches!(b[s - 1], b'/' | b':');
         if ok_labels && tld_ok && form_ok && !glued_left {
-            out.push(PiiHit {
-                kind: Kind::Email,
-                start: s,
-                end: te,
-            });
+            out.push(PiiHit { kind: Kind::Email, start: s, end: te });
         }
     }
 }

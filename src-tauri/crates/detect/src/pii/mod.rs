@@ -132,8 +132,7 @@ fn classify(text: &str, cand: &Candidate, i: usize, j: usize) -> Option<PiiHit> 
         return Some(hit(Kind::CnMobile, plus.unwrap_or(first.start), last.end));
     }
     // Payment card.
-    let card_groups =
-        spaced || (lens[..lens.len() - 1].iter().all(|&l| l >= 3) && lens[lens.len() - 1] >= 2);
+    let card_groups = spaced || (lens[..lens.len() - 1].iter().all(|&l| l >= 3) && lens[lens.len() - 1] >= 2);
     if plus.is_none()
         && (13..=19).contains(&digits.len())
         && card_groups

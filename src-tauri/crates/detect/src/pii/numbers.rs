@@ -80,28 +80,31 @@ fn is_transparent(c: char) -> bool {
 
 fn is_sep(c: char) -> bool {
     use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
-    c.general_category() == GeneralCategory::OtherSymbol
-        || matches!(c, '*' | '_' | '|' | '~' | '\u{B7}' | '/' | '\u{30FB}' | '\u{FF0F}')
+    if crate::normalize::is_cjk(c) {
+        return false;
+    }
+    matches!(c, '*' | '_' | '|' | '~' | '\u{B7}' | '/' | '\u{30FB}' | '\u{FF0F}')
+        || (!c.is_ascii() && c.general_category() == GeneralCategory::OtherSymbol)
         || matches!(
-        c,
-        ' ' | '\u{A0}'
-            | '\u{3000}'
-            | '\u{2009}'
-            | '\u{202F}'
-            | '-'
-            | '\u{2010}'
-            | '\u{2011}'
-            | '\u{2012}'
-            | '\u{2013}'
-            | '\u{2014}'
-            | '\u{FF0D}'
-            | '.'
-            | '\u{FF0E}'
-            | '('
-            | ')'
-            | '\u{FF08}'
-            | '\u{FF09}'
-    )
+            c,
+            ' ' | '\u{A0}'
+                | '\u{3000}'
+                | '\u{2009}'
+                | '\u{202F}'
+                | '-'
+                | '\u{2010}'
+                | '\u{2011}'
+                | '\u{2012}'
+                | '\u{2013}'
+                | '\u{2014}'
+                | '\u{FF0D}'
+                | '.'
+                | '\u{FF0E}'
+                | '('
+                | ')'
+                | '\u{FF08}'
+                | '\u{FF09}'
+        )
 }
 
 fn is_dot(c: char) -> bool {
@@ -114,74 +117,91 @@ fn is_glue(c: char) -> bool {
 
 /// Split `text` into digit candidates with at least `min_digits` digits.
 pub(crate) fn candidates(text: &str, min_digits: usize, out: &mut Vec<Candidate>) {
-    let mut cur: Option<Candidate> = None;
-    // Separator run since the last digit: (chars, has dot, dots).
+    let bytes = text.as_bytes();
+    // The run being built; reused, so a lone digit costs no allocation.
+    let mut cur = Candidate::default();
+    let mut active = false;
+    // Separator run since the last digit: characters and dots in it.
     let mut sep_chars = 0usize;
     let mut sep_dots = 0usize;
     let mut prev: Option<char> = None;
     let mut prev_pos = 0usize;
-    let mut iter = text.char_indices().peekable();
-    while let Some((pos, c)) = iter.next() {
-        if is_transparent(c) {
+    let mut i = 0usize;
+    while i < bytes.len() {
+        let byte = bytes[i];
+        if !active && byte < 0x80 && !byte.is_ascii_digit() {
+            // Fast path: ASCII outside a run.
+            prev = Some(byte as char);
+            prev_pos = i;
+            i += 1;
+            continue;
+        }
+        let (pos, c) = if byte < 0x80 {
+            (i, byte as char)
+        } else {
+            match crate::normalize::decode_at(bytes, i) {
+                Some(c) => (i, c),
+                None => break,
+            }
+        };
+        i += c.len_utf8();
+        if byte >= 0x80 && is_transparent(c) {
             continue;
         }
         if let Some(d) = digit_value(c) {
             let end = pos + c.len_utf8();
-            match cur.as_mut() {
-                Some(cand) if sep_chars == 0 => {
-                    cand.digits.push(d);
-                    let g = cand.groups.last_mut().expect("a candidate has a group");
+            if !active {
+                let plus = match prev {
+                    Some('+' | '\u{FF0B}') => Some(prev_pos),
+                    _ => None,
+                };
+                let before = if plus.is_some() { text[..prev_pos].chars().next_back() } else { prev };
+                cur.digits.clear();
+                cur.groups.clear();
+                cur.digits.push(d);
+                cur.groups.push(Group { from: 0, to: 1, start: pos, end, dot_before: false });
+                cur.plus = plus;
+                cur.glued_before = before.is_some_and(is_glue);
+                cur.glued_after = false;
+                cur.x_suffix = None;
+                active = true;
+            } else if sep_chars == 0 {
+                cur.digits.push(d);
+                if let Some(g) = cur.groups.last_mut() {
                     g.to += 1;
                     g.end = end;
                 }
-                Some(cand) => {
-                    let from = cand.digits.len();
-                    cand.digits.push(d);
-                    cand.groups.push(Group { from, to: from + 1, start: pos, end, dot_before: sep_dots > 0 });
-                }
-                None => {
-                    let plus = match prev {
-                        Some('+' | '\u{FF0B}') => Some(prev_pos),
-                        _ => None,
-                    };
-                    let before = if plus.is_some() { text[..prev_pos].chars().next_back() } else { prev };
-                    cur = Some(Candidate {
-                        digits: vec![d],
-                        groups: vec![Group { from: 0, to: 1, start: pos, end, dot_before: false }],
-                        plus,
-                        glued_before: before.is_some_and(is_glue),
-                        ..Candidate::default()
-                    });
-                }
+            } else {
+                let from = cur.digits.len();
+                cur.digits.push(d);
+                cur.groups.push(Group { from, to: from + 1, start: pos, end, dot_before: sep_dots > 0 });
             }
             sep_chars = 0;
             sep_dots = 0;
-        } else if cur.is_some() && is_sep(c) && sep_chars < 3 && !(is_dot(c) && sep_dots > 0) {
+        } else if active && is_sep(c) && sep_chars < 3 && !(is_dot(c) && sep_dots > 0) {
             sep_chars += 1;
             sep_dots += is_dot(c) as usize;
-        } else if let Some(mut cand) = cur.take() {
+        } else if active {
             if sep_chars == 0 {
                 if matches!(c, 'X' | 'x' | '\u{FF38}' | '\u{FF58}') {
-                    let xe = pos + c.len_utf8();
-                    cand.x_suffix = Some((pos, xe));
-                    cand.glued_after = iter.peek().is_some_and(|&(_, n)| is_glue(n) || n.is_ascii_digit());
+                    cur.x_suffix = Some((pos, pos + c.len_utf8()));
+                    cur.glued_after = text[i..].chars().next().is_some_and(|n| is_glue(n) || n.is_ascii_digit());
                 } else {
-                    cand.glued_after = is_glue(c);
+                    cur.glued_after = is_glue(c);
                 }
             }
-            if cand.digits.len() >= min_digits {
-                out.push(cand);
+            if cur.digits.len() >= min_digits {
+                out.push(cur.clone());
             }
+            active = false;
             sep_chars = 0;
             sep_dots = 0;
         }
         prev = Some(c);
         prev_pos = pos;
     }
-    if let Some(cand) = cur.take()
-        && cand.digits.len() >= min_digits
-    {
-        out.push(cand);
+    if active && cur.digits.len() >= min_digits {
+        out.push(cur);
     }
 }
 

@@ -1,0 +1,109 @@
+//! The action subcommands: build the decision, hand it to the engine, print the outcome.
+
+use qunguan_core::action::{Action, ActionOutcome};
+use qunguan_core::duration::parse_duration;
+use qunguan_core::{ApiError, Result, Role};
+use qunguan_engine::{ActRequest, Engine};
+
+use crate::args::{Command, Report, RoleArg, Why};
+use crate::i18n::{self, Lang};
+
+/// `0` done · `3` queued · `4` refused · `5` conflict.
+pub fn exit_code(status: &str) -> u8 {
+    match status {
+        "done" => 0,
+        "queued" => 3,
+        "refused" => 4,
+        "conflict" => 5,
+        _ => 1,
+    }
+}
+
+/// The (group, action, why) of an action subcommand; `None` for other subcommands.
+pub fn decision(command: Command) -> Result<Option<(String, Action, Why)>> {
+    Ok(Some(match command {
+        Command::Warn { group, user, why } => (group, Action::Warn { user }, why),
+        Command::Mute { group, user, duration, why } => {
+            (group, Action::Mute { user, seconds: parse_duration(&duration)? }, why)
+        }
+        Command::Unmute { group, user, why } => (group, Action::Unmute { user }, why),
+        Command::Remove { group, event, why } => (group, Action::Remove { event_id: event }, why),
+        Command::Kick { group, user, why } => (group, Action::Kick { user }, why),
+        Command::Ban { group, user, why } => (group, Action::Ban { user }, why),
+        Command::Unban { group, user, why } => (group, Action::Unban { user }, why),
+        Command::Lock { group, why } => (group, Action::Lock, why),
+        Command::Unlock { group, why } => (group, Action::Unlock, why),
+        Command::Role { group, user, role, why } => {
+            let role = match role {
+                RoleArg::Admin => Role::Admin,
+                RoleArg::Moderator => Role::Moderator,
+                RoleArg::Member => Role::Member,
+            };
+            (group, Action::Role { user, role }, why)
+        }
+        Command::Report(Report::Message { group, event, why }) => {
+            (group, Action::ReportMessage { event_id: event }, why)
+        }
+        Command::Report(Report::Member { user, why }) => (String::new(), Action::ReportMember { user }, why),
+        Command::Report(Report::Group { group, why }) => (group, Action::ReportGroup, why),
+        _ => return Ok(None),
+    }))
+}
+
+fn check_ids(action: &Action) -> Result<()> {
+    if let Some(user) = action.target_user()
+        && !(user.starts_with('@') && user.contains(':'))
+    {
+        return Err(ApiError::invalid_input(format!("“{user}” is not a full Matrix ID (@name:server)")));
+    }
+    if let Some(event) = action.target_event()
+        && !event.starts_with('$')
+    {
+        return Err(ApiError::invalid_input(format!("“{event}” is not an event ID ($…)")));
+    }
+    Ok(())
+}
+
+pub async fn run(engine: &Engine, group: String, action: Action, why: Why, json: bool, lang: Lang) -> Result<u8> {
+    check_ids(&action)?;
+    let request = ActRequest {
+        group,
+        action,
+        reason: why.reason,
+        rule: why.rule,
+        lang: if lang == Lang::Zh { "zh".into() } else { "en".into() },
+    };
+    let outcome = engine.act(request).await?;
+    print_outcomes(std::slice::from_ref(&outcome), json, lang, false)?;
+    Ok(exit_code(&outcome.status))
+}
+
+/// Prints outcomes: `{case_id, status, detail}` (an array when `many`), or one line each.
+pub fn print_outcomes(outcomes: &[ActionOutcome], json: bool, lang: Lang, many: bool) -> Result<()> {
+    if json {
+        let text =
+            if many { serde_json::to_string_pretty(outcomes) } else { serde_json::to_string_pretty(&outcomes[0]) }
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+        println!("{text}");
+    } else {
+        for o in outcomes {
+            println!("{} {}: {} — {}", i18n::word("case", lang), o.case_id, i18n::status(&o.status, lang), o.detail);
+        }
+    }
+    Ok(())
+}
+
+/// The worst exit code among several outcomes.
+pub fn worst(outcomes: &[ActionOutcome]) -> u8 {
+    outcomes
+        .iter()
+        .map(|o| exit_code(&o.status))
+        .max_by_key(|c| match c {
+            0 => 0,
+            3 => 1,
+            5 => 2,
+            4 => 3,
+            _ => 4,
+        })
+        .unwrap_or(0)
+}

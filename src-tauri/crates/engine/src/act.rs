@@ -1,0 +1,402 @@
+//! Acting: every moderation action goes decision → case log + outbox (one transaction) →
+//! platform → outcome, so a decided action survives a crash or a lost network and is carried
+//! out exactly once (the adapter's per-kind idempotency does the rest).
+
+use std::collections::BTreeMap;
+
+use qunguan_core::action::{Action, ActionOutcome, Applied, Evidence, OpContext, PlatformOp};
+use qunguan_core::case::CaseRecord;
+use qunguan_core::policy::{self, Refusal};
+use qunguan_core::role::MESSAGE_EVENT;
+use qunguan_core::time::rfc3339_from_millis;
+use qunguan_core::{ApiError, Capability, ErrorCode, GroupState, Result, Role};
+use qunguan_store::{CaseFilter, EvidenceRow, OutboxEntry, OutboxStatus, Store};
+
+use crate::Engine;
+use crate::cache::{is_offline, now_ms};
+
+/// How many messages either side of a removed or reported one the evidence keeps.
+const CONTEXT_MESSAGES: u32 = 5;
+/// Retry back-off bounds for queued actions.
+const RETRY_MIN_MS: i64 = 5_000;
+const RETRY_MAX_MS: i64 = 10 * 60_000;
+
+/// The case-log chain of actions that are not about one group (reporting a member to the platform).
+pub const PLATFORM_CHAIN: &str = "platform";
+
+/// One action as asked for by the app or `qg`.
+#[derive(Debug, Clone)]
+pub struct ActRequest {
+    /// Room ID or alias.
+    pub group: String,
+    pub action: Action,
+    pub reason: String,
+    pub rule: Option<String>,
+    /// Language of the warning text the member sees: `zh` or `en`.
+    pub lang: String,
+}
+
+/// What the outbox replays: the decision and everything needed to carry it out again.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Payload {
+    action: Action,
+    reason: String,
+    rule: Option<String>,
+    lang: String,
+    actor: String,
+}
+
+fn status(s: &str, case_id: &str, detail: impl Into<String>) -> ActionOutcome {
+    ActionOutcome { case_id: case_id.to_owned(), status: s.to_owned(), detail: detail.into() }
+}
+
+fn capability(action: &Action) -> Option<Capability> {
+    Some(match action {
+        Action::Mute { .. } | Action::Unmute { .. } => Capability::Mute,
+        Action::Kick { .. } => Capability::Kick,
+        Action::Ban { .. } | Action::Unban { .. } => Capability::Ban,
+        Action::Role { .. } => Capability::Role,
+        _ => return None,
+    })
+}
+
+/// Checks the decision against the group's current power levels; `Err` is the refusal text.
+fn check(state: &GroupState, actor: &str, action: &Action) -> std::result::Result<(), String> {
+    let p = &state.power;
+    let on_member = |user: &str, cap| policy::check_on_member(p, actor, user, cap).map_err(|r| r.message(actor, user));
+    let need = |cap: Capability| {
+        if p.capabilities(actor).contains(&cap) {
+            Ok(())
+        } else {
+            Err(Refusal::NotAllowed { capability: cap }.message(actor, &state.id))
+        }
+    };
+    match action {
+        Action::Role { user, role } => {
+            let level = role_level(state, *role).unwrap_or(p.levels.users_default);
+            policy::check_role_change(p, actor, user, level).map_err(|r| r.message(actor, user))
+        }
+        Action::Unban { user } => need(Capability::Ban)
+            .and_then(|()| if actor == user { Err(Refusal::SelfTarget.message(actor, user)) } else { Ok(()) }),
+        a => match (capability(a), a.target_user()) {
+            (Some(cap), Some(user)) => on_member(user, cap),
+            _ => match a {
+                Action::Lock | Action::Unlock => need(Capability::Lock),
+                Action::Remove { .. } => need(Capability::Remove),
+                Action::Warn { .. } => need(Capability::Warn),
+                _ => Ok(()),
+            },
+        },
+    }
+}
+
+fn role_level(state: &GroupState, role: Role) -> Option<i64> {
+    match role {
+        Role::Owner | Role::Admin => Some(state.power.levels.admin_level()),
+        Role::Moderator => Some(state.power.levels.moderator_level()),
+        Role::Member => None,
+    }
+}
+
+fn warning_text(lang: &str, user: &str, reason: &str, rule: Option<&str>) -> String {
+    let zh = lang.starts_with("zh");
+    match (zh, rule) {
+        (true, Some(r)) => format!("{user} 管理员警告：{reason}（依据群规 {r}）。请遵守群规。"),
+        (true, None) => format!("{user} 管理员警告：{reason}。请遵守群规。"),
+        (false, Some(r)) => {
+            format!("{user}: warning from the admins: {reason} (rule {r}). Please follow the group rules.")
+        }
+        (false, None) => format!("{user}: warning from the admins: {reason}. Please follow the group rules."),
+    }
+}
+
+impl Engine {
+    fn store_required(&self) -> Result<std::sync::Arc<std::sync::Mutex<Store>>> {
+        self.cache.lock().expect("not poisoned").clone().ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Store,
+                "actions need the encrypted store to keep their case: use the keyring, or set QG_CACHE_KEY",
+            )
+        })
+    }
+
+    pub(crate) async fn on_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let store = self.store_required()?;
+        tokio::task::spawn_blocking(move || f(&mut store.lock().expect("not poisoned")))
+            .await
+            .map_err(|e| ApiError::internal(format!("store task failed: {e}")))?
+    }
+
+    /// Decides and carries out one action. `Err` only for bad input or a broken session/store;
+    /// every platform answer (refused, conflict, unreachable) is an outcome with a case.
+    pub async fn act(&self, req: ActRequest) -> Result<ActionOutcome> {
+        let reason = req.reason.trim().to_owned();
+        if reason.is_empty() {
+            return Err(ApiError::invalid_input("a reason is required"));
+        }
+        if let Action::Mute { seconds, .. } = req.action
+            && (seconds == 0 || seconds > qunguan_core::duration::MAX_SECONDS)
+        {
+            return Err(ApiError::invalid_input("a mute lasts more than zero seconds and at most one year"));
+        }
+        let (account, platform) = self.platform().await?;
+        self.store_required()?;
+        let case_id = uuid::Uuid::now_v7().to_string();
+        let created_at = rfc3339_from_millis(now_ms());
+
+        // The latest state: to check my power now, and to know what the group looked like.
+        let groupless = matches!(req.action, Action::ReportMember { .. });
+        let (state, offline) = match groupless {
+            true => (None, None),
+            false => match platform.group(&req.group).await {
+                Ok(s) => (Some(s), None),
+                Err(e) if is_offline(&e) => (None, Some(e.message)),
+                Err(e) => return Err(e),
+            },
+        };
+        let group_id = match (&state, groupless) {
+            (_, true) => PLATFORM_CHAIN.to_owned(),
+            (Some(s), _) => s.id.clone(),
+            (None, _) => req.group.clone(),
+        };
+        let mut detail = BTreeMap::new();
+        if let Some(s) = &state {
+            if let Some(user) = req.action.target_user() {
+                detail.insert("previous_power".into(), s.power.power(user).map_or("creator".into(), |p| p.to_string()));
+            }
+            detail.insert("previous_events_default".into(), s.power.levels.events_default.to_string());
+        }
+        if let Action::Mute { seconds, .. } = req.action {
+            detail.insert("until".into(), rfc3339_from_millis(now_ms() + seconds as i64 * 1000));
+        }
+        let refusal = state.as_ref().and_then(|s| check(s, &account.user_id, &req.action).err());
+
+        // Evidence first, for removals and reports (while the message is still there).
+        let mut evidence = None;
+        if let (Some(event_id), None, None) = (req.action.target_event(), &refusal, &offline)
+            && let Some(message) = platform.message(&group_id, event_id).await?
+        {
+            let context = platform.context(&group_id, event_id, CONTEXT_MESSAGES).await.unwrap_or_default();
+            evidence =
+                Some(Evidence { group: group_id.clone(), message, context, captured_at: created_at.clone() }.seal());
+        }
+
+        let record = CaseRecord {
+            case_id: case_id.clone(),
+            kind: "decision".into(),
+            group: group_id.clone(),
+            actor: account.user_id.clone(),
+            target: req.action.target_user().or(req.action.target_event()).map(str::to_owned),
+            action: req.action.name().into(),
+            reason: reason.clone(),
+            rule: req.rule.clone(),
+            evidence_hash: evidence.as_ref().map(|(_, h)| h.clone()),
+            created_at,
+            detail,
+        };
+        let payload = Payload {
+            action: req.action.clone(),
+            reason,
+            rule: req.rule.clone(),
+            lang: req.lang.clone(),
+            actor: account.user_id.clone(),
+        };
+        let outbox = OutboxEntry {
+            case_id: case_id.clone(),
+            action: req.action.name().into(),
+            payload: serde_json::to_string(&payload).map_err(|e| ApiError::internal(e.to_string()))?,
+            group_id: group_id.clone(),
+            target: record.target.clone(),
+            txn_id: format!("qg.{case_id}"),
+            status: OutboxStatus::Queued,
+            attempts: 0,
+            next_attempt_at_ms: now_ms(),
+            last_error: offline.clone(),
+        };
+        let entry = outbox.clone();
+        self.on_store(move |s| {
+            let ev = evidence.as_ref().map(|(json, sha)| EvidenceRow { json, sha256: sha, captured_at_ms: now_ms() });
+            s.record_decision(record, Some(&entry), ev).map(drop)
+        })
+        .await?;
+
+        if let Some(why) = refusal {
+            return self.settle(&outbox, "refused", &why).await;
+        }
+        if let Some(why) = offline {
+            return Ok(status(
+                "queued",
+                &case_id,
+                format!("the homeserver cannot be reached ({why}); it will be carried out later"),
+            ));
+        }
+        self.carry_out(outbox).await
+    }
+
+    /// Records the outcome of a decided action and returns it.
+    async fn settle(&self, entry: &OutboxEntry, outcome: &str, detail_text: &str) -> Result<ActionOutcome> {
+        let payload: Payload = serde_json::from_str(&entry.payload).map_err(|e| ApiError::internal(e.to_string()))?;
+        let mut detail = BTreeMap::new();
+        detail.insert("status".to_string(), outcome.to_string());
+        detail.insert("detail".to_string(), detail_text.to_string());
+        detail.insert("attempts".to_string(), (entry.attempts + 1).to_string());
+        let record = CaseRecord {
+            case_id: entry.case_id.clone(),
+            kind: "outcome".into(),
+            group: entry.group_id.clone(),
+            actor: payload.actor,
+            target: entry.target.clone(),
+            action: entry.action.clone(),
+            reason: payload.reason,
+            rule: payload.rule,
+            evidence_hash: None,
+            created_at: rfc3339_from_millis(now_ms()),
+            detail,
+        };
+        let st = match outcome {
+            "done" => OutboxStatus::Done,
+            "refused" => OutboxStatus::Refused,
+            _ => OutboxStatus::Conflict,
+        };
+        let err = (st != OutboxStatus::Done).then(|| detail_text.to_owned());
+        self.on_store(move |s| s.record_outcome(record, st, err.as_deref()).map(drop)).await?;
+        Ok(status(outcome, &entry.case_id, detail_text))
+    }
+
+    /// One attempt at a queued action; leaves it queued (with back-off) when the platform is away.
+    async fn carry_out(&self, entry: OutboxEntry) -> Result<ActionOutcome> {
+        let payload: Payload = serde_json::from_str(&entry.payload).map_err(|e| ApiError::internal(e.to_string()))?;
+        let (account, platform) = self.platform().await?;
+        if account.user_id != payload.actor {
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                format!("case {} was decided by {}; sign in as them to carry it out", entry.case_id, payload.actor),
+            ));
+        }
+        let attempt = async {
+            let ops = if entry.group_id == PLATFORM_CHAIN {
+                match &payload.action {
+                    Action::ReportMember { user } => {
+                        vec![PlatformOp::ReportUser { user: user.clone(), reason: payload.reason.clone() }]
+                    }
+                    other => return Err(ApiError::internal(format!("{} has no group", other.name()))),
+                }
+            } else {
+                let state = platform.group(&entry.group_id).await?;
+                if let Err(why) = check(&state, &account.user_id, &payload.action) {
+                    return Ok(Err(("refused", why)));
+                }
+                self.ops_for(&state, &payload).await?
+            };
+            let ctx = OpContext { txn_id: entry.txn_id.clone(), case_id: entry.case_id.clone() };
+            let mut notes = Vec::new();
+            for op in &ops {
+                match platform.apply(&entry.group_id, op, &ctx).await? {
+                    Applied::Done { .. } => notes.push("carried out"),
+                    Applied::AlreadyDone { .. } => notes.push("already in effect"),
+                    Applied::Conflict { reason } => return Ok(Err(("conflict", reason))),
+                }
+            }
+            Ok::<_, ApiError>(Ok(notes.join(", ")))
+        };
+        match attempt.await {
+            Ok(Ok(note)) => self.settle(&entry, "done", &note).await,
+            Ok(Err((outcome, why))) => self.settle(&entry, outcome, &why).await,
+            Err(e) if e.code == ErrorCode::Forbidden => self.settle(&entry, "refused", &e.message).await,
+            Err(e) if e.code == ErrorCode::NotFound => self.settle(&entry, "conflict", &e.message).await,
+            Err(e) if is_offline(&e) => {
+                let backoff = (RETRY_MIN_MS << entry.attempts.min(10)).min(RETRY_MAX_MS);
+                let (id, msg) = (entry.case_id.clone(), e.message.clone());
+                self.on_store(move |s| s.outbox_retry_later(&id, now_ms() + backoff, &msg)).await?;
+                Ok(status("queued", &entry.case_id, format!("not confirmed yet ({}); it will be retried", e.message)))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The platform operations that carry out a decision, against the latest state.
+    async fn ops_for(&self, state: &GroupState, p: &Payload) -> Result<Vec<PlatformOp>> {
+        let levels = &state.power.levels;
+        let reason = p.reason.clone();
+        Ok(match &p.action {
+            Action::Warn { user } => vec![PlatformOp::SendNotice {
+                body: warning_text(&p.lang, user, &p.reason, p.rule.as_deref()),
+                mentions: vec![user.clone()],
+            }],
+            Action::Mute { user, .. } => {
+                vec![PlatformOp::SetUserPower {
+                    user: user.clone(),
+                    level: Some(levels.message_level(MESSAGE_EVENT) - 1),
+                }]
+            }
+            Action::Unmute { user } => {
+                let previous = self.previous_value(&state.id, "mute", Some(user), "previous_power").await?;
+                let level = previous.and_then(|v| v.parse::<i64>().ok()).filter(|l| *l != levels.users_default);
+                vec![PlatformOp::SetUserPower { user: user.clone(), level }]
+            }
+            Action::Lock => vec![PlatformOp::SetPostingLevel { level: levels.moderator_level() }],
+            Action::Unlock => {
+                let previous = self.previous_value(&state.id, "lock", None, "previous_events_default").await?;
+                vec![PlatformOp::SetPostingLevel { level: previous.and_then(|v| v.parse().ok()).unwrap_or(0) }]
+            }
+            Action::Role { user, role } => {
+                vec![PlatformOp::SetUserPower { user: user.clone(), level: role_level(state, *role) }]
+            }
+            Action::Remove { event_id } => vec![PlatformOp::Redact { event_id: event_id.clone(), reason }],
+            Action::Kick { user } => vec![PlatformOp::Kick { user: user.clone(), reason }],
+            Action::Ban { user } => vec![PlatformOp::Ban { user: user.clone(), reason }],
+            Action::Unban { user } => vec![PlatformOp::Unban { user: user.clone(), reason }],
+            Action::ReportMessage { event_id } => vec![PlatformOp::ReportEvent { event_id: event_id.clone(), reason }],
+            Action::ReportMember { user } => vec![PlatformOp::ReportUser { user: user.clone(), reason }],
+            Action::ReportGroup => vec![PlatformOp::ReportRoom { reason }],
+        })
+    }
+
+    /// A detail of the latest done case of `action` in a group (on `target`): what a reversal restores.
+    async fn previous_value(
+        &self,
+        group: &str,
+        action: &str,
+        target: Option<&str>,
+        key: &str,
+    ) -> Result<Option<String>> {
+        let filter = CaseFilter { group: Some(group.to_owned()), target: target.map(str::to_owned), actor: None };
+        let (action, key) = (action.to_owned(), key.to_owned());
+        self.on_store(move |s| {
+            Ok(s.cases(&filter)?
+                .into_iter()
+                .rev()
+                .find(|c| c.decision.record.action == action && c.status == "done")
+                .and_then(|c| c.decision.record.detail.get(&key).cloned()))
+        })
+        .await
+    }
+
+    /// Carries out every queued action that is due (or all of them with `force`), oldest first.
+    pub async fn retry_outbox(&self, force: bool) -> Result<Vec<ActionOutcome>> {
+        self.platform().await?;
+        let due = self.on_store(move |s| if force { s.outbox_due(i64::MAX) } else { s.outbox_due(now_ms()) }).await?;
+        let mut out = Vec::new();
+        for entry in due {
+            out.push(self.carry_out(entry).await?);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::warning_text;
+
+    #[test]
+    fn warnings_follow_the_group_language() {
+        assert_eq!(
+            warning_text("zh-CN", "@u:hs", "刷屏", Some("flood")),
+            "@u:hs 管理员警告：刷屏（依据群规 flood）。请遵守群规。"
+        );
+        assert!(warning_text("en", "@u:hs", "spam", None).starts_with("@u:hs: warning from the admins: spam."));
+    }
+}
