@@ -29,7 +29,8 @@ fn user(prefix: &str) -> (TestUser, As) {
 }
 
 fn login(qg: &Qg, user: &TestUser) {
-    let r = qg.run(&["login", "--homeserver", &synapse().base_url, "--user", &user.user_id, "--password-stdin"], PASSWORD);
+    let r =
+        qg.run(&["login", "--homeserver", &synapse().base_url, "--user", &user.user_id, "--password-stdin"], PASSWORD);
     assert_eq!(r.code, 0, "login should succeed: {r:#?}");
 }
 
@@ -45,24 +46,29 @@ fn groups_list_only_rooms_i_manage_with_the_right_roles() {
     let (moder, m) = user("mod");
     let (member, p) = user("member");
     let alias = format!("tech{}", std::process::id());
-    let (owned, admin_room, mod_room, plain_room, direct_room) = RUNTIME.block_on(async {
-        let owned = o
-            .create_room("技术交流群", Some(&alias), &[(&adm.user_id, 100), (&moder.user_id, 50), (&member.user_id, -1)])
-            .await?;
-        for c in [&a, &m, &p] {
-            c.join(&owned).await?;
-        }
-        let admin_room = a.create_room("Open Source Chat", None, &[(&owner.user_id, 100)]).await?;
-        o.join(&admin_room).await?;
-        let mod_room = m.create_room("二手交易群", None, &[(&owner.user_id, 50)]).await?;
-        o.join(&mod_room).await?;
-        let plain_room = p.create_room("Weekend Hikers", None, &[]).await?;
-        o.join(&plain_room).await?;
-        let direct_room = o.create_room("", None, &[]).await?;
-        o.set_direct(&member.user_id, &direct_room).await?;
-        anyhow::Ok((owned, admin_room, mod_room, plain_room, direct_room))
-    })
-    .expect("build the world");
+    let (owned, admin_room, mod_room, plain_room, direct_room) = RUNTIME
+        .block_on(async {
+            let owned = o
+                .create_room(
+                    "技术交流群",
+                    Some(&alias),
+                    &[(&adm.user_id, 100), (&moder.user_id, 50), (&member.user_id, -1)],
+                )
+                .await?;
+            for c in [&a, &m, &p] {
+                c.join(&owned).await?;
+            }
+            let admin_room = a.create_room("Open Source Chat", None, &[(&owner.user_id, 100)]).await?;
+            o.join(&admin_room).await?;
+            let mod_room = m.create_room("二手交易群", None, &[(&owner.user_id, 50)]).await?;
+            o.join(&mod_room).await?;
+            let plain_room = p.create_room("Weekend Hikers", None, &[]).await?;
+            o.join(&plain_room).await?;
+            let direct_room = o.create_room("", None, &[]).await?;
+            o.set_direct(&member.user_id, &direct_room).await?;
+            anyhow::Ok((owned, admin_room, mod_room, plain_room, direct_room))
+        })
+        .expect("build the world");
 
     let qg = Qg::new();
     login(&qg, &owner);
@@ -91,16 +97,24 @@ fn groups_list_only_rooms_i_manage_with_the_right_roles() {
     let members = qg.run(&["members", &format!("#{alias}:{}", synapse().server_name), "--json"], "");
     assert_eq!(members.code, 0, "{members:#?}");
     let list = members.json();
-    let roles: Vec<(&str, &str, Value)> = [(&owner, "owner", Value::Null), (&adm, "admin", 100.into()), (&moder, "moderator", 50.into()), (&member, "member", (-1).into())]
-        .iter()
-        .map(|(u, role, power)| {
-            let row = by_id(&list, "user_id", &u.user_id).unwrap_or_else(|| panic!("{} missing: {list:#}", u.user_id));
-            assert_eq!(row["membership"], "join");
-            assert!(row["joined_at"].as_str().is_some_and(|t| t.ends_with('Z') && t.len() == 20), "RFC 3339 joined_at: {row}");
-            assert_eq!(&row["power"], power, "{row}");
-            (u.user_id.as_str(), row["role"].as_str().unwrap(), row["muted"].clone())
-        })
-        .collect();
+    let roles: Vec<(&str, &str, Value)> = [
+        (&owner, "owner", Value::Null),
+        (&adm, "admin", 100.into()),
+        (&moder, "moderator", 50.into()),
+        (&member, "member", (-1).into()),
+    ]
+    .iter()
+    .map(|(u, role, power)| {
+        let row = by_id(&list, "user_id", &u.user_id).unwrap_or_else(|| panic!("{} missing: {list:#}", u.user_id));
+        assert_eq!(row["membership"], "join");
+        assert!(
+            row["joined_at"].as_str().is_some_and(|t| t.ends_with('Z') && t.len() == 20),
+            "RFC 3339 joined_at: {row}"
+        );
+        assert_eq!(&row["power"], power, "{row}");
+        (u.user_id.as_str(), row["role"].as_str().unwrap(), row["muted"].clone())
+    })
+    .collect();
     assert_eq!(roles.iter().map(|r| r.1).collect::<Vec<_>>(), ["owner", "admin", "moderator", "member"]);
     assert_eq!(roles[3].2, true, "power -1 is below events_default: muted");
     assert_eq!(list[0]["user_id"], owner.user_id.as_str(), "owner listed first");
@@ -142,10 +156,14 @@ fn wrong_password_and_unknown_user_are_invalid_credentials() {
     let (u, _) = user("pw");
     for (who, password) in [(u.user_id.as_str(), "wrong password"), ("@nobody-here:localhost", PASSWORD)] {
         let qg = Qg::new();
-        let r = qg.run(&["login", "--homeserver", &synapse().base_url, "--user", who, "--password-stdin", "--json"], password);
+        let r = qg.run(
+            &["login", "--homeserver", &synapse().base_url, "--user", who, "--password-stdin", "--json"],
+            password,
+        );
         assert_eq!((r.code, r.error_code().as_str()), (1, "auth_invalid_credentials"), "{who}: {r:#?}");
         assert!(!qg.home.path().join("current.json").exists(), "nothing recorded after a failed sign-in");
-        let human = qg.run(&["login", "--homeserver", &synapse().base_url, "--user", who, "--password-stdin"], password);
+        let human =
+            qg.run(&["login", "--homeserver", &synapse().base_url, "--user", who, "--password-stdin"], password);
         assert!(human.stderr.starts_with("Error: Wrong user name or password."), "{human:#?}");
         assert!(!human.stderr.contains('{'), "no raw JSON in the human message: {}", human.stderr);
     }
@@ -158,7 +176,9 @@ fn unreachable_homeserver() {
     let url = format!("http://127.0.0.1:{port}");
     let r = qg.run(&["login", "--homeserver", &url, "--user", "@a:b", "--password-stdin", "--json"], PASSWORD);
     assert_eq!((r.code, r.error_code().as_str()), (1, "homeserver_unreachable"), "{r:#?}");
-    let zh = qg.env("LANG", "zh_CN.UTF-8").run(&["login", "--homeserver", &url, "--user", "@a:b", "--password-stdin"], PASSWORD);
+    let zh = qg
+        .env("LANG", "zh_CN.UTF-8")
+        .run(&["login", "--homeserver", &url, "--user", "@a:b", "--password-stdin"], PASSWORD);
     assert!(zh.stderr.starts_with("错误：无法连接到服务器"), "translated: {}", zh.stderr);
 }
 
@@ -172,7 +192,11 @@ fn web_server() -> String {
             let mut buf = [0u8; 4096];
             let _ = s.read(&mut buf);
             let body = "<html><body>Welcome to my blog</body></html>";
-            let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
         }
     });
     format!("http://{addr}")
@@ -207,9 +231,13 @@ fn revoked_token_says_sign_in_again() {
 fn no_keyring_is_a_clear_error_and_env_credentials_still_work() {
     let (u, _) = user("nokeyring");
     let qg = Qg::new().env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/qunguan-test-bus");
-    let r = qg.run(&["login", "--homeserver", &synapse().base_url, "--user", &u.user_id, "--password-stdin", "--json"], PASSWORD);
+    let r = qg.run(
+        &["login", "--homeserver", &synapse().base_url, "--user", &u.user_id, "--password-stdin", "--json"],
+        PASSWORD,
+    );
     assert_eq!((r.code, r.error_code().as_str()), (1, "keyring_unavailable"), "{r:#?}");
-    let human = qg.run(&["login", "--homeserver", &synapse().base_url, "--user", &u.user_id, "--password-stdin"], PASSWORD);
+    let human =
+        qg.run(&["login", "--homeserver", &synapse().base_url, "--user", &u.user_id, "--password-stdin"], PASSWORD);
     assert!(human.stderr.contains("QG_ACCESS_TOKEN"), "says the way around it: {}", human.stderr);
     let signed_out = qg.run(&["groups", "--json"], "");
     assert_eq!(signed_out.error_code(), "not_signed_in", "{signed_out:#?}");
