@@ -130,7 +130,26 @@ fn npm_ci() -> Result<()> {
         eprintln!("setup: ui/node_modules up to date");
         return Ok(());
     }
-    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&ui))
+    eprintln!("\x1b[1m$ (cd ui && npm ci --no-audit --no-fund)\x1b[0m");
+    let out = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&ui)
+        .stdout(std::process::Stdio::inherit())
+        .output()
+        .context("could not start npm")?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    // A lock written against a registry mirror that serves only some platforms' optional packages
+    // (e.g. no `@tauri-apps/cli-darwin-*`) lacks their entries, which `npm ci` rejects while
+    // `npm install` installs the locked versions unchanged.
+    if err.contains("are in sync") && err.contains("Missing:") {
+        eprintln!("setup: npm ci rejects the lock file's missing optional platform packages; using npm install");
+        return run(Command::new("npm").args(["install", "--no-audit", "--no-fund"]).current_dir(&ui));
+    }
+    eprint!("{err}");
+    bail!("npm ci failed ({})", out.status)
 }
 
 /// The pinned Synapse in a venv under the cache dir.
