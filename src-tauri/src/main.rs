@@ -4,6 +4,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod due;
 mod state;
 
 fn main() {
@@ -20,6 +21,10 @@ fn main() {
     };
     tauri::Builder::default()
         .manage(state)
+        .setup(|app| {
+            due::spawn(app.handle().clone());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::session::session_restore,
             commands::session::sign_in_password,

@@ -132,6 +132,12 @@ pub enum Command {
         #[command(subcommand)]
         cmd: Option<OutboxCmd>,
     },
+    /// Stay running: carry out queued actions and end timed mutes when they come due.
+    Serve {
+        /// Seconds between rounds.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        interval: u64,
+    },
     /// Run the detection engine over a JSONL file: one {"id","findings"} line out per line in.
     Scan {
         /// JSONL input: {"id": ..., "text": ...} a line ("sender" and "ts" enable flood detection).

@@ -159,3 +159,11 @@ pub fn audit(ok: bool, groups: u32, records: u32, lang: Lang) -> String {
         (false, Lang::Zh) => "案件日志已被破坏".into(),
     }
 }
+
+/// `qg serve`'s start line.
+pub fn serving(interval: u64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("serving: carrying out due actions every {interval} s (Ctrl-C to stop)"),
+        Lang::Zh => format!("运行中：每 {interval} 秒执行到期的操作（Ctrl-C 停止）"),
+    }
+}

@@ -9,6 +9,7 @@ mod commands;
 mod exit;
 mod i18n;
 mod records;
+mod serve;
 mod table;
 
 use clap::Parser;

@@ -15,6 +15,7 @@
 mod act;
 mod cache;
 mod cases;
+mod due;
 mod groups;
 pub mod home;
 pub mod scan;

@@ -1,0 +1,30 @@
+//! `qg serve`: the always-on loop over the engine's due work.
+
+use std::time::Duration;
+
+use qunguan_core::Result;
+use qunguan_engine::Engine;
+
+use crate::act::print_outcomes;
+use crate::i18n::{self, Lang};
+
+/// Runs rounds until SIGINT/SIGTERM. A round that fails (e.g. the server is away) is reported
+/// and the loop goes on: the work stays queued for the next round.
+pub async fn run(engine: &Engine, interval: u64, json: bool, lang: Lang) -> Result<u8> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| qunguan_core::ApiError::internal(format!("cannot watch SIGTERM: {e}")))?;
+    eprintln!("{}", i18n::serving(interval, lang));
+    loop {
+        match engine.run_due().await {
+            Ok(outcomes) if !outcomes.is_empty() => print_outcomes(&outcomes, json, lang, false)?,
+            Ok(_) => {}
+            Err(e) => eprintln!("{}", i18n::describe(&e)),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(interval)) => {}
+            _ = tokio::signal::ctrl_c() => break,
+            _ = term.recv() => break,
+        }
+    }
+    Ok(0)
+}
