@@ -78,13 +78,16 @@ pub async fn run(engine: &Engine, group: String, action: Action, why: Why, json:
     Ok(exit_code(&outcome.status))
 }
 
-/// Prints outcomes: `{case_id, status, detail}` (an array when `many`), or one line each.
+/// Prints outcomes: with `json`, an array when `many`, else one compact
+/// `{case_id, status, detail}` document per outcome (a line each); without, one line each.
 pub fn print_outcomes(outcomes: &[ActionOutcome], json: bool, lang: Lang, many: bool) -> Result<()> {
-    if json {
-        let text =
-            if many { serde_json::to_string_pretty(outcomes) } else { serde_json::to_string_pretty(&outcomes[0]) }
-                .map_err(|e| ApiError::internal(e.to_string()))?;
-        println!("{text}");
+    let encode = |r: serde_json::Result<String>| r.map_err(|e| ApiError::internal(e.to_string()));
+    if json && many {
+        println!("{}", encode(serde_json::to_string_pretty(outcomes))?);
+    } else if json {
+        for o in outcomes {
+            println!("{}", encode(serde_json::to_string(o))?);
+        }
     } else {
         for o in outcomes {
             println!("{} {}: {} — {}", i18n::word("case", lang), o.case_id, i18n::status(&o.status, lang), o.detail);
