@@ -181,6 +181,18 @@ fn main() {
         t0.elapsed()
     );
 
+    if args.iter().any(|a| a == "--bare-only") {
+        let bare = Engine::new(&Lexicon::empty(), RuleSet::default());
+        let mut scratch = Scratch::new();
+        let mut findings = Vec::new();
+        for _ in 0..5 {
+            for l in &lines {
+                findings.clear();
+                bare.scan_with(l, &mut scratch, &mut findings);
+            }
+        }
+        return;
+    }
     if args.iter().any(|a| a == "--engine-only") {
         // For profiling: only (c).
         let mut scratch = Scratch::new();
@@ -230,7 +242,6 @@ fn main() {
     let ac = AhoCorasick::builder()
         .match_kind(MatchKind::LeftmostLongest)
         .kind(Some(AhoCorasickKind::DFA))
-        .prefilter(std::env::var("QG_PREFILTER").is_ok_and(|v| v == "1"))
         .build(&raw_terms)
         .expect("raw automaton");
     // (b) and (c) interleaved, best of `reps` each, so that load from other processes on a
@@ -269,7 +280,17 @@ fn main() {
     let c = mbps(text.len(), full);
     println!("(c) full engine: {c:.1} MB/s ({count} findings, {full:.2?})");
 
-    // Where the time goes: normalisation alone.
+    // Where the time goes: the engine without any lexicon (everything but the automaton).
+    let bare = Engine::new(&Lexicon::empty(), RuleSet::default());
+    let (d, _) = best(reps, || {
+        for l in &lines {
+            findings.clear();
+            bare.scan_with(l, &mut scratch, &mut findings);
+        }
+    });
+    println!("    engine without a lexicon (all but the automaton): {:.1} MB/s", mbps(text.len(), d));
+
+    // Normalisation alone.
     let (norm_t, nb) = best(reps, || {
         let mut nb = 0usize;
         for l in &lines {

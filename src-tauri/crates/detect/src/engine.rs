@@ -143,7 +143,10 @@ impl Engine {
 
         // Links.
         scratch.links.clear();
-        links::find(text, &mut scratch.links);
+        let signals = scratch.norm.signals();
+        if signals & normalize::signals::DOT != 0 {
+            links::find(text, &mut scratch.links);
+        }
         for l in &scratch.links {
             let (r, cat) = match self.rules.links.verdict(&l.host) {
                 Verdict::Allowed => continue,
@@ -165,7 +168,7 @@ impl Engine {
         // Personal data.
         scratch.pii.clear();
         let spans: Vec<(usize, usize)> = scratch.links.iter().map(|l| (l.start, l.end)).collect();
-        pii::scan(text, scratch.norm.digit_count(), &spans, &mut scratch.pii);
+        pii::scan_normalized(text, &scratch.norm, &spans, &mut scratch.pii);
         let anchors: Vec<(usize, usize)> = scratch
             .pii
             .iter()
@@ -205,7 +208,7 @@ impl Engine {
         }
 
         // Mentions.
-        let m = mentions::count(text);
+        let m = if signals & normalize::signals::AT != 0 { mentions::count(text) } else { Default::default() };
         if let Some((s, e)) = m.span {
             let r = if m.distinct >= self.rules.mentions.max_mentions.max(1) {
                 Some(&self.mentions)

@@ -419,7 +419,8 @@ impl Matcher {
         let estimate = estimate_dfa_bytes(&strings);
         let nnfa = aho_corasick::nfa::noncontiguous::Builder::new()
             .match_kind(MatchKind::LeftmostLongest)
-            .prefilter(std::env::var("QG_PREFILTER").is_ok_and(|v| v == "1"))
+            // With thousands of terms, most of them CJK, no prefilter pays for itself.
+            .prefilter(false)
             .build(&strings);
         let engine = match nnfa {
             Err(_) => Engine::None,

@@ -54,11 +54,31 @@ fn url_char(c: char) -> bool {
 /// Find URLs in `text`.
 pub fn find(text: &str, out: &mut Vec<Link>) {
     let b = text.as_bytes();
-    if !b.contains(&b'.') {
-        return;
+    // Every URL has a dot in its host: only the tokens around dots are looked at.
+    let mut done = 0usize;
+    for dot in memchr::memchr_iter(b'.', b) {
+        if dot < done {
+            continue;
+        }
+        let mut s = dot;
+        while s > done && is_token_byte(b[s - 1]) {
+            s -= 1;
+        }
+        done = find_from(text, s, dot, out).max(dot + 1);
     }
-    let mut i = 0;
-    while i < b.len() {
+}
+
+/// Bytes a URL-ish token is made of (for finding where the token around a dot starts).
+fn is_token_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(c, b'.' | b'-' | b'_' | b'/' | b':' | b'@' | b'?' | b'=' | b'&' | b'%' | b'#' | b'~' | b'+')
+}
+
+/// Look for URLs starting in `from..=last`; returns where the scan ended.
+fn find_from(text: &str, from: usize, last: usize, out: &mut Vec<Link>) -> usize {
+    let b = text.as_bytes();
+    let mut i = from;
+    while i <= last && i < b.len() {
         // Only consider starts of tokens.
         let boundary =
             i == 0 || !(b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'.' | b'@' | b'-' | b'_' | b'/'));
@@ -114,6 +134,7 @@ pub fn find(text: &str, out: &mut Vec<Link>) {
         out.push(Link { start: i, end, host: host.to_ascii_lowercase() });
         i = end.max(i + 1);
     }
+    i
 }
 
 fn starts_ci(hay: &[u8], needle: &[u8]) -> bool {

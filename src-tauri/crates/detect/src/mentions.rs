@@ -27,29 +27,30 @@ fn name_char(c: char) -> bool {
 /// Count the mentions in `text`.
 pub fn count(text: &str) -> Mentions {
     let mut m = Mentions::default();
-    if memchr::memchr(b'@', text.as_bytes()).is_none() && !text.contains('＠') {
+    let b = text.as_bytes();
+    let mut ats: Vec<(usize, usize)> = memchr::memchr_iter(b'@', b).map(|i| (i, 1)).collect();
+    ats.extend(memchr::memmem::find_iter(b, "＠".as_bytes()).map(|i| (i, "＠".len())));
+    if ats.is_empty() {
         return m;
     }
+    ats.sort_unstable();
     let mut seen: HashSet<String> = HashSet::new();
-    let mut prev: Option<char> = None;
-    let mut it = text.char_indices().peekable();
-    while let Some((i, c)) = it.next() {
-        let at = matches!(c, '@' | '＠');
-        let start_ok = prev.is_none_or(|p| !(p.is_alphanumeric() || matches!(p, '.' | '_' | '-' | '+' | '%')));
-        prev = Some(c);
-        if !at || !start_ok {
+    let mut consumed = 0usize;
+    for (i, len) in ats {
+        if i < consumed {
+            continue; // inside the previous mention's name
+        }
+        let start_ok = text[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|p| !(p.is_alphanumeric() || matches!(p, '.' | '_' | '-' | '+' | '%' | '@' | '＠')));
+        if !start_ok {
             continue;
         }
-        let name_start = i + c.len_utf8();
-        let mut name_end = name_start;
-        while let Some(&(j, n)) = it.peek() {
-            if !name_char(n) {
-                break;
-            }
-            name_end = j + n.len_utf8();
-            prev = Some(n);
-            it.next();
-        }
+        let name_start = i + len;
+        let name_end =
+            text[name_start..].char_indices().find(|&(_, n)| !name_char(n)).map_or(text.len(), |(j, _)| name_start + j);
+        consumed = name_end;
         let name = text[name_start..name_end].trim_end_matches(['.', ':', '-']);
         if name.is_empty() {
             continue;

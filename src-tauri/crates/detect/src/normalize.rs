@@ -65,7 +65,27 @@ pub struct Normalized {
     /// Number of digits (ASCII or Chinese numerals) in the normalised text: a cheap gate for the
     /// personal-data pass.
     digits: usize,
+    /// Which cheap signals the text carries (see [`signals`]).
+    signals: u8,
+    /// How many of `digits` are Chinese numerals.
+    numerals: usize,
 }
+
+/// Characters whose presence decides whether the link, e-mail and mention detectors need to
+/// look at a message at all. Collected during normalisation, which sees every byte anyway.
+pub mod signals {
+    /// An ASCII `.`.
+    pub const DOT: u8 = 1;
+    /// `@` or `＠`.
+    pub const AT: u8 = 2;
+    /// `#`.
+    pub const HASH: u8 = 4;
+    /// `．` or `。`.
+    pub const WIDE_DOT: u8 = 8;
+    /// An ASCII `t` or `T` (in `at`, `dot`).
+    pub const T: u8 = 16;
+}
+use signals as sig;
 
 impl Normalized {
     /// An empty buffer, to be filled with [`normalize_into`] and reused across messages.
@@ -77,6 +97,16 @@ impl Normalized {
     pub fn as_str(&self) -> &str {
         // Invariant: `bytes` is only ever extended with whole UTF-8 encodings.
         std::str::from_utf8(&self.bytes).unwrap_or("")
+    }
+
+    /// How many Chinese numerals (`一`, `幺`, `贰`, …) the normalised text holds.
+    pub fn numeral_count(&self) -> usize {
+        self.numerals
+    }
+
+    /// The [`signals`] seen in the original text.
+    pub fn signals(&self) -> u8 {
+        self.signals
     }
 
     /// The normalised text as bytes (what the automaton scans).
@@ -146,6 +176,8 @@ impl Normalized {
         self.bytes.clear();
         self.meta.clear();
         self.digits = 0;
+        self.signals = 0;
+        self.numerals = 0;
     }
 }
 
@@ -189,6 +221,8 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
     out.meta.reserve(bytes.len() + 1);
     let mut pending: u32 = 0;
     let mut digits = 0usize;
+    let mut signals = 0u8;
+    let mut numerals = 0usize;
     let mut i = 0usize;
     while i < bytes.len() {
         let b = bytes[i];
@@ -202,7 +236,15 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
                         j += 1;
                     }
                     let run = &bytes[i..j];
-                    digits += run.iter().filter(|b| b.is_ascii_digit()).count();
+                    let (mut d, mut t) = (0usize, false);
+                    for &b in run {
+                        d += b.is_ascii_digit() as usize;
+                        t |= b | 0x20 == b't';
+                    }
+                    digits += d;
+                    if t {
+                        signals |= sig::T;
+                    }
                     out.bytes.extend(run.iter().map(|&b| ASCII[b as usize] as u8));
                     out.meta.extend(i as u32..j as u32);
                     let first = out.meta.len() - run.len();
@@ -212,7 +254,15 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
                     continue;
                 }
                 A_NATURAL => pending |= GAP | NATURAL,
-                A_INSERT => pending |= GAP,
+                A_INSERT => {
+                    pending |= GAP;
+                    signals |= match b {
+                        b'.' => sig::DOT,
+                        b'@' => sig::AT,
+                        b'#' => sig::HASH,
+                        _ => 0,
+                    };
+                }
                 _ => {}
             }
             i += 1;
@@ -225,7 +275,7 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
             let cp = ((b as u32 & 0x0F) << 12) | ((bytes[i + 1] as u32 & 0x3F) << 6) | (bytes[i + 2] as u32 & 0x3F);
             let entry = table.entries[cp as usize];
             if entry.tag() == Tag::Same {
-                digits += (entry.0 & 1) as usize;
+                numerals += (entry.0 & 1) as usize;
                 out.bytes.extend_from_slice(&bytes[i..i + 3]);
                 let src = i as u32;
                 out.meta.extend_from_slice(&[src | pending, src, src]);
@@ -241,7 +291,7 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
         match entry.tag() {
             Tag::Same => {
                 // Payload bit 0 marks Chinese numerals (`一三八…` phone numbers).
-                digits += (entry.0 & 1) as usize;
+                numerals += (entry.0 & 1) as usize;
                 out.bytes.extend_from_slice(&bytes[i..i + w]);
                 push_meta(&mut out.meta, i as u32, pending, w);
                 pending = 0;
@@ -251,6 +301,7 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
                 let mut buf = [0u8; 4];
                 let s = m.encode_utf8(&mut buf);
                 digits += m.is_ascii_digit() as usize;
+                numerals += is_chinese_numeral(m) as usize;
                 out.bytes.extend_from_slice(s.as_bytes());
                 push_meta(&mut out.meta, i as u32, pending, s.len());
                 pending = 0;
@@ -263,13 +314,27 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
                 pending = 0;
             }
             Tag::Ignore => {}
-            Tag::Natural => pending |= GAP | NATURAL,
-            Tag::Insert => pending |= GAP,
+            Tag::Natural => {
+                pending |= GAP | NATURAL;
+                if c == '。' {
+                    signals |= sig::WIDE_DOT;
+                }
+            }
+            Tag::Insert => {
+                pending |= GAP;
+                signals |= match c {
+                    '＠' => sig::AT,
+                    '．' => sig::WIDE_DOT,
+                    _ => 0,
+                };
+            }
         }
         i += w;
     }
     out.meta.push(text.len() as u32 | pending);
-    out.digits = digits;
+    out.digits = digits + numerals;
+    out.numerals = numerals;
+    out.signals = signals;
 }
 
 fn truncate(text: &str) -> &str {
@@ -613,8 +678,31 @@ fn case_fold(c: char) -> impl Iterator<Item = char> {
 }
 
 /// Chinese numerals people use to write numbers digit by digit.
-fn is_chinese_numeral(c: char) -> bool {
-    "〇零一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖".contains(c)
+pub(crate) fn is_chinese_numeral(c: char) -> bool {
+    matches!(
+        c,
+        '〇' | '零'
+            | '一'
+            | '幺'
+            | '壹'
+            | '二'
+            | '两'
+            | '贰'
+            | '三'
+            | '叁'
+            | '四'
+            | '肆'
+            | '五'
+            | '伍'
+            | '六'
+            | '陆'
+            | '七'
+            | '柒'
+            | '八'
+            | '捌'
+            | '九'
+            | '玖'
+    )
 }
 
 /// Han ideographs (CJK unified, extensions, compatibility) and the ideographic zero.

@@ -113,6 +113,29 @@ proptest! {
 }
 
 proptest! {
+    #![proptest_config(cases(2))]
+
+    /// The engine's gated personal-data pass finds exactly what a full scan finds.
+    #[test]
+    fn gated_pii_scan_matches_full_scan(
+        parts in proptest::collection::vec(proptest::sample::select(vec![
+            "13812345678", "138 1234 5678", "+86-139-1234-5678", "11010519491231002X",
+            "4111 1111 1111 1111", "１３８１２３４５６７８", "幺三八一二三四五六七八", "订单号",
+            " ", "-", ".", "x", "X", "SF", "电话", "a@b.com", "2024-11-23 13:45", "💰", "\u{200B}",
+            "12", "345", "6789", "一", "abc", " at ", " dot ", "(at)", "[dot]", "qq", "com", "#",
+            "163.com", "＠", "．", "。", "gmail",
+        ]), 0..12)
+    ) {
+        let text: String = parts.concat();
+        let mut full = Vec::new();
+        qunguan_detect::pii::scan(&text, usize::MAX, &[], &mut full);
+        let mut gated = Vec::new();
+        qunguan_detect::pii::scan_normalized(&text, &normalize(&text), &[], &mut gated);
+        prop_assert_eq!(full, gated, "{:?}", text);
+    }
+}
+
+proptest! {
     #![proptest_config(cases(8))]
 
     /// Fuzz: any Unicode string, no panic.

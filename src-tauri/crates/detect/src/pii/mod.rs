@@ -28,6 +28,7 @@ pub(crate) mod email;
 pub(crate) mod numbers;
 
 use crate::finding::Kind;
+use crate::normalize::Normalized;
 use numbers::{Candidate, Group};
 
 /// A personal-data hit: kind and original byte span.
@@ -52,7 +53,79 @@ pub fn scan(text: &str, digits: usize, skip: &[(usize, usize)], out: &mut Vec<Pi
             evaluate(text, c, out);
         }
     }
-    email::find(text, out);
+    finish(text, before, skip, true, out);
+}
+
+/// [`scan`] for a text already normalised (by the engine): numbers are only looked for where the
+/// normalised text has a run of at least 11 digits (separators are gone there, so every phone,
+/// ID or card number is such a run), which skips the digit scan for almost every message.
+pub fn scan_normalized(text: &str, norm: &Normalized, skip: &[(usize, usize)], out: &mut Vec<PiiHit>) {
+    let before = out.len();
+    if norm.digit_count() >= 11 {
+        let mut cands = Vec::new();
+        for (s, e) in digit_regions(text, norm, 11) {
+            numbers::candidates_in(text, s, e, 11, &mut cands);
+        }
+        cands.dedup();
+        for c in &cands {
+            evaluate(text, c, out);
+        }
+    }
+    // An address needs an "at" (`@`, `＠`, `#`, the word `at`) and a dot (`.`, `．`, `。`, the
+    // word `dot`); the normaliser noted which of those characters the text has.
+    use crate::normalize::signals::{AT, DOT, HASH, T, WIDE_DOT};
+    let s = norm.signals();
+    let at = s & (AT | HASH | T) != 0;
+    let dot = s & (DOT | WIDE_DOT) != 0 || (s & T != 0 && has_word_dot(text));
+    finish(text, before, skip, at && dot, out);
+}
+
+fn has_word_dot(text: &str) -> bool {
+    let b = text.as_bytes();
+    memchr::memchr2_iter(b'd', b'D', b).any(|i| b.len() >= i + 3 && b[i + 1..i + 3].eq_ignore_ascii_case(b"ot"))
+}
+
+/// Original byte ranges of the normalised runs of at least `min` digits (ASCII or Chinese
+/// numerals).
+fn digit_regions(text: &str, norm: &Normalized, min: usize) -> Vec<(usize, usize)> {
+    let b = norm.as_bytes();
+    let mut out = Vec::new();
+    let (mut run_start, mut run_len, mut last) = (0usize, 0usize, 0usize);
+    let mut i = 0;
+    while i <= b.len() {
+        let (is_digit, w) = match b.get(i) {
+            None => (false, 1),
+            Some(&c) if c < 0x80 => (c.is_ascii_digit(), 1),
+            // Without Chinese numerals, any non-ASCII character ends a run: no need to decode.
+            Some(_) if norm.numeral_count() == 0 => (false, 1),
+            Some(_) => match crate::normalize::decode_at(b, i) {
+                Some(ch) => (crate::normalize::is_chinese_numeral(ch), ch.len_utf8()),
+                None => (false, 1),
+            },
+        };
+        if is_digit {
+            if run_len == 0 {
+                run_start = i;
+            }
+            run_len += 1;
+            last = i;
+        } else {
+            if run_len >= min {
+                let (s, _) = norm.original_span(text, run_start, run_start + 1);
+                let (_, e) = norm.original_span(text, last, last + 1);
+                out.push((s, e));
+            }
+            run_len = 0;
+        }
+        i += w;
+    }
+    out
+}
+
+fn finish(text: &str, before: usize, skip: &[(usize, usize)], emails: bool, out: &mut Vec<PiiHit>) {
+    if emails {
+        email::find(text, out);
+    }
     if !skip.is_empty() {
         let mut i = before;
         while i < out.len() {

@@ -117,18 +117,29 @@ fn is_glue(c: char) -> bool {
 
 /// Split `text` into digit candidates with at least `min_digits` digits.
 pub(crate) fn candidates(text: &str, min_digits: usize, out: &mut Vec<Candidate>) {
+    candidates_in(text, 0, text.len(), min_digits, out);
+}
+
+/// [`candidates`] for the runs that touch `from..to` (char boundaries): scanning starts three
+/// characters before `from` (for a `+` or a glued letter) and stops after `to` once no run is
+/// open.
+pub(crate) fn candidates_in(text: &str, from: usize, to: usize, min_digits: usize, out: &mut Vec<Candidate>) {
     let bytes = text.as_bytes();
+    let start = text[..from].char_indices().rev().nth(2).map_or(0, |(i, _)| i);
     // The run being built; reused, so a lone digit costs no allocation.
     let mut cur = Candidate::default();
     let mut active = false;
     // Separator run since the last digit: characters and dots in it.
     let mut sep_chars = 0usize;
     let mut sep_dots = 0usize;
-    let mut prev: Option<char> = None;
-    let mut prev_pos = 0usize;
-    let mut i = 0usize;
+    let mut prev: Option<char> = text[..start].chars().next_back();
+    let mut prev_pos = start.saturating_sub(prev.map_or(0, char::len_utf8));
+    let mut i = start;
     while i < bytes.len() {
         let byte = bytes[i];
+        if i >= to && !active {
+            break;
+        }
         if !active && byte < 0x80 && !byte.is_ascii_digit() {
             // Fast path: ASCII outside a run.
             prev = Some(byte as char);
