@@ -79,6 +79,19 @@ impl Qg {
 
     /// Runs `qg --home <home> ARGS`, feeding `stdin`; credentials in the caller's environment are removed.
     pub fn run(&self, args: &[&str], stdin: &str) -> Run {
+        let mut child = self.command(args).spawn().expect("spawn qg");
+        child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+        let out = child.wait_with_output().expect("qg output");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// The `qg --home <home> ARGS` command [`Qg::run`] runs, piped, for callers that need the
+    /// child itself (to kill it mid-run).
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(qg_binary());
         cmd.arg("--home")
             .arg(self.home.path())
@@ -94,14 +107,7 @@ impl Qg {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        let mut child = cmd.spawn().expect("spawn qg");
-        child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
-        let out = child.wait_with_output().expect("qg output");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        cmd
     }
 }
 
@@ -121,5 +127,6 @@ pub fn require_keyring() {
     assert!(stored, "no Secret Service: run the tests through `cargo xtask test` (D-Bus session with gnome-keyring)");
     let _ = Command::new("secret-tool").args(["clear", "service", "qunguan-probe", "key", "probe"]).status();
 }
+pub mod console;
 pub mod proxy;
 pub mod world;

@@ -17,7 +17,13 @@ pub struct Proxy {
 impl Proxy {
     /// Forwards `127.0.0.1:<new port>` to `target` until [`Proxy::stop`].
     pub fn start(target: SocketAddr) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+        Self::start_on(0, target)
+    }
+
+    /// Forwards `127.0.0.1:port` to `target`: a stopped proxy's port brings the server "back"
+    /// for the clients that signed in through it (`0` picks a free port).
+    pub fn start_on(port: u16, target: SocketAddr) -> Proxy {
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind proxy");
         listener.set_nonblocking(true).expect("non-blocking listener");
         let addr = listener.local_addr().expect("proxy address");
         let stop = Arc::new(AtomicBool::new(false));
@@ -38,6 +44,10 @@ impl Proxy {
             // The listener drops here: new connections are refused, as with a server that is gone.
         });
         Proxy { addr, stop, accept: Some(accept) }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
     }
 
     pub fn url(&self) -> String {
