@@ -112,6 +112,7 @@ fn groups_list_only_rooms_i_manage_with_the_right_roles() {
             "RFC 3339 joined_at: {row}"
         );
         assert_eq!(&row["power"], power, "{row}");
+        assert_eq!(row["role"], *role, "{row}");
         (u.user_id.as_str(), row["role"].as_str().unwrap(), row["muted"].clone())
     })
     .collect();

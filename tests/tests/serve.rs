@@ -24,7 +24,7 @@ fn level(admin: &Client, room: &str, user: &str) -> Option<i64> {
 
 /// Runs `qg serve` for `seconds`, then SIGTERM; returns its stdout.
 fn serve_for(qg: &Qg, seconds: u64) -> String {
-    let mut child = Command::new(qg_binary())
+    let child = Command::new(qg_binary())
         .args(["--home"])
         .arg(qg.home.path())
         .args(["serve", "--interval", "1", "--json"])
