@@ -113,6 +113,9 @@ pub enum Command {
     /// Escalate to the platform.
     #[command(subcommand)]
     Report(Report),
+    /// Platform staff (server admins): the report inbox and platform-level measures.
+    #[command(subcommand)]
+    Staff(crate::staff::Staff),
     /// The case log, oldest first.
     Cases {
         #[arg(long)]

@@ -29,6 +29,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
 async fn dispatch(engine: &Engine, command: Command, json: bool, lang: Lang) -> Result<u8> {
     let command = match command {
         Command::Serve { interval } => return crate::serve::run(engine, interval, json, lang).await,
+        Command::Staff(staff) => return crate::staff::run(engine, staff, json, lang).await,
         c @ (Command::Cases { .. } | Command::Audit(_) | Command::Outbox { .. }) => {
             return crate::records::run(engine, c, json, lang).await;
         }

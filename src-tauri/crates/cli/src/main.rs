@@ -10,6 +10,7 @@ mod exit;
 mod i18n;
 mod records;
 mod serve;
+mod staff;
 mod table;
 
 use clap::Parser;

@@ -36,6 +36,12 @@ pub enum Action {
     ReportMessage { event_id: String },
     ReportMember { user: String },
     ReportGroup,
+    // Platform staff (server admin) measures, see `crate::staff`; `report` is `event:12` / `user:3`.
+    StaffSuspend { user: String },
+    StaffUnsuspend { user: String },
+    StaffDeactivate { user: String },
+    StaffClose { room: String },
+    StaffResolve { report: String },
 }
 
 impl Action {
@@ -55,6 +61,32 @@ impl Action {
             Action::ReportMessage { .. } => "report_message",
             Action::ReportMember { .. } => "report_member",
             Action::ReportGroup => "report_group",
+            Action::StaffSuspend { .. } => "staff_suspend",
+            Action::StaffUnsuspend { .. } => "staff_unsuspend",
+            Action::StaffDeactivate { .. } => "staff_deactivate",
+            Action::StaffClose { .. } => "staff_close",
+            Action::StaffResolve { .. } => "staff_resolve",
+        }
+    }
+
+    /// A platform-staff measure (needs a server admin; not about one group I manage).
+    pub fn is_staff(&self) -> bool {
+        matches!(
+            self,
+            Action::StaffSuspend { .. }
+                | Action::StaffUnsuspend { .. }
+                | Action::StaffDeactivate { .. }
+                | Action::StaffClose { .. }
+                | Action::StaffResolve { .. }
+        )
+    }
+
+    /// What the case is about: the member, the message, or (staff) the room or report.
+    pub fn target(&self) -> Option<&str> {
+        match self {
+            Action::StaffClose { room } => Some(room),
+            Action::StaffResolve { report } => Some(report),
+            a => a.target_user().or(a.target_event()),
         }
     }
 
@@ -68,7 +100,10 @@ impl Action {
             | Action::Ban { user }
             | Action::Unban { user }
             | Action::Role { user, .. }
-            | Action::ReportMember { user } => Some(user),
+            | Action::ReportMember { user }
+            | Action::StaffSuspend { user }
+            | Action::StaffUnsuspend { user }
+            | Action::StaffDeactivate { user } => Some(user),
             _ => None,
         }
     }
@@ -127,6 +162,42 @@ pub enum PlatformOp {
     ReportRoom {
         reason: String,
     },
+    /// Platform staff: suspend (`true`) or unsuspend an account.
+    SuspendUser {
+        user: String,
+        suspend: bool,
+    },
+    DeactivateUser {
+        user: String,
+    },
+    /// Platform staff: refuse every future join to a room.
+    BlockRoom {
+        room: String,
+    },
+    /// Platform staff: remove everyone from a room and purge it, keeping it blocked; waits
+    /// (bounded) for the platform to finish.
+    DeleteRoom {
+        room: String,
+        message: String,
+    },
+    /// Platform staff: remove a report from the inbox.
+    ResolveReport {
+        report: crate::staff::ReportRef,
+    },
+}
+
+impl PlatformOp {
+    /// A platform-staff operation: about an account, a room or a report, not the group it is applied in.
+    pub fn is_staff(&self) -> bool {
+        matches!(
+            self,
+            PlatformOp::SuspendUser { .. }
+                | PlatformOp::DeactivateUser { .. }
+                | PlatformOp::BlockRoom { .. }
+                | PlatformOp::DeleteRoom { .. }
+                | PlatformOp::ResolveReport { .. }
+        )
+    }
 }
 
 /// What applying an op did.

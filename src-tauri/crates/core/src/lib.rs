@@ -24,6 +24,7 @@ pub mod platform;
 pub mod policy;
 pub mod role;
 pub mod secret;
+pub mod staff;
 pub mod time;
 
 pub use account::{Account, ConnectionStatus};

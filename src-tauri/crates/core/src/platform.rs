@@ -15,6 +15,7 @@ use crate::error::Result;
 use crate::group::GroupState;
 use crate::member::MemberState;
 use crate::secret::Secret;
+use crate::staff::{ReportRef, StaffReport};
 
 /// A signed-in connection to the platform.
 #[async_trait]
@@ -46,6 +47,41 @@ pub trait Platform: Send + Sync {
 
     /// Up to `n` messages before and `n` after `event_id`, oldest first (the event excluded).
     async fn context(&self, group_id: &str, event_id: &str, n: u32) -> Result<Vec<MessageSnapshot>>;
+
+    /// The ID of a group given by ID or alias, without needing to be in it.
+    async fn group_id(&self, id_or_alias: &str) -> Result<String> {
+        Ok(self.group(id_or_alias).await?.id)
+    }
+
+    /// Platform staff: is this account a server admin? (See [`crate::staff`].)
+    async fn is_staff(&self) -> Result<bool> {
+        Ok(false)
+    }
+
+    /// Platform staff: every open report, newest first.
+    async fn staff_reports(&self) -> Result<Vec<StaffReport>> {
+        Err(no_staff_mode())
+    }
+
+    /// Platform staff: does this report exist?
+    async fn staff_report_exists(&self, _report: ReportRef) -> Result<bool> {
+        Err(no_staff_mode())
+    }
+
+    /// Platform staff: does this account exist on this server? `Err(invalid_input)` for
+    /// accounts of other servers, which staff here cannot act on.
+    async fn staff_user_exists(&self, _user_id: &str) -> Result<bool> {
+        Err(no_staff_mode())
+    }
+
+    /// Platform staff: does the server know this room (by ID)?
+    async fn staff_room_exists(&self, _room_id: &str) -> Result<bool> {
+        Err(no_staff_mode())
+    }
+}
+
+fn no_staff_mode() -> crate::ApiError {
+    crate::ApiError::new(crate::ErrorCode::Forbidden, "this platform has no staff mode")
 }
 
 /// What a successful sign-in hands back: the account and its access token.

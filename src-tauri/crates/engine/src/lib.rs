@@ -21,6 +21,7 @@ pub mod home;
 pub mod scan;
 pub mod secrets;
 mod session;
+pub mod staff;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -123,6 +123,10 @@ impl MatrixPlatform {
             client.send(request).await.map_err(Failure::into_api_error)?;
             return Ok(Applied::Done { event_id: None });
         }
+        if op.is_staff() {
+            // Platform staff: about an account, a room or a report, not a group (see `admin`).
+            return self.apply_staff(op, ctx).await;
+        }
         let room = self.room(group_id)?;
         let txn: OwnedTransactionId = ctx.txn_id.as_str().into();
         match op {
@@ -249,7 +253,12 @@ impl MatrixPlatform {
                 client.send(request).await.map_err(Failure::into_api_error)?;
                 Ok(Applied::Done { event_id: None })
             }
-            PlatformOp::ReportUser { .. } => unreachable!("handled before the room is parsed"),
+            PlatformOp::ReportUser { .. }
+            | PlatformOp::SuspendUser { .. }
+            | PlatformOp::DeactivateUser { .. }
+            | PlatformOp::BlockRoom { .. }
+            | PlatformOp::DeleteRoom { .. }
+            | PlatformOp::ResolveReport { .. } => unreachable!("handled before the room is parsed"),
             PlatformOp::ReportRoom { reason } => {
                 let request = report_room::v3::Request::new(room, tagged_reason(reason, &ctx.case_id));
                 client.send(request).await.map_err(Failure::into_api_error)?;

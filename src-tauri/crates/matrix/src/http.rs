@@ -165,6 +165,44 @@ impl HttpClient {
         })
     }
 
+    /// Sends a hand-built JSON request (for endpoints ruma has no types for, such as the
+    /// Synapse admin API in [`crate::admin`]) through the same 429 retries and error
+    /// classification as [`Self::send`]. `path` starts with `/` and carries its own
+    /// percent-encoding and query. An empty answer reads as `{}`.
+    pub async fn send_json(
+        &self,
+        method: http::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<serde_json::Value, Failure> {
+        let invalid = |e: &dyn std::fmt::Display| Failure {
+            status: None,
+            errcode: None,
+            message: format!("could not build request: {e}"),
+        };
+        let mut builder = http::Request::builder().method(method).uri(format!("{}{path}", self.base_url));
+        if let Some(token) = &self.token {
+            builder = builder.header(http::header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let bytes = match body {
+            Some(b) => {
+                builder = builder.header(http::header::CONTENT_TYPE, "application/json");
+                serde_json::to_vec(b).map_err(|e| invalid(&e))?
+            }
+            None => Vec::new(),
+        };
+        let request = builder.body(bytes).map_err(|e| invalid(&e))?;
+        let (status, _headers, body) = self.execute_with_retry(request).await?;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(serde_json::Value::Object(Default::default()));
+        }
+        serde_json::from_slice(&body).map_err(|_| Failure {
+            status: Some(status),
+            errcode: None,
+            message: "unexpected answer from the homeserver: not JSON".into(),
+        })
+    }
+
     async fn execute_with_retry(
         &self,
         request: http::Request<Vec<u8>>,

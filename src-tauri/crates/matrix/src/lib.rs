@@ -16,6 +16,7 @@
 //!   create event's `room_version`, in [`state::creators_outrank`].
 
 pub mod actions;
+pub mod admin;
 pub mod connector;
 pub mod discovery;
 pub mod http;

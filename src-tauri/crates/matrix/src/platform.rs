@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use qunguan_core::action::{Applied, MessageSnapshot, OpContext, PlatformOp};
 use qunguan_core::platform::{Platform, SignedIn};
+use qunguan_core::staff::{ReportRef, StaffReport};
 use qunguan_core::{Account, ApiError, ErrorCode, GroupState, MemberState};
 use ruma::api::SupportedVersions;
 use ruma::api::client::account::whoami;
@@ -168,5 +169,29 @@ impl Platform for MatrixPlatform {
 
     async fn context(&self, group_id: &str, event_id: &str, n: u32) -> Result<Vec<MessageSnapshot>, ApiError> {
         self.context_snapshots(group_id, event_id, n).await
+    }
+
+    async fn group_id(&self, id_or_alias: &str) -> Result<String, ApiError> {
+        Ok(self.resolve_room(id_or_alias).await?.to_string())
+    }
+
+    async fn is_staff(&self) -> Result<bool, ApiError> {
+        self.admin_is_staff().await
+    }
+
+    async fn staff_reports(&self) -> Result<Vec<StaffReport>, ApiError> {
+        self.admin_reports().await
+    }
+
+    async fn staff_report_exists(&self, report: ReportRef) -> Result<bool, ApiError> {
+        self.admin_report_exists(report).await
+    }
+
+    async fn staff_user_exists(&self, user_id: &str) -> Result<bool, ApiError> {
+        self.admin_user_exists(user_id).await
+    }
+
+    async fn staff_room_exists(&self, room_id: &str) -> Result<bool, ApiError> {
+        self.admin_room_exists(room_id).await
     }
 }
