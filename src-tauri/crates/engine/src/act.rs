@@ -148,7 +148,7 @@ impl Engine {
         let created_at = rfc3339_from_millis(now_ms());
 
         // The latest state: to check my power now, and to know what the group looked like.
-        let groupless = matches!(req.action, Action::ReportMember { .. });
+        let groupless = matches!(req.action, Action::ReportMember { .. }) || req.action.is_staff();
         let (state, offline) = match groupless {
             true => (None, None),
             false => match platform.group(&req.group).await {
@@ -158,6 +158,7 @@ impl Engine {
             },
         };
         let group_id = match (&state, groupless) {
+            (_, true) if req.action.is_staff() => crate::staff::STAFF_CHAIN.to_owned(),
             (_, true) => PLATFORM_CHAIN.to_owned(),
             (Some(s), _) => s.id.clone(),
             (None, _) => req.group.clone(),
@@ -189,7 +190,7 @@ impl Engine {
             kind: "decision".into(),
             group: group_id.clone(),
             actor: account.user_id.clone(),
-            target: req.action.target_user().or(req.action.target_event()).map(str::to_owned),
+            target: req.action.target().map(str::to_owned),
             action: req.action.name().into(),
             reason: reason.clone(),
             rule: req.rule.clone(),
@@ -284,6 +285,11 @@ impl Engine {
                     }
                     other => return Err(ApiError::internal(format!("{} has no group", other.name()))),
                 }
+            } else if entry.group_id == crate::staff::STAFF_CHAIN {
+                match self.staff_ops(platform.as_ref(), &account, &payload.action, &payload.reason).await? {
+                    Ok(ops) => ops,
+                    Err(why) => return Ok(Err(("refused", why))),
+                }
             } else {
                 let state = platform.group(&entry.group_id).await?;
                 if let Err(why) = check(&state, &account.user_id, &payload.action) {
@@ -352,6 +358,13 @@ impl Engine {
             Action::ReportMessage { event_id } => vec![PlatformOp::ReportEvent { event_id: event_id.clone(), reason }],
             Action::ReportMember { user } => vec![PlatformOp::ReportUser { user: user.clone(), reason }],
             Action::ReportGroup => vec![PlatformOp::ReportRoom { reason }],
+            Action::StaffSuspend { .. }
+            | Action::StaffUnsuspend { .. }
+            | Action::StaffDeactivate { .. }
+            | Action::StaffClose { .. }
+            | Action::StaffResolve { .. } => {
+                return Err(ApiError::internal(format!("{} has no group", p.action.name())));
+            }
         })
     }
 
