@@ -134,6 +134,16 @@ impl MatrixPlatform {
                 if let Some(event_id) = self.find_sent(&room, &ctx.case_id).await? {
                     return Ok(Applied::AlreadyDone { event_id: Some(event_id) });
                 }
+                // A warning to someone who is not in the group reaches no one.
+                for user in mentions {
+                    let member = self.membership_of(&room, user).await?;
+                    if !matches!(
+                        member.as_ref().and_then(|m| m.get("membership")).and_then(Value::as_str),
+                        Some("join" | "invite")
+                    ) {
+                        return Ok(Applied::Conflict { reason: format!("{user} is not a member of the group") });
+                    }
+                }
                 let content = json!({
                     "msgtype": "m.text",
                     "body": body,
@@ -150,6 +160,10 @@ impl MatrixPlatform {
                 Ok(Applied::Done { event_id: Some(r.event_id.to_string()) })
             }
             PlatformOp::SetUserPower { user, level } => {
+                // Never give a level to someone the group has never seen (a mistyped ID).
+                if level.is_some() && self.membership_of(&room, user).await?.is_none() {
+                    return Ok(Applied::Conflict { reason: format!("{user} is not a member of the group") });
+                }
                 let (user, level) = (user.clone(), *level);
                 self.edit_power_levels(&room, move |c| {
                     let users =
