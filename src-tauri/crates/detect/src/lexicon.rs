@@ -35,8 +35,9 @@
 //!   (`ca sino` is a hit; `pen is`, `hero in`, `who're`, `it's ex` are not; the word list is
 //!   `data/common_en.txt`). And `was sad` is not `ass`: the hit must start at a word start.
 //!
-//! A rejected hit resumes the search one character later, so a rejected long term never hides a
-//! valid shorter one that starts inside it.
+//! A rejected hit is retried with the shorter terms that start at the same place (inside a span
+//! ending before it), then the search resumes one character later, so a rejected long term never
+//! hides a valid shorter one that starts at or inside it.
 //!
 //! # Built-in versus user terms
 //!
@@ -479,7 +480,11 @@ impl Matcher {
     }
 
     fn find_at(&self, hay: &[u8], at: usize) -> Option<aho_corasick::Match> {
-        let input = Input::new(hay).span(at..hay.len()).anchored(Anchored::No);
+        self.find_in(hay, at, hay.len())
+    }
+
+    fn find_in(&self, hay: &[u8], from: usize, to: usize) -> Option<aho_corasick::Match> {
+        let input = Input::new(hay).span(from..to).anchored(Anchored::No);
         match &self.engine {
             Engine::Dfa(d) => d.try_find(&input).ok().flatten(),
             Engine::Nfa(n) => n.try_find(&input).ok().flatten(),
@@ -495,11 +500,25 @@ impl Matcher {
             let Some(m) = self.find_at(hay, at) else {
                 break;
             };
-            let pid = m.pattern().as_usize();
-            let p = &self.patterns[pid];
+            let mut m = m;
+            let mut p = &self.patterns[m.pattern().as_usize()];
             if !accept(p, norm, m.start(), m.end()) {
-                at = m.start() + norm.char_at(m.start()).map_or(1, char::len_utf8);
-                continue;
+                // A shorter term at the same start may still be a hit (`xxx video` in
+                // `xxxvideospecial`, where `xxx videos` was longest): search again inside a
+                // span that ends before the rejected hit.
+                let mut found = false;
+                while let Some(m2) = self.find_in(hay, m.start(), m.end() - 1).filter(|m2| m2.start() == m.start()) {
+                    m = m2;
+                    p = &self.patterns[m.pattern().as_usize()];
+                    if accept(p, norm, m.start(), m.end()) {
+                        found = true;
+                        break;
+                    }
+                }
+                if !found {
+                    at = m.start() + norm.char_at(m.start()).map_or(1, char::len_utf8);
+                    continue;
+                }
             }
             if p.cats.is_empty() {
                 // An allowed word: it hides what is inside it.
@@ -727,6 +746,7 @@ mod tests {
         ("s\tfree money", "get FREE MONEY now", &[("s", "FREE MONEY")]),
         ("s\tscam", "scammers everywhere", &[("s", "scam")]),
         ("s\tscam", "scampi", &[]),
+        ("p\txxx video\np\txxx videos", "[xxx video] special", &[("p", "xxx video")]),
         ("a\tAV女优", "看AV女优", &[("a", "AV女优")]),
         ("a\tAV女优", "看a v 女 优", &[("a", "a v 女 优")]),
     ];
