@@ -206,7 +206,8 @@ pub(crate) fn find(text: &str, out: &mut Vec<PiiHit>) {
             AtForm::Hash => provider,
         };
         // Glued on the left to a `/` or `:` (a URL's user-info): not an address someone shared.
-        let glued_left = s > 0 && matches!(b[s - 1], b'/' | b':');
+        let glued_left =
+            s > 0 && matches!(b[s - 1], b'/' | b':') && !text[..s].to_ascii_lowercase().ends_with("mailto:");
         if ok_labels && tld_ok && form_ok && !glued_left {
             out.push(PiiHit { kind: Kind::Email, start: s, end: te });
         }
@@ -243,6 +244,7 @@ mod tests {
             ("image@2x.png", vec![]),
             ("npm i pkg@1.2.3", vec![]),
             ("ssh root@localhost", vec![]),
+            ("mailto:bob@example.com", vec!["bob@example.com"]),
             (".@x.com", vec![]),
             ("x@-a.com", vec![]),
         ] {

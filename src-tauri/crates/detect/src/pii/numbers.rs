@@ -111,6 +111,46 @@ fn is_dot(c: char) -> bool {
     matches!(c, '.' | '\u{FF0E}')
 }
 
+/// Words that may be glued to a number without making it a code: `vx13812345678`,
+/// `tel13812345678`, `ID110105…`.
+const CONTACT_WORDS: [&str; 20] = [
+    "v", "vx", "wx", "weixin", "wechat", "tel", "phone", "mobile", "mob", "cell", "qq", "call", "dh", "sj", "id",
+    "sfz", "whatsapp", "line", "tg", "telegram",
+];
+
+/// Whether the ASCII letters ending at `end` (exclusive) or starting at `start` form a contact
+/// word.
+fn contact_word(text: &str, start: usize, end: usize) -> bool {
+    let b = text.as_bytes();
+    let (mut s, mut e) = (start, end);
+    while s > 0 && b[s - 1].is_ascii_alphabetic() {
+        s -= 1;
+    }
+    while e < b.len() && b[e].is_ascii_alphabetic() {
+        e += 1;
+    }
+    let w = &text[s..e];
+    !w.is_empty() && w.len() <= 8 && CONTACT_WORDS.iter().any(|c| c.eq_ignore_ascii_case(w))
+}
+
+/// A glue character before a run starting at `at` (the first digit or the `+`).
+fn glued_before(text: &str, at: usize) -> bool {
+    match text[..at].chars().next_back() {
+        Some(c) if c.is_ascii_alphabetic() => !contact_word(text, at, at),
+        Some(c) => is_glue(c),
+        None => false,
+    }
+}
+
+/// A glue character at `at`, right after a run.
+fn glued_after(text: &str, at: usize) -> bool {
+    match text[at..].chars().next() {
+        Some(c) if c.is_ascii_alphabetic() => !contact_word(text, at, at),
+        Some(c) => is_glue(c),
+        None => false,
+    }
+}
+
 fn is_glue(c: char) -> bool {
     c.is_ascii_alphabetic() || matches!(c, '_' | '#' | '/' | '\\' | '=' | '&' | '?' | '%')
 }
@@ -166,13 +206,12 @@ pub(crate) fn candidates_in(text: &str, from: usize, to: usize, min_digits: usiz
                     Some('+' | '\u{FF0B}') => Some(prev_pos),
                     _ => None,
                 };
-                let before = if plus.is_some() { text[..prev_pos].chars().next_back() } else { prev };
                 cur.digits.clear();
                 cur.groups.clear();
                 cur.digits.push(d);
                 cur.groups.push(Group { from: 0, to: 1, start: pos, end, dot_before: false });
                 cur.plus = plus;
-                cur.glued_before = before.is_some_and(is_glue);
+                cur.glued_before = glued_before(text, plus.unwrap_or(pos));
                 cur.glued_after = false;
                 cur.x_suffix = None;
                 active = true;
@@ -196,9 +235,9 @@ pub(crate) fn candidates_in(text: &str, from: usize, to: usize, min_digits: usiz
             if sep_chars == 0 {
                 if matches!(c, 'X' | 'x' | '\u{FF38}' | '\u{FF58}') {
                     cur.x_suffix = Some((pos, pos + c.len_utf8()));
-                    cur.glued_after = text[i..].chars().next().is_some_and(|n| is_glue(n) || n.is_ascii_digit());
+                    cur.glued_after = glued_after(text, i) || text[i..].starts_with(|n: char| n.is_ascii_digit());
                 } else {
-                    cur.glued_after = is_glue(c);
+                    cur.glued_after = glued_after(text, pos);
                 }
             }
             if cur.digits.len() >= min_digits {
