@@ -145,7 +145,10 @@ fn in_session(timings: &mut Vec<(String, Duration, bool)>) -> Result<()> {
             bail!("{tool} is not installed: run `cargo xtask setup`");
         }
     }
-    let me = std::env::current_exe().context("path of the xtask binary")?;
+    // The build-app step rebuilt (replaced) our own binary; run a copy of the one running now.
+    let me = logs.join("xtask-session");
+    let _ = std::fs::remove_file(&me);
+    std::fs::copy("/proc/self/exe", &me).context("copy the running xtask binary")?;
     let mut cmd = Command::new("xvfb-run");
     cmd.args(["-a", "-s", "-screen 0 1280x800x24", "dbus-run-session", "--", "bash"])
         .arg(&wrapper)
