@@ -730,6 +730,11 @@ mod tests {
         ("g\tcasino", "best c a s i n o online", &[("g", "c a s i n o")]),
         ("g\tcasino", "best ca$ino online", &[]),
         ("g\tcasino", "best cas💰ino online", &[("g", "cas💰ino")]),
+        (
+            "g\tcasino",
+            "c\u{336}a\u{336}s\u{336}i\u{336}n\u{336}o\u{336}!",
+            &[("g", "c\u{336}a\u{336}s\u{336}i\u{336}n\u{336}o\u{336}")],
+        ),
         ("g\tcasino", "casinos near me", &[("g", "casino")]),
         ("g\tcasino", "occasinoal", &[]),
         ("i\tass", "I passed the class", &[]),

@@ -143,11 +143,18 @@ impl Normalized {
 
     /// Map the normalised byte range `start..end` (on char boundaries, `start < end`) back to
     /// a byte range of `original`, covering every original character that contributed to it
-    /// (and the separators between them).
+    /// (and the separators between them), plus the combining marks and variation selectors
+    /// attached to the last one (`o̶`, `❤️`).
     pub fn original_span(&self, original: &str, start: usize, end: usize) -> (usize, usize) {
         let s = self.source(start);
         let last = self.source(end - 1);
-        let e = last + original[last..].chars().next().map_or(0, char::len_utf8);
+        let mut e = last + original[last..].chars().next().map_or(0, char::len_utf8);
+        for c in original[e..].chars() {
+            if !is_attached(c) {
+                break;
+            }
+            e += c.len_utf8();
+        }
         (s, e)
     }
 
@@ -703,6 +710,14 @@ pub(crate) fn is_chinese_numeral(c: char) -> bool {
             | '九'
             | '玖'
     )
+}
+
+/// Marks that render as part of the character before them.
+fn is_attached(c: char) -> bool {
+    use unicode_properties::GeneralCategory as G;
+    !c.is_ascii()
+        && (matches!(c as u32, 0xFE00..=0xFE0F | 0xE0100..=0xE01EF)
+            || matches!(c.general_category(), G::NonspacingMark | G::EnclosingMark))
 }
 
 /// Han ideographs (CJK unified, extensions, compatibility) and the ideographic zero.
