@@ -11,6 +11,10 @@ const COMMANDS: &[&str] = &[
     "list_members",
     "system_locale",
     "connection_status",
+    "act",
+    "list_cases",
+    "list_outbox",
+    "audit_verify",
 ];
 
 fn main() {

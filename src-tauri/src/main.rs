@@ -34,6 +34,10 @@ fn main() {
             commands::groups::list_members,
             commands::settings::system_locale,
             commands::session::connection_status,
+            commands::cases::act,
+            commands::cases::list_cases,
+            commands::cases::list_outbox,
+            commands::cases::audit_verify,
         ])
         .run(tauri::generate_context!())
         .expect("the Tauri runtime failed");

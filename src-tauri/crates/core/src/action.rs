@@ -21,6 +21,7 @@ use crate::role::Role;
 
 /// A decision, as recorded in the case log and replayed from the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
     Warn { user: String },

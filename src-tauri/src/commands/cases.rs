@@ -1,0 +1,42 @@
+//! Acting on members and messages, and the case history.
+
+use qunguan_core::ApiError;
+use qunguan_core::action::{Action, ActionOutcome, OutboxView};
+use qunguan_core::case::{AuditReport, CaseView};
+use qunguan_engine::ActRequest;
+use tauri::State;
+
+use crate::state::AppState;
+
+/// Decides and carries out one action; the outcome says done, queued, refused or conflict.
+#[tauri::command]
+pub async fn act(
+    state: State<'_, AppState>,
+    group: String,
+    action: Action,
+    reason: String,
+    rule: Option<String>,
+    lang: String,
+) -> Result<ActionOutcome, ApiError> {
+    state.engine.act(ActRequest { group, action, reason, rule, lang }).await
+}
+
+/// Cases, oldest first, by group (room ID) and/or member.
+#[tauri::command]
+pub async fn list_cases(
+    state: State<'_, AppState>,
+    group: Option<String>,
+    user: Option<String>,
+) -> Result<Vec<CaseView>, ApiError> {
+    state.engine.cases(group, user, None).await
+}
+
+#[tauri::command]
+pub async fn list_outbox(state: State<'_, AppState>) -> Result<Vec<OutboxView>, ApiError> {
+    state.engine.outbox().await
+}
+
+#[tauri::command]
+pub async fn audit_verify(state: State<'_, AppState>) -> Result<AuditReport, ApiError> {
+    state.engine.audit_verify().await
+}
