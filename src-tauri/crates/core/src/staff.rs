@@ -110,6 +110,7 @@ pub struct StaffReport {
     pub reporter: String,
     pub reason: Option<String>,
     /// The reporter's score (Matrix: -100 most offensive … 0 inoffensive), when given.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub score: Option<i64>,
     /// RFC 3339 UTC.
     pub received_at: String,

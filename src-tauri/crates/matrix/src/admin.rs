@@ -17,7 +17,9 @@
 //!   - block a room: the room's block status;
 //!   - delete a room: an existing delete task for the room is followed instead of starting a
 //!     second one; a completed one means done. Following is bounded ([`DELETE_FOLLOW_LIMIT`]):
-//!     past it the measure stays queued and the next attempt follows the same task;
+//!     past it the measure stays queued and the next attempt follows the same task. (Synapse
+//!     lists a room's tasks only once they run, so a retry in the moment between scheduling and
+//!     start can schedule a second delete; the outcome then follows that one.);
 //!   - resolve a report: a report that is already gone counts as resolved (the decision was
 //!     checked against the inbox when it was made).
 
@@ -240,7 +242,8 @@ pub fn parse_detail(body: &Value) -> (Option<String>, Option<String>) {
 }
 
 /// The statuses of a room's delete tasks (`GET /_synapse/admin/v2/rooms/{room}/delete_status`),
-/// as `(delete_id, status)`; malformed entries are skipped.
+/// as `(delete_id, status)`; malformed entries are skipped. Synapse lists active, complete and
+/// failed tasks here, not ones still only scheduled.
 pub fn parse_delete_tasks(body: &Value) -> Vec<(Option<String>, String)> {
     rows(body, "results")
         .iter()
@@ -409,18 +412,33 @@ impl MatrixPlatform {
         Ok(found(client.send_json(Method::GET, &path, None).await)?.map(|b| parse_delete_tasks(&b)).unwrap_or_default())
     }
 
-    /// Waits (bounded) for the room's delete task — `delete_id`'s, else any running one — to end.
+    /// Waits (bounded) for a delete task to end: the one `delete_id` names (followed by its ID,
+    /// since Synapse lists a room's tasks only once they are active), else the room's running one.
     async fn follow_delete(&self, client: &HttpClient, room: &str, delete_id: Option<&str>) -> Result<Applied> {
         let started = Instant::now();
         let mut wait = Duration::from_millis(200);
         loop {
-            let tasks = self.delete_tasks(client, room).await?;
-            let mine = tasks.iter().find(|(id, _)| delete_id.is_some() && id.as_deref() == delete_id);
-            let state = match mine {
-                Some((_, status)) => delete_state(status),
-                None if tasks.iter().any(|(_, s)| delete_state(s) == DeleteState::Complete) => DeleteState::Complete,
-                None if tasks.iter().any(|(_, s)| delete_state(s) == DeleteState::Running) => DeleteState::Running,
-                None => DeleteState::Failed,
+            let state = match delete_id {
+                Some(id) => {
+                    let path = format!("/_synapse/admin/v2/rooms/delete_status/{}", encode(id));
+                    match found(client.send_json(Method::GET, &path, None).await)? {
+                        Some(task) => {
+                            task.get("status").and_then(Value::as_str).map_or(DeleteState::Running, delete_state)
+                        }
+                        None => DeleteState::Failed,
+                    }
+                }
+                None => {
+                    let tasks = self.delete_tasks(client, room).await?;
+                    let any = |want: DeleteState| tasks.iter().any(|(_, s)| delete_state(s) == want);
+                    if any(DeleteState::Complete) {
+                        DeleteState::Complete
+                    } else if any(DeleteState::Running) {
+                        DeleteState::Running
+                    } else {
+                        DeleteState::Failed
+                    }
+                }
             };
             match state {
                 DeleteState::Complete => return Ok(Applied::Done { event_id: None }),
