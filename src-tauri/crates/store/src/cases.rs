@@ -1,9 +1,13 @@
 //! The case log on disk: per-group hash chains, appended in the same transaction as the
 //! outbox entry and the evidence they belong to, so a crash leaves all of them or none.
+//!
+//! Appends are `BEGIN IMMEDIATE`: they read the chain head and then write, and a deferred
+//! transaction that upgrades from read to write while another process (`qg serve`, the app,
+//! a second `qg`) has written gets `SQLITE_BUSY` at once, without waiting for the busy timeout.
 
 use qunguan_core::Result;
 use qunguan_core::case::{CaseRecord, Chained, GENESIS, chain};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
 use crate::outbox::{self, OutboxEntry, OutboxStatus};
 use crate::{Store, store_err};
@@ -70,7 +74,7 @@ impl Store {
         evidence: Option<EvidenceRow<'_>>,
     ) -> Result<Chained> {
         let err = |e| store_err("case log write", e);
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
         let chained = append(&tx, record).map_err(err)?;
         if let Some(o) = outbox {
             outbox::insert(&tx, o).map_err(err)?;
@@ -89,7 +93,7 @@ impl Store {
     /// Appends an outcome record and settles the outbox entry, in one transaction.
     pub fn record_outcome(&mut self, record: CaseRecord, status: OutboxStatus, error: Option<&str>) -> Result<Chained> {
         let err = |e| store_err("case log write", e);
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
         let case_id = record.case_id.clone();
         let chained = append(&tx, record).map_err(err)?;
         outbox::set_status(&tx, &case_id, status, error).map_err(err)?;
