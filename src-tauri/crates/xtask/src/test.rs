@@ -20,7 +20,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::util::{self, cargo, root, run, target_dir};
 
-pub const STEPS: &[&str] = &["setup", "fmt", "clippy", "ui-check", "build-app", "test"];
+pub const STEPS: &[&str] = &["setup", "fmt", "types", "clippy", "ui-check", "build-app", "test"];
 
 /// The app feature `tauri build` turns on; the test builds use it too (same compiled deps).
 const APP_FEATURE: &str = "qunguan-app/custom-protocol";
@@ -51,6 +51,7 @@ pub fn test(only: &[String]) -> Result<()> {
         let r = match step {
             "setup" => crate::setup::setup(),
             "fmt" => run(cargo().args(["fmt", "--all", "--", "--check"])),
+            "types" => types_fresh(),
             "clippy" => run(cargo_ci().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])),
             "ui-check" => ui_check(),
             "build-app" => build_app(),
@@ -74,6 +75,41 @@ fn summary(timings: &[(String, Duration, bool)], total: Duration) -> String {
     }
     let _ = write!(s, "  {:<28} {:>8.1} s", "total", total.as_secs_f64());
     s
+}
+
+/// The TypeScript bindings in `ui/src/lib/api/bindings/` must be what the Rust types export now:
+/// export them to a scratch directory and compare file by file.
+fn types_fresh() -> Result<()> {
+    let committed = root().join("ui/src/lib/api/bindings");
+    let fresh = target_dir()?.join("ts-bindings-check");
+    let _ = std::fs::remove_dir_all(&fresh);
+    std::fs::create_dir_all(&fresh)?;
+    run(cargo_ci()
+        .args(["test", "-q", "-p", "qunguan-core", "--features", "ts", "export_bindings"])
+        .env("TS_RS_EXPORT_DIR", &fresh))?;
+    let list = |dir: &Path| -> Result<Vec<(String, String)>> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir).with_context(|| format!("read {}", dir.display()))? {
+            let path = entry?.path();
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            files.push((name, std::fs::read_to_string(&path)?));
+        }
+        files.sort();
+        Ok(files)
+    };
+    let (want, have) = (list(&fresh)?, list(&committed)?);
+    if want != have {
+        let mut differs: Vec<&str> = want.iter().filter(|f| !have.contains(f)).map(|(n, _)| n.as_str()).collect();
+        differs.extend(have.iter().filter(|f| !want.contains(f)).map(|(n, _)| n.as_str()));
+        differs.sort();
+        differs.dedup();
+        bail!(
+            "ui/src/lib/api/bindings is stale ({}): run `cargo test -p qunguan-core --features ts export_bindings` \
+             and commit the result",
+            differs.join(", ")
+        );
+    }
+    Ok(())
 }
 
 fn ui_check() -> Result<()> {
