@@ -6,7 +6,6 @@
 //! if it has an `@` (or its full-width or written-out forms). Buffers live in a [`Scratch`]
 //! that a caller scanning many messages reuses.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::finding::{Finding, Kind, Severity, category};
@@ -42,7 +41,8 @@ impl Scratch {
 pub struct Engine {
     matcher: Matcher,
     rules: RuleSet,
-    keyword: HashMap<Arc<str>, Resolved>,
+    /// Keyword rules by category index (see [`Matcher::categories`]).
+    keyword: Vec<Resolved>,
     privacy: Arc<str>,
     spam: Arc<str>,
     id: Resolved,
@@ -76,11 +76,8 @@ impl Engine {
     /// Use an already compiled lexicon.
     pub fn from_matcher(matcher: Matcher, rules: RuleSet) -> Engine {
         normalize::warm_up();
-        let keyword = matcher
-            .categories()
-            .iter()
-            .map(|c| (c.clone(), Resolved::of(rules.keyword_rule(c), ids::KEYWORD_CUSTOM)))
-            .collect();
+        let keyword =
+            matcher.categories().iter().map(|c| Resolved::of(rules.keyword_rule(c), ids::KEYWORD_CUSTOM)).collect();
         let r = |id: &str| Resolved::of(rules.get(id), id);
         Engine {
             id: r(ids::CN_RESIDENT_ID),
@@ -127,7 +124,7 @@ impl Engine {
         scratch.hits.clear();
         self.matcher.find(text, &scratch.norm, &mut scratch.hits);
         for h in &scratch.hits {
-            if let Some(r) = self.keyword.get(&h.category)
+            if let Some(r) = self.keyword.get(h.category_index)
                 && r.enabled
             {
                 out.push(Finding {

@@ -281,6 +281,8 @@ fn shorten(s: &str) -> String {
 struct Cat {
     category: Arc<str>,
     origin: Origin,
+    /// Index into [`Matcher::categories`].
+    index: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -327,6 +329,8 @@ pub struct Hit {
     pub end: usize,
     /// Built-in or user.
     pub origin: Origin,
+    /// Index of `category` in [`Matcher::categories`].
+    pub category_index: usize,
 }
 
 /// A compiled lexicon.
@@ -379,7 +383,7 @@ impl Matcher {
                 continue;
             }
             if !p.cats.iter().any(|c| c.category == t.category) {
-                p.cats.push(Cat { category: t.category.clone(), origin: t.origin });
+                p.cats.push(Cat { category: t.category.clone(), origin: t.origin, index: 0 });
             }
             for b in &t.breaks {
                 if !p.breaks.contains(b) {
@@ -388,11 +392,13 @@ impl Matcher {
             }
         }
         let mut categories: Vec<Arc<str>> = Vec::new();
-        for (_, p) in &pats {
-            for c in &p.cats {
-                if !categories.contains(&c.category) {
+        let mut by_name: HashMap<Arc<str>, usize> = HashMap::new();
+        for (_, p) in &mut pats {
+            for c in &mut p.cats {
+                c.index = *by_name.entry(c.category.clone()).or_insert_with(|| {
                     categories.push(c.category.clone());
-                }
+                    categories.len() - 1
+                });
             }
         }
         let strings: Vec<&str> = pats.iter().map(|(s, _)| *s).collect();
@@ -545,14 +551,26 @@ impl Matcher {
                         continue;
                     }
                     user_inner |= c.origin == Origin::User;
-                    out.push(Hit { category: c.category.clone(), start: os, end: oe, origin: c.origin });
+                    out.push(Hit {
+                        category: c.category.clone(),
+                        start: os,
+                        end: oe,
+                        origin: c.origin,
+                        category_index: c.index,
+                    });
                 }
             }
             for c in &p.cats {
                 if user_inner && c.origin == Origin::Builtin {
                     continue;
                 }
-                out.push(Hit { category: c.category.clone(), start: s, end: e, origin: c.origin });
+                out.push(Hit {
+                    category: c.category.clone(),
+                    start: s,
+                    end: e,
+                    origin: c.origin,
+                    category_index: c.index,
+                });
             }
             at = m.end();
         }

@@ -237,26 +237,29 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
             let e = ASCII[b as usize];
             match e >> 8 {
                 0 => {
-                    // A run of kept ASCII: copy it in bulk (vectorisable extends).
-                    let mut j = i + 1;
-                    while j < bytes.len() && bytes[j] < 0x80 && ASCII[bytes[j] as usize] >> 8 == 0 {
-                        j += 1;
-                    }
-                    let run = &bytes[i..j];
+                    // A run of kept ASCII, in one pass.
                     let (mut d, mut t) = (0usize, false);
-                    for &b in run {
+                    out.bytes.push(e as u8);
+                    out.meta.push(i as u32 | pending);
+                    d += b.is_ascii_digit() as usize;
+                    t |= b | 0x20 == b't';
+                    pending = 0;
+                    let mut j = i + 1;
+                    while let Some(&b) = bytes.get(j) {
+                        let e = ASCII[(b & 0x7F) as usize];
+                        if b >= 0x80 || e >> 8 != 0 {
+                            break;
+                        }
+                        out.bytes.push(e as u8);
+                        out.meta.push(j as u32);
                         d += b.is_ascii_digit() as usize;
                         t |= b | 0x20 == b't';
+                        j += 1;
                     }
                     digits += d;
                     if t {
                         signals |= sig::T;
                     }
-                    out.bytes.extend(run.iter().map(|&b| ASCII[b as usize] as u8));
-                    out.meta.extend(i as u32..j as u32);
-                    let first = out.meta.len() - run.len();
-                    out.meta[first] |= pending;
-                    pending = 0;
                     i = j;
                     continue;
                 }

@@ -185,6 +185,7 @@ fn cue_automaton() -> &'static (aho_corasick::AhoCorasick, Vec<Cue>) {
         }
         let ac = aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&pats)
             .expect("cue automaton builds");
         (ac, kinds)

@@ -117,19 +117,42 @@ fn ats(text: &str) -> Vec<(usize, usize, AtForm)> {
             _ => {}
         }
     }
-    // `(at)`, `[at]`, `{at}`, ` at `: find the `t` and look around it.
-    for i in memchr::memchr2_iter(b't', b'T', b) {
-        if i < 2 || i + 1 >= b.len() || !matches!(b[i - 1], b'a' | b'A') {
-            continue;
-        }
-        match (b[i - 2], b[i + 1]) {
-            (b'(', b')') | (b'[', b']') | (b'{', b'}') => out.push((i - 2, 4, AtForm::Plain)),
-            (b' ', b' ') => out.push((i - 2, 4, AtForm::Spelled)),
-            _ => {}
-        }
+    // `(at)`, `[at]`, `{at}`, ` at `.
+    for m in spelled().find_overlapping_iter(b) {
+        let form = if b[m.start()] == b' ' { AtForm::Spelled } else { AtForm::Plain };
+        out.push((m.start(), 4, form));
     }
     out.sort_unstable_by_key(|&(i, len, _)| (i, len));
     out
+}
+
+/// The written-out "at" forms, case-insensitive (a small automaton with a fast prefilter).
+fn spelled() -> &'static aho_corasick::AhoCorasick {
+    static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    AC.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build([" at ", "(at)", "[at]", "{at}"])
+            .expect("four literals build")
+    })
+}
+
+/// The written-out "dot" forms.
+fn spelled_dot() -> &'static aho_corasick::AhoCorasick {
+    static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    AC.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build([" dot ", "(dot)", "[dot]"])
+            .expect("three literals build")
+    })
+}
+
+/// Whether `text` could hold an address at all, given which of `@ ＠ # . ．。` it has
+/// (from the normaliser's signals): an "at" form and a "dot" form are both needed.
+pub(crate) fn possible(text: &str, at_sign: bool, dot_sign: bool) -> bool {
+    let b = text.as_bytes();
+    (at_sign || spelled().is_match(b)) && (dot_sign || spelled_dot().is_match(b))
 }
 
 /// A dot between domain labels at `i`: its length and whether it is spelled out.

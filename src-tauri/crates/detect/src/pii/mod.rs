@@ -75,14 +75,13 @@ pub fn scan_normalized(text: &str, norm: &Normalized, skip: &[(usize, usize)], o
     // word `dot`); the normaliser noted which of those characters the text has.
     use crate::normalize::signals::{AT, DOT, HASH, T, WIDE_DOT};
     let s = norm.signals();
-    let at = s & (AT | HASH | T) != 0;
-    let dot = s & (DOT | WIDE_DOT) != 0 || (s & T != 0 && has_word_dot(text));
-    finish(text, before, skip, at && dot, out);
-}
-
-fn has_word_dot(text: &str) -> bool {
-    let b = text.as_bytes();
-    memchr::memchr2_iter(b'd', b'D', b).any(|i| b.len() >= i + 3 && b[i + 1..i + 3].eq_ignore_ascii_case(b"ot"))
+    // Spelled-out forms (` at `, ` dot `) need a `t`; without one only the signs count.
+    let emails = if s & T != 0 {
+        email::possible(text, s & (AT | HASH) != 0, s & (DOT | WIDE_DOT) != 0)
+    } else {
+        s & (AT | HASH) != 0 && s & (DOT | WIDE_DOT) != 0
+    };
+    finish(text, before, skip, emails, out);
 }
 
 /// Original byte ranges of the normalised runs of at least `min` digits (ASCII or Chinese
