@@ -24,6 +24,29 @@ const RETRY_MAX_MS: i64 = 10 * 60_000;
 /// The case-log chain of actions that are not about one group (reporting a member to the platform).
 pub const PLATFORM_CHAIN: &str = "platform";
 
+/// This process's exclusive claim on one decided action while it is carried out, so two
+/// runners (the app, `qg serve`, another `qg`) never carry out the same action at once — a
+/// second kick would be refused by the server and a report would go twice. An advisory lock on
+/// `<account>/claims/<case_id>`: the OS drops it when the process dies, so a crash never leaves
+/// a stale claim. Whoever gets the claim re-reads the entry, and skips it if it was settled.
+struct Claim {
+    file: std::fs::File,
+    path: std::path::PathBuf,
+    /// The entry, re-read under the claim; `None` when it is no longer queued.
+    entry: Option<OutboxEntry>,
+    /// How it was settled, when `entry` is `None`.
+    settled: ActionOutcome,
+}
+
+impl Claim {
+    /// Once the action is settled the claim file goes (still locked, so a runner waiting on it
+    /// re-reads a settled entry and skips it).
+    fn release(self) {
+        let _ = std::fs::remove_file(&self.path);
+        drop(self.file);
+    }
+}
+
 /// One action as asked for by the app or `qg`.
 #[derive(Debug, Clone)]
 pub struct ActRequest {
@@ -225,7 +248,9 @@ impl Engine {
         .await?;
 
         if let Some(why) = refusal {
-            return self.settle(&outbox, "refused", &why).await;
+            let claim = self.claim(&outbox.case_id).await?;
+            let Some(entry) = claim.entry.clone() else { return Ok(claim.settled) };
+            return self.settle(&entry, "refused", &why).await.inspect(|_| claim.release());
         }
         if let Some(why) = offline {
             return Ok(status(
@@ -267,8 +292,47 @@ impl Engine {
         Ok(status(outcome, &entry.case_id, detail_text))
     }
 
-    /// One attempt at a queued action; leaves it queued (with back-off) when the platform is away.
+    /// Claims a decided action for this process (see [`Claim`]) and re-reads it: `entry` is
+    /// `None` when another runner settled it meanwhile, and `settled` then says how.
+    async fn claim(&self, case_id: &str) -> Result<Claim> {
+        let (account, _) = self.platform().await?;
+        let dir = crate::home::account_dir(&self.home, &account)?.join("claims");
+        let path = dir.join(case_id);
+        let file = tokio::task::spawn_blocking(move || {
+            std::fs::create_dir_all(&dir)?;
+            let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
+            file.lock().map(|()| (file, path))
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("claim task failed: {e}")))?
+        .map_err(|e| ApiError::new(ErrorCode::Store, format!("cannot claim case {case_id}: {e}")))?;
+        let id = case_id.to_owned();
+        let fresh = self.on_store(move |s| s.outbox_entry(&id)).await?;
+        let settled = match &fresh {
+            Some(e) => status(
+                e.status.as_str(),
+                case_id,
+                e.last_error.clone().unwrap_or_else(|| "carried out by another runner".into()),
+            ),
+            None => return Err(ApiError::internal(format!("case {case_id} has no outbox entry"))),
+        };
+        let entry = fresh.filter(|e| e.status == OutboxStatus::Queued);
+        Ok(Claim { file: file.0, path: file.1, entry, settled })
+    }
+
+    /// One attempt at a queued action, under its claim; leaves it queued (with back-off) when
+    /// the platform is away.
     async fn carry_out(&self, entry: OutboxEntry) -> Result<ActionOutcome> {
+        let claim = self.claim(&entry.case_id).await?;
+        let Some(entry) = claim.entry.clone() else { return Ok(claim.settled) };
+        let outcome = self.carry_out_claimed(entry).await;
+        if outcome.as_ref().is_ok_and(|o| o.status != "queued") {
+            claim.release();
+        }
+        outcome
+    }
+
+    async fn carry_out_claimed(&self, entry: OutboxEntry) -> Result<ActionOutcome> {
         let payload: Payload = serde_json::from_str(&entry.payload).map_err(|e| ApiError::internal(e.to_string()))?;
         let (account, platform) = self.platform().await?;
         if account.user_id != payload.actor {
