@@ -18,6 +18,7 @@ const PASSWORD: &str = "right";
 struct Fake {
     logouts: AtomicUsize,
     offline: AtomicBool,
+    applied: std::sync::Mutex<Vec<(String, PlatformOp, String)>>,
 }
 
 impl Fake {
@@ -89,8 +90,9 @@ impl Platform for FakePlatform {
         self.fake.logouts.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
-    async fn apply(&self, _: &str, _: &PlatformOp, _: &OpContext) -> Result<Applied> {
+    async fn apply(&self, group: &str, op: &PlatformOp, ctx: &OpContext) -> Result<Applied> {
         self.fake.reachable()?;
+        self.fake.applied.lock().unwrap().push((group.to_owned(), op.clone(), ctx.txn_id.clone()));
         Ok(Applied::Done { event_id: None })
     }
     async fn message(&self, _: &str, _: &str) -> Result<Option<MessageSnapshot>> {
@@ -239,4 +241,81 @@ async fn offline_reads_come_from_the_encrypted_cache_and_say_since_when() {
     fake2.offline.store(false, Ordering::SeqCst);
     restarted.groups().await.unwrap();
     assert_eq!(restarted.offline_since(), None, "back online");
+}
+
+mod act {
+    use qunguan_core::action::{Action, PlatformOp};
+
+    use super::*;
+    use crate::ActRequest;
+
+    fn req(group: &str, action: Action, reason: &str) -> ActRequest {
+        ActRequest { group: group.into(), action, reason: reason.into(), rule: None, lang: "en".into() }
+    }
+
+    async fn signed_in() -> (tempfile::TempDir, Engine, Arc<Fake>) {
+        let home = tempfile::tempdir().unwrap();
+        let (e, fake) = engine(home.path(), Arc::new(MemorySecrets::default()), EnvOverride::default());
+        e.sign_in_token("hs.test", &Secret::new("tok")).await.unwrap();
+        (home, e, fake)
+    }
+
+    #[tokio::test]
+    async fn an_allowed_action_is_recorded_carried_out_and_chained() {
+        let (_home, e, fake) = signed_in().await;
+        let out = e.act(req("!b-admin", Action::Mute { user: "@zed:hs".into(), seconds: 600 }, "刷屏")).await.unwrap();
+        assert_eq!(out.status, "done", "{out:?}");
+        let applied = fake.applied.lock().unwrap().clone();
+        assert_eq!(applied.len(), 1);
+        assert_eq!(applied[0].1, PlatformOp::SetUserPower { user: "@zed:hs".into(), level: Some(-1) });
+        assert!(applied[0].2.contains(&out.case_id), "the transaction ID is tied to the case");
+        let cases = e.cases(None, None, None).await.unwrap();
+        assert_eq!((cases.len(), cases[0].status.as_str(), cases[0].actor.as_str()), (1, "done", "@me:hs"));
+        assert!(cases[0].detail.contains_key("until"), "a timed mute records its end");
+        assert!(e.audit_verify().await.unwrap().ok);
+    }
+
+    #[tokio::test]
+    async fn a_moderator_cannot_mute_and_the_refusal_is_recorded() {
+        let (_home, e, fake) = signed_in().await;
+        let out = e.act(req("!c-mod", Action::Mute { user: "@zed:hs".into(), seconds: 60 }, "x")).await.unwrap();
+        assert_eq!(out.status, "refused", "{out:?}");
+        assert!(fake.applied.lock().unwrap().is_empty(), "nothing reached the platform");
+        let cases = e.cases(None, None, None).await.unwrap();
+        assert_eq!(cases[0].status, "refused");
+        let out = e.act(req("!b-admin", Action::Kick { user: "@owner:hs".into() }, "x")).await.unwrap();
+        assert_eq!(out.status, "refused", "nobody acts on the creator: {out:?}");
+    }
+
+    #[tokio::test]
+    async fn bad_input_records_nothing() {
+        let (_home, e, _) = signed_in().await;
+        for (action, reason) in [
+            (Action::Kick { user: "@zed:hs".into() }, "   "),
+            (Action::Mute { user: "@zed:hs".into(), seconds: 0 }, "x"),
+            (Action::Mute { user: "@zed:hs".into(), seconds: 400 * 86_400 }, "x"),
+        ] {
+            let err = e.act(req("!b-admin", action, reason)).await.unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidInput);
+        }
+        assert!(e.cases(None, None, None).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn offline_decisions_queue_and_are_carried_out_once_later() {
+        let (_home, e, fake) = signed_in().await;
+        fake.offline.store(true, Ordering::SeqCst);
+        let out = e.act(req("!b-admin", Action::Ban { user: "@zed:hs".into() }, "广告")).await.unwrap();
+        assert_eq!(out.status, "queued", "{out:?}");
+        assert_eq!(e.outbox().await.unwrap()[0].status, "queued");
+        assert!(e.retry_outbox(true).await.unwrap().iter().all(|o| o.status == "queued"), "still away");
+        fake.offline.store(false, Ordering::SeqCst);
+        let done = e.retry_outbox(true).await.unwrap();
+        assert_eq!(done.len(), 1);
+        assert_eq!(done[0].status, "done");
+        assert!(e.retry_outbox(true).await.unwrap().is_empty(), "nothing left to do");
+        let applied = fake.applied.lock().unwrap().clone();
+        assert_eq!(applied.len(), 1, "carried out exactly once: {applied:?}");
+        assert_eq!(e.cases(None, None, None).await.unwrap()[0].status, "done");
+    }
 }
