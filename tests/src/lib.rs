@@ -2,6 +2,11 @@
 //!
 //! - `tests/cli.rs`: `qg` (and so the engine and the Matrix adapter) against a real Synapse
 //!   started by [`qunguan_testkit`], one server per test binary, fresh users and rooms per test.
+//! - `tests/act.rs`: every moderation action, refusal, conflict, bad input, the offline queue
+//!   and tamper detection, checked against the server's state read back with the raw client.
+//! - `tests/crash.rs`: `qg` SIGKILLed at random points mid-batch (`QG_CRASH_KILLS` for the
+//!   soak), and Synapse stopped mid-batch; every decided action done exactly once.
+//! - `tests/ratelimit.rs`: a rate-limited Synapse; 429s waited out, each send once.
 //! - `tests/gui.rs`: the built app in its real window, driven through `tauri-driver`.
 //!
 //! Tests that need something this machine lacks (Synapse, a keyring, the app binary) fail

@@ -587,6 +587,55 @@ fn offline_actions_are_queued_then_carried_out_exactly_once() {
     assert_eq!(c.case(&ban.case_id)["status"], "done");
 }
 
+#[test]
+fn the_world_changing_while_queued_ends_as_conflict_or_refused() {
+    require_keyring();
+    let g = group(2, &[], json!({}));
+    let (leaver, muted) = (&g.members[0], &g.members[1].user_id);
+    let event = RUNTIME.block_on(client(leaver).send_text(&g.room, "spam spam")).unwrap();
+    let target: SocketAddr = synapse().base_url.trim_start_matches("http://").parse().unwrap();
+    let mut proxy = Proxy::start(target);
+    let port = proxy.port();
+    let c = Console::sign_in(&proxy.url(), &g.admin);
+    proxy.stop();
+    let kick = c.act(&["kick", &g.room, &leaver.user_id, "--reason", "spam"]);
+    let remove = c.act(&["remove", &g.room, &event, "--reason", "spam"]);
+    let mute = c.act(&["mute", &g.room, muted, "--for", "1h", "--reason", "spam"]);
+    for o in [&kick, &remove, &mute] {
+        assert_eq!(o.code, 3, "queued while offline: {o:#?}");
+    }
+
+    // Meanwhile: the member leaves, another moderator removes the message, and the owner
+    // lowers my power to moderator.
+    RUNTIME
+        .block_on(async {
+            client(leaver).leave(&g.room).await?;
+            client(&g.moder).redact(&g.room, &event, "seen it first").await?;
+            g.server.set_power_levels(&g.room, &[(&g.admin.user_id, Some(50))]).await
+        })
+        .unwrap();
+
+    let _back = Proxy::start_on(port, target);
+    let r = c.run(&["outbox", "retry", "--json"]);
+    let outcomes: Vec<(String, String, String)> =
+        r.json().as_array().expect("an array of outcomes").iter().map(outcome_fields).collect();
+    let by_case = |id: &str| outcomes.iter().find(|o| o.0 == id).unwrap_or_else(|| panic!("{id}: {outcomes:#?}"));
+    let (_, status, detail) = by_case(&kick.case_id);
+    assert_eq!(status, "conflict", "the target left: {detail}");
+    let (_, status, detail) = by_case(&remove.case_id);
+    assert_eq!(status, "conflict", "the message is gone: {detail}");
+    assert!(detail.contains("already removed"), "{detail}");
+    let (_, status, detail) = by_case(&mute.case_id);
+    assert_eq!(status, "refused", "my power was lowered: {detail}");
+    assert!(detail.contains("lacks the power"), "{detail}");
+    assert_eq!(r.code, 4, "the worst outcome decides the exit code (refused): {r:#?}");
+    for (id, status) in [(&kick.case_id, "conflict"), (&remove.case_id, "conflict"), (&mute.case_id, "refused")] {
+        assert_eq!(c.case(id)["status"], status);
+    }
+    assert!(c.outbox().iter().all(|e| e["status"] != "queued"), "settled, not retried forever");
+    assert_eq!(RUNTIME.block_on(user_level(&g.server, &g.room, muted)).unwrap(), None, "not muted");
+}
+
 // ---------------------------------------------------------------- tampering
 
 #[test]

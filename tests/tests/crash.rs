@@ -331,10 +331,15 @@ fn sigkill_at_random_points_never_loses_or_repeats_an_action() {
     let mut ms = std::mem::take(&mut stats.finished_ms);
     ms.sort_unstable();
     let median = ms.get(ms.len() / 2).copied().unwrap_or(0);
+    let Stats { batches, actions, kills, killed_undecided, killed_queued, killed_settled, killed_retries, .. } = stats;
     eprintln!(
-        "crash test: {} kills in {:.0?} — {stats:?}; median unkilled action run {median} ms",
-        stats.kills,
-        started.elapsed()
+        "crash test: {kills} kills in {:.0?}: {batches} batches, {actions} actions carried out exactly once; \
+         killed before the decision {killed_undecided}, after it (left queued) {killed_queued}, after the outcome \
+         {killed_settled}, mid outbox retry {killed_retries}; {} runs finished before their kill time (median \
+         {median} ms), {} outcomes found the killed attempt's work already in effect",
+        started.elapsed(),
+        stats.finished,
+        stats.already_in_effect
     );
     assert!(stats.kills >= wanted);
     assert!(
@@ -400,4 +405,85 @@ fn synapse_stopped_mid_batch_queues_then_carries_out_exactly_once() {
         }
     }
     RUNTIME.block_on(s.stop()).unwrap();
+}
+
+#[test]
+fn concurrent_retries_carry_out_each_action_once_and_settle_it_done() {
+    require_keyring();
+    let s = synapse();
+    let owner = register(s, "owner");
+    let owner_client = Client::new(&s.base_url, &owner.access_token);
+    let (room, members) = room_with_members(s, &owner_client, 6);
+    let target: std::net::SocketAddr = s.base_url.trim_start_matches("http://").parse().unwrap();
+    let mut proxy = qunguan_tests::proxy::Proxy::start(target);
+    let port = proxy.port();
+    let c = Console::sign_in(&proxy.url(), &owner);
+    proxy.stop();
+    let plan: Vec<Planned> = members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| match i {
+            0 | 1 => Planned::Warn(m.user_id.clone()),
+            2 | 3 => Planned::Mute(m.user_id.clone()),
+            4 => Planned::Kick(m.user_id.clone()),
+            _ => Planned::Ban(m.user_id.clone()),
+        })
+        .collect();
+    let case_ids: Vec<String> = plan
+        .iter()
+        .map(|p| {
+            let o = c.act(&p.args(&room).iter().map(String::as_str).collect::<Vec<_>>());
+            assert_eq!(o.code, 3, "queued: {o:#?}");
+            o.case_id
+        })
+        .collect();
+    let _back = qunguan_tests::proxy::Proxy::start_on(port, target);
+
+    // Three runners at once (say the app, `qg serve` and an admin's `qg outbox retry`).
+    let runners: Vec<_> = (0..3)
+        .map(|_| c.qg.command(&["outbox", "retry", "--json"]).stdin(Stdio::null()).spawn().expect("spawn"))
+        .collect();
+    for r in runners {
+        let out = r.wait_with_output().unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0 | 3)),
+            "each runner ends done or queued (a clobbered power-level edit is retried): {:?}\n{}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for _ in 0..5 {
+        if c.outbox().iter().all(|e| e["status"] != "queued") {
+            break;
+        }
+        c.run(&["outbox", "retry"]);
+    }
+    let events = RUNTIME.block_on(timeline(&owner_client, &room)).unwrap();
+    for (p, case_id) in plan.iter().zip(&case_ids) {
+        let case = c.case(case_id);
+        assert_eq!(case["status"], "done", "{p:?} settled done, whatever the interleaving: {case}");
+        let (_, u) = p.action_and_target();
+        let count = match p {
+            Planned::Warn(_) => sent_for_case(&events, case_id).len(),
+            Planned::Mute(_) => events
+                .iter()
+                .filter(|e| {
+                    e["type"] == "m.room.power_levels" && e["content"]["users"][u].as_i64().is_some_and(|l| l < 0)
+                })
+                .count()
+                .min(1),
+            Planned::Kick(_) | Planned::Ban(_) => events
+                .iter()
+                .filter(|e| e["type"] == "m.room.member" && e["state_key"] == u)
+                .filter(|e| e["content"]["membership"] == if matches!(p, Planned::Kick(_)) { "leave" } else { "ban" })
+                .count(),
+            Planned::Remove(_) => unreachable!(),
+        };
+        assert_eq!(count, 1, "{p:?} on the server exactly once");
+        if let Planned::Mute(u) = p {
+            assert!(RUNTIME.block_on(user_level(&owner_client, &room, u)).unwrap().is_some_and(|l| l < 0), "{u} muted");
+        }
+    }
+    assert_eq!(c.run(&["audit", "verify"]).code, 0);
 }
