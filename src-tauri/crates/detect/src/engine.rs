@@ -1,10 +1,13 @@
 //! The per-message engine: one call runs every detector over one message.
 //!
-//! Order of work, cheapest gate first: normalise once (the fold also counts digits); run the
-//! lexicon automaton over the normalised bytes; look for links only if the text has a `.`;
-//! look for numbers only if it has at least 11 digits, for e-mail addresses and mentions only
-//! if it has an `@` (or its full-width or written-out forms). Buffers live in a [`Scratch`]
-//! that a caller scanning many messages reuses.
+//! Order of work: normalise once, then run the lexicon automaton over the normalised bytes.
+//! The normaliser also counts digits and notes a few characters ([`crate::normalize::signals`]),
+//! so the other detectors run only where they can find something: links only if the text has a
+//! `.`; numbers only where the normalised text has a run of 11 or more digits; e-mail addresses
+//! only with an "at" and a "dot" form; mentions only with an `@`/`＠`; doxxing only when an ID
+//! or phone number was found. Buffers live in a [`Scratch`] that a caller scanning many
+//! messages reuses. On the benchmark's chat text everything but the automaton costs about as
+//! much as a raw Aho-Corasick pass (see `BENCH.md`).
 
 use std::sync::Arc;
 

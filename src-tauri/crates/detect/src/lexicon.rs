@@ -28,7 +28,7 @@
 //! * **Terms made only of word characters** (Latin, digits, folded look-alikes) must start at a
 //!   word boundary and end at one (or before a short inflection: `s`, `es`, `ed`, `ing`, `er`,
 //!   `ers`, `y`, with the last letter doubled or not), so `class` and `Essex` are not hits.
-//!   Inside the hit, an *insertion* gap (`c.a$i*no`, `s💰ex`) is always accepted; a *natural*
+//!   Inside the hit, an *insertion* gap (`c.a.s*i*no`, `s💰ex`) is always accepted; a *natural*
 //!   gap (space, comma, apostrophe, hyphen) where the term itself has a break (`free money`
 //!   matches `freemoney` and `free, money`), when every character is separated
 //!   (`c a s i n o`, `s-e-x`), or when the pieces it cuts are not all ordinary English words
@@ -46,6 +46,14 @@
 //! (`百家乐真人` ⊃ `百家乐`), leftmost-longest would hide the user's term; each pattern therefore
 //! carries the list of other-category patterns inside it (computed at build time), and a hit
 //! reports those too, the user's category replacing the built-in one.
+//!
+//! # Allowed words
+//!
+//! `data/allow.txt` lists ordinary words that contain a listed term (`大麻烦` ⊃ `大麻`,
+//! `去死皮` ⊃ `去死`, `废物利用` ⊃ `废物`). They are patterns without a category in the same
+//! automaton: leftmost-longest makes them win over the shorter term that starts at the same
+//! place, and they report nothing. Word segmentation would be the general answer; a short list
+//! of the collisions that chat actually produces is cheaper and keeps the one pass.
 
 use std::collections::HashMap;
 use std::sync::Arc;
