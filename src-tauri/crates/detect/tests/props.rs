@@ -203,6 +203,9 @@ fn huge_and_degenerate_inputs_do_not_panic() {
         "(at)".repeat(5_000),
         "x".repeat(200_000),
         "1️⃣".repeat(5_000),
+        "13812345678 a.com ".repeat(10_000),
+        "他叫王小明，电话13812345678，住在中山路8号。".repeat(2_000),
+        "a@b.com @x ".repeat(10_000),
     ] {
         let _ = e.scan(&text);
     }

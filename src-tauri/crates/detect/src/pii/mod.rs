@@ -125,18 +125,24 @@ fn finish(text: &str, before: usize, skip: &[(usize, usize)], emails: bool, out:
     if emails {
         email::find(text, out);
     }
+    out[before..].sort_by_key(|h| (h.start, h.end));
     if !skip.is_empty() {
-        let mut i = before;
-        while i < out.len() {
-            let h = out[i];
-            if h.kind != Kind::Email && skip.iter().any(|&(s, e)| h.start < e && s < h.end) {
-                out.remove(i);
-            } else {
-                i += 1;
+        // Both lists are sorted by start (URLs come out of the text in order): one sweep.
+        let mut k = 0;
+        let mut w = before;
+        for r in before..out.len() {
+            let h = out[r];
+            while k < skip.len() && skip[k].1 <= h.start {
+                k += 1;
+            }
+            let inside = skip[k..].iter().take_while(|&&(s, _)| s < h.end).any(|&(_, e)| h.start < e);
+            if h.kind == Kind::Email || !inside {
+                out[w] = h;
+                w += 1;
             }
         }
+        out.truncate(w);
     }
-    out[before..].sort_by_key(|h| (h.start, h.end));
 }
 
 fn evaluate(text: &str, cand: &Candidate, out: &mut Vec<PiiHit>) {
