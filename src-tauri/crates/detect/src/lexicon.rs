@@ -27,7 +27,8 @@
 //!   has no spaces between words, and separators inside a term are the evasion.
 //! * **Terms made only of word characters** (Latin, digits, folded look-alikes) must start at a
 //!   word boundary and end at one (or before a short inflection: `s`, `es`, `ed`, `ing`, `er`,
-//!   `ers`, `y`, with the last letter doubled or not), so `class` and `Essex` are not hits.
+//!   `ers`, `y`, with the last letter doubled or not), so `class` and `Essex` are not hits. A
+//!   change between letters and digits is a boundary (`casino88`).
 //!   Inside the hit, an *insertion* gap (`c.a.s*i*no`, `s💰ex`) is always accepted; a *natural*
 //!   gap (space, comma, apostrophe, hyphen) where the term itself has a break (`free money`
 //!   matches `freemoney` and `free, money`), when every character is separated
@@ -590,10 +591,17 @@ const SUFFIXES: [&str; 9] = ["s", "es", "ed", "d", "ing", "er", "ers", "y", "ies
 
 /// Boundary and gap rules (see the module docs).
 fn accept(p: &Pattern, norm: &Normalized, start: usize, end: usize) -> bool {
-    if p.word_start && norm.gap_before(start) == 0 && norm.char_before(start).is_some_and(is_word) {
+    // Two word characters are glued when both are letters or both digits: `casino88` and
+    // `365bet` keep their word boundary, `casinos` and `bet3650` do not.
+    let glued = |a: char, b: char| is_word(a) && is_word(b) && a.is_numeric() == b.is_numeric();
+    let first = norm.char_at(start);
+    if p.word_start
+        && norm.gap_before(start) == 0
+        && norm.char_before(start).zip(first).is_some_and(|(b, f)| glued(b, f))
+    {
         return false;
     }
-    if p.word_end && norm.gap_before(end) == 0 && norm.char_at(end).is_some_and(is_word) {
+    if p.word_end && norm.gap_before(end) == 0 && norm.char_at(end).zip(p.last).is_some_and(|(n, l)| glued(l, n)) {
         // Only a short inflection may follow.
         let mut run = String::new();
         let mut i = end;
@@ -779,6 +787,9 @@ mod tests {
         ("s\tfree money", "get FREE MONEY now", &[("s", "FREE MONEY")]),
         ("s\tscam", "scammers everywhere", &[("s", "scam")]),
         ("s\tscam", "scampi", &[]),
+        ("g\tcasino", "casino88.vip", &[("g", "casino")]),
+        ("g\tbet365", "bet3650", &[]),
+        ("g\tbet365", "go bet365!", &[("g", "bet365")]),
         ("p\txxx video\np\txxx videos", "[xxx video] special", &[("p", "xxx video")]),
         ("a\tAV女优", "看AV女优", &[("a", "AV女优")]),
         ("a\tAV女优", "看a v 女 优", &[("a", "a v 女 优")]),
