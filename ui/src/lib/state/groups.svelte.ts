@@ -1,5 +1,6 @@
 // The groups I manage, and each group's members, loaded on demand and kept for the session.
 import { api, toApiError, type ApiError, type Group, type Member, type Role } from '../api';
+import { network } from './online.svelte';
 
 export type LoadState = 'idle' | 'loading' | 'ready' | 'error';
 
@@ -25,6 +26,8 @@ class GroupsStore {
       if (seq !== this.#seq) return;
       this.error = toApiError(e);
       this.state = 'error';
+    } finally {
+      void network.refresh();
     }
   }
 
@@ -62,6 +65,8 @@ export class MemberList {
       if (seq !== this.#seq) return;
       this.error = toApiError(e);
       this.state = 'error';
+    } finally {
+      void network.refresh();
     }
   }
 }

@@ -1,0 +1,456 @@
+//! The app in its real window, driven through `tauri-driver` (WebKitWebDriver) against the demo
+//! world on a real Synapse.
+//!
+//! Needs: `tauri-driver` and `WebKitWebDriver` on `PATH`, `QG_APP_BINARY` naming an app built with
+//! the `custom-protocol` feature (`tauri build --debug --no-bundle` does), an X display (Xvfb) and a
+//! D-Bus session with a Secret Service (gnome-keyring). `cargo xtask test` provides all of that;
+//! by hand:
+//!
+//! ```text
+//! QG_APP_BINARY=$PWD/target/debug/qunguan-app WEBKIT_DISABLE_COMPOSITING_MODE=1 \
+//!   xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
+//!   sh -c 'printf pw | gnome-keyring-daemon --foreground --unlock --components=secrets & \
+//!          cargo test -p qunguan-tests --test gui -- --test-threads=1'
+//! ```
+//!
+//! Nothing here skips: a missing piece is a failure that says what to install or set.
+//! Every test saves the window as `target/e2e-screens/<test>.png` (pass or fail), plus a shot per
+//! step (`<test>-<step>.png`), so a person can look at what the test saw.
+//!
+//! The UI's hooks are the `data-testid`s listed in `ui/TESTIDS.md`; data attributes carry raw
+//! values (IDs, roles, counts), so only the assertions about translations read text.
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, ensure};
+use fantoccini::elements::Element;
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use qunguan_testkit::Synapse;
+use qunguan_testkit::demo::{self, DemoWorld};
+use qunguan_tests::{RUNTIME, require_keyring};
+use serde_json::json;
+
+/// The demo world on one Synapse for the whole binary (started from the cached fixture).
+fn world() -> &'static (Synapse, DemoWorld) {
+    static WORLD: OnceLock<(Synapse, DemoWorld)> = OnceLock::new();
+    WORLD.get_or_init(|| {
+        RUNTIME
+            .block_on(demo::start())
+            .expect("start Synapse with the demo world (run `cargo xtask setup` first to install Synapse)")
+    })
+}
+
+/// One window at a time: the tests share one X display and one keyring.
+static GUI: Mutex<()> = Mutex::new(());
+
+/// The app under test: `$QG_APP_BINARY`, which must exist.
+fn app_binary() -> PathBuf {
+    let path = std::env::var_os("QG_APP_BINARY").map(PathBuf::from).unwrap_or_else(|| {
+        panic!(
+            "QG_APP_BINARY is not set: build the app with `ui/node_modules/.bin/tauri build --debug --no-bundle` \
+             (from the repo root) and set QG_APP_BINARY=<repo>/target/debug/qunguan-app; `cargo xtask test` does both"
+        )
+    });
+    assert!(path.is_file(), "QG_APP_BINARY={} does not exist: build the app first", path.display());
+    path.canonicalize().expect("canonical app path")
+}
+
+/// `name` on `PATH`, or a failure that says how to install it.
+fn on_path(name: &str, install: &str) -> PathBuf {
+    std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).map(|d| d.join(name)).find(|p| p.is_file()))
+        .unwrap_or_else(|| panic!("{name} is not on PATH: {install}"))
+}
+
+/// `target/e2e-screens/`, beside the app binary's target dir (or `$CARGO_TARGET_DIR`).
+fn screens_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("target"));
+    let dir = target.join("e2e-screens");
+    std::fs::create_dir_all(&dir).expect("create target/e2e-screens");
+    dir
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free loopback port")
+}
+
+/// A running `tauri-driver`; stopped with SIGTERM (which ends WebKitWebDriver and the app too).
+struct Driver {
+    child: Child,
+}
+
+impl Driver {
+    fn start(port: u16, native: u16, home: &Path, lang: &str) -> Driver {
+        let driver = on_path("tauri-driver", "`cargo install tauri-driver --locked`");
+        on_path("WebKitWebDriver", "`apt-get install webkit2gtk-driver`");
+        let log = std::fs::File::create(screens_dir().join(format!("tauri-driver-{port}.log"))).expect("driver log");
+        let child = Command::new(driver)
+            // Its own process group, so stopping it also stops WebKitWebDriver and the app.
+            .process_group(0)
+            .arg("--port")
+            .arg(port.to_string())
+            .arg("--native-port")
+            .arg(native.to_string())
+            // What the app sees: its own data dir, a fixed UI language, no credentials from the caller.
+            .env("QG_HOME", home)
+            // The webview's storage (the UI's language and theme choices) stays in the temp dir too.
+            .env("XDG_DATA_HOME", home.join("xdg-data"))
+            .env("XDG_CONFIG_HOME", home.join("xdg-config"))
+            .env("XDG_CACHE_HOME", home.join("xdg-cache"))
+            .env("LANG", lang)
+            .env_remove("LANGUAGE")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env_remove("QG_HOMESERVER")
+            .env_remove("QG_ACCESS_TOKEN")
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log handle"))
+            .stderr(log)
+            .spawn()
+            .expect("spawn tauri-driver");
+        Driver { child }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.child.wait();
+    }
+}
+
+/// One app window with its own data dir.
+struct App {
+    client: Client,
+    name: String,
+    step: std::cell::Cell<u32>,
+    _driver: Driver,
+    _home: tempfile::TempDir,
+}
+
+impl App {
+    /// Launches the app with `LANG=lang` and waits for the WebDriver session.
+    async fn launch(name: &str, lang: &str) -> Result<App> {
+        // Two rustls crypto providers are compiled in (ring via reqwest, aws-lc-rs via fantoccini's hyper-rustls),
+        // so pick one; the WebDriver link is plain HTTP on loopback anyway.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let app = app_binary();
+        let home = tempfile::Builder::new().prefix("qunguan-gui-").tempdir()?;
+        let (port, native) = (free_port(), free_port());
+        let driver = Driver::start(port, native, home.path(), lang);
+        // Both tauri-driver and the WebKitWebDriver it starts must listen before a session is asked for:
+        // a session request that reaches tauri-driver before WebKitWebDriver is up fails half-way.
+        for p in [port, native] {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while std::net::TcpStream::connect(("127.0.0.1", p)).is_err() {
+                ensure!(Instant::now() < deadline, "tauri-driver did not listen on port {p} within 20 s");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        let caps = json!({"browserName": "wry", "tauri:options": {"application": app}});
+        let serde_json::Value::Object(caps) = caps else { unreachable!() };
+        let mut builder = ClientBuilder::rustls()?;
+        builder.capabilities(caps);
+        let url = format!("http://127.0.0.1:{port}");
+        let client = tokio::time::timeout(Duration::from_secs(60), builder.connect(&url))
+            .await
+            .context("no WebDriver session within 60 s (the app did not start?)")?
+            .context("tauri-driver refused the session")?;
+        let url = client.current_url().await?;
+        ensure!(
+            url.scheme() == "tauri" || url.host_str() == Some("tauri.localhost"),
+            "the window loads {url}, not the bundled UI: QG_APP_BINARY is a dev build (plain `cargo build`); \
+             build it with `tauri build --debug --no-bundle` (the `custom-protocol` feature)"
+        );
+        Ok(App { client, name: name.to_owned(), step: 0.into(), _driver: driver, _home: home })
+    }
+
+    /// Waits for `[data-testid=…]` plus an optional CSS suffix (e.g. `[data-role=admin]`).
+    async fn wait(&self, css: &str, secs: u64, what: &str) -> Result<Element> {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(secs))
+            .every(Duration::from_millis(100))
+            .for_element(Locator::Css(css))
+            .await
+            .with_context(|| format!("{what}: `{css}` did not appear within {secs} s"))
+    }
+
+    async fn find(&self, css: &str) -> Result<Element> {
+        self.client.find(Locator::Css(css)).await.with_context(|| format!("`{css}` not found"))
+    }
+
+    async fn all(&self, css: &str) -> Result<Vec<Element>> {
+        Ok(self.client.find_all(Locator::Css(css)).await?)
+    }
+
+    /// Waits until `js` (a function body returning a boolean) is true.
+    async fn until(&self, js: &str, secs: u64, what: &str) -> Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if self.client.execute(js, vec![]).await?.as_bool() == Some(true) {
+                return Ok(());
+            }
+            ensure!(Instant::now() < deadline, "{what}: not true within {secs} s");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The rendered text (`innerText`) of the first match.
+    async fn text(&self, css: &str) -> Result<String> {
+        let el = self.find(css).await?;
+        let v = self.client.execute("return arguments[0].innerText", vec![serde_json::to_value(&el)?]).await?;
+        Ok(v.as_str().unwrap_or_default().trim().to_owned())
+    }
+
+    /// Saves the window as `<test>-<n>-<step>.png`.
+    async fn shot(&self, step: &str) -> Result<()> {
+        let n = self.step.get() + 1;
+        self.step.set(n);
+        self.save(&format!("{}-{n}-{step}", self.name)).await
+    }
+
+    /// The X screen as a PNG. (WebKitWebDriver's own screenshot command hangs under Xvfb without
+    /// compositing, so the display is captured instead; the window fills it.)
+    async fn save(&self, file: &str) -> Result<()> {
+        let path = screens_dir().join(format!("{file}.png"));
+        let import = on_path("import", "`apt-get install imagemagick`");
+        ensure!(std::env::var_os("DISPLAY").is_some(), "no DISPLAY: run the GUI tests under xvfb-run");
+        let status = Command::new("timeout").arg("20").arg(import).args(["-window", "root"]).arg(&path).status()?;
+        ensure!(status.success(), "`import -window root {}` failed: {status}", path.display());
+        Ok(())
+    }
+
+    async fn sign_in(&self, homeserver: &str, user: &str, password: &str) -> Result<()> {
+        let hs = self.wait("[data-testid=signin-homeserver]", 30, "the sign-in card").await?;
+        hs.clear().await?;
+        hs.send_keys(homeserver).await?;
+        let u = self.find("[data-testid=signin-user]").await?;
+        u.clear().await?;
+        u.send_keys(user).await?;
+        let p = self.find("[data-testid=signin-password]").await?;
+        p.send_keys(password).await?;
+        // Enter in the form submits (the Sign-in button is the other way).
+        p.send_keys(&Key::Enter).await?;
+        Ok(())
+    }
+}
+
+/// Runs one GUI test: launches the app, runs `body`, always saves `target/e2e-screens/<name>.png`.
+fn gui_test(name: &str, lang: &str, body: impl AsyncFnOnce(&App) -> Result<()>) {
+    let _one_window = GUI.lock().unwrap_or_else(|e| e.into_inner());
+    let result: Result<()> = RUNTIME.block_on(async {
+        let app = App::launch(name, lang).await?;
+        // A WebDriver call can block forever (e.g. on a dead page): bound the whole test.
+        let outcome = match tokio::time::timeout(Duration::from_secs(300), body(&app)).await {
+            Ok(r) => r,
+            Err(_) => Err(anyhow::anyhow!("the test did not finish within 300 s")),
+        };
+        let saved = app.save(name).await;
+        let _ = app.client.clone().close().await;
+        outcome?;
+        saved
+    });
+    if let Err(e) = result {
+        panic!("{name}: {e:#}\n(screenshots and the tauri-driver log are in {})", screens_dir().display());
+    }
+}
+
+/// `assert_eq!` that returns an error instead of panicking, so the test still saves its screenshot.
+macro_rules! check_eq {
+    ($left:expr, $right:expr $(,)?) => {
+        check_eq!($left, $right, "values differ")
+    };
+    ($left:expr, $right:expr, $($msg:tt)+) => {
+        match (&$left, &$right) {
+            (left, right) => {
+                anyhow::ensure!(left == right, "{}\n  left: {:?}\n right: {:?}", format!($($msg)+), left, right)
+            }
+        }
+    };
+}
+
+/// `data-<attr>` of every element matching `css`.
+async fn attrs(app: &App, css: &str, attr: &str) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for el in app.all(css).await? {
+        out.push(el.attr(attr).await?.with_context(|| format!("`{css}` without {attr}"))?);
+    }
+    Ok(out)
+}
+
+async fn attr(app: &App, css: &str, attr: &str) -> Result<String> {
+    app.find(css).await?.attr(attr).await?.with_context(|| format!("`{css}` without {attr}"))
+}
+
+#[test]
+fn owner_signs_in_sees_managed_groups_with_roles_and_the_big_group_members() {
+    require_keyring();
+    let (synapse, world) = world();
+    gui_test("owner_signs_in", "en_US.UTF-8", async |app| {
+        app.sign_in(&synapse.base_url, &world.owner.user_id, &world.owner.password).await?;
+        app.wait("[data-testid=group-row]", 90, "the groups list after signing in").await?;
+        app.shot("groups").await?;
+
+        // Exactly the four managed groups, each with the owner's role there.
+        let ids = attrs(app, "[data-testid=group-row]", "data-group-id").await?;
+        let roles = attrs(app, "[data-testid=group-row]", "data-role").await?;
+        let shown: BTreeMap<String, String> = ids.into_iter().zip(roles).collect();
+        let expected: BTreeMap<String, String> =
+            world.groups.iter().map(|g| (g.room_id.clone(), g.owner_role.clone())).collect();
+        check_eq!(shown, expected, "the groups list shows every managed group with my role, and nothing else");
+        ensure!(!shown.contains_key(&world.plain_room.room_id), "the room where I am a plain member is not listed");
+        ensure!(!shown.contains_key(&world.direct_room), "the direct chat is not listed");
+        check_eq!(attr(app, "[data-testid=groups-count]", "data-count").await?, expected.len().to_string());
+        let status = app.text("[data-testid=status-user]").await?;
+        ensure!(status.contains(&world.owner.user_id), "the status bar names the signed-in account: {status:?}");
+        let title = app.text("[data-testid=groups-screen] .pane-title").await?;
+        check_eq!(title, "Groups I manage", "LANG=en_US gives the English UI");
+
+        // Open the big group: select its row, then the card's Open button.
+        let tech = world.group("tech");
+        let row = app.find(&format!("[data-testid=group-row][data-group-id='{}']", tech.room_id)).await?;
+        let listed = row.find(Locator::Css("[data-testid=group-members]")).await?.attr("data-count").await?;
+        check_eq!(listed.as_deref(), Some(tech.members.to_string().as_str()), "member count of {}", tech.name);
+        row.click().await?;
+        app.wait(&format!("[data-testid=group-card][data-group-id='{}']", tech.room_id), 5, "the group card").await?;
+        app.find("[data-testid=group-open]").await?.click().await?;
+        app.wait("[data-testid=member-row]", 90, "the members of the big group").await?;
+        check_eq!(app.text("[data-testid=group-title]").await?, tech.name);
+        check_eq!(attr(app, "[data-testid=group-my-role]", "data-role").await?, "owner");
+        app.shot("members").await?;
+
+        // All members are there, but only the rows in view are in the DOM (virtualised).
+        let total: usize = attr(app, "[data-testid=members-count]", "data-total").await?.parse()?;
+        ensure!(total >= tech.members, "all {} joined members listed, got {total}", tech.members);
+        let rendered = app.all("[data-testid=member-row]").await?.len();
+        ensure!(rendered > 5 && rendered < 80, "a virtual list renders only the visible rows, rendered {rendered}");
+
+        // Roles: one owner (the creator), two admins, one moderator; the rest are members.
+        let count = async |role: &str| -> Result<usize> {
+            Ok(attr(app, &format!("[data-testid=role-filter-{role}]"), "data-count").await?.parse()?)
+        };
+        check_eq!(count("owner").await?, 1, "the creator is the one owner");
+        check_eq!(count("admin").await?, 2, "two admins at 100");
+        check_eq!(count("moderator").await?, 1, "one moderator at 50");
+        check_eq!(count("member").await?, total - 4, "everyone else is a member");
+
+        app.find("[data-testid=role-filter-admin]").await?.click().await?;
+        app.until(
+            "return document.querySelector('[data-testid=members-count]').dataset.shown === '2'",
+            5,
+            "the admin filter",
+        )
+        .await?;
+        let admins: Vec<String> = attrs(app, "[data-testid=member-row]", "data-user-id").await?;
+        let mut expected_admins: Vec<String> = world.admins.iter().map(|a| a.user_id.clone()).collect();
+        let mut admins_sorted = admins.clone();
+        admins_sorted.sort();
+        expected_admins.sort();
+        check_eq!(admins_sorted, expected_admins, "the admin filter lists the two admins");
+        ensure!(attrs(app, "[data-testid=member-row]", "data-role").await?.iter().all(|r| r == "admin"));
+        app.find("[data-testid=role-filter-owner]").await?.click().await?;
+        app.until(
+            "return document.querySelector('[data-testid=members-count]').dataset.shown === '1'",
+            5,
+            "the owner filter",
+        )
+        .await?;
+        check_eq!(attrs(app, "[data-testid=member-row]", "data-user-id").await?, vec![world.owner.user_id.clone()]);
+
+        // Search by Matrix ID finds the moderator; selecting shows the card.
+        app.find("[data-testid=role-filter-all]").await?.click().await?;
+        let search = app.find("[data-testid=member-search]").await?;
+        search.send_keys(&world.moderator.user_id).await?;
+        let row = app
+            .wait(
+                &format!("[data-testid=member-row][data-user-id='{}']", world.moderator.user_id),
+                5,
+                "the moderator found by search",
+            )
+            .await?;
+        check_eq!(row.attr("data-role").await?.as_deref(), Some("moderator"));
+        row.click().await?;
+        let card = app.wait("[data-testid=member-card]", 5, "the member card").await?;
+        check_eq!(card.attr("data-role").await?.as_deref(), Some("moderator"));
+        let card_text = card.text().await?;
+        ensure!(card_text.contains(&world.moderator.display_name), "the card shows the display name: {card_text:?}");
+        app.shot("moderator-card").await?;
+        let status = app.text("[data-testid=status-user]").await?;
+        ensure!(status.contains("(Owner)"), "inside a group the status bar shows my role there: {status:?}");
+
+        // Muted members carry the chip.
+        let muted = tech.muted.first().context("the demo mutes someone in tech")?;
+        let search = app.find("[data-testid=member-search]").await?;
+        search.clear().await?;
+        search.send_keys(muted).await?;
+        let row = app
+            .wait(&format!("[data-testid=member-row][data-user-id='{muted}']"), 5, "a muted member found by search")
+            .await?;
+        ensure!(row.find(Locator::Css("[data-testid=member-muted]")).await.is_ok(), "{muted} shows the muted chip");
+        Ok(())
+    });
+}
+
+#[test]
+fn wrong_password_shows_the_translated_error() {
+    let (synapse, world) = world();
+    gui_test("wrong_password", "zh_CN.UTF-8", async |app| {
+        app.sign_in(&synapse.base_url, &world.owner.user_id, "not-the-password").await?;
+        let error = app
+            .wait("[data-testid=signin-error][data-code=auth_invalid_credentials]", 30, "the wrong-password error")
+            .await?;
+        let text = error.text().await?;
+        ensure!(text.contains("用户名或密码错误"), "LANG=zh_CN gives the Chinese message: {text:?}");
+        ensure!(!text.contains('{'), "no raw JSON on the sign-in card: {text:?}");
+        ensure!(app.all("[data-testid=shell]").await?.is_empty(), "a wrong password does not sign in");
+        let submit = app.find("[data-testid=signin-submit]").await?;
+        ensure!(submit.is_enabled().await?, "the form is usable again after the error");
+        app.shot("zh").await?;
+
+        // The language switch on the card translates the error in place.
+        app.find("[data-testid=signin-language]").await?.select_by_value("en").await?;
+        app.until(
+            "return document.querySelector('[data-testid=signin-error]').textContent.includes('Wrong user name or password.')",
+            5,
+            "the English error after switching the language",
+        )
+        .await?;
+        check_eq!(app.text("[data-testid=signin-submit]").await?, "Sign in");
+        Ok(())
+    });
+}
+
+#[test]
+fn unreachable_homeserver_shows_the_translated_error() {
+    gui_test("unreachable_homeserver", "en_US.UTF-8", async |app| {
+        // A loopback port nobody listens on.
+        let port = free_port();
+        app.sign_in(&format!("http://127.0.0.1:{port}"), "@someone:example.org", "whatever").await?;
+        let error = app
+            .wait("[data-testid=signin-error][data-code=homeserver_unreachable]", 30, "the unreachable-server error")
+            .await?;
+        let text = error.text().await?;
+        ensure!(text.contains("Cannot reach the homeserver"), "English message: {text:?}");
+        Ok(())
+    });
+}
