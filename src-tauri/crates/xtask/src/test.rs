@@ -139,8 +139,11 @@ const WRAPPER: &str = r#"#!/usr/bin/env bash
 # the tests, then the given command. Written by `cargo xtask test`.
 set -uo pipefail
 logs="$1"; shift
-printf 'qunguan-test-keyring' | gnome-keyring-daemon --foreground --unlock --components=secrets \
-  >"$logs/gnome-keyring.log" 2>&1 &
+# A keyring of its own (never the user's login keyring, whose password we do not know), new
+# each run: gnome-keyring keeps keyrings in $XDG_DATA_HOME/keyrings.
+rm -rf "$logs/keyring-data"; mkdir -p "$logs/keyring-data"
+printf 'qunguan-test-keyring' | XDG_DATA_HOME="$logs/keyring-data" \
+  gnome-keyring-daemon --foreground --unlock --components=secrets >"$logs/gnome-keyring.log" 2>&1 &
 keyring=$!
 dunst >"$logs/dunst.log" 2>&1 &
 notifier=$!
