@@ -234,6 +234,11 @@ impl App {
     async fn save(&self, file: &str) -> Result<()> {
         let path = screens_dir().join(format!("{file}.png"));
         let import = on_path("import", "`apt-get install imagemagick`");
+        // Let the webview paint what the DOM already holds before the display is captured.
+        let frames = "const done = arguments[arguments.length - 1]; \
+                      requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.client.execute_async(frames, vec![])).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
         ensure!(std::env::var_os("DISPLAY").is_some(), "no DISPLAY: run the GUI tests under xvfb-run");
         let status = Command::new("timeout").arg("20").arg(import).args(["-window", "root"]).arg(&path).status()?;
         ensure!(status.success(), "`import -window root {}` failed: {status}", path.display());
