@@ -12,6 +12,7 @@
 use std::sync::Arc;
 
 use crate::finding::{Finding, Kind, Severity, category};
+use crate::leet::{self, Leet};
 use crate::lexicon::{Hit, Lexicon, Matcher};
 use crate::links::{self, Link, Verdict};
 use crate::mentions;
@@ -26,6 +27,9 @@ pub struct Scratch {
     hits: Vec<Hit>,
     links: Vec<Link>,
     pii: Vec<PiiHit>,
+    leet: Leet,
+    leet_norm: Normalized,
+    leet_hits: Vec<Hit>,
 }
 
 impl Scratch {
@@ -126,6 +130,9 @@ impl Engine {
         // Keywords.
         scratch.hits.clear();
         self.matcher.find(text, &scratch.norm, &mut scratch.hits);
+        if leet::possible(text) {
+            self.leet_pass(text, scratch);
+        }
         for h in &scratch.hits {
             if let Some(r) = self.keyword.get(h.category_index)
                 && r.enabled
@@ -231,6 +238,29 @@ impl Engine {
 
         out[first..].sort_by_key(|f| (f.start, f.end, f.kind));
     }
+
+    /// Keywords written in leetspeak (`p0rn`, `ca$ino`): the same automaton over the leet view
+    /// ([`crate::leet`]), once with `1` → `i` and, if a `1` was replaced, once with `1` → `l`.
+    /// A hit counts when it covers a replaced character and no hit of its category overlaps it.
+    fn leet_pass(&self, text: &str, scratch: &mut Scratch) {
+        for one in [b'i', b'l'] {
+            if one == b'l' && !scratch.leet.had_one() {
+                break;
+            }
+            if !leet::fold(text, one, &mut scratch.leet) {
+                break;
+            }
+            normalize::normalize_into(scratch.leet.view(), &mut scratch.leet_norm);
+            scratch.leet_hits.clear();
+            self.matcher.find(scratch.leet.view(), &scratch.leet_norm, &mut scratch.leet_hits);
+            for h in scratch.leet_hits.drain(..) {
+                let dup = scratch.hits.iter().any(|k| k.category == h.category && k.start < h.end && h.start < k.end);
+                if !dup && scratch.leet.covers(h.start, h.end) {
+                    scratch.hits.push(h);
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -274,6 +304,51 @@ mod tests {
         assert_eq!(got[0].0, Kind::Mentions);
         assert_eq!(got[0].2, "@a @b @c @d @e");
         assert!(scan("@a @b hi").is_empty());
+    }
+
+    /// (user lexicon rows, text, expected (kind, matched) list): leetspeak through the engine,
+    /// and the personal data and ordinary text it must leave alone.
+    const LEET: &[(&str, &str, &[(Kind, &str)])] = &[
+        ("p\tporn", "free p0rn here", &[(Kind::Keyword, "p0rn")]),
+        ("g\tcasino", "best ca$ino online", &[(Kind::Keyword, "ca$ino")]),
+        ("g\tcasino", "best c@sino online", &[(Kind::Keyword, "c@sino")]),
+        ("g\tcasino", "ＣＡ＄ＩＮＯ", &[(Kind::Keyword, "ＣＡ＄ＩＮＯ")]),
+        ("s\tviagra", "cheap v1agra!!", &[(Kind::Keyword, "v1agra")]),
+        ("d\theroin", "h3ro1n 便宜出", &[(Kind::Keyword, "h3ro1n")]),
+        ("d\tcocaine", "c0ca1n3 anyone", &[(Kind::Keyword, "c0ca1n3")]),
+        ("x\tlolita", "1o1ita pics", &[(Kind::Keyword, "1o1ita")]),
+        ("p\tsex", "$ex chat", &[(Kind::Keyword, "$ex")]),
+        ("p\tsex", "5ex chat", &[(Kind::Keyword, "5ex")]),
+        ("g\tcasino", "casino and c4sino", &[(Kind::Keyword, "casino"), (Kind::Keyword, "c4sino")]),
+        ("g\tcasino", "c4sino88.vip", &[(Kind::Keyword, "c4sino")]),
+        // personal data and ordinary text stay as they were
+        (
+            "p\tporn",
+            "mail zhangwei@qq.com or 13812345678",
+            &[(Kind::Email, "zhangwei@qq.com"), (Kind::CnMobile, "13812345678")],
+        ),
+        ("s\tsale", "s4le@shop.com", &[(Kind::Keyword, "s4le"), (Kind::Email, "s4le@shop.com")]),
+        ("v\tvi", "upgrade to v1.2.3", &[]),
+        ("g\tgo", "g0 SF1234567890 RMB500 US$50", &[]),
+        ("i\tlion", "l10n and i18n", &[]),
+        ("i\tass", "a55 and b4ss", &[]),
+        ("p\tmpe\np\twebe\np\twinio", "mp3 mp4 x86 win10 web3", &[]),
+    ];
+
+    #[test]
+    fn leetspeak() {
+        for (rows, text, want) in LEET {
+            let mut lex = Lexicon::empty();
+            lex.add_tsv("t.tsv", rows).unwrap();
+            let got: Vec<(Kind, String)> = Engine::new(&lex, RuleSet::default())
+                .scan(text)
+                .into_iter()
+                .filter(|f| f.kind != Kind::Url)
+                .map(|f| (f.kind, f.matched(text).to_owned()))
+                .collect();
+            let want: Vec<(Kind, String)> = want.iter().map(|(k, s)| (*k, s.to_string())).collect();
+            assert_eq!(got, want, "lexicon {rows:?} on {text:?}");
+        }
     }
 
     #[test]

@@ -35,6 +35,7 @@
 
 pub mod engine;
 pub mod finding;
+pub mod leet;
 pub mod lexicon;
 pub mod links;
 pub mod mentions;
