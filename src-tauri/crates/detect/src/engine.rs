@@ -308,7 +308,8 @@ mod tests {
 
     /// (user lexicon rows, text, expected (kind, matched) list): leetspeak through the engine,
     /// and the personal data and ordinary text it must leave alone.
-    const LEET: &[(&str, &str, &[(Kind, &str)])] = &[
+    type LeetCase = (&'static str, &'static str, &'static [(Kind, &'static str)]);
+    const LEET: &[LeetCase] = &[
         ("p\tporn", "free p0rn here", &[(Kind::Keyword, "p0rn")]),
         ("g\tcasino", "best ca$ino online", &[(Kind::Keyword, "ca$ino")]),
         ("g\tcasino", "best c@sino online", &[(Kind::Keyword, "c@sino")]),
