@@ -436,6 +436,11 @@ fn refusals_for_lack_of_power_or_reach_exit_4_and_are_recorded() {
     assert_refused(&plain, &["mute", &g.room, m1, "--for", "10m", "--reason", "x"], "a member muting");
     assert_refused(&plain, &["kick", &g.room, m1, "--reason", "x"], "a member kicking");
 
+    // A room I am not in at all: beyond my reach, so refused and recorded too.
+    let outsider = sign_in(&user("outsider"));
+    let d = assert_refused(&outsider, &["kick", &g.room, m1, "--reason", "x"], "acting in a room I am not in");
+    assert!(d.contains("not a group this account has joined"), "{d}");
+
     let server = &g.server;
     RUNTIME.block_on(async {
         for u in [&g.admin.user_id, &admin2.user_id, &g.owner.user_id, m1] {

@@ -172,11 +172,17 @@ impl Engine {
 
         // The latest state: to check my power now, and to know what the group looked like.
         let groupless = matches!(req.action, Action::ReportMember { .. }) || req.action.is_staff();
+        let mut out_of_reach = None;
         let (state, offline) = match groupless {
             true => (None, None),
             false => match platform.group(&req.group).await {
                 Ok(s) => (Some(s), None),
                 Err(e) if is_offline(&e) => (None, Some(e.message)),
+                // A group I am not in is beyond my reach: a refused case, like a lack of power.
+                Err(e) if e.code == ErrorCode::Forbidden => {
+                    out_of_reach = Some(e.message);
+                    (None, None)
+                }
                 Err(e) => return Err(e),
             },
         };
@@ -196,7 +202,8 @@ impl Engine {
         if let Action::Mute { seconds, .. } = req.action {
             detail.insert("until".into(), rfc3339_from_millis(now_ms() + seconds as i64 * 1000));
         }
-        let refusal = state.as_ref().and_then(|s| check(s, &account.user_id, &req.action).err());
+        let refusal =
+            out_of_reach.or_else(|| state.as_ref().and_then(|s| check(s, &account.user_id, &req.action).err()));
 
         // Evidence first, for removals and reports (while the message is still there).
         let mut evidence = None;

@@ -138,9 +138,10 @@ impl Platform for MatrixPlatform {
     async fn group(&self, id_or_alias: &str) -> Result<GroupState, ApiError> {
         let room = self.resolve_room(id_or_alias).await?;
         let direct = self.direct_rooms().await?;
+        // Synapse answers 403 both for rooms I am not in and for rooms it does not know.
         self.room_state(room, &direct).await.map_err(|e| match e.code {
             ErrorCode::Forbidden | ErrorCode::NotFound => ApiError::new(
-                ErrorCode::NotFound,
+                ErrorCode::Forbidden,
                 format!("{id_or_alias} is not a group this account has joined ({})", e.message),
             ),
             _ => e,
