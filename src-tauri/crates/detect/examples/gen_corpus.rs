@@ -879,6 +879,124 @@ fn not_doxxing(rng: &mut Rng) -> Msg {
     m
 }
 
+// ---------------------------------------------------------------------------------------------
+// Leetspeak (`p0rn`, `ca$ino`, `h3ro1n`) and the look-alike numbers and codes it must not touch.
+
+/// A digit or symbol for a letter, as people write them (`first`: the word's first letter,
+/// where `@`, `!` and `|` read as a mention or punctuation and are not used).
+fn leet_sub(rng: &mut Rng, c: char, first: bool) -> Option<&'static str> {
+    Some(match c.to_ascii_lowercase() {
+        'a' if first => "4",
+        'a' => rng.pick(&["4", "@"]),
+        'e' => "3",
+        'i' if first => "1",
+        'i' => rng.pick(&["1", "!"]),
+        'o' => "0",
+        's' => rng.pick(&["5", "$"]),
+        't' => "7",
+        'l' if first => "1",
+        'l' => rng.pick(&["1", "|"]),
+        'b' => "8",
+        'g' => "9",
+        _ => return None,
+    })
+}
+
+/// Replace one or two letters (never a word's last, never two adjacent) of the words of four or
+/// more letters of a Latin term; `None` if the term has no such word.
+fn leetify(rng: &mut Rng, term: &str) -> Option<String> {
+    let chars: Vec<char> = term.chars().collect();
+    let mut cands = Vec::new();
+    let mut start = 0;
+    for i in 0..=chars.len() {
+        if i == chars.len() || !chars[i].is_ascii_alphabetic() {
+            if i - start >= 4 {
+                cands.extend((start..i - 1).filter(|&k| "aeiostlbg".contains(chars[k].to_ascii_lowercase())));
+            }
+            start = i + 1;
+        }
+    }
+    if cands.is_empty() {
+        return None;
+    }
+    let first = cands[rng.below(cands.len())];
+    let mut picks = vec![first];
+    if rng.chance(0.4) {
+        let second = cands[rng.below(cands.len())];
+        if second.abs_diff(first) > 1 {
+            picks.push(second);
+        }
+    }
+    let mut out = String::new();
+    for (k, &c) in chars.iter().enumerate() {
+        let word_start = k == 0 || !chars[k - 1].is_ascii_alphabetic();
+        match picks.contains(&k).then(|| leet_sub(rng, c, word_start)).flatten() {
+            Some(s) => out.push_str(s),
+            None => out.push(c),
+        }
+    }
+    if rng.chance(0.25) {
+        out = out.chars().map(|c| if rng.chance(0.5) { c.to_ascii_uppercase() } else { c }).collect();
+    }
+    if rng.chance(0.1) {
+        out = out.chars().map(fullwidth).collect();
+    }
+    Some(out)
+}
+
+fn leet_message(rng: &mut Rng, terms: &[Term]) -> Msg {
+    loop {
+        let t = &terms[rng.below(terms.len())];
+        if !t.text.is_ascii() {
+            continue;
+        }
+        let Some(evaded) = leetify(rng, &t.text) else {
+            continue;
+        };
+        let tpl = if rng.chance(0.2) { rng.pick(&ZH_TEMPLATES) } else { rng.pick(&EN_TEMPLATES) };
+        let mut m = Msg::default();
+        m.template(tpl, |m, _| m.label("keyword", Some(&t.category), &evaded));
+        return m;
+    }
+}
+
+/// Letters glued to digits and symbols that are not leetspeak: versions, prices, codes,
+/// numeronyms, times, models, mentions, file names, e-mail addresses with digits.
+fn leet_negative(rng: &mut Rng) -> Msg {
+    let d = |rng: &mut Rng, n: usize| -> String { rng.digits(n).iter().map(|&x| (b'0' + x) as char).collect() };
+    let mut m = Msg::default();
+    let s = match rng.below(16) {
+        0 => format!("升级到 v{}.{}.{} 了", 1 + rng.below(9), rng.below(20), rng.below(30)),
+        1 => format!("budget is US${} or ${}k", d(rng, 3), 1 + rng.below(9)),
+        2 => format!("my iPhone{} and win{} both died", 11 + rng.below(5), rng.pick(&["7", "10", "11"])),
+        3 => format!("meet at {}pm, room {}b", 1 + rng.below(11), 1 + rng.below(9)),
+        4 => format!("快递 SF{} 到了", d(rng, 12)),
+        5 => format!("型号 A{}B{}C{} 有货", rng.below(10), rng.below(10), rng.below(10)),
+        6 => "i18n, l10n and a11y are numeronyms; k8s too".to_owned(),
+        7 => format!("MP3 MP4 H264 x86_64 utf8 md5 sha256 base64 ipv6 web3 covid19 {}", d(rng, 2)),
+        8 => format!("4S店 5G套餐 3D打印 h5页面 {}楼", 1 + rng.below(30)),
+        9 => format!("commit {:x} fixed it", rng.next() & 0xFFF_FFFF),
+        10 => format!("icon@2x.png react@18.{}.0", rng.below(3)),
+        11 => format!("@{} 看一下 @{}", rng.pick(&NAMES), rng.pick(&["bob", "alice", "li_si"])),
+        12 => format!(
+            "the {} and the {}, B2B P2P O2O",
+            rng.pick(&["1st", "2nd", "3rd", "4th", "5th"]),
+            rng.pick(&["6th", "7th", "8th", "9th"])
+        ),
+        13 => format!("ticket #A{}-{} for order 20{}", d(rng, 3), d(rng, 4), d(rng, 8)),
+        14 => format!("wifi密码 abc{}xyz, 房间 {}A", d(rng, 3), d(rng, 3)),
+        _ => {
+            let e = format!("{}{}@{}", rng.pick(&LOCALS), d(rng, 2), rng.pick(&DOMAINS));
+            m.push("mail ");
+            m.label("email", Some("privacy"), &e);
+            m.push(" thanks");
+            return m;
+        }
+    };
+    m.push(&s);
+    m
+}
+
 fn json_line(id: usize, m: &Msg) -> String {
     let labels: Vec<serde_json::Value> = m
         .labels
@@ -937,6 +1055,22 @@ fn main() {
             l
         }));
         emit(&mut out, a);
+    }
+    // Leetspeak, with its own generator so the messages above do not change.
+    let mut rng = Rng(0x1EE7_5EED_0000_0004);
+    let latin: Vec<Term> = user
+        .iter()
+        .chain(&builtin)
+        .filter(|t| t.text.is_ascii())
+        .map(|t| Term { category: t.category.clone(), text: t.text.clone() })
+        .collect();
+    for _ in 0..250 {
+        let m = leet_message(&mut rng, &latin);
+        emit(&mut out, m);
+    }
+    for _ in 0..250 {
+        let m = leet_negative(&mut rng);
+        emit(&mut out, m);
     }
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/generated.jsonl");
     std::fs::write(path, out).expect("write corpus/generated.jsonl");

@@ -1,5 +1,10 @@
 //! Mainland China resident identity number (GB 11643-1999): 6-digit area code, 8-digit birth
 //! date, 3-digit sequence, 1 check character (`0`–`9` or `X` for 10).
+//!
+//! The first-generation number (issued until 1999, valid until 2013 but still written in old
+//! records and forms) has 15 digits: 6-digit area code, `YYMMDD` birth date in the 1900s, 3-digit
+//! sequence, no check digit. Without a check digit about one random 15-digit number in a hundred
+//! passes [`valid15`], so the caller also wants a context word (see [`crate::pii`]).
 
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 /// Check character by `sum % 11` (10 stands for `X`).
@@ -35,6 +40,20 @@ pub(crate) fn valid(d17: &[u8], check: u8) -> bool {
     check_char(d17) == check
 }
 
+/// Whether 15 digits form a plausible first-generation ID: a mainland province code, a real
+/// birth date in 1900–1999 and a sequence other than `000`.
+pub(crate) fn valid15(d: &[u8]) -> bool {
+    if d.len() != 15 {
+        return false;
+    }
+    let province = d[0] * 10 + d[1];
+    if !PROVINCES.contains(&province) || province >= 71 {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| d[r].iter().fold(0u32, |a, &x| a * 10 + x as u32);
+    valid_date(1900 + num(6..8), num(8..10), num(10..12)) && num(12..15) != 0
+}
+
 fn valid_date(y: u32, m: u32, d: u32) -> bool {
     let leap = (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
     let days = match m {
@@ -61,6 +80,22 @@ mod tests {
         assert_eq!(check_char(&digits("11010519491231002")), 10);
         assert!(valid(&digits("11010519491231002"), 10));
         assert!(!valid(&digits("11010519491231002"), 1));
+    }
+
+    #[test]
+    fn first_generation() {
+        for (d, ok) in [
+            ("110105491231002", true),
+            ("440305900229123", false), // 1990-02-29: 1990 is not a leap year
+            ("440305920229123", true),  // 1992-02-29
+            ("110105491331002", false), // month 13
+            ("990105491231002", false), // no province 99
+            ("810105491231002", false), // Hong Kong had no first-generation mainland number
+            ("110105491231000", false), // sequence 000
+            ("11010549123100", false),  // 14 digits
+        ] {
+            assert_eq!(valid15(&digits(d)), ok, "{d}");
+        }
     }
 
     #[test]

@@ -194,6 +194,15 @@ fn classify(text: &str, cand: &Candidate, i: usize, j: usize) -> Option<PiiHit> 
     if digits.len() == 18 && min3 && cn_id::valid(&digits[..17], digits[17]) {
         return Some(hit(Kind::CnResidentId, first.start, last.end));
     }
+    // First-generation resident ID: 15 digits, no check digit, so a context word is required.
+    if digits.len() == 15
+        && min3
+        && cn_id::valid15(digits)
+        && id_context(text, first.start, last.end)
+        && !negative_context(text, first.start)
+    {
+        return Some(hit(Kind::CnResidentId, first.start, last.end));
+    }
     // Mobile.
     let plus = if at_start { cand.plus } else { None };
     let prefix = match (digits.len(), plus.is_some()) {
@@ -288,6 +297,27 @@ const NOT_PERSONAL: [&str; 30] = [
     "sku",
 ];
 
+/// Words that say a number is an identity number.
+const ID_WORDS: [&str; 10] =
+    ["身份证", "身份號", "身份号", "证件号", "證件號", "身分證", "id card", "identity", "id no", "id"];
+
+/// Whether an ID word is within 20 characters before `start` or 10 after `end` (`身份证：…`,
+/// `… 是我的身份证号`). Latin words must stand alone (`paid` is not `id`).
+fn id_context(text: &str, start: usize, end: usize) -> bool {
+    let before: String = text[..start].chars().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
+    let after: String = text[end..].chars().take(10).collect();
+    [before, after].iter().any(|w| {
+        let w = w.to_lowercase();
+        ID_WORDS.iter().any(|k| {
+            w.match_indices(k).any(|(i, _)| {
+                !k.is_ascii()
+                    || (w[..i].chars().next_back().is_none_or(|c| !c.is_ascii_alphanumeric())
+                        && w[i + k.len()..].chars().next().is_none_or(|c| !c.is_ascii_alphabetic()))
+            })
+        })
+    })
+}
+
 fn negative_context(text: &str, start: usize) -> bool {
     let before = text[..start].trim_end_matches(|c: char| {
         c.is_whitespace() || matches!(c, ':' | '：' | '=' | '是' | '为' | '.' | '#' | '＃')
@@ -322,6 +352,16 @@ mod tests {
         ("11010519491231002Y", &[]),
         ("110105194912310021", &[]), // wrong check digit
         ("110105194902300025", &[]), // 30 February
+        // first-generation (15 digits): only with a context word
+        ("身份证 110105491231002", &[(Kind::CnResidentId, "110105491231002")]),
+        ("旧身份证号：110105 491231 002 请核实", &[(Kind::CnResidentId, "110105 491231 002")]),
+        ("ID: 440305920229123", &[(Kind::CnResidentId, "440305920229123")]),
+        ("110105491231002 是他的身份证", &[(Kind::CnResidentId, "110105491231002")]),
+        ("110105491231002", &[]),               // no context
+        ("paid 110105491231002", &[]),          // `id` inside a word
+        ("身份证 110105491331002", &[]),        // month 13
+        ("身份证 990105491231002", &[]),        // no province
+        ("订单号 110105491231002 身份证", &[]), // a reference number
         // mobiles
         ("call 13812345678 now", &[(Kind::CnMobile, "13812345678")]),
         ("电话：138 1234 5678", &[(Kind::CnMobile, "138 1234 5678")]),
