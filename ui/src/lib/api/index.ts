@@ -6,6 +6,11 @@
 import { invoke } from '@tauri-apps/api/core';
 
 import type { Account } from './bindings/Account';
+import type { Action } from './bindings/Action';
+import type { ActionOutcome } from './bindings/ActionOutcome';
+import type { AuditReport } from './bindings/AuditReport';
+import type { CaseView } from './bindings/CaseView';
+import type { OutboxView } from './bindings/OutboxView';
 import type { ApiError } from './bindings/ApiError';
 import type { ConnectionStatus } from './bindings/ConnectionStatus';
 import type { ErrorCode } from './bindings/ErrorCode';
@@ -13,6 +18,11 @@ import type { Group } from './bindings/Group';
 import type { Member } from './bindings/Member';
 
 export type { Account } from './bindings/Account';
+export type { Action } from './bindings/Action';
+export type { ActionOutcome } from './bindings/ActionOutcome';
+export type { AuditReport } from './bindings/AuditReport';
+export type { CaseView } from './bindings/CaseView';
+export type { OutboxView } from './bindings/OutboxView';
 export type { ApiError } from './bindings/ApiError';
 export type { Capability } from './bindings/Capability';
 export type { ConnectionStatus } from './bindings/ConnectionStatus';
@@ -78,6 +88,24 @@ export function isApiError(e: unknown): e is ApiError {
   return !!e && typeof e === 'object' && isErrorCode((e as Record<string, unknown>).code);
 }
 
+/**
+ * An `Action` as it crosses IPC. The generated type says `bigint` for the mute's `u64` seconds, but IPC is JSON,
+ * which has no bigint (`JSON.stringify` throws on one): the seconds go as a plain number (≤ one year fits easily).
+ */
+export type ActionInput =
+  | (Exclude<Action, { action: 'mute' }> & { seconds?: never })
+  | { action: 'mute'; user: string; seconds: number };
+
+/** The status of an `ActionOutcome` / `CaseView` as the UI knows them. */
+export type CaseStatus = 'done' | 'queued' | 'refused' | 'conflict';
+export const CASE_STATUSES: readonly CaseStatus[] = ['done', 'queued', 'refused', 'conflict'];
+export function isCaseStatus(v: string): v is CaseStatus {
+  return (CASE_STATUSES as readonly string[]).includes(v);
+}
+
+/** Language of the warning text the member sees. */
+export type WarningLang = 'zh' | 'en';
+
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
@@ -99,6 +127,18 @@ export const api = {
   listMembers: (group: string) => call<Member[]>('list_members', { group }),
   /** Online, or the time of the cached data being shown while the server cannot be reached. */
   connectionStatus: () => call<ConnectionStatus>('connection_status'),
+  /**
+   * Decides and carries out one action; the outcome is `done`, `queued` (carried out when the server is back),
+   * `refused` or `conflict`, each with a case. Rejects (e.g. `invalid_input` for an empty reason) without a case.
+   */
+  act: (group: string, action: ActionInput, reason: string, rule: string | null, lang: WarningLang) =>
+    call<ActionOutcome>('act', { group, action, reason, rule, lang }),
+  /** Cases, oldest first; `group` (room ID) and `user` narrow the list. */
+  listCases: (group: string | null, user: string | null) => call<CaseView[]>('list_cases', { group, user }),
+  /** The outbox: decided actions and where they stand. */
+  listOutbox: () => call<OutboxView[]>('list_outbox'),
+  /** Checks the hash chain of the case log. */
+  auditVerify: () => call<AuditReport>('audit_verify'),
   /** The OS locale as a BCP 47 tag, e.g. `zh-CN`. */
   systemLocale: () => call<string>('system_locale'),
 };
