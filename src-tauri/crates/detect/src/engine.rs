@@ -130,7 +130,7 @@ impl Engine {
         // Keywords.
         scratch.hits.clear();
         self.matcher.find(text, &scratch.norm, &mut scratch.hits);
-        if leet::possible(text) {
+        if scratch.norm.signals() & normalize::signals::LEET != 0 {
             self.leet_pass(text, scratch);
         }
         for h in &scratch.hits {

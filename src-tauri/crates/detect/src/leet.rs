@@ -10,7 +10,8 @@
 //! over it, and keeps only the hits that cover a replaced character and that the ordinary pass
 //! did not already report. The ordinary view is untouched, so the personal-data detectors
 //! (phones, IDs, cards, e-mail addresses) never see the replaced text, and the cost is paid only
-//! by messages that have a token mixing letters with digits or symbols.
+//! by messages in which the normaliser saw letters glued to digits or one of `$ @ ! |` inside a
+//! word ([`crate::normalize::signals::LEET`]).
 //!
 //! # Which characters are replaced
 //!
@@ -58,6 +59,9 @@ fn class(c: char) -> Class {
             _ => Class::Break,
         };
     }
+    if is_cjk(c) {
+        return Class::Break;
+    }
     match c as u32 {
         0xFF10..=0xFF19 => Class::Digit((c as u32 - 0xFF10) as u8),
         0xFF21..=0xFF3A | 0xFF41..=0xFF5A => Class::Letter,
@@ -66,7 +70,7 @@ fn class(c: char) -> Class {
         0xFF01 => Class::Sym(b'!'),
         0xFF5C => Class::Sym(b'|'),
         _ if is_default_ignorable(c) || is_mark(c) => Class::Transparent,
-        _ if c.is_alphabetic() && !is_cjk(c) => Class::Letter,
+        _ if c.is_alphabetic() => Class::Letter,
         _ => Class::Break,
     }
 }
@@ -139,39 +143,6 @@ impl Leet {
         let i = self.marks.partition_point(|&m| m < start);
         self.marks.get(i).is_some_and(|&m| m < end)
     }
-}
-
-/// Whether `text` might hold a leet token at all: an ASCII letter next to a digit or one of
-/// `$ @ ! |`, or any full-width character. A quick byte scan that lets most messages skip
-/// [`fold`].
-pub fn possible(text: &str) -> bool {
-    let b = text.as_bytes();
-    let leety = |c: u8| c.is_ascii_digit() || matches!(c, b'$' | b'@' | b'!' | b'|');
-    let mut prev_letter = false;
-    let mut prev_leet = false;
-    for &c in b {
-        if c.is_ascii_alphabetic() {
-            if prev_leet {
-                return true;
-            }
-            prev_letter = true;
-            prev_leet = false;
-        } else if leety(c) {
-            if prev_letter {
-                return true;
-            }
-            prev_leet = true;
-            prev_letter = false;
-        } else {
-            if c == 0xEF {
-                // U+F000..U+FFFF: full-width forms live there.
-                return true;
-            }
-            prev_letter = false;
-            prev_leet = false;
-        }
-    }
-    false
 }
 
 /// Build the leet view of `text` into `leet`, `1` standing for `one` (`b'i'` or `b'l'`).
@@ -357,13 +328,15 @@ mod tests {
     }
 
     #[test]
-    fn quick_gate_agrees_with_fold() {
+    fn normaliser_signal_covers_every_replacement() {
+        use crate::normalize::{normalize, signals::LEET};
         for (input, _) in CASES {
             let mut l = Leet::new();
             if fold(input, b'i', &mut l) {
-                assert!(possible(input), "gate misses {input:?}");
+                assert!(normalize(input).signals() & LEET != 0, "gate misses {input:?}");
             }
         }
-        assert!(!possible("今天天气不错 hello world 13812345678"));
+        assert_eq!(normalize("今天天气不错，hello world 13812345678！a@b.com").signals() & LEET, LEET);
+        assert_eq!(normalize("今天天气不错，hello world 13812345678！").signals() & LEET, 0);
     }
 }

@@ -84,6 +84,9 @@ pub mod signals {
     pub const WIDE_DOT: u8 = 8;
     /// An ASCII `t` or `T` (in `at`, `dot`).
     pub const T: u8 = 16;
+    /// Possible leetspeak ([`crate::leet`]): a run of ASCII letters and digits with both, a
+    /// full-width digit, `$` before a letter, or `@ ! |` between letters or digits.
+    pub const LEET: u8 = 32;
 }
 use signals as sig;
 
@@ -260,16 +263,26 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
                     if t {
                         signals |= sig::T;
                     }
+                    if d > 0 && d < j - i {
+                        signals |= sig::LEET;
+                    }
                     i = j;
                     continue;
                 }
-                A_NATURAL => pending |= GAP | NATURAL,
+                A_NATURAL => {
+                    pending |= GAP | NATURAL;
+                    if b == b'!' && leet_between(bytes, i) {
+                        signals |= sig::LEET;
+                    }
+                }
                 A_INSERT => {
                     pending |= GAP;
                     signals |= match b {
                         b'.' => sig::DOT,
-                        b'@' => sig::AT,
+                        b'@' => sig::AT | if leet_between(bytes, i) { sig::LEET } else { 0 },
                         b'#' => sig::HASH,
+                        b'|' if leet_between(bytes, i) => sig::LEET,
+                        b'$' if bytes.get(i + 1).is_some_and(u8::is_ascii_alphabetic) => sig::LEET,
                         _ => 0,
                     };
                 }
@@ -311,6 +324,9 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
                 let mut buf = [0u8; 4];
                 let s = m.encode_utf8(&mut buf);
                 digits += m.is_ascii_digit() as usize;
+                if m.is_ascii_digit() {
+                    signals |= sig::LEET;
+                }
                 numerals += is_chinese_numeral(m) as usize;
                 out.bytes.extend_from_slice(s.as_bytes());
                 push_meta(&mut out.meta, i as u32, pending, s.len());
@@ -333,8 +349,9 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
             Tag::Insert => {
                 pending |= GAP;
                 signals |= match c {
-                    '＠' => sig::AT,
+                    '＠' => sig::AT | sig::LEET,
                     '．' => sig::WIDE_DOT,
+                    '＄' | '｜' => sig::LEET,
                     _ => 0,
                 };
             }
@@ -345,6 +362,12 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
     out.digits = digits + numerals;
     out.numerals = numerals;
     out.signals = signals;
+}
+
+/// Whether the byte at `i` sits between ASCII letters or digits (`c@sino`, `v!agra`).
+#[inline]
+fn leet_between(bytes: &[u8], i: usize) -> bool {
+    i > 0 && bytes[i - 1].is_ascii_alphanumeric() && bytes.get(i + 1).is_some_and(u8::is_ascii_alphanumeric)
 }
 
 fn truncate(text: &str) -> &str {
