@@ -1,5 +1,10 @@
 // Keyboard: the shell owns one keydown listener and hands list keys to whichever screen is showing.
-// Keys (and the help overlay) list only what exists: j/k, Enter, /, g g, Esc, ?.
+// Keys (and the help overlay) list only what exists: j/k, Enter, /, g g, Esc, ?, and w/m/x/b where a member is
+// selected and the group allows the action.
+
+/** The member actions with a key: w warn · m mute · x kick · b ban. */
+export type MemberAction = 'warn' | 'mute' | 'kick' | 'ban';
+export const ACTION_KEYS: Record<MemberAction, string> = { warn: 'w', mute: 'm', kick: 'x', ban: 'b' };
 export interface ScreenKeys {
   /** j / k: move the selection by `delta` rows. */
   move(delta: number): void;
@@ -7,6 +12,8 @@ export interface ScreenKeys {
   open?(): void;
   /** /: focus this screen's search box. */
   focusSearch?(): void;
+  /** w / m / x / b: open the action dialog; false when the action is not offered here (the key does nothing). */
+  act?(action: MemberAction): boolean;
 }
 
 let active: ScreenKeys | null = null;
