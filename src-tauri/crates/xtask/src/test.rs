@@ -139,6 +139,11 @@ const WRAPPER: &str = r#"#!/usr/bin/env bash
 # the tests, then the given command. Written by `cargo xtask test`.
 set -uo pipefail
 logs="$1"; shift
+# A keyring of our own for this run: a login keyring left in ~/.local/share/keyrings by another
+# session (with another password) would stay locked and make gnome-keyring prompt, hanging the tests.
+export XDG_DATA_HOME="$logs/xdg-data"
+rm -rf "$XDG_DATA_HOME"
+mkdir -p "$XDG_DATA_HOME"
 # A keyring of its own (never the user's login keyring, whose password we do not know), new
 # each run: gnome-keyring keeps keyrings in $XDG_DATA_HOME/keyrings.
 rm -rf "$logs/keyring-data"; mkdir -p "$logs/keyring-data"
