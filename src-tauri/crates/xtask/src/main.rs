@@ -56,6 +56,12 @@ enum Cmd {
         #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(test::STEPS))]
         only: Vec<String>,
     },
+    /// The crash-safety test at volume: SIGKILL `qg` at random points N times, then check every
+    /// decided action was carried out exactly once on a real Synapse.
+    Soak {
+        #[arg(long, default_value_t = 1000)]
+        kills: u32,
+    },
     /// (internal) The `cargo test` runs, inside the Xvfb + D-Bus session `test` sets up.
     #[command(hide = true)]
     SessionTests {
@@ -90,6 +96,7 @@ fn main() {
         Cmd::Synapse { empty, rate_limited } => demo::synapse(empty, rate_limited),
         Cmd::Fixture { rebuild } => demo::fixture(rebuild),
         Cmd::Test { only } => test::test(&only),
+        Cmd::Soak { kills } => test::soak(kills),
         Cmd::SessionTests { timings } => test::session_tests(&timings),
     };
     if let Err(e) = result {

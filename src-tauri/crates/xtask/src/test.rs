@@ -217,6 +217,29 @@ fn in_session(timings: &mut Vec<(String, Duration, bool)>) -> Result<()> {
     r
 }
 
+/// `cargo xtask soak`: the crash-safety test at volume (`kills` SIGKILLs), in a D-Bus session
+/// with a keyring like the test step, printing the test's own figures.
+pub fn soak(kills: u32) -> Result<()> {
+    let logs = target_dir()?.join("soak-session");
+    std::fs::create_dir_all(&logs)?;
+    let wrapper = logs.join("session.sh");
+    std::fs::write(&wrapper, WRAPPER)?;
+    run(cargo_ci().args(["build", "-p", "qunguan-cli"]))?;
+    let started = Instant::now();
+    let mut cmd = Command::new("dbus-run-session");
+    cmd.args(["--", "bash"])
+        .arg(&wrapper)
+        .arg(&logs)
+        .arg(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["test", "-p", "qunguan-tests", "--test", "crash", "sigkill", "--", "--nocapture"])
+        .env("QG_CRASH_KILLS", kills.to_string())
+        .env("PATH", util::path_with_cargo_bin())
+        .current_dir(root());
+    let r = run(&mut cmd);
+    eprintln!("soak: {kills} kills wanted, {:.0} s in all", started.elapsed().as_secs_f64());
+    r
+}
+
 /// Test targets (`--test NAME`) of the workspace, split into (others, GUI).
 fn test_targets() -> Result<(Vec<String>, Vec<String>)> {
     let out = cargo().args(["metadata", "--format-version", "1", "--no-deps"]).output()?;
