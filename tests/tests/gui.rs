@@ -29,10 +29,12 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
+use fantoccini::actions::{InputSource as _, KeyAction, KeyActions};
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use qunguan_testkit::Synapse;
+use qunguan_testkit::client::Client as MatrixClient;
 use qunguan_testkit::demo::{self, DemoWorld};
 use qunguan_tests::{RUNTIME, require_keyring};
 use serde_json::json;
@@ -414,6 +416,110 @@ fn owner_signs_in_sees_managed_groups_with_roles_and_the_big_group_members() {
             .wait(&format!("[data-testid=member-row][data-user-id='{muted}']"), 5, "a muted member found by search")
             .await?;
         ensure!(row.find(Locator::Css("[data-testid=member-muted]")).await.is_ok(), "{muted} shows the muted chip");
+        Ok(())
+    });
+}
+
+/// Presses and releases one key in the focused window (as a person would, not into an element).
+async fn press(app: &App, key: char) -> Result<()> {
+    let keys =
+        KeyActions::new("keyboard".into()).then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
+    app.client.perform_actions(keys).await?;
+    app.client.release_actions().await?;
+    Ok(())
+}
+
+#[test]
+fn owner_mutes_a_member_from_the_member_list_and_sees_the_case() {
+    require_keyring();
+    let (synapse, world) = world();
+    gui_test("owner_mutes_a_member", "en_US.UTF-8", async |app| {
+        let tech = world.group("tech");
+        let owner = MatrixClient::new(&synapse.base_url, &world.owner.access_token);
+        // A plain member of 技术交流群: joined, no power of their own, not muted already.
+        let joined: Vec<String> = owner.joined_members(&tech.room_id).await?.into_iter().map(|(u, _)| u).collect();
+        let target = world
+            .members
+            .iter()
+            .find(|m| joined.contains(&m.user_id) && !tech.power.contains_key(&m.user_id))
+            .context("a plain member in tech")?;
+        let reason = format!("GUI test: flooding the group with ads 刷屏广告 {}", std::process::id());
+
+        app.sign_in(&synapse.base_url, &world.owner.user_id, &world.owner.password).await?;
+        app.wait("[data-testid=group-row]", 90, "the groups list after signing in").await?;
+        app.find(&format!("[data-testid=sidebar-group][data-group-id='{}']", tech.room_id)).await?.click().await?;
+        app.wait("[data-testid=member-row]", 90, "the members of 技术交流群").await?;
+        check_eq!(app.text("[data-testid=group-title]").await?, tech.name);
+
+        // Select the member: search by Matrix ID, click the row; the card offers the actions with their keys.
+        let search = app.find("[data-testid=member-search]").await?;
+        search.send_keys(&target.user_id).await?;
+        let row_css = format!("[data-testid=member-row][data-user-id='{}']", target.user_id);
+        app.wait(&row_css, 5, "the member found by search").await?.click().await?;
+        app.wait(&format!("[data-testid=member-card][data-user-id='{}']", target.user_id), 5, "the member card")
+            .await?;
+        app.wait("[data-testid=action-mute]", 5, "the Mute action on the card").await?;
+        app.wait("[data-testid=member-cases] [data-testid=cases-empty]", 30, "an empty history before acting").await?;
+        app.shot("member-card").await?;
+
+        // `m` opens the mute dialog for the selected member, in this group.
+        press(app, 'm').await?;
+        let dialog = app.wait("[data-testid=action-dialog][data-action=mute]", 5, "the mute dialog after `m`").await?;
+        check_eq!(attr(app, "[data-testid=action-target]", "data-user-id").await?, target.user_id);
+        check_eq!(attr(app, "[data-testid=action-group]", "data-group-id").await?, tech.room_id);
+        let confirm = app.find("[data-testid=action-confirm]").await?;
+        ensure!(!confirm.is_enabled().await?, "confirm is disabled while the reason is empty");
+        app.find("[data-testid=action-duration-600]").await?.click().await?;
+        check_eq!(attr(app, "[data-testid=action-duration-600]", "aria-checked").await?, "true", "10 m picked");
+        let reason_box = app.find("[data-testid=action-reason]").await?;
+        reason_box.send_keys(&reason).await?;
+        ensure!(confirm.is_enabled().await?, "confirm is enabled once there is a reason");
+        app.shot("mute-dialog").await?;
+        // Enter confirms.
+        reason_box.send_keys(&Key::Enter).await?;
+
+        // The toast: a case ID and "done".
+        let toast = app.wait("[data-testid=toast]", 60, "the outcome toast").await?;
+        let case_id = toast.attr("data-case-id").await?.context("toast without data-case-id")?;
+        ensure!(!case_id.is_empty(), "the toast carries the case ID");
+        check_eq!(toast.attr("data-status").await?.as_deref(), Some("done"), "the mute is done");
+        let toast_text = toast.text().await?;
+        ensure!(toast_text.contains(&case_id), "the toast shows the case ID: {toast_text:?}");
+        ensure!(toast_text.contains("Done"), "the toast says done: {toast_text:?}");
+        ensure!(app.all("[data-testid=action-dialog]").await?.is_empty(), "the dialog closed");
+        drop(dialog);
+
+        // Synapse: the member's power is now below what posting needs.
+        let pl = owner.power_levels(&tech.room_id).await?;
+        let events_default = pl["events_default"].as_i64().unwrap_or(0);
+        let users_default = pl["users_default"].as_i64().unwrap_or(0);
+        let level = pl["users"][&target.user_id].as_i64().unwrap_or(users_default);
+        ensure!(
+            level < events_default,
+            "{} is muted on the server: level {level}, events_default {events_default}",
+            target.user_id
+        );
+
+        // The member list was read again: the row carries the muted chip; the card's history has the case.
+        app.wait(&format!("{row_css} [data-testid=member-muted]"), 30, "the muted chip after the mute").await?;
+        let history = format!("[data-testid=member-cases] [data-testid=case-row][data-case-id='{case_id}']");
+        app.wait(&history, 30, "the case in the member's history").await?;
+        app.shot("muted").await?;
+
+        // The Cases tab lists it, with the reason.
+        app.find("[data-testid=tab-cases]").await?.click().await?;
+        let case_css = format!("[data-testid=cases] [data-testid=case-row][data-case-id='{case_id}']");
+        let case = app.wait(&case_css, 30, "the case in the Cases tab").await?;
+        check_eq!(case.attr("data-action").await?.as_deref(), Some("mute"));
+        check_eq!(case.attr("data-status").await?.as_deref(), Some("done"));
+        check_eq!(case.attr("data-target").await?.as_deref(), Some(target.user_id.as_str()));
+        check_eq!(app.text(&format!("{case_css} [data-testid=case-reason]")).await?, reason);
+        case.click().await?;
+        let detail =
+            app.wait(&format!("[data-testid=case-detail][data-case-id='{case_id}']"), 5, "the case detail").await?;
+        let detail_text = detail.text().await?;
+        ensure!(detail_text.contains(&world.owner.user_id), "the case names the acting admin: {detail_text:?}");
+        app.shot("cases").await?;
         Ok(())
     });
 }
