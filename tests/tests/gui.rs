@@ -525,6 +525,99 @@ fn owner_mutes_a_member_from_the_member_list_and_sees_the_case() {
 }
 
 #[test]
+fn action_dialog_checks_its_input_and_previews_the_warning_in_chinese() {
+    require_keyring();
+    let (synapse, world) = world();
+    gui_test("action_dialog_zh", "zh_CN.UTF-8", async |app| {
+        let tech = world.group("tech");
+        let owner = MatrixClient::new(&synapse.base_url, &world.owner.access_token);
+        let joined: Vec<String> = owner.joined_members(&tech.room_id).await?.into_iter().map(|(u, _)| u).collect();
+        // A plain member other than the one the mute test picks (the first).
+        let target = world
+            .members
+            .iter()
+            .filter(|m| joined.contains(&m.user_id) && !tech.power.contains_key(&m.user_id))
+            .nth(1)
+            .context("a second plain member in tech")?;
+
+        app.sign_in(&synapse.base_url, &world.owner.user_id, &world.owner.password).await?;
+        app.wait("[data-testid=group-row]", 90, "the groups list after signing in").await?;
+        app.find(&format!("[data-testid=sidebar-group][data-group-id='{}']", tech.room_id)).await?.click().await?;
+        app.wait("[data-testid=member-row]", 90, "the members of 技术交流群").await?;
+
+        // Myself: the actions show but are disabled (my power is not below my own).
+        let search = app.find("[data-testid=member-search]").await?;
+        search.send_keys(&world.owner.user_id).await?;
+        app.wait(&format!("[data-testid=member-row][data-user-id='{}']", world.owner.user_id), 5, "myself")
+            .await?
+            .click()
+            .await?;
+        app.wait("[data-testid=member-out-of-reach]", 5, "the out-of-reach note on my own card").await?;
+        ensure!(!app.find("[data-testid=action-mute]").await?.is_enabled().await?, "I cannot mute myself");
+        press(app, 'm').await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        ensure!(app.all("[data-testid=action-dialog]").await?.is_empty(), "`m` does nothing on an out-of-reach member");
+
+        let search = app.find("[data-testid=member-search]").await?;
+        search.clear().await?;
+        search.send_keys(&target.user_id).await?;
+        app.wait(&format!("[data-testid=member-row][data-user-id='{}']", target.user_id), 5, "the member")
+            .await?
+            .click()
+            .await?;
+        app.wait(&format!("[data-testid=member-card][data-user-id='{}']", target.user_id), 5, "the member card")
+            .await?;
+
+        // w: the warning preview is the text the member will read, in Chinese, with the reason and the rule.
+        press(app, 'w').await?;
+        app.wait("[data-testid=action-dialog][data-action=warn]", 5, "the warn dialog after `w`").await?;
+        app.find("[data-testid=action-reason]").await?.send_keys("发广告").await?;
+        app.find("[data-testid=action-rule]").await?.send_keys("3").await?;
+        let preview = app.text("[data-testid=action-preview]").await?;
+        check_eq!(preview, format!("{} 管理员警告：发广告（依据群规 3）。请遵守群规。", target.user_id), "the preview");
+        app.shot("warn-dialog").await?;
+        // Esc cancels: no case.
+        press(app, Key::Escape.into()).await?;
+        app.until("return !document.querySelector('[data-testid=action-dialog]')", 5, "Esc closes the dialog").await?;
+        ensure!(app.all("[data-testid=group-screen]").await?.len() == 1, "Esc in the dialog does not leave the group");
+        ensure!(app.all("[data-testid=toast]").await?.is_empty(), "a cancelled action makes no case");
+
+        // m, custom duration: 0 and more than a year are refused before asking anyone.
+        press(app, 'm').await?;
+        app.wait("[data-testid=action-dialog][data-action=mute]", 5, "the mute dialog").await?;
+        app.find("[data-testid=action-reason]").await?.send_keys("刷屏").await?;
+        app.find("[data-testid=action-duration-custom]").await?.click().await?;
+        let value = app.wait("[data-testid=action-duration-value]", 5, "the custom duration").await?;
+        let confirm = app.find("[data-testid=action-confirm]").await?;
+        for bad in ["0", "-5", "400"] {
+            value.clear().await?;
+            value.send_keys(bad).await?;
+            if bad == "400" {
+                app.find("[data-testid=action-duration-unit]").await?.select_by_value("days").await?;
+            }
+            app.wait("[data-testid=action-duration-invalid]", 5, "the invalid-duration message").await?;
+            ensure!(!confirm.is_enabled().await?, "confirm is disabled for a duration of {bad}");
+        }
+        app.shot("mute-invalid-duration").await?;
+        value.clear().await?;
+        value.send_keys("2").await?;
+        app.until("return !document.querySelector('[data-testid=action-duration-invalid]')", 5, "2 days is fine")
+            .await?;
+        ensure!(confirm.is_enabled().await?, "confirm is enabled for 2 days");
+        app.find("[data-testid=action-cancel]").await?.click().await?;
+        app.until("return !document.querySelector('[data-testid=action-dialog]')", 5, "Cancel closes the dialog")
+            .await?;
+
+        // The Cases tab in Chinese, and the help overlay lists the action keys.
+        app.find("[data-testid=tab-cases]").await?.click().await?;
+        app.wait("[data-testid=cases][data-state=ready]", 30, "the case list").await?;
+        check_eq!(app.text("[data-testid=tab-cases]").await?, "案件");
+        app.shot("cases-zh").await?;
+        Ok(())
+    });
+}
+
+#[test]
 fn wrong_password_shows_the_translated_error() {
     let (synapse, world) = world();
     gui_test("wrong_password", "zh_CN.UTF-8", async |app| {
