@@ -62,15 +62,29 @@ fn class(c: char) -> Class {
     if is_cjk(c) {
         return Class::Break;
     }
-    match c as u32 {
-        0xFF10..=0xFF19 => Class::Digit((c as u32 - 0xFF10) as u8),
+    let cp = c as u32;
+    match cp {
+        0xFF10..=0xFF19 => Class::Digit((cp - 0xFF10) as u8),
         0xFF21..=0xFF3A | 0xFF41..=0xFF5A => Class::Letter,
         0xFF04 => Class::Sym(b'$'),
         0xFF20 => Class::Sym(b'@'),
         0xFF01 => Class::Sym(b'!'),
         0xFF5C => Class::Sym(b'|'),
-        _ if is_default_ignorable(c) || is_mark(c) => Class::Transparent,
-        _ if c.is_alphabetic() => Class::Letter,
+        _ if is_default_ignorable(c) => Class::Transparent,
+        // Scripts with letters (Latin, Greek, Cyrillic, … and their combining marks) and the
+        // math alphanumerics: ask Unicode. Everything else (CJK punctuation, symbols, emoji,
+        // the rest of the full-width block) ends a token without a table lookup.
+        0x80..=0x1FFF | 0x1D400..=0x1D7FF => {
+            if is_mark(c) {
+                Class::Transparent
+            } else if c.is_alphabetic() {
+                Class::Letter
+            } else {
+                Class::Break
+            }
+        }
+        0x20D0..=0x20FF | 0xFE20..=0xFE2F => Class::Transparent,
+        0x24B6..=0x24E9 => Class::Letter,
         _ => Class::Break,
     }
 }

@@ -225,7 +225,18 @@ pub(crate) fn find(text: &str, anchors: &[(usize, usize)]) -> Option<(usize, usi
 }
 
 fn is_surname(c: char) -> bool {
-    is_han(c) && SURNAMES.chars().any(|s| s == c)
+    // Sorted once: a binary search instead of decoding the whole list for every character.
+    static SORTED: std::sync::OnceLock<Vec<char>> = std::sync::OnceLock::new();
+    is_han(c)
+        && SORTED
+            .get_or_init(|| {
+                let mut v: Vec<char> = SURNAMES.chars().collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            })
+            .binary_search(&c)
+            .is_ok()
 }
 
 /// Chinese names: surname + 1–2 ideographs, followed by the number (separators only between),

@@ -137,7 +137,8 @@ fn spelled() -> &'static aho_corasick::AhoCorasick {
     })
 }
 
-/// The written-out "dot" forms.
+/// The written-out "dot" forms (what [`possible`] looks for; kept for its test).
+#[cfg(test)]
 fn spelled_dot() -> &'static aho_corasick::AhoCorasick {
     static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
     AC.get_or_init(|| {
@@ -151,8 +152,30 @@ fn spelled_dot() -> &'static aho_corasick::AhoCorasick {
 /// Whether `text` could hold an address at all, given which of `@ ＠ # . ．。` it has
 /// (from the normaliser's signals): an "at" form and a "dot" form are both needed.
 pub(crate) fn possible(text: &str, at_sign: bool, dot_sign: bool) -> bool {
+    if at_sign && dot_sign {
+        return true;
+    }
+    // Every spelled-out form ends in `t`: one memchr pass over the `t`s finds both kinds
+    // (the same forms as [`spelled`] and the ` dot `, `(dot)`, `[dot]` forms).
     let b = text.as_bytes();
-    (at_sign || spelled().is_match(b)) && (dot_sign || spelled_dot().is_match(b))
+    let (mut at, mut dot) = (at_sign, dot_sign);
+    for i in memchr::memchr2_iter(b't', b'T', b) {
+        let close = b.get(i + 1).copied();
+        let framed = |open: u8| {
+            matches!((open, close), (b' ', Some(b' ')) | (b'(', Some(b')')) | (b'[', Some(b']')) | (b'{', Some(b'}')))
+        };
+        if !at && i >= 2 && b[i - 1] | 0x20 == b'a' && framed(b[i - 2]) {
+            at = true;
+        }
+        if !dot && i >= 3 && b[i - 1] | 0x20 == b'o' && b[i - 2] | 0x20 == b'd' && b[i - 3] != b'{' && framed(b[i - 3])
+        {
+            dot = true;
+        }
+        if at && dot {
+            return true;
+        }
+    }
+    false
 }
 
 /// A dot between domain labels at `i`: its length and whether it is spelled out.
@@ -272,6 +295,29 @@ mod tests {
             ("x@-a.com", vec![]),
         ] {
             assert_eq!(emails(text), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn possible_agrees_with_the_spelled_automata() {
+        for t in [
+            "bob at example dot com",
+            "bob(at)example(dot)com",
+            "bob [AT] example [DOT] com",
+            "bob{at}x dot y",
+            "bob {dot} x at y",
+            "at dot",
+            " at  dot ",
+            "what a cat. dotted",
+            "the cat sat at the door",
+            "",
+            "t",
+        ] {
+            let b = t.as_bytes();
+            for (a, d) in [(false, false), (true, false), (false, true), (true, true)] {
+                let want = (a || spelled().is_match(b)) && (d || spelled_dot().is_match(b));
+                assert_eq!(possible(t, a, d), want, "{t:?} at={a} dot={d}");
+            }
         }
     }
 }
