@@ -9,14 +9,24 @@ use crate::secrets::SecretStore;
 use crate::{Engine, Session, home};
 
 /// Runs a keyring call on the blocking pool (Secret Service calls are blocking D-Bus round trips).
+/// A keyring that has not answered by then is treated as unavailable: a locked keyring can sit
+/// on an unlock prompt indefinitely, and nothing may hang on it.
+const KEYRING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub(crate) async fn blocking<T: Send + 'static>(
     secrets: &Arc<dyn SecretStore>,
     f: impl FnOnce(&dyn SecretStore) -> Result<T> + Send + 'static,
 ) -> Result<T> {
     let secrets = secrets.clone();
-    tokio::task::spawn_blocking(move || f(secrets.as_ref()))
-        .await
-        .map_err(|e| ApiError::internal(format!("keyring task failed: {e}")))?
+    let task = tokio::task::spawn_blocking(move || f(secrets.as_ref()));
+    match tokio::time::timeout(KEYRING_TIMEOUT, task).await {
+        Ok(joined) => joined.map_err(|e| ApiError::internal(format!("keyring task failed: {e}")))?,
+        Err(_) => Err(ApiError::new(
+            ErrorCode::KeyringUnavailable,
+            "the OS keyring did not answer (is it locked?): unlock it, or set QG_HOMESERVER and QG_ACCESS_TOKEN \
+             (and QG_CACHE_KEY)",
+        )),
+    }
 }
 
 fn not_signed_in() -> ApiError {

@@ -59,6 +59,8 @@ pub fn demo() -> Result<()> {
             .env("QG_HOME", home.path())
             .env("QG_HOMESERVER", &synapse.base_url)
             .env("QG_ACCESS_TOKEN", &world.owner.access_token)
+            // The demo's own store key, so it needs no unlocked keyring (throw-away data anyway).
+            .env("QG_CACHE_KEY", random_hex_key()?)
             .kill_on_drop(true)
             .spawn()
             .with_context(|| format!("launch {}", app.display()))?;
@@ -124,4 +126,12 @@ pub fn fixture(rebuild: bool) -> Result<()> {
         );
         s.stop().await
     })
+}
+
+/// 32 random bytes as 64 hex characters (a store key for throw-away demo data).
+fn random_hex_key() -> Result<String> {
+    use std::io::Read;
+    let mut bytes = [0u8; 32];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
