@@ -520,6 +520,32 @@ fn owner_mutes_a_member_from_the_member_list_and_sees_the_case() {
         let detail_text = detail.text().await?;
         ensure!(detail_text.contains(&world.owner.user_id), "the case names the acting admin: {detail_text:?}");
         app.shot("cases").await?;
+
+        // Back on the member: Unmute (a button on a muted member's card), with a recent reason picked.
+        app.find("[data-testid=tab-members]").await?.click().await?;
+        app.wait("[data-testid=action-unmute]", 10, "Unmute on a muted member's card").await?.click().await?;
+        app.wait("[data-testid=action-dialog][data-action=unmute]", 5, "the unmute dialog").await?;
+        let recent = app.wait("[data-testid=action-recent-reason]", 5, "the reason just used, to pick again").await?;
+        check_eq!(app.text("[data-testid=action-recent-reason]").await?, reason, "the most recent reason comes first");
+        recent.click().await?;
+        app.find("[data-testid=action-confirm]").await?.click().await?;
+        let js = format!(
+            "return [...document.querySelectorAll('[data-testid=toast]')].some(t => t.dataset.caseId !== '{case_id}' && t.dataset.status === 'done')"
+        );
+        app.until(&js, 60, "a second toast: the unmute done").await?;
+        let pl = owner.power_levels(&tech.room_id).await?;
+        let level = pl["users"][&target.user_id].as_i64().unwrap_or(users_default);
+        ensure!(
+            level >= events_default,
+            "{} can post again: level {level}, events_default {events_default}",
+            target.user_id
+        );
+        let unmuted_js = format!(
+            "const r = document.querySelector({}); return !!r && !r.querySelector('[data-testid=member-muted]')",
+            serde_json::to_string(&row_css)?
+        );
+        app.until(&unmuted_js, 30, "the muted chip gone after the unmute").await?;
+        app.shot("unmuted").await?;
         Ok(())
     });
 }

@@ -5,6 +5,11 @@
 /** The member actions with a key: w warn · m mute · x kick · b ban. */
 export type MemberAction = 'warn' | 'mute' | 'kick' | 'ban';
 export const ACTION_KEYS: Record<MemberAction, string> = { warn: 'w', mute: 'm', kick: 'x', ban: 'b' };
+/** What the action dialog does: the keyed actions, and unmute (a button on a muted member's card, no key). */
+export type DialogAction = MemberAction | 'unmute';
+export function actionKey(action: DialogAction): string | null {
+  return action === 'unmute' ? null : ACTION_KEYS[action];
+}
 export interface ScreenKeys {
   /** j / k: move the selection by `delta` rows. */
   move(delta: number): void;
