@@ -165,14 +165,11 @@ pub fn scan_lines_with(
 /// value as one line, and on `Err` prints the error to stderr and exits 1 (having printed
 /// nothing to stdout).
 ///
-/// ```ignore
-/// let input = std::fs::read_to_string(&args.input)?;
-/// let lexicon = args.lexicon.as_ref().map(|p| (p.display().to_string(), std::fs::read_to_string(p))).transpose()?;
-/// match qunguan_detect::scan_jsonl(&input, &args.input.display().to_string(),
-///                                  lexicon.as_ref().map(|(n, c)| (n.as_str(), c.as_str()))) {
-///     Ok(lines) => for line in lines { println!("{line}") },   // serde_json::Value: Display is compact JSON
-///     Err(e) => { eprintln!("{e}"); std::process::exit(1) }    // "input.jsonl:3: missing \"text\" field"
-/// }
+/// ```
+/// let out = qunguan_detect::scan_jsonl("{\"id\":1,\"text\":\"百.家.乐\"}\n", "in.jsonl", None).unwrap();
+/// assert_eq!(out[0]["findings"][0]["category"], "gambling");
+/// let err = qunguan_detect::scan_jsonl("{\"id\":1}\n", "in.jsonl", None).unwrap_err();
+/// assert_eq!(err.to_string(), "in.jsonl:1: missing \"text\" field");
 /// ```
 ///
 /// * `input`: the JSONL document; `input_name`: its name for error messages.
