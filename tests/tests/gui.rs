@@ -634,9 +634,31 @@ fn action_dialog_checks_its_input_and_previews_the_warning_in_chinese() {
         app.until("return !document.querySelector('[data-testid=action-dialog]')", 5, "Cancel closes the dialog")
             .await?;
 
-        // The Cases tab in Chinese, and the help overlay lists the action keys.
+        // The world changed under the list: the member left. A kick then ends as a conflict, with the reason why.
+        let member = owner.with_token(&target.access_token);
+        member.leave(&tech.room_id).await?;
+        press(app, 'x').await?;
+        app.wait("[data-testid=action-dialog][data-action=kick]", 5, "the kick dialog after `x`").await?;
+        let reason_box = app.find("[data-testid=action-reason]").await?;
+        reason_box.send_keys("多次发广告").await?;
+        reason_box.send_keys(&Key::Enter).await?;
+        let toast = app.wait("[data-testid=toast]", 60, "the outcome toast").await;
+        // Back in the group whatever happened, so the other tests see the demo world as seeded.
+        member.join(&tech.room_id).await?;
+        let toast = toast?;
+        check_eq!(toast.attr("data-status").await?.as_deref(), Some("conflict"), "kicking a member who left");
+        let case_id = toast.attr("data-case-id").await?.context("toast without data-case-id")?;
+        check_eq!(app.text("[data-testid=toast-status]").await?, "有冲突", "the status in Chinese");
+        let detail = app.text("[data-testid=toast-detail]").await?;
+        ensure!(detail.contains(&target.user_id), "the toast says what conflicted: {detail:?}");
+        app.shot("conflict-toast").await?;
+
+        // The Cases tab in Chinese lists it as a conflict.
         app.find("[data-testid=tab-cases]").await?.click().await?;
-        app.wait("[data-testid=cases][data-state=ready]", 30, "the case list").await?;
+        let case_css = format!("[data-testid=cases] [data-testid=case-row][data-case-id='{case_id}']");
+        let case = app.wait(&case_css, 30, "the conflict case in the Cases tab").await?;
+        check_eq!(case.attr("data-status").await?.as_deref(), Some("conflict"));
+        check_eq!(case.attr("data-action").await?.as_deref(), Some("kick"));
         check_eq!(app.text("[data-testid=tab-cases]").await?, "案件");
         app.shot("cases-zh").await?;
         Ok(())
