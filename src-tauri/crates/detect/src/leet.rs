@@ -166,27 +166,41 @@ pub fn fold(text: &str, one: u8, leet: &mut Leet) -> bool {
     leet.marks.clear();
     leet.had_one = false;
     leet.token.clear();
-    let mut iter = text.char_indices().peekable();
+    let bytes = text.as_bytes();
+    // Whether the current token has a digit or symbol (a token of letters only is left alone
+    // without being judged).
+    let mut mixed = false;
+    let mut i = 0;
     loop {
-        let next = iter.next();
-        let c = next.map_or(Class::Break, |(_, c)| class(c));
-        match (next, c) {
-            (Some(_), Class::Transparent) => {}
-            (Some((i, ch)), Class::Letter | Class::Digit(_) | Class::Sym(_)) => {
-                leet.token.push((i, ch.len_utf8(), c));
+        let (c, w) = match bytes.get(i) {
+            None => (Class::Break, 0),
+            Some(&b) if b < 0x80 => (ASCII_CLASS[b as usize], 1),
+            Some(_) => match text[i..].chars().next() {
+                Some(ch) => (class(ch), ch.len_utf8()),
+                None => (Class::Break, 0),
+            },
+        };
+        match c {
+            Class::Transparent => {}
+            Class::Letter => leet.token.push((i, w, c)),
+            Class::Digit(_) | Class::Sym(_) => {
+                mixed = true;
+                leet.token.push((i, w, c));
             }
-            _ => {
-                if !leet.token.is_empty() {
+            Class::Break => {
+                if mixed {
                     // The character after the token: `.` after a token with `@` is an e-mail.
-                    let after_dot = matches!(next, Some((_, '.' | '．' | '。')));
+                    let after_dot = bytes.get(i) == Some(&b'.') || text[i..].starts_with(['．', '。']);
                     token(text, one, after_dot, leet);
-                    leet.token.clear();
                 }
-                if next.is_none() {
+                leet.token.clear();
+                mixed = false;
+                if w == 0 {
                     break;
                 }
             }
         }
+        i += w;
     }
     if leet.marks.is_empty() {
         leet.view.clear();
@@ -194,6 +208,22 @@ pub fn fold(text: &str, one: u8, leet: &mut Leet) -> bool {
     }
     true
 }
+
+/// [`class`] of every ASCII character.
+static ASCII_CLASS: [Class; 128] = {
+    let mut t = [Class::Break; 128];
+    let mut b = 0u8;
+    while b < 128 {
+        t[b as usize] = match b {
+            b'a'..=b'z' | b'A'..=b'Z' => Class::Letter,
+            b'0'..=b'9' => Class::Digit(b - b'0'),
+            b'$' | b'@' | b'!' | b'|' => Class::Sym(b),
+            _ => Class::Break,
+        };
+        b += 1;
+    }
+    t
+};
 
 /// Judge one token and write its replacements into the view.
 fn token(text: &str, one: u8, after_dot: bool, leet: &mut Leet) {

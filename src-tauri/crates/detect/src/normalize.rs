@@ -292,18 +292,28 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
             continue;
         }
         let w = utf8_width(b);
-        if w == 3 && i + 3 <= bytes.len() {
-            // Fast path for the Basic Multilingual Plane's common case (CJK): the character
-            // folds to itself.
-            let cp = ((b as u32 & 0x0F) << 12) | ((bytes[i + 1] as u32 & 0x3F) << 6) | (bytes[i + 2] as u32 & 0x3F);
-            let entry = table.entries[cp as usize];
-            if entry.tag() == Tag::Same {
+        if w == 3 {
+            // Fast path for the Basic Multilingual Plane's common case (CJK): a run of
+            // three-byte characters that fold to themselves, copied in one go.
+            let run_start = i;
+            let meta_start = out.meta.len();
+            while let Some(&[b0, b1, b2]) = bytes.get(i..i + 3).and_then(|s| <&[u8; 3]>::try_from(s).ok())
+                && b0 & 0xF0 == 0xE0
+            {
+                let cp = ((b0 as u32 & 0x0F) << 12) | ((b1 as u32 & 0x3F) << 6) | (b2 as u32 & 0x3F);
+                let entry = table.entries[cp as usize];
+                if entry.0 >> 29 != Tag::Same as u32 {
+                    break;
+                }
                 numerals += (entry.0 & 1) as usize;
-                out.bytes.extend_from_slice(&bytes[i..i + 3]);
                 let src = i as u32;
-                out.meta.extend_from_slice(&[src | pending, src, src]);
-                pending = 0;
+                out.meta.extend_from_slice(&[src, src, src]);
                 i += 3;
+            }
+            if i > run_start {
+                out.bytes.extend_from_slice(&bytes[run_start..i]);
+                out.meta[meta_start] |= pending;
+                pending = 0;
                 continue;
             }
         }
