@@ -761,3 +761,64 @@ fn audit_verify_finds_edited_deleted_reordered_and_truncated_entries() {
     // The original is untouched.
     assert_eq!(c.run(&["audit", "verify"]).code, 0);
 }
+
+#[test]
+fn ban_all_groups_bans_everywhere_and_writes_the_shared_blocklist() {
+    require_keyring();
+    let g1 = group(1, &[], json!({}));
+    let spammer = g1.members[0].clone();
+    // A second group the same owner manages, with the spammer in it too.
+    let spec = RoomSpec { name: Some(format!("群 {}", unique("g2"))), ..RoomSpec::default() };
+    let room2 = RUNTIME
+        .block_on(async {
+            let room = g1.server.create_room(&spec).await?;
+            client(&spammer).join(&room).await?;
+            anyhow::Ok(room)
+        })
+        .unwrap();
+    let c = sign_in(&g1.owner);
+    let r = c.run(&["ban", &g1.room, &spammer.user_id, "--all-groups", "--reason", "诈骗广告", "--json"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    let outcomes = r.json();
+    let outcomes = outcomes.as_array().expect("an array for a multi-group action");
+    assert_eq!(outcomes.len(), 3, "one case per group plus the blocklist entry: {outcomes:#?}");
+    assert!(outcomes.iter().all(|o| o["status"] == "done" && o["case_id"].is_string()), "{outcomes:#?}");
+    for room in [&g1.room, &room2] {
+        let m = RUNTIME.block_on(membership(&g1.server, room, &spammer.user_id)).unwrap();
+        assert_eq!(m.as_deref(), Some("ban"), "banned in {room}");
+    }
+
+    // The policy list: a room of the owner's, marked as Qunguan's, never listed as a group.
+    let policy_room = RUNTIME
+        .block_on(async {
+            for room in g1.server.joined_rooms().await? {
+                if g1.server.get_state(&room, "org.qunguan.room", "").await?.is_some_and(|m| m["kind"] == "policy") {
+                    return anyhow::Ok(room);
+                }
+            }
+            anyhow::bail!("no policy list room")
+        })
+        .unwrap();
+    let rule_key = format!("rule:{}", spammer.user_id);
+    let rule = RUNTIME.block_on(g1.server.get_state(&policy_room, "m.policy.rule.user", &rule_key)).unwrap().unwrap();
+    assert_eq!(
+        (rule["entity"].as_str(), rule["recommendation"].as_str()),
+        (Some(spammer.user_id.as_str()), Some("m.ban"))
+    );
+    assert!(rule["reason"].as_str().is_some_and(|r| r.contains("诈骗广告")), "{rule}");
+    let groups = c.run(&["groups", "--json"]).json();
+    assert!(
+        groups.as_array().unwrap().iter().all(|g| g["id"] != policy_room.as_str()),
+        "the policy list is not a group: {groups:#}"
+    );
+    assert_eq!(c.cases(&[]).iter().filter(|c| c["action"] == "blocklist_add").count(), 1);
+
+    let r = c.run(&["unban", &g1.room, &spammer.user_id, "--all-groups", "--reason", "申诉成功", "--json"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    for room in [&g1.room, &room2] {
+        let m = RUNTIME.block_on(membership(&g1.server, room, &spammer.user_id)).unwrap();
+        assert_eq!(m.as_deref(), Some("leave"), "unbanned in {room}");
+    }
+    let cleared = RUNTIME.block_on(g1.server.get_state(&policy_room, "m.policy.rule.user", &rule_key)).unwrap();
+    assert!(cleared.as_ref().is_none_or(|c| c.as_object().is_some_and(|o| o.is_empty())), "entry cleared: {cleared:?}");
+}

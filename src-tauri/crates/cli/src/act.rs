@@ -29,8 +29,8 @@ pub fn decision(command: Command) -> Result<Option<(String, Action, Why)>> {
         Command::Unmute { group, user, why } => (group, Action::Unmute { user }, why),
         Command::Remove { group, event, why } => (group, Action::Remove { event_id: event }, why),
         Command::Kick { group, user, why } => (group, Action::Kick { user }, why),
-        Command::Ban { group, user, why } => (group, Action::Ban { user }, why),
-        Command::Unban { group, user, why } => (group, Action::Unban { user }, why),
+        Command::Ban { group, user, why, .. } => (group, Action::Ban { user }, why),
+        Command::Unban { group, user, why, .. } => (group, Action::Unban { user }, why),
         Command::Lock { group, why } => (group, Action::Lock, why),
         Command::Unlock { group, why } => (group, Action::Unlock, why),
         Command::Role { group, user, role, why } => {
@@ -62,6 +62,18 @@ fn check_ids(action: &Action) -> Result<()> {
         return Err(ApiError::invalid_input(format!("“{event}” is not an event ID ($…)")));
     }
     Ok(())
+}
+
+/// `ban|unban --all-groups`: one case per group plus the blocklist entry; the worst exit code.
+pub async fn run_all_groups(engine: &Engine, user: String, ban: bool, why: Why, json: bool, lang: Lang) -> Result<u8> {
+    check_ids(&Action::Ban { user: user.clone() })?;
+    if why.reason.trim().is_empty() {
+        return Err(ApiError::invalid_input("a reason is required"));
+    }
+    let lang_tag = if lang == Lang::Zh { "zh" } else { "en" };
+    let outcomes = engine.ban_all_groups(&user, &why.reason, why.rule, lang_tag, ban).await?;
+    print_outcomes(&outcomes, json, lang, true)?;
+    Ok(worst(&outcomes))
 }
 
 pub async fn run(engine: &Engine, group: String, action: Action, why: Why, json: bool, lang: Lang) -> Result<u8> {

@@ -80,6 +80,9 @@ pub enum Command {
     Ban {
         group: String,
         user: String,
+        /// Ban in every group I manage and add the member to my shared blocklist (policy list).
+        #[arg(long)]
+        all_groups: bool,
         #[command(flatten)]
         why: Why,
     },
@@ -87,6 +90,9 @@ pub enum Command {
     Unban {
         group: String,
         user: String,
+        /// Unban in every group I manage and remove the member from my shared blocklist.
+        #[arg(long)]
+        all_groups: bool,
         #[command(flatten)]
         why: Why,
     },

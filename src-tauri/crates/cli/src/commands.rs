@@ -39,6 +39,12 @@ async fn dispatch(engine: &Engine, command: Command, json: bool, lang: Lang) -> 
         command,
         Command::Login { .. } | Command::Logout | Command::Groups | Command::Members { .. } | Command::Scan { .. }
     );
+    if let Command::Ban { all_groups: true, user, why, .. } = command {
+        return act::run_all_groups(engine, user, true, why, json, lang).await;
+    }
+    if let Command::Unban { all_groups: true, user, why, .. } = command {
+        return act::run_all_groups(engine, user, false, why, json, lang).await;
+    }
     if is_action {
         let (group, action, why) = act::decision(command)?.expect("an action subcommand");
         return act::run(engine, group, action, why, json, lang).await;

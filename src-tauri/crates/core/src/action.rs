@@ -24,25 +24,64 @@ use crate::role::Role;
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
-    Warn { user: String },
-    Mute { user: String, seconds: u64 },
-    Unmute { user: String },
-    Remove { event_id: String },
-    Kick { user: String },
-    Ban { user: String },
-    Unban { user: String },
+    Warn {
+        user: String,
+    },
+    Mute {
+        user: String,
+        seconds: u64,
+    },
+    Unmute {
+        user: String,
+    },
+    Remove {
+        event_id: String,
+    },
+    Kick {
+        user: String,
+    },
+    Ban {
+        user: String,
+    },
+    Unban {
+        user: String,
+    },
     Lock,
     Unlock,
-    Role { user: String, role: Role },
-    ReportMessage { event_id: String },
-    ReportMember { user: String },
+    Role {
+        user: String,
+        role: Role,
+    },
+    ReportMessage {
+        event_id: String,
+    },
+    ReportMember {
+        user: String,
+    },
     ReportGroup,
     // Platform staff (server admin) measures, see `crate::staff`; `report` is `event:12` / `user:3`.
-    StaffSuspend { user: String },
-    StaffUnsuspend { user: String },
-    StaffDeactivate { user: String },
-    StaffClose { room: String },
-    StaffResolve { report: String },
+    StaffSuspend {
+        user: String,
+    },
+    StaffUnsuspend {
+        user: String,
+    },
+    StaffDeactivate {
+        user: String,
+    },
+    StaffClose {
+        room: String,
+    },
+    StaffResolve {
+        report: String,
+    },
+    /// Add / remove a member on my shared blocklist (a Matrix policy list), see `ban --all-groups`.
+    BlocklistAdd {
+        user: String,
+    },
+    BlocklistRemove {
+        user: String,
+    },
 }
 
 impl Action {
@@ -67,6 +106,8 @@ impl Action {
             Action::StaffDeactivate { .. } => "staff_deactivate",
             Action::StaffClose { .. } => "staff_close",
             Action::StaffResolve { .. } => "staff_resolve",
+            Action::BlocklistAdd { .. } => "blocklist_add",
+            Action::BlocklistRemove { .. } => "blocklist_remove",
         }
     }
 
@@ -104,7 +145,9 @@ impl Action {
             | Action::ReportMember { user }
             | Action::StaffSuspend { user }
             | Action::StaffUnsuspend { user }
-            | Action::StaffDeactivate { user } => Some(user),
+            | Action::StaffDeactivate { user }
+            | Action::BlocklistAdd { user }
+            | Action::BlocklistRemove { user } => Some(user),
             _ => None,
         }
     }
@@ -184,6 +227,13 @@ pub enum PlatformOp {
     /// Platform staff: remove a report from the inbox.
     ResolveReport {
         report: crate::staff::ReportRef,
+    },
+    /// Write (`ban`) or clear an `m.policy.rule.user` entry in my policy list room (created on
+    /// first use, marked with `org.qunguan.room` so it is never listed as a group).
+    SetPolicyRule {
+        entity: String,
+        reason: String,
+        ban: bool,
     },
 }
 

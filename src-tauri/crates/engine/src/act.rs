@@ -23,6 +23,8 @@ const RETRY_MAX_MS: i64 = 10 * 60_000;
 
 /// The case-log chain of actions that are not about one group (reporting a member to the platform).
 pub const PLATFORM_CHAIN: &str = "platform";
+/// The case-log chain of my shared blocklist's entries (`ban --all-groups`).
+pub const POLICY_CHAIN: &str = "policy";
 
 /// This process's exclusive claim on one decided action while it is carried out, so two
 /// runners (the app, `qg serve`, another `qg`) never carry out the same action at once — a
@@ -171,7 +173,8 @@ impl Engine {
         let created_at = rfc3339_from_millis(now_ms());
 
         // The latest state: to check my power now, and to know what the group looked like.
-        let groupless = matches!(req.action, Action::ReportMember { .. }) || req.action.is_staff();
+        let blocklist = matches!(req.action, Action::BlocklistAdd { .. } | Action::BlocklistRemove { .. });
+        let groupless = matches!(req.action, Action::ReportMember { .. }) || req.action.is_staff() || blocklist;
         let mut out_of_reach = None;
         let (state, offline) = match groupless {
             true => (None, None),
@@ -188,6 +191,7 @@ impl Engine {
         };
         let group_id = match (&state, groupless) {
             (_, true) if req.action.is_staff() => crate::staff::STAFF_CHAIN.to_owned(),
+            (_, true) if blocklist => POLICY_CHAIN.to_owned(),
             (_, true) => PLATFORM_CHAIN.to_owned(),
             (Some(s), _) => s.id.clone(),
             (None, _) => req.group.clone(),
@@ -356,6 +360,13 @@ impl Engine {
                     }
                     other => return Err(ApiError::internal(format!("{} has no group", other.name()))),
                 }
+            } else if entry.group_id == POLICY_CHAIN {
+                let (user, ban) = match &payload.action {
+                    Action::BlocklistAdd { user } => (user, true),
+                    Action::BlocklistRemove { user } => (user, false),
+                    other => return Err(ApiError::internal(format!("{} is not a blocklist action", other.name()))),
+                };
+                vec![PlatformOp::SetPolicyRule { entity: user.clone(), reason: payload.reason.clone(), ban }]
             } else if entry.group_id == crate::staff::STAFF_CHAIN {
                 match self.staff_ops(platform.as_ref(), &account, &payload.action, &payload.reason).await? {
                     Ok(ops) => ops,
@@ -433,7 +444,9 @@ impl Engine {
             | Action::StaffUnsuspend { .. }
             | Action::StaffDeactivate { .. }
             | Action::StaffClose { .. }
-            | Action::StaffResolve { .. } => {
+            | Action::StaffResolve { .. }
+            | Action::BlocklistAdd { .. }
+            | Action::BlocklistRemove { .. } => {
                 return Err(ApiError::internal(format!("{} has no group", p.action.name())));
             }
         })

@@ -13,6 +13,7 @@
 //! - Every error is a `qunguan_core::ApiError` — `{code, message}` — ready for IPC and `--json`.
 
 mod act;
+mod blocklist;
 mod cache;
 mod cases;
 mod due;

@@ -31,7 +31,7 @@ where
     T::try_from(s.to_owned()).map_err(|e| ApiError::invalid_input(format!("“{s}” is not a valid {what}: {e}")))
 }
 
-fn raw<T>(value: &Value) -> Raw<T> {
+pub(crate) fn raw<T>(value: &Value) -> Raw<T> {
     Raw::from_json(serde_json::value::to_raw_value(value).expect("JSON values always serialise"))
 }
 
@@ -59,7 +59,12 @@ impl MatrixPlatform {
         parse("room ID", group_id)
     }
 
-    async fn state_content(&self, room: &OwnedRoomId, kind: StateEventType, key: &str) -> Result<Option<Value>> {
+    pub(crate) async fn state_content(
+        &self,
+        room: &OwnedRoomId,
+        kind: StateEventType,
+        key: &str,
+    ) -> Result<Option<Value>> {
         let client = self.client().await?;
         let request = get_state_event_for_key::v3::Request::new(room.clone(), kind, key.to_owned());
         match client.send(request).await {
@@ -70,8 +75,18 @@ impl MatrixPlatform {
     }
 
     async fn put_state(&self, room: &OwnedRoomId, kind: StateEventType, content: &Value) -> Result<()> {
+        self.put_state_key(room, kind, "", content).await
+    }
+
+    pub(crate) async fn put_state_key(
+        &self,
+        room: &OwnedRoomId,
+        kind: StateEventType,
+        key: &str,
+        content: &Value,
+    ) -> Result<()> {
         let client = self.client().await?;
-        let request = send_state_event::v3::Request::new_raw(room.clone(), kind, String::new(), raw(content));
+        let request = send_state_event::v3::Request::new_raw(room.clone(), kind, key.to_owned(), raw(content));
         client.send(request).await.map(drop).map_err(Failure::into_api_error)
     }
 
@@ -122,6 +137,10 @@ impl MatrixPlatform {
             let request = report_user::v3::Request::new(parse("user ID", user)?, tagged_reason(reason, &ctx.case_id));
             client.send(request).await.map_err(Failure::into_api_error)?;
             return Ok(Applied::Done { event_id: None });
+        }
+        if let PlatformOp::SetPolicyRule { entity, reason, ban } = op {
+            // My policy list, not a group.
+            return self.set_policy_rule(entity, reason, *ban, ctx).await;
         }
         if op.is_staff() {
             // Platform staff: about an account, a room or a report, not a group (see `admin`).
@@ -272,7 +291,8 @@ impl MatrixPlatform {
             | PlatformOp::DeactivateUser { .. }
             | PlatformOp::BlockRoom { .. }
             | PlatformOp::DeleteRoom { .. }
-            | PlatformOp::ResolveReport { .. } => unreachable!("handled before the room is parsed"),
+            | PlatformOp::ResolveReport { .. }
+            | PlatformOp::SetPolicyRule { .. } => unreachable!("handled before the room is parsed"),
             PlatformOp::ReportRoom { reason } => {
                 let request = report_room::v3::Request::new(room, tagged_reason(reason, &ctx.case_id));
                 client.send(request).await.map_err(Failure::into_api_error)?;

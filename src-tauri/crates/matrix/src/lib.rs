@@ -21,6 +21,7 @@ pub mod connector;
 pub mod discovery;
 pub mod http;
 pub mod platform;
+pub mod policy;
 pub mod state;
 
 pub use connector::MatrixConnector;

@@ -70,7 +70,11 @@ impl MatrixPlatform {
         }
     }
 
-    async fn room_state(&self, room_id: OwnedRoomId, direct: &HashSet<String>) -> Result<GroupState, ApiError> {
+    pub(crate) async fn room_state(
+        &self,
+        room_id: OwnedRoomId,
+        direct: &HashSet<String>,
+    ) -> Result<GroupState, ApiError> {
         let client = self.client().await?;
         let id = room_id.to_string();
         let response =
