@@ -505,6 +505,7 @@ fn owner_mutes_a_member_from_the_member_list_and_sees_the_case() {
         let history = format!("[data-testid=member-cases] [data-testid=case-row][data-case-id='{case_id}']");
         app.wait(&history, 30, "the case in the member's history").await?;
         app.shot("muted").await?;
+        check_eq!(attr(app, "[data-testid=status-outbox]", "data-queued").await?, "0", "nothing left in the outbox");
 
         // The Cases tab lists it, with the reason.
         app.find("[data-testid=tab-cases]").await?.click().await?;

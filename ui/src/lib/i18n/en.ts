@@ -63,6 +63,7 @@ export const en: Catalogue = {
   'status.online': 'Online',
   'status.offline': 'Offline',
   'status.cached_since': 'Showing data cached at {time}',
+  'status.outbox': 'Outbox: {count} queued',
   'status.signed_in_as': 'Signed in as {user}',
   'status.signed_in_as_role': 'Signed in as {user} ({role})',
 

@@ -65,6 +65,7 @@ export const zhCN = {
   'status.online': '在线',
   'status.offline': '离线',
   'status.cached_since': '正在显示 {time} 缓存的数据',
+  'status.outbox': '待执行：{count} 项',
   'status.signed_in_as': '已登录：{user}',
   'status.signed_in_as_role': '已登录：{user}（{role}）',
 
