@@ -175,6 +175,8 @@ pub fn fold(text: &str, one: u8, leet: &mut Leet) -> bool {
         let (c, w) = match bytes.get(i) {
             None => (Class::Break, 0),
             Some(&b) if b < 0x80 => (ASCII_CLASS[b as usize], 1),
+            // U+3000..U+9FFF (CJK punctuation, kana, ideographs): no need to decode.
+            Some(&(0xE3..=0xE9)) => (Class::Break, 3),
             Some(_) => match text[i..].chars().next() {
                 Some(ch) => (class(ch), ch.len_utf8()),
                 None => (Class::Break, 0),

@@ -117,7 +117,11 @@ fn ats(text: &str) -> Vec<(usize, usize, AtForm)> {
             _ => {}
         }
     }
-    // `(at)`, `[at]`, `{at}`, ` at `.
+    // `(at)`, `[at]`, `{at}`, ` at ` (all end in `t`: most texts are ruled out by a memchr).
+    if memchr::memchr2(b't', b'T', b).is_none() {
+        out.sort_unstable_by_key(|&(i, len, _)| (i, len));
+        return out;
+    }
     for m in spelled().find_overlapping_iter(b) {
         let form = if b[m.start()] == b' ' { AtForm::Spelled } else { AtForm::Plain };
         out.push((m.start(), 4, form));

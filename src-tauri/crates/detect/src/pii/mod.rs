@@ -322,13 +322,13 @@ fn negative_context(text: &str, start: usize) -> bool {
     let before = text[..start].trim_end_matches(|c: char| {
         c.is_whitespace() || matches!(c, ':' | '：' | '=' | '是' | '为' | '.' | '#' | '＃')
     });
-    let tail: String =
-        before.chars().rev().take(16).collect::<Vec<_>>().into_iter().rev().collect::<String>().to_lowercase();
+    // Compared on bytes, ASCII case-insensitively: no allocation per number.
+    let b = before.as_bytes();
     NOT_PERSONAL.iter().any(|k| {
-        tail.ends_with(k)
-            && (k.is_empty()
-                || !k.as_bytes()[0].is_ascii_alphabetic()
-                || tail[..tail.len() - k.len()].chars().next_back().is_none_or(|c| !c.is_ascii_alphanumeric()))
+        let k = k.as_bytes();
+        b.len() >= k.len()
+            && b[b.len() - k.len()..].eq_ignore_ascii_case(k)
+            && (!k[0].is_ascii_alphabetic() || b.len() == k.len() || !b[b.len() - k.len() - 1].is_ascii_alphanumeric())
     })
 }
 
