@@ -73,6 +73,10 @@ fn a_timed_mute_ends_under_serve_and_a_missed_one_at_the_next_start() {
     }
     assert_eq!(level(&o, &room, &m1.user_id), Some(-1), "muted");
     assert_eq!(level(&o, &room, &m2.user_id), Some(-1), "muted");
+    let members = qg.run(&["members", &room, "--json"], "").json();
+    let row = members.as_array().unwrap().iter().find(|m| m["user_id"] == m1.user_id.as_str()).unwrap().clone();
+    assert_eq!(row["muted"], true, "{row}");
+    assert!(row["muted_until"].as_str().is_some_and(|t| t.ends_with('Z')), "the mute's end is shown: {row}");
 
     // Nothing runs while both mutes end; the next `qg serve` start carries both out.
     std::thread::sleep(Duration::from_secs(3));

@@ -29,6 +29,7 @@ pub enum Action {
     },
     Mute {
         user: String,
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
         seconds: u64,
     },
     Unmute {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use qunguan_core::action::{Action, ActionOutcome};
 use qunguan_core::{Result, time::rfc3339_from_millis};
-use qunguan_store::CaseFilter;
+use qunguan_store::{CaseFilter, CaseRow};
 
 use crate::Engine;
 use crate::act::ActRequest;
@@ -49,29 +49,48 @@ impl Engine {
         Ok(out)
     }
 
-    async fn end_timed_mutes(&self) -> Result<Vec<ActionOutcome>> {
-        let (account, _) = self.platform().await?;
-        let cases = self.on_store(|s| s.cases(&CaseFilter::default())).await?;
-        // The latest mute/unmute decision per (group, member) decides whether a reversal is due.
+    /// Timed mutes in force, by (group, member): the latest mute/unmute decision is a done mute
+    /// with an end time. Value: (the mute's case, its end in Unix ms).
+    async fn timed_mutes(&self, group: Option<String>) -> Result<BTreeMap<(String, String), (CaseRow, i64)>> {
+        let cases = self.on_store(move |s| s.cases(&CaseFilter { group, ..CaseFilter::default() })).await?;
         let mut latest = BTreeMap::new();
-        for c in &cases {
+        for c in cases {
             let r = &c.decision.record;
             if matches!(r.action.as_str(), "mute" | "unmute") && c.status != "refused" && c.status != "conflict" {
                 latest.insert((r.group.clone(), r.target.clone().unwrap_or_default()), c);
             }
         }
+        Ok(latest
+            .into_iter()
+            .filter_map(|(k, c)| {
+                let r = &c.decision.record;
+                let until = r.detail.get("until").and_then(|u| parse_rfc3339(u))?;
+                (r.action == "mute" && c.status == "done").then_some((k, (c, until)))
+            })
+            .collect())
+    }
+
+    /// When each member's timed mute in this group ends (RFC 3339), from my case log.
+    pub(crate) async fn mute_ends(&self, group: &str) -> Result<BTreeMap<String, String>> {
+        if self.cache.lock().expect("not poisoned").is_none() {
+            return Ok(BTreeMap::new());
+        }
+        Ok(self
+            .timed_mutes(Some(group.to_owned()))
+            .await?
+            .into_iter()
+            .map(|((_, user), (_, until))| (user, rfc3339_from_millis(until)))
+            .collect())
+    }
+
+    async fn end_timed_mutes(&self) -> Result<Vec<ActionOutcome>> {
+        let (account, _) = self.platform().await?;
         let now = now_ms();
         let mut out = Vec::new();
-        for ((group, user), c) in latest {
+        for ((group, user), (c, until)) in self.timed_mutes(None).await? {
             let r = &c.decision.record;
-            let until = r.detail.get("until").and_then(|u| parse_rfc3339(u));
             // Only the admin who muted ends the mute: one console acts, never two.
-            let (Some(until), true, true) =
-                (until, r.action == "mute" && c.status == "done", r.actor == account.user_id)
-            else {
-                continue;
-            };
-            if until > now {
+            if r.actor != account.user_id || until > now {
                 continue;
             }
             let late = now - until > LATE_AFTER_MS;

@@ -80,6 +80,11 @@ impl Engine {
         }
         let mut members: Vec<Member> =
             platform.members(&state.id).await?.iter().map(|m| Member::from_state(m, &state.power)).collect();
+        // A timed mute's end comes from my case log (the platform only knows the level).
+        let ends = self.mute_ends(&state.id).await?;
+        for m in members.iter_mut().filter(|m| m.muted) {
+            m.muted_until = ends.get(&m.user_id).cloned();
+        }
         sort_members(&mut members);
         self.set_online();
         let (id, copy) = (state.id.clone(), members.clone());
