@@ -78,6 +78,17 @@ pub trait Platform: Send + Sync {
     async fn staff_room_exists(&self, _room_id: &str) -> Result<bool> {
         Err(no_staff_mode())
     }
+
+    /// Posts one of my case records to the group's shared case log (the moderation room of its
+    /// admins on Matrix), creating it on first use; `txn_id` makes a retry a no-op.
+    async fn publish_case(&self, _group_id: &str, _content: &serde_json::Value, _txn_id: &str) -> Result<()> {
+        Ok(())
+    }
+
+    /// The group's shared case records, oldest first: `(sender, event ID, content)`.
+    async fn shared_cases(&self, _group_id: &str) -> Result<Vec<(String, String, serde_json::Value)>> {
+        Ok(Vec::new())
+    }
 }
 
 fn no_staff_mode() -> crate::ApiError {

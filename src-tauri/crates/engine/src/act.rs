@@ -158,6 +158,15 @@ impl Engine {
     /// Decides and carries out one action. `Err` only for bad input or a broken session/store;
     /// every platform answer (refused, conflict, unreachable) is an outcome with a case.
     pub async fn act(&self, req: ActRequest) -> Result<ActionOutcome> {
+        let outcome = self.decide_and_carry_out(req).await?;
+        // Share the case with the group's other admins now; if that fails, the next round does.
+        if let Err(e) = self.publish_cases().await {
+            tracing::debug!(code = e.code.as_str(), "case not shared yet");
+        }
+        Ok(outcome)
+    }
+
+    async fn decide_and_carry_out(&self, req: ActRequest) -> Result<ActionOutcome> {
         let reason = req.reason.trim().to_owned();
         if reason.is_empty() {
             return Err(ApiError::invalid_input("a reason is required"));

@@ -2,7 +2,7 @@
 
 use qunguan_core::Result;
 use qunguan_core::action::OutboxView;
-use qunguan_core::case::{AuditBreak, AuditReport, CaseView, verify};
+use qunguan_core::case::{AuditBreak, AuditReport, CaseView, Chained, verify};
 use qunguan_core::time::rfc3339_from_millis;
 use qunguan_store::{CaseFilter, OutboxStatus};
 
@@ -17,6 +17,8 @@ impl Engine {
         actor: Option<String>,
     ) -> Result<Vec<CaseView>> {
         self.platform().await?;
+        // Bring in the other admins' cases first (best effort: offline shows what is here).
+        self.sync_cases().await?;
         let filter = CaseFilter { group, target, actor };
         self.on_store(move |s| {
             Ok(s.cases(&filter)?
@@ -50,26 +52,29 @@ impl Engine {
     pub async fn audit_verify(&self) -> Result<AuditReport> {
         self.platform().await?;
         self.on_store(|s| {
-            let heads = s.chain_heads()?;
-            let mut records = 0;
-            for (group, head) in &heads {
-                let chain = s.chain(group)?;
-                records += chain.len() as u32;
-                if let Err(b) = verify(&chain, Some(head)) {
-                    return Ok(AuditReport {
-                        ok: false,
-                        groups: heads.len() as u32,
-                        records,
-                        broken: Some(AuditBreak {
-                            group: group.clone(),
-                            index: b.index as u32,
-                            case_id: b.case_id,
-                            kind: b.kind.as_str().into(),
-                        }),
-                    });
+            // My chains against their recorded heads, then each other admin's imported chain.
+            let mut chains: Vec<(String, Vec<Chained>, Option<String>)> = Vec::new();
+            for (group, head) in s.chain_heads()? {
+                let chain = s.chain(&group)?;
+                chains.push((group, chain, Some(head)));
+            }
+            for ((group, _actor), chain) in s.shared_chains()? {
+                chains.push((group, chain, None));
+            }
+            let records = chains.iter().map(|(_, c, _)| c.len() as u32).sum();
+            let groups = chains.len() as u32;
+            for (group, chain, head) in &chains {
+                if let Err(b) = verify(chain, head.as_deref()) {
+                    let broken = AuditBreak {
+                        group: group.clone(),
+                        index: b.index as u32,
+                        case_id: b.case_id,
+                        kind: b.kind.as_str().into(),
+                    };
+                    return Ok(AuditReport { ok: false, groups, records, broken: Some(broken) });
                 }
             }
-            Ok(AuditReport { ok: true, groups: heads.len() as u32, records, broken: None })
+            Ok(AuditReport { ok: true, groups, records, broken: None })
         })
         .await
     }

@@ -46,6 +46,7 @@ impl Engine {
         }
         let mut out = self.retry_outbox(false).await?;
         out.extend(self.end_timed_mutes().await?);
+        self.sync_cases().await?;
         Ok(out)
     }
 

@@ -22,6 +22,7 @@ pub mod home;
 pub mod scan;
 pub mod secrets;
 mod session;
+mod shared;
 pub mod staff;
 
 use std::path::PathBuf;

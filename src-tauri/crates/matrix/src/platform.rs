@@ -180,6 +180,14 @@ impl Platform for MatrixPlatform {
         Ok(self.resolve_room(id_or_alias).await?.to_string())
     }
 
+    async fn publish_case(&self, group_id: &str, content: &serde_json::Value, txn_id: &str) -> Result<(), ApiError> {
+        self.publish_case_event(group_id, content, txn_id).await
+    }
+
+    async fn shared_cases(&self, group_id: &str) -> Result<Vec<(String, String, serde_json::Value)>, ApiError> {
+        self.shared_case_events(group_id).await
+    }
+
     async fn is_staff(&self) -> Result<bool, ApiError> {
         self.admin_is_staff().await
     }

@@ -65,6 +65,24 @@ fn append(tx: &Transaction<'_>, record: CaseRecord) -> rusqlite::Result<Chained>
     Ok(chained)
 }
 
+/// The decisions of one chain that match `filter`, each with the chain's latest outcome for it.
+fn push_decisions(chain: &[Chained], filter: &CaseFilter, rows: &mut Vec<CaseRow>) {
+    for c in chain.iter().filter(|c| c.record.kind == "decision") {
+        let r = &c.record;
+        if filter.target.as_ref().is_some_and(|t| r.target.as_ref() != Some(t))
+            || filter.actor.as_ref().is_some_and(|a| &r.actor != a)
+        {
+            continue;
+        }
+        let outcome = chain.iter().rev().find(|o| o.record.kind == "outcome" && o.record.case_id == r.case_id);
+        rows.push(CaseRow {
+            decision: c.clone(),
+            status: outcome.and_then(|o| o.record.detail.get("status").cloned()).unwrap_or_else(|| "queued".into()),
+            status_detail: outcome.and_then(|o| o.record.detail.get("detail").cloned()),
+        });
+    }
+}
+
 impl Store {
     /// Appends a decision, with its outbox entry and evidence, in one transaction.
     pub fn record_decision(
@@ -141,29 +159,18 @@ impl Store {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| store_err("case log read", e))
     }
 
-    /// Decisions matching `filter`, oldest first, each with its latest outcome.
+    /// Decisions matching `filter`, oldest first, each with its latest outcome: mine, and other
+    /// admins' imported from the moderation rooms.
     pub fn cases(&self, filter: &CaseFilter) -> Result<Vec<CaseRow>> {
         let mut rows = Vec::new();
         for (group, _) in self.chain_heads()? {
-            if filter.group.as_ref().is_some_and(|g| g != &group) {
-                continue;
+            if filter.group.as_ref().is_none_or(|g| g == &group) {
+                push_decisions(&self.chain(&group)?, filter, &mut rows);
             }
-            let chain = self.chain(&group)?;
-            for c in chain.iter().filter(|c| c.record.kind == "decision") {
-                let r = &c.record;
-                if filter.target.as_ref().is_some_and(|t| r.target.as_ref() != Some(t))
-                    || filter.actor.as_ref().is_some_and(|a| &r.actor != a)
-                {
-                    continue;
-                }
-                let outcome = chain.iter().rev().find(|o| o.record.kind == "outcome" && o.record.case_id == r.case_id);
-                rows.push(CaseRow {
-                    decision: c.clone(),
-                    status: outcome
-                        .and_then(|o| o.record.detail.get("status").cloned())
-                        .unwrap_or_else(|| "queued".into()),
-                    status_detail: outcome.and_then(|o| o.record.detail.get("detail").cloned()),
-                });
+        }
+        for ((group, _), chain) in self.shared_chains()? {
+            if filter.group.as_ref().is_none_or(|g| g == &group) {
+                push_decisions(&chain, filter, &mut rows);
             }
         }
         rows.sort_by(|a, b| a.decision.record.created_at.cmp(&b.decision.record.created_at));

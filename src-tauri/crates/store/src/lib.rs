@@ -15,9 +15,11 @@ mod cache;
 mod cases;
 mod migrations;
 mod outbox;
+mod shared;
 
 pub use cases::{CaseFilter, CaseRow, EvidenceRow};
 pub use outbox::{OutboxEntry, OutboxStatus};
+pub use shared::SharedRecord;
 
 use std::path::Path;
 

@@ -66,6 +66,24 @@ const MIGRATIONS: &[&str] = &[
         captured_at INTEGER NOT NULL
     );
 ",
+    "
+    -- Which of my case records have been posted to the group's moderation room.
+    ALTER TABLE case_log ADD COLUMN published INTEGER NOT NULL DEFAULT 0;
+    -- Other admins' case records, imported from the moderation rooms in timeline order.
+    -- Each admin's records form their own chain per group (they are its only writer).
+    CREATE TABLE shared_cases (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        group_id   TEXT NOT NULL,
+        actor      TEXT NOT NULL,
+        case_id    TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        record     TEXT NOT NULL,
+        prev_hash  TEXT NOT NULL,
+        hash       TEXT NOT NULL UNIQUE,
+        event_id   TEXT NOT NULL
+    );
+    CREATE INDEX shared_cases_chain ON shared_cases (group_id, actor, seq);
+",
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {

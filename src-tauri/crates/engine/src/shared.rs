@@ -1,0 +1,125 @@
+//! The case log shared among a group's admins: my records are posted to the group's
+//! moderation room, and the other admins' records are imported from it.
+//!
+//! Each admin's console is the only writer of its own chain per group, so chains never fork
+//! when two admins act at once; an imported record is kept only when the homeserver-
+//! authenticated sender is the record's actor and its hash matches its content.
+
+use qunguan_core::case::{CaseRecord, Chained, hash_record};
+use qunguan_core::{ErrorCode, Result};
+use qunguan_store::SharedRecord;
+use serde_json::{Value, json};
+
+use crate::Engine;
+
+/// Records posted per round (the rest wait for the next one).
+const PUBLISH_BATCH: u32 = 200;
+
+fn parse_shared(sender: &str, event_id: &str, content: &Value) -> Option<SharedRecord> {
+    let record: CaseRecord = serde_json::from_value(content.get("record")?.clone()).ok()?;
+    let prev_hash = content.get("prev_hash")?.as_str()?.to_owned();
+    let hash = content.get("hash")?.as_str()?.to_owned();
+    // Signed by the homeserver: only the actor may post their own records, and intact.
+    if record.actor != sender || hash_record(&prev_hash, &record) != hash {
+        return None;
+    }
+    Some(SharedRecord { chained: Chained { record, prev_hash, hash }, event_id: event_id.to_owned() })
+}
+
+impl Engine {
+    /// Posts my unposted records; stops at the first failure (they stay for the next round).
+    pub(crate) async fn publish_cases(&self) -> Result<usize> {
+        let (_, platform) = self.platform().await?;
+        if self.cache.lock().expect("not poisoned").is_none() {
+            return Ok(0);
+        }
+        let pending = self.on_store(|s| s.unpublished(PUBLISH_BATCH)).await?;
+        let mut posted = 0;
+        for (seq, c) in pending {
+            let content = json!({"record": c.record, "prev_hash": c.prev_hash, "hash": c.hash});
+            let txn = format!("qg.case.{}", &c.hash[..32]);
+            platform.publish_case(&c.record.group, &content, &txn).await?;
+            self.on_store(move |s| s.mark_published(seq)).await?;
+            posted += 1;
+        }
+        Ok(posted)
+    }
+
+    /// Imports the other admins' records of every group I manage.
+    pub(crate) async fn import_cases(&self) -> Result<usize> {
+        let (account, platform) = self.platform().await?;
+        if self.cache.lock().expect("not poisoned").is_none() {
+            return Ok(0);
+        }
+        let mut imported = 0;
+        for g in self.groups().await? {
+            for (sender, event_id, content) in platform.shared_cases(&g.id).await? {
+                if sender == account.user_id {
+                    continue;
+                }
+                let Some(record) =
+                    parse_shared(&sender, &event_id, &content).filter(|r| r.chained.record.group == g.id)
+                else {
+                    tracing::warn!(%event_id, "ignoring a shared case record that does not check out");
+                    continue;
+                };
+                if self.on_store(move |s| s.import_shared(&record)).await? {
+                    imported += 1;
+                }
+            }
+        }
+        Ok(imported)
+    }
+
+    /// Publish then import; a server that is away is not an error here (the next round retries).
+    pub async fn sync_cases(&self) -> Result<()> {
+        for step in [self.publish_cases().await.map(drop), self.import_cases().await.map(drop)] {
+            match step {
+                Ok(()) => {}
+                Err(e) if crate::cache::is_offline(&e) || e.code == ErrorCode::Forbidden => {
+                    tracing::debug!(code = e.code.as_str(), "case sharing deferred");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use qunguan_core::case::{GENESIS, chain};
+
+    fn content(actor: &str) -> (Chained, Value) {
+        let record = CaseRecord {
+            case_id: "c".into(),
+            kind: "decision".into(),
+            group: "!g".into(),
+            actor: actor.into(),
+            target: None,
+            action: "lock".into(),
+            reason: "r".into(),
+            rule: None,
+            evidence_hash: None,
+            created_at: "2026-11-23T10:00:00Z".into(),
+            detail: Default::default(),
+        };
+        let c = chain(GENESIS, record);
+        let v = json!({"record": c.record, "prev_hash": c.prev_hash, "hash": c.hash});
+        (c, v)
+    }
+
+    #[test]
+    fn only_intact_records_posted_by_their_actor_are_imported() {
+        let (c, v) = content("@a:hs");
+        assert_eq!(parse_shared("@a:hs", "$e", &v).map(|r| r.chained), Some(c));
+        assert_eq!(parse_shared("@mallory:hs", "$e", &v), None, "someone else's name on it");
+        let mut forged = v.clone();
+        forged["record"]["reason"] = json!("edited");
+        assert_eq!(parse_shared("@a:hs", "$e", &forged), None, "content no longer matches its hash");
+        for junk in [json!(null), json!({"record": 5}), json!({"record": v["record"], "hash": "x"})] {
+            assert_eq!(parse_shared("@a:hs", "$e", &junk), None, "{junk}");
+        }
+    }
+}
