@@ -14,6 +14,9 @@ pub struct SharedRecord {
     pub event_id: String,
 }
 
+/// Whose chain: (group, acting admin).
+pub type ChainKey = (String, String);
+
 fn decode(json: &str) -> rusqlite::Result<CaseRecord> {
     serde_json::from_str(json)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
@@ -70,7 +73,7 @@ impl Store {
     }
 
     /// Imported records, per (group, actor) chain in import (timeline) order.
-    pub fn shared_chains(&self) -> Result<Vec<((String, String), Vec<Chained>)>> {
+    pub fn shared_chains(&self) -> Result<Vec<(ChainKey, Vec<Chained>)>> {
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -86,7 +89,7 @@ impl Store {
                 ))
             })
             .map_err(|e| store_err("shared case read", e))?;
-        let mut out: Vec<((String, String), Vec<Chained>)> = Vec::new();
+        let mut out: Vec<(ChainKey, Vec<Chained>)> = Vec::new();
         for row in rows {
             let (key, c) = row.map_err(|e| store_err("shared case read", e))?;
             match out.last_mut() {
