@@ -1,6 +1,8 @@
 //! The per-message engine: one call runs every detector over one message.
 //!
-//! Order of work: normalise once, then run the lexicon automaton over the normalised bytes.
+//! Order of work: normalise once, then run the lexicon automaton over the normalised bytes; if
+//! the normaliser saw a possible leetspeak token, run it again over the leet view
+//! ([`crate::leet`]) and keep the new hits that cover a replaced character.
 //! The normaliser also counts digits and notes a few characters ([`crate::normalize::signals`]),
 //! so the other detectors run only where they can find something: links only if the text has a
 //! `.`; numbers only where the normalised text has a run of 11 or more digits; e-mail addresses

@@ -167,8 +167,9 @@ pub fn fold(text: &str, one: u8, leet: &mut Leet) -> bool {
     leet.had_one = false;
     leet.token.clear();
     let bytes = text.as_bytes();
-    // Whether the current token has a digit or symbol (a token of letters only is left alone
-    // without being judged).
+    // The current token: where it starts, and whether it has a digit or symbol. Its characters
+    // are only collected (into `leet.token`) for a mixed token, which is rare.
+    let mut start: Option<usize> = None;
     let mut mixed = false;
     let mut i = 0;
     loop {
@@ -184,18 +185,27 @@ pub fn fold(text: &str, one: u8, leet: &mut Leet) -> bool {
         };
         match c {
             Class::Transparent => {}
-            Class::Letter => leet.token.push((i, w, c)),
+            Class::Letter => {
+                start.get_or_insert(i);
+            }
             Class::Digit(_) | Class::Sym(_) => {
+                start.get_or_insert(i);
                 mixed = true;
-                leet.token.push((i, w, c));
             }
             Class::Break => {
-                if mixed {
+                if let (Some(s), true) = (start, mixed) {
+                    leet.token.clear();
+                    for (k, ch) in text[s..i].char_indices() {
+                        let c = class(ch);
+                        if c != Class::Transparent {
+                            leet.token.push((s + k, ch.len_utf8(), c));
+                        }
+                    }
                     // The character after the token: `.` after a token with `@` is an e-mail.
                     let after_dot = bytes.get(i) == Some(&b'.') || text[i..].starts_with(['．', '。']);
                     token(text, one, after_dot, leet);
                 }
-                leet.token.clear();
+                start = None;
                 mixed = false;
                 if w == 0 {
                     break;

@@ -12,6 +12,10 @@
 //!   look-alikes, traditional → simplified, ignorables and separators dropped) and records, for
 //!   every normalised byte, the original character it came from and the gaps in between.
 //!   Findings always point at the *original* text, evasion included (`百💰家乐`).
+//! * **Leetspeak as a second view.** [`leet`] replaces digits and symbols standing for letters
+//!   inside mixed tokens (`p0rn`, `ca$ino`, `v1agra`) byte for byte, so offsets are unchanged;
+//!   the same automaton runs over that view only when the normaliser saw such a token, and the
+//!   personal-data detectors never see it.
 //! * **One pass over all terms.** [`lexicon`] puts every term of every category into one
 //!   leftmost-longest Aho-Corasick automaton (a DFA within a memory budget, else a contiguous
 //!   NFA) and judges each hit with gap and word-boundary rules, so separators inside a term are

@@ -9,7 +9,9 @@
 //! * [`numbers`] cuts the text into digit runs and their groups, remembering what touches them.
 //! * Every contiguous range of groups is tried, longest first from the left, so that
 //!   `联系 13812345678 13987654321` yields two phones and `订单 2 13812345678` still yields one.
-//! * [`cn_id`]: 18 characters, GB 11643 check digit, a province code, a real birth date.
+//! * [`cn_id`]: 18 characters, GB 11643 check digit, a province code, a real birth date; or
+//!   the first-generation 15 digits (`YYMMDD` in the 1900s, no check digit), which also need an
+//!   ID word (`身份证`, `证件号`, `ID`, …) within 20 characters before or 10 after.
 //! * [`cn_mobile`]: 11 digits in the current numbering plan, optional `+86`/`86`/`0086`.
 //!   There is no checksum, so a number right after "订单号", "tracking", etc. is not a phone.
 //! * [`bank_card`]: 13–19 digits, Luhn, and an issuer prefix valid for that length.
