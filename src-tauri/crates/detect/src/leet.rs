@@ -167,9 +167,8 @@ pub fn fold(text: &str, one: u8, leet: &mut Leet) -> bool {
     leet.had_one = false;
     leet.token.clear();
     let bytes = text.as_bytes();
-    // The current token: where it starts, and whether it has a digit or symbol. Its characters
-    // are only collected (into `leet.token`) for a mixed token, which is rare.
-    let mut start: Option<usize> = None;
+    // Whether the current token has a digit or symbol (a token of letters only is left alone
+    // without being judged).
     let mut mixed = false;
     let mut i = 0;
     loop {
@@ -185,27 +184,18 @@ pub fn fold(text: &str, one: u8, leet: &mut Leet) -> bool {
         };
         match c {
             Class::Transparent => {}
-            Class::Letter => {
-                start.get_or_insert(i);
-            }
+            Class::Letter => leet.token.push((i, w, c)),
             Class::Digit(_) | Class::Sym(_) => {
-                start.get_or_insert(i);
                 mixed = true;
+                leet.token.push((i, w, c));
             }
             Class::Break => {
-                if let (Some(s), true) = (start, mixed) {
-                    leet.token.clear();
-                    for (k, ch) in text[s..i].char_indices() {
-                        let c = class(ch);
-                        if c != Class::Transparent {
-                            leet.token.push((s + k, ch.len_utf8(), c));
-                        }
-                    }
+                if mixed {
                     // The character after the token: `.` after a token with `@` is an e-mail.
                     let after_dot = bytes.get(i) == Some(&b'.') || text[i..].starts_with(['．', '。']);
                     token(text, one, after_dot, leet);
                 }
-                start = None;
+                leet.token.clear();
                 mixed = false;
                 if w == 0 {
                     break;

@@ -240,23 +240,25 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
             let e = ASCII[b as usize];
             match e >> 8 {
                 0 => {
-                    // A run of kept ASCII: find its end, then copy it with bulk extends (no
-                    // per-byte capacity checks).
+                    // A run of kept ASCII, in one pass.
+                    let (mut d, mut t) = (0usize, false);
+                    out.bytes.push(e as u8);
+                    out.meta.push(i as u32 | pending);
+                    d += b.is_ascii_digit() as usize;
+                    t |= b | 0x20 == b't';
+                    pending = 0;
                     let mut j = i + 1;
                     while let Some(&b) = bytes.get(j) {
-                        if b >= 0x80 || ASCII[b as usize] >> 8 != 0 {
+                        let e = ASCII[(b & 0x7F) as usize];
+                        if b >= 0x80 || e >> 8 != 0 {
                             break;
                         }
+                        out.bytes.push(e as u8);
+                        out.meta.push(j as u32);
+                        d += b.is_ascii_digit() as usize;
+                        t |= b | 0x20 == b't';
                         j += 1;
                     }
-                    let run = &bytes[i..j];
-                    out.bytes.extend(run.iter().map(|&b| ASCII[b as usize] as u8));
-                    let m0 = out.meta.len();
-                    out.meta.extend(i as u32..j as u32);
-                    out.meta[m0] |= pending;
-                    pending = 0;
-                    let d = run.iter().filter(|b| b.is_ascii_digit()).count();
-                    let t = run.iter().any(|&b| b | 0x20 == b't');
                     digits += d;
                     if t {
                         signals |= sig::T;
