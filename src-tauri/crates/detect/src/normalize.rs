@@ -84,8 +84,9 @@ pub mod signals {
     pub const WIDE_DOT: u8 = 8;
     /// An ASCII `t` or `T` (in `at`, `dot`).
     pub const T: u8 = 16;
-    /// Possible leetspeak ([`crate::leet`]): a run of ASCII letters and digits with both, a
-    /// full-width digit, `$` before a letter, or `@ ! |` between letters or digits.
+    /// Possible leetspeak ([`crate::leet`]): a run of ASCII letters and digits with a single
+    /// or doubled digit before a letter, a full-width digit, `$` before a letter, or `@ ! |`
+    /// between letters or digits (not the `@` of an e-mail address).
     pub const LEET: u8 = 32;
 }
 use signals as sig;
@@ -263,7 +264,7 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
                     if t {
                         signals |= sig::T;
                     }
-                    if d > 0 && d < j - i {
+                    if d > 0 && d < j - i && leet_run(&bytes[i..j]) {
                         signals |= sig::LEET;
                     }
                     i = j;
@@ -279,7 +280,9 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
                     pending |= GAP;
                     signals |= match b {
                         b'.' => sig::DOT,
-                        b'@' => sig::AT | if leet_between(bytes, i) { sig::LEET } else { 0 },
+                        b'@' => {
+                            sig::AT | if leet_between(bytes, i) && !before_dot(bytes, i + 1) { sig::LEET } else { 0 }
+                        }
                         b'#' => sig::HASH,
                         b'|' if leet_between(bytes, i) => sig::LEET,
                         b'$' if bytes.get(i + 1).is_some_and(u8::is_ascii_alphabetic) => sig::LEET,
@@ -378,6 +381,36 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
 #[inline]
 fn leet_between(bytes: &[u8], i: usize) -> bool {
     i > 0 && bytes[i - 1].is_ascii_alphanumeric() && bytes.get(i + 1).is_some_and(u8::is_ascii_alphanumeric)
+}
+
+/// Whether a run of ASCII letters and digits has what [`crate::leet`] replaces: one digit, or
+/// a doubled one, followed by a letter (`p0rn`, `b00bs`, `5ex`; not `abc123`, `l10n`, `mp3`).
+fn leet_run(run: &[u8]) -> bool {
+    let mut k = 0;
+    while k < run.len() {
+        if !run[k].is_ascii_digit() {
+            k += 1;
+            continue;
+        }
+        let mut e = k + 1;
+        while e < run.len() && run[e].is_ascii_digit() {
+            e += 1;
+        }
+        let short = e - k == 1 || (e - k == 2 && run[k] == run[k + 1]);
+        if short && e < run.len() {
+            return true;
+        }
+        k = e;
+    }
+    false
+}
+
+/// Whether the word starting at `i` ends in a dot (`qq.com` after the `@` of an address).
+fn before_dot(bytes: &[u8], mut i: usize) -> bool {
+    while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'-' | b'_')) {
+        i += 1;
+    }
+    bytes.get(i) == Some(&b'.') || bytes[i.min(bytes.len())..].starts_with("．".as_bytes())
 }
 
 fn truncate(text: &str) -> &str {
