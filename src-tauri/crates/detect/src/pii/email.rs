@@ -247,13 +247,17 @@ pub(crate) fn find(text: &str, out: &mut Vec<PiiHit>) {
         let tld = &text[ts..te];
         let tld_ok = tld.bytes().all(|c| c.is_ascii_alphabetic())
             && (tld.len() == 2 || GENERIC_TLDS.iter().any(|g| g.eq_ignore_ascii_case(tld)));
-        let domain: String =
-            labels.iter().map(|&(ls, le)| text[ls..le].to_ascii_lowercase()).collect::<Vec<_>>().join(".");
-        let provider = PROVIDERS.contains(&domain.as_str());
+        // A known provider: compared label by label, only for the forms that need it.
+        let provider = || {
+            PROVIDERS.iter().any(|p| {
+                p.split('.').count() == labels.len()
+                    && p.split('.').zip(&labels).all(|(pl, &(ls, le))| pl.as_bytes().eq_ignore_ascii_case(&b[ls..le]))
+            })
+        };
         let form_ok = match form {
             AtForm::Plain => true,
-            AtForm::Spelled => spelled_dot || provider,
-            AtForm::Hash => provider,
+            AtForm::Spelled => spelled_dot || provider(),
+            AtForm::Hash => provider(),
         };
         // Glued on the left to a `/` or `:` (a URL's user-info): not an address someone shared.
         let glued_left =
