@@ -327,6 +327,8 @@ mod tests {
         ("l10n i18n k8s", "l10n i18n kbs"),
         ("h3ll0 w0rld", "hello world"),
         ("ｐ０ｒｎ", "ｐｏｒｎ"),
+        ("ｐ！ｃｓ", "ｐｉｃｓ"),
+        ("好！ok！", "好！ok！"),
         ("саs1nо", "саsinо"), // Cyrillic letters count as letters
         ("p\u{200B}0rn", "p\u{200B}orn"),
         // what must stay

@@ -357,6 +357,8 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
                 pending |= GAP | NATURAL;
                 if c == '。' {
                     signals |= sig::WIDE_DOT;
+                } else if c == '！' && i >= 3 && fw_alnum(bytes, i - 3) && fw_alnum(bytes, i + 3) {
+                    signals |= sig::LEET;
                 }
             }
             Tag::Insert => {
@@ -411,6 +413,12 @@ fn before_dot(bytes: &[u8], mut i: usize) -> bool {
         i += 1;
     }
     bytes.get(i) == Some(&b'.') || bytes[i.min(bytes.len())..].starts_with("．".as_bytes())
+}
+
+/// Whether a full-width letter or digit (U+FF10..U+FF19, U+FF21..U+FF3A, U+FF41..U+FF5A) starts
+/// at byte `i`.
+fn fw_alnum(bytes: &[u8], i: usize) -> bool {
+    matches!(bytes.get(i..i + 3), Some([0xEF, 0xBC, 0x90..=0x99 | 0xA1..=0xBA] | [0xEF, 0xBD, 0x81..=0x9A]))
 }
 
 fn truncate(text: &str) -> &str {
