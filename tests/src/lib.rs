@@ -134,4 +134,3 @@ pub fn require_keyring() {
 }
 pub mod console;
 pub mod proxy;
-pub mod world;

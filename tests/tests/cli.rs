@@ -6,8 +6,7 @@ use std::net::TcpListener;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use qunguan_testkit::{Synapse, TestUser};
-use qunguan_tests::world::As;
+use qunguan_testkit::{Client, RoomSpec, Synapse, TestUser};
 use qunguan_tests::{Qg, RUNTIME, require_keyring};
 use serde_json::Value;
 
@@ -19,13 +18,23 @@ fn synapse() -> &'static Synapse {
 }
 
 /// A user with a name unique to this run.
-fn user(prefix: &str) -> (TestUser, As) {
+fn user(prefix: &str) -> (TestUser, Client) {
     static N: AtomicU32 = AtomicU32::new(0);
     let s = synapse();
     let localpart = format!("{prefix}{}x{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst));
     let u = RUNTIME.block_on(s.register(&localpart, PASSWORD, false)).expect("register");
-    let client = As::new(&s.base_url, &u.user_id, &u.access_token);
+    let client = Client::new(&s.base_url, &u.access_token);
     (u, client)
+}
+
+/// A public room named `name` (unnamed when empty), with an optional alias and power levels.
+fn spec(name: &str, alias: Option<&str>, power: &[(&str, i64)]) -> RoomSpec {
+    RoomSpec {
+        name: (!name.is_empty()).then(|| name.to_owned()),
+        alias: alias.map(str::to_owned),
+        power: power.iter().map(|(u, l)| (u.to_string(), *l)).collect(),
+        ..RoomSpec::default()
+    }
 }
 
 fn login(qg: &Qg, user: &TestUser) {
@@ -49,23 +58,23 @@ fn groups_list_only_rooms_i_manage_with_the_right_roles() {
     let (owned, admin_room, mod_room, plain_room, direct_room) = RUNTIME
         .block_on(async {
             let owned = o
-                .create_room(
+                .create_room(&spec(
                     "技术交流群",
                     Some(&alias),
                     &[(&adm.user_id, 100), (&moder.user_id, 50), (&member.user_id, -1)],
-                )
+                ))
                 .await?;
             for c in [&a, &m, &p] {
                 c.join(&owned).await?;
             }
-            let admin_room = a.create_room("Open Source Chat", None, &[(&owner.user_id, 100)]).await?;
+            let admin_room = a.create_room(&spec("Open Source Chat", None, &[(&owner.user_id, 100)])).await?;
             o.join(&admin_room).await?;
-            let mod_room = m.create_room("二手交易群", None, &[(&owner.user_id, 50)]).await?;
+            let mod_room = m.create_room(&spec("二手交易群", None, &[(&owner.user_id, 50)])).await?;
             o.join(&mod_room).await?;
-            let plain_room = p.create_room("Weekend Hikers", None, &[]).await?;
+            let plain_room = p.create_room(&spec("Weekend Hikers", None, &[])).await?;
             o.join(&plain_room).await?;
-            let direct_room = o.create_room("", None, &[]).await?;
-            o.set_direct(&member.user_id, &direct_room).await?;
+            let direct_room = o.create_room(&spec("", None, &[])).await?;
+            o.set_direct(&owner.user_id, &member.user_id, &direct_room).await?;
             anyhow::Ok((owned, admin_room, mod_room, plain_room, direct_room))
         })
         .expect("build the world");
@@ -138,7 +147,7 @@ fn members_of_a_room_i_do_not_manage_are_refused() {
     let (stranger, s) = user("stranger");
     let room = RUNTIME
         .block_on(async {
-            let room = o.create_room("closed", None, &[]).await?;
+            let room = o.create_room(&spec("closed", None, &[])).await?;
             s.join(&room).await?;
             anyhow::Ok(room)
         })
@@ -218,7 +227,9 @@ fn revoked_token_says_sign_in_again() {
     let r = qg.run(&["login", "--homeserver", &synapse().base_url, "--token-stdin"], &u.access_token);
     assert_eq!(r.code, 0, "{r:#?}");
     assert_eq!(qg.run(&["groups", "--json"], "").code, 0);
-    RUNTIME.block_on(client.logout()).expect("revoke the token on the server");
+    RUNTIME
+        .block_on(client.call(reqwest::Method::POST, "/logout", Some(serde_json::json!({}))))
+        .expect("revoke the token on the server");
     let r = qg.run(&["groups", "--json"], "");
     assert_eq!((r.code, r.error_code().as_str()), (1, "auth_invalid_token"), "{r:#?}");
     let human = qg.run(&["groups"], "");
@@ -264,7 +275,7 @@ fn usage_errors_exit_2_and_record_nothing() {
 fn offline_reads_are_served_from_the_encrypted_cache() {
     require_keyring();
     let (owner, o) = user("offline");
-    let room = RUNTIME.block_on(o.create_room("离线群", None, &[])).unwrap();
+    let room = RUNTIME.block_on(o.create_room(&spec("离线群", None, &[]))).unwrap();
     let target: std::net::SocketAddr = synapse().base_url.trim_start_matches("http://").parse().unwrap();
     let mut proxy = qunguan_tests::proxy::Proxy::start(target);
     let qg = Qg::new();
