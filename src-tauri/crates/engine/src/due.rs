@@ -7,8 +7,9 @@
 
 use std::collections::BTreeMap;
 
+use qunguan_core::Result;
 use qunguan_core::action::{Action, ActionOutcome};
-use qunguan_core::{Result, time::rfc3339_from_millis};
+use qunguan_core::time::{millis_from_rfc3339, rfc3339_from_millis};
 use qunguan_store::{CaseFilter, CaseRow};
 
 use crate::Engine;
@@ -17,25 +18,6 @@ use crate::cache::now_ms;
 
 /// A reversal this much after its time is reported as late.
 const LATE_AFTER_MS: i64 = 60_000;
-
-/// Milliseconds since the epoch of an RFC 3339 `YYYY-MM-DDTHH:MM:SSZ` (the only form we write).
-fn parse_rfc3339(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() != 20 || b[4] != b'-' || b[10] != b'T' || b[19] != b'Z' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    // Days from civil (Howard Hinnant), the inverse of core::time.
-    let y2 = if mo <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let doy = (153 * (if mo > 2 { mo - 3 } else { mo + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(((days * 86_400) + h * 3600 + mi * 60 + se) * 1000)
-}
 
 impl Engine {
     /// Retries due outbox entries, then ends timed mutes whose time has come.
@@ -65,7 +47,7 @@ impl Engine {
             .into_iter()
             .filter_map(|(k, c)| {
                 let r = &c.decision.record;
-                let until = r.detail.get("until").and_then(|u| parse_rfc3339(u))?;
+                let until = r.detail.get("until").and_then(|u| millis_from_rfc3339(u))?;
                 (r.action == "mute" && c.status == "done").then_some((k, (c, until)))
             })
             .collect())
@@ -109,21 +91,5 @@ impl Engine {
             out.push(self.act(request).await?);
         }
         Ok(out)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_rfc3339;
-    use qunguan_core::time::rfc3339_from_millis;
-
-    #[test]
-    fn parses_what_we_write() {
-        for ms in [0, 951_782_400_000, 1_795_435_199_000, 4_102_444_800_000] {
-            assert_eq!(parse_rfc3339(&rfc3339_from_millis(ms)), Some(ms), "{ms}");
-        }
-        for bad in ["", "2026-11-23", "2026-11-23T10:00:00+08:00", "2026-1x-23T10:00:00Z"] {
-            assert_eq!(parse_rfc3339(bad), None, "{bad}");
-        }
     }
 }
