@@ -37,6 +37,11 @@ pub(crate) fn raw<T>(value: &Value) -> Raw<T> {
 
 /// The reason as sent: the admin's words plus the case ID, so membership changes and
 /// redactions can be recognised as this case's on a retry.
+/// The `membership` of a member event's content, if there is one.
+fn membership(member: &Option<Value>) -> Option<&str> {
+    member.as_ref()?.get("membership")?.as_str()
+}
+
 pub fn tagged_reason(reason: &str, case_id: &str) -> String {
     format!("{reason} [case {case_id}]")
 }
@@ -156,10 +161,7 @@ impl MatrixPlatform {
                 // A warning to someone who is not in the group reaches no one.
                 for user in mentions {
                     let member = self.membership_of(&room, user).await?;
-                    if !matches!(
-                        member.as_ref().and_then(|m| m.get("membership")).and_then(Value::as_str),
-                        Some("join" | "invite")
-                    ) {
+                    if !matches!(membership(&member), Some("join" | "invite")) {
                         return Ok(Applied::Conflict { reason: format!("{user} is not a member of the group") });
                     }
                 }
@@ -241,7 +243,7 @@ impl MatrixPlatform {
             PlatformOp::Kick { user, reason } => {
                 let uid: OwnedUserId = parse("user ID", user)?;
                 let member = self.membership_of(&room, user).await?;
-                let membership = member.as_ref().and_then(|m| m.get("membership")).and_then(Value::as_str);
+                let membership = membership(&member);
                 let tagged = member
                     .as_ref()
                     .and_then(|m| m.get("reason"))
@@ -260,7 +262,7 @@ impl MatrixPlatform {
             PlatformOp::Ban { user, reason } => {
                 let uid: OwnedUserId = parse("user ID", user)?;
                 let member = self.membership_of(&room, user).await?;
-                if member.as_ref().and_then(|m| m.get("membership")).and_then(Value::as_str) == Some("ban") {
+                if membership(&member) == Some("ban") {
                     return Ok(Applied::AlreadyDone { event_id: None });
                 }
                 let mut request = ban_user::v3::Request::new(room, uid);
@@ -271,7 +273,7 @@ impl MatrixPlatform {
             PlatformOp::Unban { user, reason } => {
                 let uid: OwnedUserId = parse("user ID", user)?;
                 let member = self.membership_of(&room, user).await?;
-                if member.as_ref().and_then(|m| m.get("membership")).and_then(Value::as_str) != Some("ban") {
+                if membership(&member) != Some("ban") {
                     return Ok(Applied::AlreadyDone { event_id: None });
                 }
                 let mut request = unban_user::v3::Request::new(room, uid);
