@@ -84,6 +84,17 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX shared_cases_chain ON shared_cases (group_id, actor, seq);
 ",
+    "
+    -- The latest page of each group's messages as the platform gave them (the Messages tab
+    -- offline). Replaced per group on every fetch.
+    CREATE TABLE cached_messages (
+        group_id   TEXT NOT NULL,
+        position   INTEGER NOT NULL,
+        json       TEXT NOT NULL,
+        fetched_at INTEGER NOT NULL,
+        PRIMARY KEY (group_id, position)
+    );
+",
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {
