@@ -284,6 +284,9 @@ pub struct MessageSnapshot {
     /// The text body, if any (`None` when redacted or not a text message).
     pub body: Option<String>,
     pub redacted: bool,
+    /// The case a message sent by this console carries (`org.qunguan.case_id`, e.g. a warning).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<String>,
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ pub mod duration;
 pub mod error;
 pub mod group;
 pub mod member;
+pub mod message;
 pub mod platform;
 pub mod policy;
 pub mod role;

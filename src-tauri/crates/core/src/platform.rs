@@ -48,6 +48,10 @@ pub trait Platform: Send + Sync {
     /// Up to `n` messages before and `n` after `event_id`, oldest first (the event excluded).
     async fn context(&self, group_id: &str, event_id: &str, n: u32) -> Result<Vec<MessageSnapshot>>;
 
+    /// The group's latest `limit` messages (text and other room messages, removed ones
+    /// included), oldest first.
+    async fn recent_messages(&self, group_id: &str, limit: u32) -> Result<Vec<MessageSnapshot>>;
+
     /// The ID of a group given by ID or alias, without needing to be in it.
     async fn group_id(&self, id_or_alias: &str) -> Result<String> {
         Ok(self.group(id_or_alias).await?.id)

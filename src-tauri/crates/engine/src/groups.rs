@@ -4,11 +4,20 @@ use qunguan_core::group::sort_for_display as sort_groups;
 use qunguan_core::member::sort_for_display as sort_members;
 use qunguan_core::{ApiError, ErrorCode, Group, GroupState, Member, Result};
 
+use qunguan_store::Store;
+
 use crate::Engine;
 use crate::cache::{is_offline, now_ms};
 
-fn not_managed(id_or_alias: &str) -> ApiError {
+pub(crate) fn not_managed(id_or_alias: &str) -> ApiError {
     ApiError::new(ErrorCode::Forbidden, format!("you are not owner, admin or moderator of {id_or_alias}"))
+}
+
+/// The room ID of a group given by ID or alias, as far as the cached group list knows.
+pub(crate) fn cached_group_id(s: &Store, id_or_alias: &str) -> Result<String> {
+    Ok(s.groups()?
+        .and_then(|g| g.value.into_iter().find(|g| g.id == id_or_alias || g.alias.as_deref() == Some(id_or_alias)))
+        .map_or_else(|| id_or_alias.to_owned(), |g| g.id))
 }
 
 impl Engine {
@@ -56,10 +65,7 @@ impl Engine {
                 let key = id_or_alias.to_owned();
                 let cached = self
                     .with_cache(move |s| {
-                        let id = s
-                            .groups()?
-                            .and_then(|g| g.value.into_iter().find(|g| g.id == key || g.alias.as_deref() == Some(&key)))
-                            .map_or(key, |g| g.id);
+                        let id = cached_group_id(s, &key)?;
                         s.members(&id)
                     })
                     .await?
@@ -93,7 +99,7 @@ impl Engine {
     }
 
     /// A cache write that must not fail the read it follows: a failure is logged, not returned.
-    async fn cache_write(&self, f: impl FnOnce(&mut qunguan_store::Store) -> Result<()> + Send + 'static) {
+    pub(crate) async fn cache_write(&self, f: impl FnOnce(&mut qunguan_store::Store) -> Result<()> + Send + 'static) {
         if let Err(e) = self.with_cache(f).await {
             tracing::warn!(code = e.code.as_str(), "cache write failed");
         }

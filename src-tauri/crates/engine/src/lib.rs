@@ -19,6 +19,8 @@ mod cases;
 mod due;
 mod groups;
 pub mod home;
+mod mask;
+pub mod messages;
 pub mod scan;
 pub mod secrets;
 mod session;

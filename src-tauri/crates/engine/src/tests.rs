@@ -19,6 +19,7 @@ struct Fake {
     logouts: AtomicUsize,
     offline: AtomicBool,
     applied: std::sync::Mutex<Vec<(String, PlatformOp, String)>>,
+    messages: std::sync::Mutex<Vec<MessageSnapshot>>,
 }
 
 impl Fake {
@@ -100,6 +101,11 @@ impl Platform for FakePlatform {
     }
     async fn context(&self, _: &str, _: &str, _: u32) -> Result<Vec<MessageSnapshot>> {
         Ok(vec![])
+    }
+    async fn recent_messages(&self, _: &str, limit: u32) -> Result<Vec<MessageSnapshot>> {
+        self.fake.reachable()?;
+        let page = self.fake.messages.lock().unwrap().clone();
+        Ok(page.into_iter().rev().take(limit as usize).rev().collect())
     }
 }
 
@@ -241,6 +247,34 @@ async fn offline_reads_come_from_the_encrypted_cache_and_say_since_when() {
     fake2.offline.store(false, Ordering::SeqCst);
     restarted.groups().await.unwrap();
     assert_eq!(restarted.offline_since(), None, "back online");
+}
+
+#[tokio::test]
+async fn messages_are_only_for_managed_groups_and_readable_offline() {
+    let home = tempfile::tempdir().unwrap();
+    let (e, fake) = engine(home.path(), Arc::new(MemorySecrets::default()), EnvOverride::default());
+    e.sign_in_token("hs.test", &Secret::new("tok")).await.unwrap();
+    *fake.messages.lock().unwrap() = (0..5)
+        .map(|i| MessageSnapshot {
+            event_id: format!("$m{i}"),
+            sender: "@zed:hs".into(),
+            ts: i * 60_000,
+            kind: "m.room.message".into(),
+            body: Some(if i == 4 { "身份证 11010519491231002X".into() } else { format!("消息{i}") }),
+            redacted: false,
+            case_id: None,
+        })
+        .collect();
+    assert_eq!(e.messages("!a-member", 10).await.unwrap_err().code, ErrorCode::Forbidden, "not managed");
+    let live = e.messages("!b-admin", 3).await.unwrap();
+    assert_eq!(live.iter().map(|m| m.event_id.as_str()).collect::<Vec<_>>(), ["$m2", "$m3", "$m4"]);
+    let shown: String = live[2].segments.iter().map(|s| s.text.as_str()).collect();
+    assert_eq!(shown, "身份证 110105********002X", "masked before it leaves the engine");
+
+    fake.offline.store(true, Ordering::SeqCst);
+    assert_eq!(e.messages("!b-admin", 3).await.unwrap(), live, "served from the cache");
+    assert!(e.offline_since().is_some());
+    assert_eq!(e.messages("!c-mod", 3).await.unwrap_err().code, ErrorCode::HomeserverUnreachable, "never fetched");
 }
 
 mod act {

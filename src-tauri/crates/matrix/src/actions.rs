@@ -24,7 +24,7 @@ pub const CASE_ID_KEY: &str = "org.qunguan.case_id";
 /// How far back a retry looks for its own earlier send.
 const LOOKBACK: u32 = 100;
 
-fn parse<T: TryFrom<String>>(what: &str, s: &str) -> Result<T>
+pub(crate) fn parse<T: TryFrom<String>>(what: &str, s: &str) -> Result<T>
 where
     T::Error: std::fmt::Display,
 {
@@ -46,7 +46,7 @@ pub fn tagged_reason(reason: &str, case_id: &str) -> String {
     format!("{reason} [case {case_id}]")
 }
 
-fn snapshot(raw_json: &str) -> Option<MessageSnapshot> {
+pub(crate) fn snapshot(raw_json: &str) -> Option<MessageSnapshot> {
     let v: Value = serde_json::from_str(raw_json).ok()?;
     let redacted = v.pointer("/unsigned/redacted_because").is_some();
     Some(MessageSnapshot {
@@ -56,6 +56,7 @@ fn snapshot(raw_json: &str) -> Option<MessageSnapshot> {
         kind: v.get("type")?.as_str()?.to_owned(),
         body: v.pointer("/content/body").and_then(Value::as_str).map(str::to_owned),
         redacted,
+        case_id: v.pointer(&format!("/content/{CASE_ID_KEY}")).and_then(Value::as_str).map(str::to_owned),
     })
 }
 

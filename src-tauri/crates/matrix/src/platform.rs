@@ -176,6 +176,10 @@ impl Platform for MatrixPlatform {
         self.context_snapshots(group_id, event_id, n).await
     }
 
+    async fn recent_messages(&self, group_id: &str, limit: u32) -> Result<Vec<MessageSnapshot>, ApiError> {
+        self.recent_message_snapshots(group_id, limit).await
+    }
+
     async fn group_id(&self, id_or_alias: &str) -> Result<String, ApiError> {
         Ok(self.resolve_room(id_or_alias).await?.to_string())
     }

@@ -1,7 +1,9 @@
-//! Cached groups and members: the last online answer, served while offline.
+//! Cached groups, members and message pages: the last online answer, served while offline.
 
+use qunguan_core::action::MessageSnapshot;
 use qunguan_core::{Group, Member, Result};
 use rusqlite::{OptionalExtension, params};
+use serde::de::DeserializeOwned;
 
 use crate::{Cached, Store, store_err};
 
@@ -82,20 +84,49 @@ impl Store {
 
     /// The cached members of a group, `None` if never fetched.
     pub fn members(&self, group_id: &str) -> Result<Option<Cached<Vec<Member>>>> {
+        self.group_rows("cached_members", group_id)
+    }
+
+    /// Replaces the cached message page of one group (oldest first).
+    pub fn put_messages(&mut self, group_id: &str, messages: &[MessageSnapshot], now_ms: i64) -> Result<()> {
+        let tx = self.conn.transaction().map_err(|e| store_err("cache write", e))?;
+        tx.execute("DELETE FROM cached_messages WHERE group_id = ?1", [group_id])
+            .map_err(|e| store_err("cache write", e))?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO cached_messages (group_id, position, json, fetched_at) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(|e| store_err("cache write", e))?;
+            for (i, m) in messages.iter().enumerate() {
+                let json = serde_json::to_string(m).map_err(|e| store_err("cache encode", e))?;
+                stmt.execute(params![group_id, i as i64, json, now_ms]).map_err(|e| store_err("cache write", e))?;
+            }
+        }
+        tx.commit().map_err(|e| store_err("cache write", e))
+    }
+
+    /// The cached message page of a group, oldest first; `None` if never fetched.
+    pub fn messages(&self, group_id: &str) -> Result<Option<Cached<Vec<MessageSnapshot>>>> {
+        self.group_rows("cached_messages", group_id)
+    }
+
+    /// The rows of one group in a `(group_id, position, json, fetched_at)` cache table, in order.
+    fn group_rows<T: DeserializeOwned>(&self, table: &'static str, group_id: &str) -> Result<Option<Cached<Vec<T>>>> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT json, fetched_at FROM cached_members WHERE group_id = ?1 ORDER BY position")
+            .prepare_cached(&format!("SELECT json, fetched_at FROM {table} WHERE group_id = ?1 ORDER BY position"))
             .map_err(|e| store_err("cache read", e))?;
         let rows = stmt
             .query_map([group_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
             .map_err(|e| store_err("cache read", e))?;
-        let mut members = Vec::new();
+        let mut items = Vec::new();
         let mut fetched = None;
         for row in rows {
             let (json, at) = row.map_err(|e| store_err("cache read", e))?;
-            members.push(serde_json::from_str(&json).map_err(|e| store_err("damaged cache row", e))?);
+            items.push(serde_json::from_str(&json).map_err(|e| store_err("damaged cache row", e))?);
             fetched = Some(at);
         }
-        Ok(fetched.map(|at| Cached { value: members, fetched_at_ms: at }))
+        Ok(fetched.map(|at| Cached { value: items, fetched_at_ms: at }))
     }
 }

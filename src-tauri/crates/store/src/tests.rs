@@ -54,6 +54,32 @@ fn round_trips_groups_and_members_in_order() {
 }
 
 #[test]
+fn message_pages_replace_each_other_per_group() {
+    use qunguan_core::action::MessageSnapshot;
+    let msg = |i: i64| MessageSnapshot {
+        event_id: format!("$e{i}"),
+        sender: "@u:hs".into(),
+        ts: i,
+        kind: "m.room.message".into(),
+        body: Some(format!("消息 {i}")),
+        redacted: i % 2 == 0,
+        case_id: None,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(&dir.path().join(CACHE_FILE), &key('a')).unwrap();
+    assert_eq!(s.messages("!g").unwrap(), None, "never fetched");
+    s.put_messages("!g", &(0..5).map(msg).collect::<Vec<_>>(), 3).unwrap();
+    s.put_messages("!h", &[msg(9)], 4).unwrap();
+    let newer: Vec<_> = (3..6).map(msg).collect();
+    s.put_messages("!g", &newer, 8).unwrap();
+    let page = s.messages("!g").unwrap().unwrap();
+    assert_eq!((page.value, page.fetched_at_ms), (newer, 8), "the newer page replaced the older, in order");
+    assert_eq!(s.messages("!h").unwrap().unwrap().value, [msg(9)], "other groups untouched");
+    s.put_messages("!g", &[], 9).unwrap();
+    assert_eq!(s.messages("!g").unwrap(), None, "an empty page leaves nothing to serve");
+}
+
+#[test]
 fn an_empty_group_list_is_still_a_fetched_list() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = Store::open(&dir.path().join(CACHE_FILE), &key('a')).unwrap();

@@ -1,0 +1,80 @@
+//! A group's messages as the console shows them, and the rules a finding cites.
+//!
+//! ## Design
+//! - The text reaches the UI already split into [`Segment`]s: plain text, flagged spans and
+//!   masked personal data. The UI renders each segment as text (never HTML) and never sees the
+//!   unmasked digits of an ID, phone or card number, so nothing on screen or in a screenshot
+//!   leaks them; offsets into the original text never cross IPC.
+//! - Detection runs in the engine (`qunguan-detect`); this module only holds the shapes.
+
+use serde::{Deserialize, Serialize};
+
+/// How much a finding matters: `Low < Medium < High`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+}
+
+/// One finding in a message, as the UI lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Flag {
+    /// The rule it came from (cited by a case).
+    pub rule: String,
+    /// The detector: `keyword`, `cn_mobile`, `url`, …
+    pub kind: String,
+    /// `porn`, `privacy`, a lexicon's own category, …
+    pub category: Option<String>,
+    pub severity: Severity,
+    /// What the rule suggests: `review`, `warn`, `remove`, `mute`, `kick`, `ban`.
+    pub suggested: String,
+}
+
+/// A run of a message's text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Segment {
+    pub text: String,
+    /// Index into the message's `flags` when this run is (part of) a finding.
+    pub flag: Option<u32>,
+    /// Personal data with its middle replaced by `*`.
+    pub masked: bool,
+}
+
+/// One message of a group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct MessageView {
+    pub event_id: String,
+    pub sender: String,
+    /// Unix ms.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub ts: i64,
+    /// Removed (redacted): no text is left.
+    pub redacted: bool,
+    /// The text, masked and split; empty when redacted or not text.
+    pub segments: Vec<Segment>,
+    pub flags: Vec<Flag>,
+    /// The highest severity among `flags`.
+    pub severity: Option<Severity>,
+    /// Sent by this console (a warning, carrying `org.qunguan.case_id`).
+    pub case_id: Option<String>,
+}
+
+/// A rule of a group's rule set, as the rule picker and the Rules tab show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct RuleView {
+    pub id: String,
+    /// The detector: `keyword`, `cn_resident_id`, `url`, `flood`, …
+    pub detector: String,
+    pub category: Option<String>,
+    pub severity: Severity,
+    /// What it suggests: `review`, `warn`, `remove`, `mute`, `kick`, `ban`.
+    pub suggested: String,
+    pub enabled: bool,
+}

@@ -1,0 +1,221 @@
+//! A group's latest messages, scanned and masked for the Messages tab, and the group's rules
+//! for the rule picker — live when the server answers, from the cache when not.
+//!
+//! Message text never reaches a log: only counts and IDs are traced.
+
+use std::sync::{Arc, OnceLock};
+
+use qunguan_core::action::MessageSnapshot;
+use qunguan_core::message::{Flag, MessageView, RuleView, Severity};
+use qunguan_core::{ApiError, Group, Result};
+use qunguan_detect::{self as detect, Finding, Scratch, Stream};
+
+use crate::Engine;
+use crate::cache::{is_offline, now_ms};
+
+/// The page size the app asks for when it does not say.
+pub const DEFAULT_PAGE: u32 = 200;
+/// Text longer than this is cut for display (a wall of text is still flagged as a whole).
+const MAX_SHOWN_BYTES: usize = 16 * 1024;
+
+static DETECTOR: OnceLock<Arc<detect::Engine>> = OnceLock::new();
+
+/// The built-in lexicons and default rules, compiled once per process (about a second).
+async fn detector() -> Result<Arc<detect::Engine>> {
+    if let Some(d) = DETECTOR.get() {
+        return Ok(d.clone());
+    }
+    let built = tokio::task::spawn_blocking(|| Arc::new(detect::Engine::builtin()))
+        .await
+        .map_err(|e| ApiError::internal(format!("detector build failed: {e}")))?;
+    Ok(DETECTOR.get_or_init(|| built).clone())
+}
+
+fn severity(s: detect::Severity) -> Severity {
+    match s {
+        detect::Severity::Low => Severity::Low,
+        detect::Severity::Medium => Severity::Medium,
+        detect::Severity::High => Severity::High,
+    }
+}
+
+fn action_name(a: detect::Action) -> String {
+    serde_json::to_value(a).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+fn rule_view(r: &detect::Rule) -> RuleView {
+    RuleView {
+        id: r.id.clone(),
+        detector: r.detector.as_str().to_owned(),
+        category: r.category.clone(),
+        severity: severity(r.severity),
+        suggested: action_name(r.action),
+        enabled: r.enabled,
+    }
+}
+
+fn flag(d: &detect::Engine, f: &Finding) -> Flag {
+    Flag {
+        rule: f.rule.to_string(),
+        kind: f.kind.as_str().to_owned(),
+        category: f.category.as_deref().map(str::to_owned),
+        severity: severity(f.severity),
+        suggested: d.rules().get(&f.rule).map(|r| action_name(r.action)).unwrap_or_else(|| "review".into()),
+    }
+}
+
+/// Cuts `text` to at most `max` bytes on a character boundary.
+fn shown(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// Scans a page (oldest first, so the flood detector sees it in order) into views.
+fn views(d: &detect::Engine, page: &[MessageSnapshot], me: &str) -> Vec<MessageView> {
+    let mut scratch = Scratch::new();
+    let mut stream = Stream::new(d.rules());
+    page.iter()
+        .map(|m| {
+            let text = if m.redacted { "" } else { m.body.as_deref().unwrap_or("") };
+            let text = shown(text, MAX_SHOWN_BYTES);
+            let mut found = Vec::new();
+            d.scan_with(text, &mut scratch, &mut found);
+            if !text.is_empty() {
+                found.extend(stream.observe(&m.sender, m.ts, text));
+            }
+            let flags: Vec<Flag> = found.iter().map(|f| flag(d, f)).collect();
+            MessageView {
+                event_id: m.event_id.clone(),
+                sender: m.sender.clone(),
+                ts: m.ts,
+                redacted: m.redacted,
+                segments: crate::mask::segments(text, &found),
+                severity: flags.iter().map(|f| f.severity).max(),
+                flags,
+                // Anyone can put a case ID in a message; only my own console's messages are believed.
+                case_id: m.case_id.clone().filter(|_| m.sender == me),
+            }
+        })
+        .collect()
+}
+
+impl Engine {
+    /// The latest `limit` messages of a group I manage, oldest first, scanned and masked.
+    pub async fn messages(&self, id_or_alias: &str, limit: u32) -> Result<Vec<MessageView>> {
+        let (account, _) = self.platform().await?;
+        let page = match self.messages_live(id_or_alias, limit).await {
+            Ok(page) => page,
+            Err(e) if is_offline(&e) => {
+                let key = id_or_alias.to_owned();
+                let cached = self
+                    .with_cache(move |s| {
+                        let id = crate::groups::cached_group_id(s, &key)?;
+                        s.messages(&id)
+                    })
+                    .await?
+                    .flatten();
+                let Some(cached) = cached else { return Err(e) };
+                self.set_offline(cached.fetched_at_ms);
+                cached.value
+            }
+            Err(e) => return Err(e),
+        };
+        let d = detector().await?;
+        let me = account.user_id.clone();
+        tokio::task::spawn_blocking(move || views(&d, &page, &me))
+            .await
+            .map_err(|e| ApiError::internal(format!("scan task failed: {e}")))
+    }
+
+    async fn messages_live(&self, id_or_alias: &str, limit: u32) -> Result<Vec<MessageSnapshot>> {
+        let (account, platform) = self.platform().await?;
+        let state = platform.group(id_or_alias).await?;
+        if Group::managed_by(&state, &account.user_id).is_none() {
+            return Err(crate::groups::not_managed(id_or_alias));
+        }
+        let page = platform.recent_messages(&state.id, limit).await?;
+        self.set_online();
+        let (id, copy) = (state.id.clone(), page.clone());
+        self.cache_write(move |s| s.put_messages(&id, &copy, now_ms())).await;
+        Ok(page)
+    }
+
+    /// The rules a case can cite in a group: the built-in rule set (per-group rule sets are
+    /// data on top of it, see `qunguan_detect::rules`).
+    pub async fn rules(&self) -> Result<Vec<RuleView>> {
+        Ok(detector().await?.rules().rules.iter().map(rule_view).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(i: i64, sender: &str, body: &str) -> MessageSnapshot {
+        MessageSnapshot {
+            event_id: format!("$e{i}"),
+            sender: sender.into(),
+            ts: 1_000 * i,
+            kind: "m.room.message".into(),
+            body: Some(body.into()),
+            redacted: false,
+            case_id: None,
+        }
+    }
+
+    #[test]
+    fn views_flag_mask_and_keep_order() {
+        let d = detect::Engine::builtin();
+        let mut warned = msg(3, "@me:hs", "@u:hs 管理员警告");
+        warned.case_id = Some("01CASE".into());
+        let mut spoofed = msg(4, "@u:hs", "我也是管理员");
+        spoofed.case_id = Some("01FAKE".into());
+        let mut removed = msg(5, "@u:hs", "");
+        (removed.body, removed.redacted) = (None, true);
+        let page = [msg(1, "@u:hs", "你好"), msg(2, "@u:hs", "来玩百家乐，电话 13812345678"), warned, spoofed, removed];
+        let v = views(&d, &page, "@me:hs");
+        assert_eq!(v.iter().map(|m| m.event_id.as_str()).collect::<Vec<_>>(), ["$e1", "$e2", "$e3", "$e4", "$e5"]);
+        assert!(v[0].flags.is_empty() && v[0].severity.is_none());
+        let text: String = v[1].segments.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(text, "来玩百家乐，电话 138****5678");
+        let rules: Vec<&str> = v[1].flags.iter().map(|f| f.rule.as_str()).collect();
+        assert!(rules.contains(&"kw.gambling") && rules.contains(&"pii.cn_mobile"), "{rules:?}");
+        assert_eq!(v[1].severity, Some(Severity::High));
+        assert_eq!(v[1].flags.iter().find(|f| f.rule == "kw.gambling").unwrap().suggested, "remove");
+        assert_eq!(v[2].case_id.as_deref(), Some("01CASE"), "my console's warning");
+        assert_eq!(v[3].case_id, None, "a member cannot make a message look like the console's");
+        assert!(v[4].redacted && v[4].segments.is_empty());
+    }
+
+    #[test]
+    fn flooding_shows_on_the_page() {
+        let d = detect::Engine::builtin();
+        let page: Vec<MessageSnapshot> = (0..8).map(|i| msg(i, "@spam:hs", &format!("第{i}条"))).collect();
+        let v = views(&d, &page, "@me:hs");
+        assert!(v.iter().any(|m| m.flags.iter().any(|f| f.rule == "flood.sender")), "8 messages in 8 s");
+        assert!(v[0].flags.is_empty(), "the first message alone is no flood");
+    }
+
+    #[test]
+    fn long_text_is_cut_on_a_character_boundary() {
+        let text = "群".repeat(10);
+        assert_eq!(shown(&text, 7), "群群");
+        assert_eq!(shown("ab", 7), "ab");
+    }
+
+    #[test]
+    fn the_rule_list_has_stable_ids_and_suggestions() {
+        let d = detect::Engine::builtin();
+        let rules: Vec<RuleView> = d.rules().rules.iter().map(rule_view).collect();
+        let gambling = rules.iter().find(|r| r.id == "kw.gambling").unwrap();
+        assert_eq!((gambling.detector.as_str(), gambling.suggested.as_str()), ("keyword", "remove"));
+        assert_eq!(gambling.severity, Severity::High);
+        assert!(rules.iter().any(|r| r.id == "pii.cn_resident_id" && r.category.as_deref() == Some("privacy")));
+    }
+}
