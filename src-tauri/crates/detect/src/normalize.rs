@@ -35,11 +35,14 @@
 //!
 //! # Offsets
 //!
-//! [`Normalized::meta`] holds, for every normalised byte, the byte offset in the original text
-//! of the character it came from (low 30 bits) and two gap flags (top bits) on the first byte of
-//! each normalised character. One more entry, at `text.len()`, holds the original length and the
-//! gap that trails the last kept character. Texts longer than 1 GiB are normalised up to their
-//! first 1 GiB (a chat message never is; the limit keeps offsets in 30 bits without a panic).
+//! The offset map is kept run by run, not byte by byte: a stretch of normalised text that is a
+//! plain copy of the original (ASCII, case-folded ASCII, characters that fold to themselves) is
+//! one entry, and so is each character whose fold changes its length; a gap (two flags: any
+//! separator, natural separator) starts a new stretch. [`Normalized::source`] and the gap
+//! lookup binary-search the stretches, which only happens for the few bytes a finding touches.
+//! The original length and the gap that trails the last kept character are kept apart. Texts
+//! longer than 1 GiB are normalised up to their first 1 GiB (a chat message never is; the limit
+//! keeps offsets in 30 bits without a panic).
 
 use std::sync::OnceLock;
 
@@ -50,7 +53,7 @@ use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
 pub(crate) const GAP: u32 = 1 << 31;
 /// The natural-gap flag: the gap contains whitespace or sentence punctuation.
 pub(crate) const NATURAL: u32 = 1 << 30;
-/// Mask for the original byte offset in a [`Normalized::meta`] entry.
+/// Mask for the original byte offset in an offset-map entry.
 pub(crate) const OFFSET: u32 = (1 << 30) - 1;
 /// Longest text, in bytes, that is normalised in full.
 pub const MAX_TEXT: usize = OFFSET as usize;
@@ -60,8 +63,10 @@ pub const MAX_TEXT: usize = OFFSET as usize;
 pub struct Normalized {
     /// Normalised text, valid UTF-8 by construction.
     bytes: Vec<u8>,
-    /// Per normalised byte (plus one sentinel): original offset | gap flags.
-    meta: Vec<u32>,
+    /// The offset map, run by run (see [`Seg`]), in normalised order.
+    segs: Vec<Seg>,
+    /// Original length | the gap that trails the last kept character (the sentinel).
+    end: u32,
     /// Number of digits (ASCII or Chinese numerals) in the normalised text: a cheap gate for the
     /// personal-data pass.
     digits: usize,
@@ -69,6 +74,27 @@ pub struct Normalized {
     signals: u8,
     /// How many of `digits` are Chinese numerals.
     numerals: usize,
+    /// Normalised byte ranges of the runs of at least [`LONG_DIGIT_RUN`] digits.
+    long_runs: Vec<(usize, usize)>,
+}
+
+/// A digit run this long (ASCII digits and Chinese numerals, separators dropped) may be a phone,
+/// ID or card number; [`Normalized::long_digit_runs`] lists them.
+pub const LONG_DIGIT_RUN: usize = 11;
+
+/// One stretch of the offset map. A *linear* stretch is a byte-for-byte copy (ASCII, folded
+/// ASCII case, characters that fold to themselves): normalised byte `norm + k` belongs to the
+/// original character containing byte `src + k`. Otherwise the stretch is one original
+/// character and all its normalised bytes come from `src`. A stretch starts wherever the
+/// mapping stops being a plain copy (a dropped character, a fold that changes the length) and
+/// at every gap, so the gap flags sit on the stretch that follows the gap.
+#[derive(Debug, Default, Clone, Copy)]
+struct Seg {
+    /// First normalised byte.
+    norm: usize,
+    /// Original byte offset of that byte (low 30 bits) | gap flags before it.
+    src: u32,
+    linear: bool,
 }
 
 /// Characters whose presence decides whether the link, e-mail and mention detectors need to
@@ -136,13 +162,39 @@ impl Normalized {
     /// Original byte offset of the character that produced normalised byte `i`
     /// (`i == len()` gives the original length).
     pub fn source(&self, i: usize) -> usize {
-        (self.meta[i] & OFFSET) as usize
+        if i >= self.bytes.len() {
+            return (self.end & OFFSET) as usize;
+        }
+        let seg = self.segs[self.segs.partition_point(|s| s.norm <= i) - 1];
+        let off = (seg.src & OFFSET) as usize;
+        if !seg.linear {
+            return off;
+        }
+        // A copy: the original character starts where the normalised one does.
+        let mut p = i;
+        while p > seg.norm && (self.bytes[p] & 0xC0) == 0x80 {
+            p -= 1;
+        }
+        off + (p - seg.norm)
+    }
+
+    /// Normalised byte ranges of the runs of at least [`LONG_DIGIT_RUN`] digits (ASCII digits
+    /// or Chinese numerals), in order.
+    pub fn long_digit_runs(&self) -> &[(usize, usize)] {
+        &self.long_runs
     }
 
     /// Gap flags ([`GAP`], [`NATURAL`]) in front of the normalised character starting at `i`
     /// (`i == len()` gives the trailing gap).
     pub(crate) fn gap_before(&self, i: usize) -> u32 {
-        self.meta[i] & (GAP | NATURAL)
+        if i >= self.bytes.len() {
+            return self.end & (GAP | NATURAL);
+        }
+        let k = self.segs.partition_point(|s| s.norm < i);
+        match self.segs.get(k) {
+            Some(s) if s.norm == i => s.src & (GAP | NATURAL),
+            _ => 0,
+        }
     }
 
     /// Map the normalised byte range `start..end` (on char boundaries, `start < end`) back to
@@ -185,7 +237,9 @@ impl Normalized {
 
     fn clear(&mut self) {
         self.bytes.clear();
-        self.meta.clear();
+        self.segs.clear();
+        self.long_runs.clear();
+        self.end = 0;
         self.digits = 0;
         self.signals = 0;
         self.numerals = 0;
@@ -216,10 +270,62 @@ pub fn normalize_term(term: &str) -> (String, Vec<usize>) {
         .bytes
         .iter()
         .enumerate()
-        .filter(|&(i, &b)| i > 0 && (b & 0xC0) != 0x80 && n.meta[i] & GAP != 0)
+        .filter(|&(i, &b)| i > 0 && (b & 0xC0) != 0x80 && n.gap_before(i) & GAP != 0)
         .map(|(i, _)| i)
         .collect();
     (n.as_str().to_owned(), breaks)
+}
+
+/// The digit run being read (for [`Normalized::long_digit_runs`]).
+#[derive(Default)]
+struct DigitRun {
+    len: usize,
+    start: usize,
+}
+
+impl DigitRun {
+    /// A digit at normalised byte `at`.
+    #[inline]
+    fn digit(&mut self, at: usize) {
+        if self.len == 0 {
+            self.start = at;
+        }
+        self.len += 1;
+    }
+
+    /// Any other kept character at `at` (or the end of the text): the run, if any, ends there.
+    #[inline]
+    fn other(&mut self, at: usize, long: &mut Vec<(usize, usize)>) {
+        if self.len >= LONG_DIGIT_RUN {
+            long.push((self.start, at));
+        }
+        self.len = 0;
+    }
+
+    /// A normalised character `c` at `at`.
+    #[inline]
+    fn char(&mut self, c: char, at: usize, long: &mut Vec<(usize, usize)>) {
+        if c.is_ascii_digit() || is_chinese_numeral(c) {
+            self.digit(at);
+        } else {
+            self.other(at, long);
+        }
+    }
+}
+
+/// Start a stretch of the offset map at normalised byte `norm` for the character at original
+/// byte `src`, unless a linear stretch simply continues (no gap, nothing dropped in between).
+#[inline]
+fn open(segs: &mut Vec<Seg>, norm: usize, src: usize, pending: u32, linear: bool) {
+    if linear
+        && pending == 0
+        && let Some(l) = segs.last()
+        && l.linear
+        && src - (l.src & OFFSET) as usize == norm - l.norm
+    {
+        return;
+    }
+    segs.push(Seg { norm, src: src as u32 | pending, linear });
 }
 
 /// Normalise `text` into `out`, reusing its buffers.
@@ -229,11 +335,11 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
     let table = table();
     let bytes = text.as_bytes();
     out.bytes.reserve(bytes.len());
-    out.meta.reserve(bytes.len() + 1);
     let mut pending: u32 = 0;
     let mut digits = 0usize;
     let mut signals = 0u8;
     let mut numerals = 0usize;
+    let mut run = DigitRun::default();
     let mut i = 0usize;
     while i < bytes.len() {
         let b = bytes[i];
@@ -241,13 +347,14 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
             let e = ASCII[b as usize];
             match e >> 8 {
                 0 => {
-                    // A run of kept ASCII, in one pass.
+                    // A run of kept ASCII, in one pass; case folding keeps it a copy.
+                    let norm_start = out.bytes.len();
+                    open(&mut out.segs, norm_start, i, pending, true);
+                    pending = 0;
                     let (mut d, mut t) = (0usize, false);
                     out.bytes.push(e as u8);
-                    out.meta.push(i as u32 | pending);
                     d += b.is_ascii_digit() as usize;
                     t |= b | 0x20 == b't';
-                    pending = 0;
                     let mut j = i + 1;
                     while let Some(&b) = bytes.get(j) {
                         let e = ASCII[(b & 0x7F) as usize];
@@ -255,7 +362,6 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
                             break;
                         }
                         out.bytes.push(e as u8);
-                        out.meta.push(j as u32);
                         d += b.is_ascii_digit() as usize;
                         t |= b | 0x20 == b't';
                         j += 1;
@@ -264,8 +370,19 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
                     if t {
                         signals |= sig::T;
                     }
-                    if d > 0 && d < j - i && leet_run(&bytes[i..j]) {
-                        signals |= sig::LEET;
+                    if d == 0 {
+                        run.other(norm_start, &mut out.long_runs);
+                    } else {
+                        for (k, &c) in out.bytes[norm_start..].iter().enumerate() {
+                            if c.is_ascii_digit() {
+                                run.digit(norm_start + k);
+                            } else {
+                                run.other(norm_start + k, &mut out.long_runs);
+                            }
+                        }
+                        if d < j - i && leet_run(&bytes[i..j]) {
+                            signals |= sig::LEET;
+                        }
                     }
                     i = j;
                     continue;
@@ -299,7 +416,7 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
             // Fast path for the Basic Multilingual Plane's common case (CJK): a run of
             // three-byte characters that fold to themselves, copied in one go.
             let run_start = i;
-            let meta_start = out.meta.len();
+            let base = out.bytes.len();
             while let Some(&[b0, b1, b2]) = bytes.get(i..i + 3).and_then(|s| <&[u8; 3]>::try_from(s).ok())
                 && b0 & 0xF0 == 0xE0
             {
@@ -308,14 +425,18 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
                 if entry.0 >> 29 != Tag::Same as u32 {
                     break;
                 }
-                numerals += (entry.0 & 1) as usize;
-                let src = i as u32;
-                out.meta.extend_from_slice(&[src, src, src]);
+                let at = base + (i - run_start);
+                if entry.0 & 1 != 0 {
+                    numerals += 1;
+                    run.digit(at);
+                } else if run.len != 0 {
+                    run.other(at, &mut out.long_runs);
+                }
                 i += 3;
             }
             if i > run_start {
+                open(&mut out.segs, base, run_start, pending, true);
                 out.bytes.extend_from_slice(&bytes[run_start..i]);
-                out.meta[meta_start] |= pending;
                 pending = 0;
                 continue;
             }
@@ -324,12 +445,18 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
             break;
         };
         let entry = table.lookup(c);
+        let at = out.bytes.len();
         match entry.tag() {
             Tag::Same => {
                 // Payload bit 0 marks Chinese numerals (`一三八…` phone numbers).
-                numerals += (entry.0 & 1) as usize;
+                if entry.0 & 1 != 0 {
+                    numerals += 1;
+                    run.digit(at);
+                } else {
+                    run.other(at, &mut out.long_runs);
+                }
+                open(&mut out.segs, at, i, pending, true);
                 out.bytes.extend_from_slice(&bytes[i..i + w]);
-                push_meta(&mut out.meta, i as u32, pending, w);
                 pending = 0;
             }
             Tag::One => {
@@ -341,15 +468,19 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
                     signals |= sig::LEET;
                 }
                 numerals += is_chinese_numeral(m) as usize;
+                run.char(m, at, &mut out.long_runs);
+                open(&mut out.segs, at, i, pending, s.len() == w);
                 out.bytes.extend_from_slice(s.as_bytes());
-                push_meta(&mut out.meta, i as u32, pending, s.len());
                 pending = 0;
             }
             Tag::Many => {
                 let s = table.pool_str(entry);
                 digits += s.bytes().filter(u8::is_ascii_digit).count();
+                for (k, m) in s.char_indices() {
+                    run.char(m, at + k, &mut out.long_runs);
+                }
+                open(&mut out.segs, at, i, pending, false);
                 out.bytes.extend_from_slice(s.as_bytes());
-                push_meta(&mut out.meta, i as u32, pending, s.len());
                 pending = 0;
             }
             Tag::Ignore => {}
@@ -373,7 +504,8 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
         }
         i += w;
     }
-    out.meta.push(text.len() as u32 | pending);
+    run.other(out.bytes.len(), &mut out.long_runs);
+    out.end = text.len() as u32 | pending;
     out.digits = digits + numerals;
     out.numerals = numerals;
     out.signals = signals;
@@ -453,20 +585,6 @@ fn decode(bytes: &[u8], i: usize, w: usize) -> Option<char> {
         }
     };
     char::from_u32(cp)
-}
-
-#[inline]
-fn push_meta(meta: &mut Vec<u32>, src: u32, pending: u32, len: usize) {
-    match len {
-        3 => meta.extend_from_slice(&[src | pending, src, src]),
-        2 => meta.extend_from_slice(&[src | pending, src]),
-        _ => {
-            meta.push(src | pending);
-            for _ in 1..len {
-                meta.push(src);
-            }
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -63,9 +63,9 @@ pub fn scan(text: &str, digits: usize, skip: &[(usize, usize)], out: &mut Vec<Pi
 /// ID or card number is such a run), which skips the digit scan for almost every message.
 pub fn scan_normalized(text: &str, norm: &Normalized, skip: &[(usize, usize)], out: &mut Vec<PiiHit>) {
     let before = out.len();
-    if norm.digit_count() >= 11 {
+    if !norm.long_digit_runs().is_empty() {
         let mut cands = Vec::new();
-        for (s, e) in digit_regions(text, norm, 11) {
+        for (s, e) in digit_regions(text, norm) {
             numbers::candidates_in(text, s, e, 11, &mut cands);
         }
         cands.dedup();
@@ -86,41 +86,14 @@ pub fn scan_normalized(text: &str, norm: &Normalized, skip: &[(usize, usize)], o
     finish(text, before, skip, emails, out);
 }
 
-/// Original byte ranges of the normalised runs of at least `min` digits (ASCII or Chinese
-/// numerals).
-fn digit_regions(text: &str, norm: &Normalized, min: usize) -> Vec<(usize, usize)> {
-    let b = norm.as_bytes();
-    let mut out = Vec::new();
-    let (mut run_start, mut run_len, mut last) = (0usize, 0usize, 0usize);
-    let mut i = 0;
-    while i <= b.len() {
-        let (is_digit, w) = match b.get(i) {
-            None => (false, 1),
-            Some(&c) if c < 0x80 => (c.is_ascii_digit(), 1),
-            // Without Chinese numerals, any non-ASCII character ends a run: no need to decode.
-            Some(_) if norm.numeral_count() == 0 => (false, 1),
-            Some(_) => match crate::normalize::decode_at(b, i) {
-                Some(ch) => (crate::normalize::is_chinese_numeral(ch), ch.len_utf8()),
-                None => (false, 1),
-            },
-        };
-        if is_digit {
-            if run_len == 0 {
-                run_start = i;
-            }
-            run_len += 1;
-            last = i;
-        } else {
-            if run_len >= min {
-                let (s, _) = norm.original_span(text, run_start, run_start + 1);
-                let (_, e) = norm.original_span(text, last, last + 1);
-                out.push((s, e));
-            }
-            run_len = 0;
-        }
-        i += w;
-    }
-    out
+/// Original byte ranges of the normalised runs of at least 11 digits (ASCII or Chinese
+/// numerals), which the normaliser listed.
+fn digit_regions<'a>(text: &'a str, norm: &'a Normalized) -> impl Iterator<Item = (usize, usize)> + 'a {
+    norm.long_digit_runs().iter().map(move |&(s, e)| {
+        // The last digit is one ASCII byte or a three-byte numeral.
+        let last = if norm.as_bytes()[e - 1] < 0x80 { e - 1 } else { e - 3 };
+        (norm.source(s), norm.original_span(text, last, e).1)
+    })
 }
 
 fn finish(text: &str, before: usize, skip: &[(usize, usize)], emails: bool, out: &mut Vec<PiiHit>) {
@@ -337,6 +310,81 @@ fn negative_context(text: &str, start: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The digit-run scan the normaliser replaced (kept as the reference): original byte
+    /// ranges of the normalised runs of at least `min` digits.
+    fn digit_regions_by_scan(text: &str, norm: &Normalized, min: usize) -> Vec<(usize, usize)> {
+        let b = norm.as_bytes();
+        let mut out = Vec::new();
+        let (mut run_start, mut run_len, mut last) = (0usize, 0usize, 0usize);
+        let mut i = 0;
+        while i <= b.len() {
+            let (is_digit, w) = match b.get(i) {
+                None => (false, 1),
+                Some(&c) if c < 0x80 => (c.is_ascii_digit(), 1),
+                Some(_) if norm.numeral_count() == 0 => (false, 1),
+                Some(_) => match crate::normalize::decode_at(b, i) {
+                    Some(ch) => (crate::normalize::is_chinese_numeral(ch), ch.len_utf8()),
+                    None => (false, 1),
+                },
+            };
+            if is_digit {
+                if run_len == 0 {
+                    run_start = i;
+                }
+                run_len += 1;
+                last = i;
+            } else {
+                if run_len >= min {
+                    let (s, _) = norm.original_span(text, run_start, run_start + 1);
+                    let (_, e) = norm.original_span(text, last, last + 1);
+                    out.push((s, e));
+                }
+                run_len = 0;
+            }
+            i += w;
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Random digit-heavy text: the runs the normaliser lists are the ones a scan finds.
+        #[test]
+        fn long_digit_runs_match_a_byte_scan_on_random_text(
+            v in proptest::collection::vec(proptest::sample::select(vec![
+                "1", "3", "8", "0", "一", "三", "八", "幺", "〇", "貳", "１", "３", "①", "⑩", "㈠", " ", "-", ".",
+                "\u{200B}", "a", "X", "中", "💰", "+", "Ｘ", "\u{20E3}",
+            ]), 0..60)
+        ) {
+            let text: String = v.concat();
+            let n = crate::normalize::normalize(&text);
+            let got: Vec<(usize, usize)> = digit_regions(&text, &n).collect();
+            proptest::prop_assert_eq!(got, digit_regions_by_scan(&text, &n, 11));
+        }
+    }
+
+    #[test]
+    fn long_digit_runs_match_a_byte_scan() {
+        for text in [
+            "电话13812345678",
+            "138 1234 5678 和 13987654321",
+            "幺三八一二三四五六七八",
+            "一三八1234五六七八",
+            "ＩＤ１１０１０１１９９００３０７１２３Ｘ",
+            "①③⑧①②③④⑤⑥⑦⑧ ok",
+            "1234567890 1234567890a12345678901",
+            "订单 2 13812345678",
+            "abc12345678901def 一二三四五六七八九〇一",
+            "⑩⑪⑫⑬⑭⑮",
+            "1\u{200B}3812345678 x",
+            "",
+        ] {
+            let n = crate::normalize::normalize(text);
+            let got: Vec<(usize, usize)> = digit_regions(text, &n).collect();
+            assert_eq!(got, digit_regions_by_scan(text, &n, 11), "{text:?}");
+        }
+    }
 
     fn kinds(text: &str) -> Vec<(Kind, &str)> {
         let mut out = Vec::new();
