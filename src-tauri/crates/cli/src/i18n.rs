@@ -160,6 +160,34 @@ pub fn audit(ok: bool, groups: u32, records: u32, lang: Lang) -> String {
     }
 }
 
+/// Where `qg audit verify` found the first break, in words.
+pub fn audit_break(b: &qunguan_core::case::AuditBreak, lang: Lang) -> String {
+    let case = b.case_id.as_deref().unwrap_or("-");
+    match (&b.actor, b.kind.as_str(), lang) {
+        (Some(actor), "truncated", Lang::En) => format!(
+            "records of {actor} in {} end before the head they published: {} of {}",
+            b.group,
+            b.index,
+            b.published.unwrap_or_default()
+        ),
+        (Some(actor), "truncated", Lang::Zh) => format!(
+            "{actor} 在 {} 的记录未达到其公布的链头：{} / {}",
+            b.group,
+            b.index,
+            b.published.unwrap_or_default()
+        ),
+        (Some(actor), "removed", Lang::En) => {
+            format!("records of {actor} in {} were removed from the moderation room", b.group)
+        }
+        (Some(actor), "removed", Lang::Zh) => format!("{actor} 在 {} 的记录已从管理室中被删除", b.group),
+        (Some(actor), kind, Lang::En) => {
+            format!("records of {actor} in {}: #{} {case} ({kind})", b.group, b.index)
+        }
+        (Some(actor), kind, Lang::Zh) => format!("{actor} 在 {} 的记录：#{} {case}（{kind}）", b.group, b.index),
+        (None, kind, _) => format!("{} #{} {case} ({kind})", b.group, b.index),
+    }
+}
+
 /// `qg serve`'s start line.
 pub fn serving(interval: u64, lang: Lang) -> String {
     match lang {

@@ -51,7 +51,7 @@ pub async fn run(engine: &Engine, command: Command, json: bool, lang: Lang) -> R
             } else {
                 println!("{}", i18n::audit(report.ok, report.groups, report.records, lang));
                 if let Some(b) = &report.broken {
-                    println!("  {} #{} {} ({})", b.group, b.index, b.case_id.as_deref().unwrap_or("-"), b.kind);
+                    println!("  {}", i18n::audit_break(b, lang));
                 }
             }
             Ok(if report.ok { 0 } else { EXIT_BROKEN_CHAIN })

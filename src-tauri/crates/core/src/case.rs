@@ -7,6 +7,9 @@
 //!   field, deleting a record or reordering two breaks the chain at a findable place.
 //! - Dropping the newest records leaves a valid prefix; [`verify`] therefore takes the
 //!   expected chain head (kept separately: locally and, on Matrix, as a state event).
+//! - Another admin's chain, as imported, is checked against the head that admin published
+//!   with [`verify_published`]: the head may lag behind the records (it is written after
+//!   them) but never lead, so a chain that ends before its published head lost records.
 //! - Outcomes (done, queued, refused, conflict) are records too, of kind `outcome`, chained
 //!   like the rest: a status is never edited in place.
 
@@ -82,6 +85,8 @@ pub enum BreakKind {
     Unlinked,
     /// The chain ends before the recorded head (newest records removed).
     Truncated,
+    /// Another admin's record was imported, then removed (redacted) from the shared log.
+    Removed,
 }
 
 /// Checks every link and hash, and that the chain ends at `expected_head` when given.
@@ -100,6 +105,26 @@ pub fn verify(records: &[Chained], expected_head: Option<&str>) -> Result<(), Br
     match expected_head {
         Some(head) if head != prev => Err(Break { index: records.len(), case_id: None, kind: BreakKind::Truncated }),
         _ => Ok(()),
+    }
+}
+
+/// An imported chain against the head its writer published (`(hash, count)`: the hash of
+/// record number `count`). Records after the head are fine: the writer publishes its head
+/// after the records it names, so the head can lag behind them but never lead. A chain that
+/// holds fewer than `count` records is [`BreakKind::Truncated`] at `records.len()`; one whose
+/// record number `count` is not the head is [`BreakKind::Unlinked`] there (another history).
+pub fn verify_published(records: &[Chained], head: Option<(&str, usize)>) -> Result<(), Break> {
+    verify(records, None)?;
+    let Some((hash, count)) = head else { return Ok(()) };
+    if count == 0 {
+        return Ok(());
+    }
+    match records.get(count - 1) {
+        None => Err(Break { index: records.len(), case_id: None, kind: BreakKind::Truncated }),
+        Some(c) if c.hash != hash => {
+            Err(Break { index: count - 1, case_id: Some(c.record.case_id.clone()), kind: BreakKind::Unlinked })
+        }
+        Some(_) => Ok(()),
     }
 }
 
@@ -181,6 +206,31 @@ mod tests {
     }
 
     #[test]
+    fn an_imported_chain_must_reach_the_head_its_writer_published() {
+        let l = log(4);
+        let head = |n: usize| Some((l[n - 1].hash.as_str(), n));
+        assert_eq!(verify_published(&l, head(4)), Ok(()));
+        assert_eq!(verify_published(&l, head(2)), Ok(()), "a head that lags behind the records is no alarm");
+        assert_eq!(verify_published(&l, None), Ok(()), "no head published: the links alone");
+        assert_eq!(
+            verify_published(&l[..3], head(4)).unwrap_err(),
+            Break { index: 3, case_id: None, kind: BreakKind::Truncated },
+            "the newest record is gone"
+        );
+        assert_eq!(verify_published(&[], head(4)).unwrap_err().kind, BreakKind::Truncated, "all of them are gone");
+        let mut forked = l[..2].to_vec();
+        forked.push(chain(&l[1].hash, record(7)));
+        assert_eq!(
+            verify_published(&forked, Some((l[2].hash.as_str(), 3))).unwrap_err().kind,
+            BreakKind::Unlinked,
+            "record 3 is not the one the head names"
+        );
+        let mut edited = l.clone();
+        edited[1].record.reason = "x".into();
+        assert_eq!(verify_published(&edited, head(4)).unwrap_err().kind, BreakKind::Edited, "links first");
+    }
+
+    #[test]
     fn the_hash_is_stable() {
         // Regression guard: changing the canonical form silently would break every stored chain.
         // The value is SHA-256 of GENESIS, "\n" and the record's compact JSON, computed independently.
@@ -228,11 +278,15 @@ pub struct AuditReport {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct AuditBreak {
     pub group: String,
-    /// 0-based position in the group's chain.
+    /// Whose chain: another admin's, imported from the moderation room; `None` for mine.
+    pub actor: Option<String>,
+    /// 0-based position in the chain (for `truncated`: how many records are there).
     pub index: u32,
     pub case_id: Option<String>,
-    /// `edited`, `unlinked` or `truncated`.
+    /// `edited`, `unlinked`, `truncated` or `removed`.
     pub kind: String,
+    /// For another admin's chain: how many records the head they published names.
+    pub published: Option<u32>,
 }
 
 impl BreakKind {
@@ -241,6 +295,7 @@ impl BreakKind {
             BreakKind::Edited => "edited",
             BreakKind::Unlinked => "unlinked",
             BreakKind::Truncated => "truncated",
+            BreakKind::Removed => "removed",
         }
     }
 }

@@ -89,10 +89,29 @@ pub trait Platform: Send + Sync {
         Ok(())
     }
 
-    /// The group's shared case records, oldest first: `(sender, event ID, content)`.
-    async fn shared_cases(&self, _group_id: &str) -> Result<Vec<(String, String, serde_json::Value)>> {
-        Ok(Vec::new())
+    /// The group's shared case log as it stands: every admin's published chain head (read
+    /// first), their records oldest first, and which records were removed.
+    async fn shared_cases(&self, _group_id: &str) -> Result<SharedLog> {
+        Ok(SharedLog::default())
     }
+
+    /// States where my chain of this group now ends (`{group, hash, count}`), after the
+    /// records it names were posted, so the other admins can tell when newer ones go missing.
+    async fn publish_chain_head(&self, _group_id: &str, _head: &serde_json::Value) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// One read of a group's shared case log.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SharedLog {
+    /// `(admin, content)`: where each admin says their chain ends, read before `records`, so
+    /// every record a head names was already there when the records were read.
+    pub heads: Vec<(String, serde_json::Value)>,
+    /// `(sender, event ID, content)`, oldest first.
+    pub records: Vec<(String, String, serde_json::Value)>,
+    /// Event IDs of records removed from the log (redacted).
+    pub removed: Vec<String>,
 }
 
 fn no_staff_mode() -> crate::ApiError {

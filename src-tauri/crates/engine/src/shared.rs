@@ -4,6 +4,21 @@
 //! Each admin's console is the only writer of its own chain per group, so chains never fork
 //! when two admins act at once; an imported record is kept only when the homeserver-
 //! authenticated sender is the record's actor and its hash matches its content.
+//!
+//! ## Chain heads: truncation is detected
+//! After posting, a console announces where its chain of the group now ends: `{group, hash,
+//! count}` as the admin's own state in the moderation room (see `qunguan_matrix`'s moderation
+//! module; only that admin can write it). The importer keeps each announced head and `audit
+//! verify` holds that admin's imported records against it: records removed (redacted) or never
+//! delivered leave the chain short of its head, and that is a break naming the admin.
+//!
+//! Ordering, so a head never runs ahead of the records a reader can see (no false alarm):
+//! - the announced head is the last record of the *posted prefix* of my chain (a record decided
+//!   but not yet posted is never named), and it is written only after the sends returned;
+//! - the reader reads the heads before the timeline, so every record a head names was in the
+//!   room when the timeline read began;
+//! - a head that lags (records posted, head not yet written, or its write failed) is fine:
+//!   records past the head are accepted, and the next round announces the newer head.
 
 use qunguan_core::case::{CaseRecord, Chained, hash_record};
 use qunguan_core::{ErrorCode, Result};
@@ -26,6 +41,16 @@ fn parse_shared(sender: &str, event_id: &str, content: &Value) -> Option<SharedR
     Some(SharedRecord { chained: Chained { record, prev_hash, hash }, event_id: event_id.to_owned() })
 }
 
+/// An announced chain head of this group: `(admin, hash, count)`.
+fn parse_head(admin: &str, group: &str, content: &Value) -> Option<(String, String, u32)> {
+    if content.get("group")?.as_str()? != group {
+        return None;
+    }
+    let hash = content.get("hash")?.as_str()?.to_owned();
+    let count = u32::try_from(content.get("count")?.as_u64()?).ok()?;
+    Some((admin.to_owned(), hash, count))
+}
+
 impl Engine {
     /// Posts my unposted records; stops at the first failure (they stay for the next round).
     pub(crate) async fn publish_cases(&self) -> Result<usize> {
@@ -42,6 +67,12 @@ impl Engine {
             self.on_store(move |s| s.mark_published(seq)).await?;
             posted += 1;
         }
+        // Only now, with the records it names in the room, the head (see the module docs).
+        for (group, hash, count) in self.on_store(|s| s.heads_to_announce()).await? {
+            let head = json!({"group": group, "hash": hash, "count": count});
+            platform.publish_chain_head(&group, &head).await?;
+            self.on_store(move |s| s.mark_announced(&group, &hash, count)).await?;
+        }
         Ok(posted)
     }
 
@@ -53,7 +84,8 @@ impl Engine {
         }
         let mut imported = 0;
         for g in self.groups().await? {
-            for (sender, event_id, content) in platform.shared_cases(&g.id).await? {
+            let log = platform.shared_cases(&g.id).await?;
+            for (sender, event_id, content) in log.records {
                 if sender == account.user_id {
                     continue;
                 }
@@ -66,6 +98,24 @@ impl Engine {
                 if self.on_store(move |s| s.import_shared(&record)).await? {
                     imported += 1;
                 }
+            }
+            let removed = log.removed;
+            if !removed.is_empty() && self.on_store(move |s| s.mark_shared_removed(&removed)).await? > 0 {
+                tracing::warn!(group = %g.id, "shared case records were removed from the moderation room");
+            }
+            // Stored after the records, so a failed round never leaves a head without them.
+            let heads: Vec<(String, String, u32)> = log
+                .heads
+                .iter()
+                .filter(|(admin, _)| *admin != account.user_id)
+                .filter_map(|(admin, content)| parse_head(admin, &g.id, content))
+                .collect();
+            if !heads.is_empty() {
+                let group = g.id.clone();
+                self.on_store(move |s| {
+                    heads.iter().try_for_each(|(admin, hash, count)| s.set_shared_head(&group, admin, hash, *count))
+                })
+                .await?;
             }
         }
         Ok(imported)
@@ -120,6 +170,16 @@ mod tests {
         assert_eq!(parse_shared("@a:hs", "$e", &forged), None, "content no longer matches its hash");
         for junk in [json!(null), json!({"record": 5}), json!({"record": v["record"], "hash": "x"})] {
             assert_eq!(parse_shared("@a:hs", "$e", &junk), None, "{junk}");
+        }
+    }
+
+    #[test]
+    fn a_head_counts_only_for_its_own_group() {
+        let head = json!({"group": "!g", "hash": "h", "count": 2});
+        assert_eq!(parse_head("@a:hs", "!g", &head), Some(("@a:hs".into(), "h".into(), 2)));
+        assert_eq!(parse_head("@a:hs", "!other", &head), None, "copied from another group's room");
+        for junk in [json!({}), json!({"group": "!g", "hash": "h"}), json!({"group": "!g", "hash": 1, "count": 2})] {
+            assert_eq!(parse_head("@a:hs", "!g", &junk), None, "{junk}");
         }
     }
 }

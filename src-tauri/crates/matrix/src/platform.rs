@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use async_trait::async_trait;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use qunguan_core::action::{Applied, MessageSnapshot, OpContext, PlatformOp};
-use qunguan_core::platform::{Platform, SignedIn};
+use qunguan_core::platform::{Platform, SharedLog, SignedIn};
 use qunguan_core::staff::{ReportRef, StaffReport};
 use qunguan_core::{Account, ApiError, ErrorCode, GroupState, MemberState};
 use ruma::api::SupportedVersions;
@@ -188,8 +188,12 @@ impl Platform for MatrixPlatform {
         self.publish_case_event(group_id, content, txn_id).await
     }
 
-    async fn shared_cases(&self, group_id: &str) -> Result<Vec<(String, String, serde_json::Value)>, ApiError> {
+    async fn shared_cases(&self, group_id: &str) -> Result<SharedLog, ApiError> {
         self.shared_case_events(group_id).await
+    }
+
+    async fn publish_chain_head(&self, group_id: &str, head: &serde_json::Value) -> Result<(), ApiError> {
+        self.publish_chain_head_event(group_id, head).await
     }
 
     async fn is_staff(&self) -> Result<bool, ApiError> {

@@ -19,7 +19,7 @@ mod shared;
 
 pub use cases::{CaseFilter, CaseRow, EvidenceRow};
 pub use outbox::{OutboxEntry, OutboxStatus};
-pub use shared::SharedRecord;
+pub use shared::{SharedChain, SharedRecord};
 
 use std::path::Path;
 

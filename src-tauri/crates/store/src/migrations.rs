@@ -95,6 +95,25 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (group_id, position)
     );
 ",
+    "
+    -- Imported records whose event was later redacted in the moderation room (kept, flagged).
+    ALTER TABLE shared_cases ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX shared_cases_event ON shared_cases (event_id);
+    -- Where each other admin says their chain of a group ends (their org.qunguan.chain_head).
+    CREATE TABLE shared_heads (
+        group_id   TEXT NOT NULL,
+        actor      TEXT NOT NULL,
+        hash       TEXT NOT NULL,
+        count      INTEGER NOT NULL,
+        PRIMARY KEY (group_id, actor)
+    );
+    -- The head of my chain I last wrote to each group's moderation room.
+    CREATE TABLE announced_heads (
+        group_id   TEXT PRIMARY KEY,
+        hash       TEXT NOT NULL,
+        count      INTEGER NOT NULL
+    );
+",
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {

@@ -2,10 +2,18 @@
 
 export type AuditBreak = { group: string, 
 /**
- * 0-based position in the group's chain.
+ * Whose chain: another admin's, imported from the moderation room; `None` for mine.
+ */
+actor: string | null, 
+/**
+ * 0-based position in the chain (for `truncated`: how many records are there).
  */
 index: number, case_id: string | null, 
 /**
- * `edited`, `unlinked` or `truncated`.
+ * `edited`, `unlinked`, `truncated` or `removed`.
  */
-kind: string, };
+kind: string, 
+/**
+ * For another admin's chain: how many records the head they published names.
+ */
+published: number | null, };
