@@ -10,7 +10,7 @@ use qunguan_core::policy::{self, Refusal};
 use qunguan_core::role::MESSAGE_EVENT;
 use qunguan_core::time::rfc3339_from_millis;
 use qunguan_core::{ApiError, Capability, ErrorCode, GroupState, Result, Role};
-use qunguan_store::{CaseFilter, EvidenceRow, OutboxEntry, OutboxStatus, Store};
+use qunguan_store::{CaseFilter, ENDS_CASE, EvidenceRow, OutboxEntry, OutboxStatus, Store};
 
 use crate::Engine;
 use crate::cache::{is_offline, now_ms};
@@ -158,15 +158,31 @@ impl Engine {
     /// Decides and carries out one action. `Err` only for bad input or a broken session/store;
     /// every platform answer (refused, conflict, unreachable) is an outcome with a case.
     pub async fn act(&self, req: ActRequest) -> Result<ActionOutcome> {
-        let outcome = self.decide_and_carry_out(req).await?;
-        // Share the case with the group's other admins now; if that fails, the next round does.
-        if let Err(e) = self.publish_cases().await {
-            tracing::debug!(code = e.code.as_str(), "case not shared yet");
+        let outcome = self.decide_and_carry_out(req, None).await?;
+        self.share_now().await;
+        outcome.ok_or_else(|| ApiError::internal("a decision that ends no case cannot be taken already"))
+    }
+
+    /// Decides and carries out the reversal of case `ends` (a timed mute's end), unless a
+    /// decision ending it is in the case log already — another runner on this store took it:
+    /// `None` then. Deciding is one store transaction that checks and records (see
+    /// `Store::record_reversal`), so of two runners exactly one ends the case.
+    pub(crate) async fn end_case(&self, req: ActRequest, ends: &str) -> Result<Option<ActionOutcome>> {
+        let outcome = self.decide_and_carry_out(req, Some(ends.to_owned())).await?;
+        if outcome.is_some() {
+            self.share_now().await;
         }
         Ok(outcome)
     }
 
-    async fn decide_and_carry_out(&self, req: ActRequest) -> Result<ActionOutcome> {
+    /// Shares my new cases with the group's other admins now; if that fails, the next round does.
+    async fn share_now(&self) {
+        if let Err(e) = self.publish_cases().await {
+            tracing::debug!(code = e.code.as_str(), "case not shared yet");
+        }
+    }
+
+    async fn decide_and_carry_out(&self, req: ActRequest, ends: Option<String>) -> Result<Option<ActionOutcome>> {
         let reason = req.reason.trim().to_owned();
         if reason.is_empty() {
             return Err(ApiError::invalid_input("a reason is required"));
@@ -215,6 +231,9 @@ impl Engine {
         if let Action::Mute { seconds, .. } = req.action {
             detail.insert("until".into(), rfc3339_from_millis(now_ms() + seconds as i64 * 1000));
         }
+        if let Some(ends) = &ends {
+            detail.insert(ENDS_CASE.into(), ends.clone());
+        }
         let refusal =
             out_of_reach.or_else(|| state.as_ref().and_then(|s| check(s, &account.user_id, &req.action).err()));
 
@@ -261,25 +280,34 @@ impl Engine {
             last_error: offline.clone(),
         };
         let entry = outbox.clone();
-        self.on_store(move |s| {
-            let ev = evidence.as_ref().map(|(json, sha)| EvidenceRow { json, sha256: sha, captured_at_ms: now_ms() });
-            s.record_decision(record, Some(&entry), ev).map(drop)
-        })
-        .await?;
+        let reversal = ends.is_some();
+        let decided = self
+            .on_store(move |s| {
+                if reversal {
+                    return Ok(s.record_reversal(record, &entry)?.is_some());
+                }
+                let ev =
+                    evidence.as_ref().map(|(json, sha)| EvidenceRow { json, sha256: sha, captured_at_ms: now_ms() });
+                s.record_decision(record, Some(&entry), ev).map(|_| true)
+            })
+            .await?;
+        if !decided {
+            return Ok(None);
+        }
 
         if let Some(why) = refusal {
             let claim = self.claim(&outbox.case_id).await?;
-            let Some(entry) = claim.entry.clone() else { return Ok(claim.settled) };
-            return self.settle(&entry, "refused", &why).await.inspect(|_| claim.release());
+            let Some(entry) = claim.entry.clone() else { return Ok(Some(claim.settled)) };
+            return self.settle(&entry, "refused", &why).await.inspect(|_| claim.release()).map(Some);
         }
         if let Some(why) = offline {
-            return Ok(status(
+            return Ok(Some(status(
                 "queued",
                 &case_id,
                 format!("the homeserver cannot be reached ({why}); it will be carried out later"),
-            ));
+            )));
         }
-        self.carry_out(outbox).await
+        self.carry_out(outbox).await.map(Some)
     }
 
     /// Records the outcome of a decided action and returns it.

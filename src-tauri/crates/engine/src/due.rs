@@ -4,6 +4,13 @@
 //! passed while nothing was running is carried out at the next start, and its case says how
 //! late it was. Reversals are ordinary cases (an `unmute` citing the mute it ends), so they are
 //! signed, chained and carried out exactly once like any other action.
+//!
+//! Two runners on one account and data directory (`qg serve` twice, or `qg serve` and the app)
+//! see the same mute come due at the same time. The reversal names the mute it ends
+//! (`detail.ends_case`), and deciding it is one store transaction that first checks no decision
+//! ends that mute yet (`Store::record_reversal`): exactly one runner decides, the other skips.
+//! A mute is therefore ended by one reversal case at most; if that one is refused or conflicts
+//! (the member left), it is not tried again every round — an admin can still unmute by hand.
 
 use std::collections::BTreeMap;
 
@@ -88,7 +95,8 @@ impl Engine {
             };
             let request =
                 ActRequest { group, action: Action::Unmute { user }, reason, rule: r.rule.clone(), lang: "en".into() };
-            out.push(self.act(request).await?);
+            // `None`: another runner on this store ended it first.
+            out.extend(self.end_case(request, &r.case_id).await?);
         }
         Ok(out)
     }

@@ -352,4 +352,36 @@ mod act {
         assert_eq!(applied.len(), 1, "carried out exactly once: {applied:?}");
         assert_eq!(e.cases(None, None, None).await.unwrap()[0].status, "done");
     }
+
+    /// Two `qg serve` (or `qg serve` and the app) on one data directory both see the mute come due.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_runners_on_one_store_end_a_timed_mute_once() {
+        let home = tempfile::tempdir().unwrap();
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecrets::default());
+        let (one, fake_one) = engine(home.path(), secrets.clone(), EnvOverride::default());
+        one.sign_in_token("hs.test", &Secret::new("tok")).await.unwrap();
+        let (two, fake_two) = engine(home.path(), secrets, EnvOverride::default());
+        two.restore().await.unwrap().expect("the second runner shares the session");
+        // Three mutes, so three races in one run.
+        let members = ["@zed:hs", "@x1:hs", "@x2:hs"];
+        for user in members {
+            let mute = Action::Mute { user: user.into(), seconds: 1 };
+            assert_eq!(one.act(req("!b-admin", mute, "刷屏")).await.unwrap().status, "done");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+
+        let (a, b) = tokio::join!(one.run_due(), two.run_due());
+        let ended: Vec<_> = a.unwrap().into_iter().chain(b.unwrap()).collect();
+        // A runner may also report the other's reversal, found queued in the outbox and waited
+        // for under its claim ("carried out by another runner"): the same case, not a second one.
+        let cases: std::collections::BTreeSet<_> = ended.iter().map(|o| o.case_id.as_str()).collect();
+        assert_eq!(cases.len(), 3, "exactly one runner decides each reversal: {ended:?}");
+        assert!(ended.iter().all(|o| o.status == "done"), "{ended:?}");
+        let unmutes = one.cases(None, None, None).await.unwrap().into_iter().filter(|c| c.action == "unmute").count();
+        assert_eq!(unmutes, 3, "one unmute case per mute");
+        let ops = [&fake_one, &fake_two].iter().map(|f| f.applied.lock().unwrap().len()).sum::<usize>();
+        assert_eq!(ops, 6, "each mute and one unmute each reached the platform");
+        assert!(one.run_due().await.unwrap().is_empty() && two.run_due().await.unwrap().is_empty(), "nothing later");
+        assert!(one.audit_verify().await.unwrap().ok);
+    }
 }

@@ -12,6 +12,9 @@ use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use crate::outbox::{self, OutboxEntry, OutboxStatus};
 use crate::{Store, store_err};
 
+/// The `detail` key of a decision that ends an earlier case: that case's ID.
+pub const ENDS_CASE: &str = "ends_case";
+
 /// Which cases to list; `None` matches everything.
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
@@ -108,6 +111,36 @@ impl Store {
         Ok(chained)
     }
 
+    /// Appends a decision that ends an earlier case (the reversal of a timed mute names it in
+    /// `detail.ends_case`), with its outbox entry, unless a decision ending that case is in the
+    /// log already: `None` then, and nothing is written. The check and the append are one
+    /// `BEGIN IMMEDIATE` transaction, so when two runners on one store (`qg serve` twice, or
+    /// with the app) end the same case at once, exactly one of them decides it.
+    pub fn record_reversal(&mut self, record: CaseRecord, outbox: &OutboxEntry) -> Result<Option<Chained>> {
+        let err = |e| store_err("case log write", e);
+        let ends = record
+            .detail
+            .get(ENDS_CASE)
+            .cloned()
+            .ok_or_else(|| store_err("case log write", "a reversal names the case it ends"))?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
+        let decided: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM case_log WHERE group_id = ?1 AND kind = 'decision'
+                 AND json_extract(record, '$.detail.ends_case') = ?2)",
+                params![record.group, ends],
+                |r| r.get(0),
+            )
+            .map_err(err)?;
+        if decided {
+            return Ok(None);
+        }
+        let chained = append(&tx, record).map_err(err)?;
+        outbox::insert(&tx, outbox).map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(Some(chained))
+    }
+
     /// Appends an outcome record and settles the outbox entry, in one transaction.
     pub fn record_outcome(&mut self, record: CaseRecord, status: OutboxStatus, error: Option<&str>) -> Result<Chained> {
         let err = |e| store_err("case log write", e);
@@ -191,5 +224,76 @@ impl Store {
     #[doc(hidden)]
     pub fn tamper(&self, sql: &str) -> Result<()> {
         self.conn.execute_batch(sql).map_err(|e| store_err("tamper", e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CACHE_FILE;
+
+    fn unmute(case_id: &str, ends: &str) -> (CaseRecord, OutboxEntry) {
+        let record = CaseRecord {
+            case_id: case_id.into(),
+            kind: "decision".into(),
+            group: "!g".into(),
+            actor: "@me:hs".into(),
+            target: Some("@u:hs".into()),
+            action: "unmute".into(),
+            reason: format!("timed mute ended (case {ends})"),
+            rule: None,
+            evidence_hash: None,
+            created_at: "2026-11-23T10:00:00Z".into(),
+            detail: [(ENDS_CASE.to_string(), ends.to_string())].into(),
+        };
+        let outbox = OutboxEntry {
+            case_id: case_id.into(),
+            action: "unmute".into(),
+            payload: "{}".into(),
+            group_id: "!g".into(),
+            target: Some("@u:hs".into()),
+            txn_id: format!("qg.{case_id}"),
+            status: OutboxStatus::Queued,
+            attempts: 0,
+            next_attempt_at_ms: 0,
+            last_error: None,
+        };
+        (record, outbox)
+    }
+
+    #[test]
+    fn a_case_is_ended_by_one_decision_only_even_from_two_connections() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CACHE_FILE);
+        let (mut one, mut two) = (
+            Store::open(&path, &crate::tests::key('a')).unwrap(),
+            Store::open(&path, &crate::tests::key('a')).unwrap(),
+        );
+        let (r, o) = unmute("u1", "mute-1");
+        assert!(one.record_reversal(r, &o).unwrap().is_some(), "the first runner decides");
+        let (r, o) = unmute("u2", "mute-1");
+        assert_eq!(two.record_reversal(r, &o).unwrap(), None, "the second finds it decided");
+        assert_eq!(two.outbox_entry("u2").unwrap(), None, "and writes nothing");
+        let (r, o) = unmute("u3", "mute-2");
+        assert!(two.record_reversal(r, &o).unwrap().is_some(), "another mute is another claim");
+
+        // Two threads racing on their own connections: one decision, whatever the timing.
+        let winners: usize = std::thread::scope(|scope| {
+            let runners: Vec<_> = (0..2)
+                .map(|i| {
+                    let path = path.clone();
+                    scope.spawn(move || {
+                        let mut s = Store::open(&path, &crate::tests::key('a')).unwrap();
+                        let (r, o) = unmute(&format!("race{i}"), "mute-3");
+                        usize::from(s.record_reversal(r, &o).unwrap().is_some())
+                    })
+                })
+                .collect();
+            runners.into_iter().map(|r| r.join().unwrap()).sum()
+        });
+        assert_eq!(winners, 1);
+        let (mut r, o) = unmute("bad", "x");
+        r.detail.clear();
+        assert!(one.record_reversal(r, &o).is_err(), "a reversal must name what it ends");
     }
 }

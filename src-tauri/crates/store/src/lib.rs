@@ -17,7 +17,7 @@ mod migrations;
 mod outbox;
 mod shared;
 
-pub use cases::{CaseFilter, CaseRow, EvidenceRow};
+pub use cases::{CaseFilter, CaseRow, ENDS_CASE, EvidenceRow};
 pub use outbox::{OutboxEntry, OutboxStatus};
 pub use shared::{SharedChain, SharedRecord};
 
