@@ -68,6 +68,22 @@ fn a_case_made_by_one_admin_appears_in_the_others_cases() {
     // The moderation room is the console's own: never listed as a group.
     let groups = admin_qg.run(&["groups", "--json"]).json();
     assert_eq!(groups.as_array().unwrap().len(), 1, "{groups:#}");
+
+    // Imports are incremental: a round after one that saw everything reads one empty page.
+    let reads = |c: &Console| {
+        let out =
+            c.qg.command(&["cases", "--json"]).env("QG_LOG", "qunguan_matrix=debug").env("NO_COLOR", "1").output();
+        let err = String::from_utf8_lossy(&out.expect("run qg cases").stderr).into_owned();
+        err.lines().filter(|l| l.contains("moderation room read")).map(str::to_owned).collect::<Vec<_>>()
+    };
+    reads(&admin_qg);
+    let again = reads(&admin_qg);
+    assert_eq!(again.len(), 1, "one moderation room: {again:#?}");
+    assert!(again[0].contains("events=0") && again[0].contains("from_start=false"), "{again:#?}");
+    let w = owner_qg.act(&["warn", &room, &member.user_id, "--reason", "第三次"]);
+    let next = reads(&admin_qg);
+    assert!(next[0].contains("from_start=false") && !next[0].contains("events=0"), "only the new events: {next:#?}");
+    assert_eq!(admin_qg.case(&w.case_id)["status"], "done", "and the new case came with them");
 }
 
 /// A group where `owner` and `admin` (level 100) manage and `member` is a member.

@@ -89,9 +89,10 @@ pub trait Platform: Send + Sync {
         Ok(())
     }
 
-    /// The group's shared case log as it stands: every admin's published chain head (read
-    /// first), their records oldest first, and which records were removed.
-    async fn shared_cases(&self, _group_id: &str) -> Result<SharedLog> {
+    /// The group's shared case log: every admin's published chain head (read first), and the
+    /// records and removals since `since` (a [`SharedLog::next`] from an earlier read; `None`:
+    /// from the start), oldest first.
+    async fn shared_cases(&self, _group_id: &str, _since: Option<&str>) -> Result<SharedLog> {
         Ok(SharedLog::default())
     }
 
@@ -112,6 +113,8 @@ pub struct SharedLog {
     pub records: Vec<(String, String, serde_json::Value)>,
     /// Event IDs of records removed from the log (redacted).
     pub removed: Vec<String>,
+    /// Where the next read continues (opaque); `None`: from the start again.
+    pub next: Option<String>,
 }
 
 fn no_staff_mode() -> crate::ApiError {

@@ -84,7 +84,10 @@ impl Engine {
         }
         let mut imported = 0;
         for g in self.groups().await? {
-            let log = platform.shared_cases(&g.id).await?;
+            // Only what came since the last round (see the matrix adapter's moderation module).
+            let id = g.id.clone();
+            let since = self.on_store(move |s| s.shared_cursor(&id)).await?;
+            let log = platform.shared_cases(&g.id, since.as_deref()).await?;
             for (sender, event_id, content) in log.records {
                 if sender == account.user_id {
                     continue;
@@ -116,6 +119,11 @@ impl Engine {
                     heads.iter().try_for_each(|(admin, hash, count)| s.set_shared_head(&group, admin, hash, *count))
                 })
                 .await?;
+            }
+            // Last: a round that failed above reads the same events again next time.
+            if let Some(next) = log.next {
+                let group = g.id.clone();
+                self.on_store(move |s| s.set_shared_cursor(&group, &next)).await?;
             }
         }
         Ok(imported)

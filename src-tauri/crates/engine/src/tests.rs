@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use qunguan_core::action::{Applied, MessageSnapshot, OpContext, PlatformOp};
-use qunguan_core::platform::{Connector, Platform, SignedIn};
+use qunguan_core::platform::{Connector, Platform, SharedLog, SignedIn};
 use qunguan_core::{
     Account, ApiError, ErrorCode, GroupState, MemberState, Membership, PowerLevels, PowerSnapshot, Result, Role, Secret,
 };
@@ -20,6 +20,10 @@ struct Fake {
     offline: AtomicBool,
     applied: std::sync::Mutex<Vec<(String, PlatformOp, String)>>,
     messages: std::sync::Mutex<Vec<MessageSnapshot>>,
+    /// The shared case log every group's moderation room holds: `(sender, event ID, content)`.
+    shared: std::sync::Mutex<Vec<(String, String, serde_json::Value)>>,
+    /// Each read of it: (group, cursor given, records handed out).
+    shared_reads: std::sync::Mutex<Vec<(String, Option<String>, usize)>>,
 }
 
 impl Fake {
@@ -101,6 +105,15 @@ impl Platform for FakePlatform {
     }
     async fn context(&self, _: &str, _: &str, _: u32) -> Result<Vec<MessageSnapshot>> {
         Ok(vec![])
+    }
+    /// The cursor is how many of the group's records were handed out already.
+    async fn shared_cases(&self, group: &str, since: Option<&str>) -> Result<SharedLog> {
+        let all: Vec<_> =
+            self.fake.shared.lock().unwrap().iter().filter(|r| r.2["record"]["group"] == group).cloned().collect();
+        let from = since.and_then(|s| s.parse().ok()).unwrap_or(0usize).min(all.len());
+        let records = all[from..].to_vec();
+        self.fake.shared_reads.lock().unwrap().push((group.to_owned(), since.map(str::to_owned), records.len()));
+        Ok(SharedLog { records, next: Some(all.len().to_string()), ..SharedLog::default() })
     }
     async fn recent_messages(&self, _: &str, limit: u32) -> Result<Vec<MessageSnapshot>> {
         self.fake.reachable()?;
@@ -383,5 +396,61 @@ mod act {
         assert_eq!(ops, 6, "each mute and one unmute each reached the platform");
         assert!(one.run_due().await.unwrap().is_empty() && two.run_due().await.unwrap().is_empty(), "nothing later");
         assert!(one.audit_verify().await.unwrap().ok);
+    }
+}
+
+mod shared {
+    use qunguan_core::case::{CaseRecord, GENESIS, chain};
+    use serde_json::json;
+
+    use super::*;
+
+    /// Another admin's record number `n` of `!b-admin`, chained after `prev`, as posted.
+    fn post(fake: &Fake, n: usize, prev: &str) -> String {
+        let record = CaseRecord {
+            case_id: format!("c{n}"),
+            kind: "decision".into(),
+            group: "!b-admin".into(),
+            actor: "@other:hs".into(),
+            target: None,
+            action: "lock".into(),
+            reason: "刷屏".into(),
+            rule: None,
+            evidence_hash: None,
+            created_at: format!("2026-11-23T10:00:0{n}Z"),
+            detail: Default::default(),
+        };
+        let c = chain(prev, record);
+        let content = json!({"record": c.record, "prev_hash": c.prev_hash, "hash": c.hash});
+        fake.shared.lock().unwrap().push(("@other:hs".into(), format!("$e{n}"), content));
+        c.hash
+    }
+
+    #[tokio::test]
+    async fn each_round_imports_only_what_came_since_the_last() {
+        let home = tempfile::tempdir().unwrap();
+        let (e, fake) = engine(home.path(), Arc::new(MemorySecrets::default()), EnvOverride::default());
+        e.sign_in_token("hs.test", &Secret::new("tok")).await.unwrap();
+        let h = post(&fake, 0, GENESIS);
+        let h = post(&fake, 1, &h);
+        let in_group = || e.cases(Some("!b-admin".into()), None, None);
+        assert_eq!(in_group().await.unwrap().len(), 2, "first round: everything");
+        assert_eq!(in_group().await.unwrap().len(), 2, "second round: nothing new");
+        post(&fake, 2, &h);
+        assert_eq!(in_group().await.unwrap().len(), 3, "third round: the new one");
+        let reads: Vec<_> = fake
+            .shared_reads
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.0 == "!b-admin")
+            .map(|r| (r.1.clone(), r.2))
+            .collect();
+        assert_eq!(
+            reads,
+            [(None, 2), (Some("2".into()), 0), (Some("2".into()), 1)],
+            "each round goes on from where the last one stopped"
+        );
+        assert!(e.audit_verify().await.unwrap().ok);
     }
 }

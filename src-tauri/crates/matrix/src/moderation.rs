@@ -19,6 +19,12 @@
 //! after the sends of the records it names returned (they are in the room's timeline), and a
 //! reader reads the heads *before* the timeline. Whatever head it saw, the records it names
 //! were already there when the timeline read started.
+//!
+//! ## Reading incrementally
+//! The first read of a room pages back through its whole timeline and remembers the token of
+//! its live end; later reads page forward from the last token, so a round with nothing new
+//! costs one state read and one empty page. Redactions arrive as `m.room.redaction` events in
+//! those pages, so a record removed after it was imported is still seen.
 
 use qunguan_core::platform::SharedLog;
 use qunguan_core::{ApiError, Result};
@@ -177,8 +183,10 @@ impl MatrixPlatform {
         self.put_state_key(&room, StateEventType::from(HEAD_EVENT), &self.account.user_id, head).await
     }
 
-    /// The moderation room's heads (read first, see the module docs), then its whole timeline.
-    pub async fn shared_case_events(&self, group_id: &str) -> Result<SharedLog> {
+    /// The moderation room's heads (read first, see the module docs), then its timeline: all of
+    /// it on the first read, only what came after `since` later. The cursor is `<room> <token>`,
+    /// so a group pointed at another room starts over there.
+    pub async fn shared_case_events(&self, group_id: &str, since: Option<&str>) -> Result<SharedLog> {
         let mut log = SharedLog::default();
         let Ok(group) = OwnedRoomId::try_from(group_id) else { return Ok(log) };
         let Some(room) = self.moderation_room(&group, false).await? else { return Ok(log) };
@@ -189,22 +197,57 @@ impl MatrixPlatform {
             .map_err(Failure::into_api_error)?
             .room_state;
         log.heads = heads(state.iter().map(|e| e.json().get()));
-        let mut events = Vec::new();
-        let mut from = None;
+        let token = since.and_then(|c| c.split_once(' ')).filter(|(r, _)| *r == room.as_str()).map(|(_, t)| t);
+        let (events, next) = match token {
+            Some(t) => self.read_forward(&room, t.to_owned()).await?,
+            None => self.read_all(&room).await?,
+        };
+        tracing::debug!(%room, events = events.len(), from_start = token.is_none(), "moderation room read");
+        sort_timeline(&events, &mut log);
+        log.next = Some(format!("{room} {next}"));
+        Ok(log)
+    }
+
+    /// The whole timeline, oldest first, and the token of its live end (where the next read starts).
+    async fn read_all(&self, room: &OwnedRoomId) -> Result<(Vec<Value>, String)> {
+        let client = self.client().await?;
+        let (mut events, mut from, mut live_end) = (Vec::new(), None, None);
         loop {
             let mut request = get_message_events::v3::Request::new(room.clone(), Direction::Backward);
             request.from = from.take();
             request.limit = UInt::from(READ_LIMIT);
             let r = client.send(request).await.map_err(Failure::into_api_error)?;
+            live_end.get_or_insert(r.start);
             events.extend(r.chunk.iter().filter_map(|e| serde_json::from_str::<Value>(e.json().get()).ok()));
             match r.end {
                 Some(end) if !r.chunk.is_empty() => from = Some(end),
                 _ => break,
             }
         }
-        events.reverse(); // oldest first
-        sort_timeline(&events, &mut log);
-        Ok(log)
+        events.reverse();
+        Ok((events, live_end.unwrap_or_default()))
+    }
+
+    /// The events after `from`, oldest first, and the token after the last of them.
+    async fn read_forward(&self, room: &OwnedRoomId, mut from: String) -> Result<(Vec<Value>, String)> {
+        let client = self.client().await?;
+        let mut events = Vec::new();
+        loop {
+            let mut request = get_message_events::v3::Request::new(room.clone(), Direction::Forward);
+            request.from = Some(from.clone());
+            request.limit = UInt::from(READ_LIMIT);
+            let r = client.send(request).await.map_err(Failure::into_api_error)?;
+            if r.chunk.is_empty() {
+                break;
+            }
+            events.extend(r.chunk.iter().filter_map(|e| serde_json::from_str::<Value>(e.json().get()).ok()));
+            match r.end {
+                Some(end) => from = end,
+                // No token to go on from: the next read repeats this page (imports are idempotent).
+                None => break,
+            }
+        }
+        Ok((events, from))
     }
 }
 

@@ -188,8 +188,8 @@ impl Platform for MatrixPlatform {
         self.publish_case_event(group_id, content, txn_id).await
     }
 
-    async fn shared_cases(&self, group_id: &str) -> Result<SharedLog, ApiError> {
-        self.shared_case_events(group_id).await
+    async fn shared_cases(&self, group_id: &str, since: Option<&str>) -> Result<SharedLog, ApiError> {
+        self.shared_case_events(group_id, since).await
     }
 
     async fn publish_chain_head(&self, group_id: &str, head: &serde_json::Value) -> Result<(), ApiError> {

@@ -114,6 +114,13 @@ const MIGRATIONS: &[&str] = &[
         count      INTEGER NOT NULL
     );
 ",
+    "
+    -- Where the next import of each group's shared case log continues (opaque to the store).
+    CREATE TABLE shared_cursors (
+        group_id   TEXT PRIMARY KEY,
+        cursor     TEXT NOT NULL
+    );
+",
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {

@@ -8,7 +8,7 @@
 
 use qunguan_core::Result;
 use qunguan_core::case::{CaseRecord, Chained};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use crate::{Store, store_err};
 
@@ -229,6 +229,26 @@ impl Store {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(err)
     }
 
+    /// Where the next import of a group's shared case log continues.
+    pub fn shared_cursor(&self, group: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT cursor FROM shared_cursors WHERE group_id = ?1", [group], |r| r.get(0))
+            .optional()
+            .map_err(|e| store_err("shared cursor read", e))
+    }
+
+    /// Moves a group's import cursor on, once what was read up to it is stored.
+    pub fn set_shared_cursor(&mut self, group: &str, cursor: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO shared_cursors (group_id, cursor) VALUES (?1, ?2)
+                 ON CONFLICT (group_id) DO UPDATE SET cursor = excluded.cursor",
+                params![group, cursor],
+            )
+            .map(drop)
+            .map_err(|e| store_err("shared cursor write", e))
+    }
+
     /// Remembers the head I announced for a group.
     pub fn mark_announced(&mut self, group: &str, hash: &str, count: u32) -> Result<()> {
         self.conn
@@ -323,5 +343,16 @@ mod tests {
             "a head without any record of theirs here is a chain too"
         );
         assert_eq!(s.shared_chains().unwrap()[0].1.len(), 2, "the case list still shows what was imported");
+    }
+
+    #[test]
+    fn import_cursors_are_kept_per_group() {
+        let (_dir, mut s) = store();
+        assert_eq!(s.shared_cursor("!g").unwrap(), None, "never read: from the start");
+        s.set_shared_cursor("!g", "!m t1").unwrap();
+        s.set_shared_cursor("!g", "!m t2").unwrap();
+        s.set_shared_cursor("!h", "!n t9").unwrap();
+        assert_eq!(s.shared_cursor("!g").unwrap().as_deref(), Some("!m t2"));
+        assert_eq!(s.shared_cursor("!h").unwrap().as_deref(), Some("!n t9"));
     }
 }
