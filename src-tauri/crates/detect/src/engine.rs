@@ -32,6 +32,8 @@ pub struct Scratch {
     leet: Leet,
     leet_norm: Normalized,
     leet_hits: Vec<Hit>,
+    /// The matcher's encoding of the normalised text.
+    encoded: Vec<u8>,
 }
 
 impl Scratch {
@@ -126,12 +128,12 @@ impl Engine {
     /// Scan one message, reusing `scratch`, appending findings (sorted by position) to `out`.
     pub fn scan_with(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<Finding>) {
         let first = out.len();
-        normalize::normalize_into(text, &mut scratch.norm);
+        normalize::normalize_encoded(text, &mut scratch.norm, self.matcher.codes());
         let text = &text[..scratch.norm.source(scratch.norm.len())];
 
         // Keywords.
         scratch.hits.clear();
-        self.matcher.find(text, &scratch.norm, &mut scratch.hits);
+        self.matcher.find_with(text, &scratch.norm, &mut scratch.hits, &mut scratch.encoded);
         if scratch.norm.signals() & normalize::signals::LEET != 0 {
             self.leet_pass(text, scratch);
         }
@@ -252,9 +254,14 @@ impl Engine {
             if !leet::fold(text, one, &mut scratch.leet) {
                 break;
             }
-            normalize::normalize_into(scratch.leet.view(), &mut scratch.leet_norm);
+            normalize::normalize_encoded(scratch.leet.view(), &mut scratch.leet_norm, self.matcher.codes());
             scratch.leet_hits.clear();
-            self.matcher.find(scratch.leet.view(), &scratch.leet_norm, &mut scratch.leet_hits);
+            self.matcher.find_with(
+                scratch.leet.view(),
+                &scratch.leet_norm,
+                &mut scratch.leet_hits,
+                &mut scratch.encoded,
+            );
             for h in scratch.leet_hits.drain(..) {
                 let dup = scratch.hits.iter().any(|k| k.category == h.category && k.start < h.end && h.start < k.end);
                 if !dup && scratch.leet.covers(h.start, h.end) {

@@ -46,6 +46,8 @@
 
 use std::sync::OnceLock;
 
+use crate::lexicon::Codes;
+
 use unicode_normalization::UnicodeNormalization;
 use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
 
@@ -76,6 +78,9 @@ pub struct Normalized {
     numerals: usize,
     /// Normalised byte ranges of the runs of at least [`LONG_DIGIT_RUN`] digits.
     long_runs: Vec<(usize, usize)>,
+    /// The text in a matcher's encoding ([`normalize_encoded`]), and which one (0: none).
+    enc: Vec<u8>,
+    enc_id: u64,
 }
 
 /// A digit run this long (ASCII digits and Chinese numerals, separators dropped) may be a phone,
@@ -178,6 +183,16 @@ impl Normalized {
         off + (p - seg.norm)
     }
 
+    /// Which matcher encoding [`Normalized::encoded`] is in (0: none).
+    pub(crate) fn encoded_with(&self) -> u64 {
+        self.enc_id
+    }
+
+    /// The text in a matcher's encoding, if it was normalised with [`normalize_encoded`].
+    pub(crate) fn encoded(&self) -> &[u8] {
+        &self.enc
+    }
+
     /// Normalised byte ranges of the runs of at least [`LONG_DIGIT_RUN`] digits (ASCII digits
     /// or Chinese numerals), in order.
     pub fn long_digit_runs(&self) -> &[(usize, usize)] {
@@ -240,13 +255,15 @@ impl Normalized {
         self.segs.clear();
         self.long_runs.clear();
         self.end = 0;
+        self.enc.clear();
+        self.enc_id = 0;
         self.digits = 0;
         self.signals = 0;
         self.numerals = 0;
     }
 }
 
-fn utf8_width(lead: u8) -> usize {
+pub(crate) fn utf8_width(lead: u8) -> usize {
     match lead {
         0x00..=0x7F => 1,
         0xC0..=0xDF => 2,
@@ -330,7 +347,16 @@ fn open(segs: &mut Vec<Seg>, norm: usize, src: usize, pending: u32, linear: bool
 
 /// Normalise `text` into `out`, reusing its buffers.
 pub fn normalize_into(text: &str, out: &mut Normalized) {
+    normalize_encoded(text, out, None);
+}
+
+/// [`normalize_into`], also writing the text in a matcher's encoding (one pass instead of two).
+pub(crate) fn normalize_encoded(text: &str, out: &mut Normalized, codes: Option<&Codes>) {
     out.clear();
+    if let Some(c) = codes {
+        out.enc_id = c.id;
+        out.enc.reserve(text.len());
+    }
     let text = truncate(text);
     let table = table();
     let bytes = text.as_bytes();
@@ -367,6 +393,9 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
                         j += 1;
                     }
                     digits += d;
+                    if codes.is_some() {
+                        out.enc.extend_from_slice(&out.bytes[norm_start..]);
+                    }
                     if t {
                         signals |= sig::T;
                     }
@@ -426,6 +455,15 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
                     break;
                 }
                 let at = base + (i - run_start);
+                if let Some(c) = codes {
+                    let v = c.bmp[cp as usize];
+                    if v == 0 {
+                        out.enc.push(Codes::OTHER);
+                    } else {
+                        let k = v - 1;
+                        out.enc.extend_from_slice(&[Codes::LEAD + (k >> 6) as u8, Codes::TRAIL + (k & 63) as u8]);
+                    }
+                }
                 if entry.0 & 1 != 0 {
                     numerals += 1;
                     run.digit(at);
@@ -446,6 +484,21 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
         };
         let entry = table.lookup(c);
         let at = out.bytes.len();
+        if let Some(codes) = codes {
+            let mut put = |m: char| {
+                if m.is_ascii() {
+                    out.enc.push(m as u8);
+                } else {
+                    codes.push(m, &mut out.enc);
+                }
+            };
+            match entry.tag() {
+                Tag::Same => put(c),
+                Tag::One => put(entry.char()),
+                Tag::Many => table.pool_str(entry).chars().for_each(put),
+                _ => {}
+            }
+        }
         match entry.tag() {
             Tag::Same => {
                 // Payload bit 0 marks Chinese numerals (`一三八…` phone numbers).
