@@ -9,6 +9,8 @@ const COMMANDS: &[&str] = &[
     "sign_out",
     "list_groups",
     "list_members",
+    "list_messages",
+    "list_rules",
     "system_locale",
     "connection_status",
     "act",

@@ -32,6 +32,8 @@ fn main() {
             commands::session::sign_out,
             commands::groups::list_groups,
             commands::groups::list_members,
+            commands::messages::list_messages,
+            commands::messages::list_rules,
             commands::settings::system_locale,
             commands::session::connection_status,
             commands::cases::act,

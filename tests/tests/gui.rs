@@ -429,6 +429,132 @@ async fn press(app: &App, key: char) -> Result<()> {
     Ok(())
 }
 
+/// Chooses `value` in a `<select>` the way a user does (the change event included).
+async fn pick(app: &App, css: &str, value: &str) -> Result<()> {
+    let js = format!(
+        "const s = document.querySelector({}); s.value = {}; s.dispatchEvent(new Event('change', {{bubbles: true}})); return s.value",
+        serde_json::to_string(css)?,
+        serde_json::to_string(value)?
+    );
+    let v = app.client.execute(&js, vec![]).await?;
+    ensure!(v.as_str() == Some(value), "{css}: could not pick {value:?} (now {v})");
+    Ok(())
+}
+
+#[test]
+fn owner_removes_a_flagged_message_from_the_messages_tab() {
+    require_keyring();
+    let (synapse, world) = world();
+    gui_test("remove_from_message", "en_US.UTF-8", async |app| {
+        let tech = world.group("tech");
+        let owner = MatrixClient::new(&synapse.base_url, &world.owner.access_token);
+        let joined: Vec<String> = owner.joined_members(&tech.room_id).await?.into_iter().map(|(u, _)| u).collect();
+        // A plain member the other GUI tests do not act on (they take the first two).
+        let sender = world
+            .members
+            .iter()
+            .filter(|m| joined.contains(&m.user_id) && !tech.power.contains_key(&m.user_id))
+            .nth(2)
+            .context("a third plain member in tech")?;
+        let member = MatrixClient::new(&synapse.base_url, &sender.access_token);
+        let nonce = std::process::id();
+        let body = format!("来玩百家乐，稳赚不赔 {nonce}！加我电话 13812345678");
+        let event_id = member.send_text(&tech.room_id, &body).await?;
+        let plain_id = member.send_text(&tech.room_id, &format!("大家早上好 {nonce}")).await?;
+
+        app.sign_in(&synapse.base_url, &world.owner.user_id, &world.owner.password).await?;
+        app.wait("[data-testid=group-row]", 90, "the groups list after signing in").await?;
+        app.find(&format!("[data-testid=sidebar-group][data-group-id='{}']", tech.room_id)).await?.click().await?;
+        app.wait("[data-testid=member-row]", 90, "the members of 技术交流群").await?;
+        app.find("[data-testid=tab-messages]").await?.click().await?;
+        let row_css = format!("[data-testid=message-row][data-event-id='{event_id}']");
+        let row = app.wait(&row_css, 60, "the flagged message in the Messages tab").await?;
+        check_eq!(row.attr("data-severity").await?.as_deref(), Some("high"), "a gambling term is high severity");
+        let plain_css = format!("[data-testid=message-row][data-event-id='{plain_id}']");
+        check_eq!(attr(app, &plain_css, "data-severity").await?, "", "a greeting is not flagged");
+
+        // The phone number is masked on screen; the text is text.
+        let shown = app.text(&format!("{row_css} [data-testid=message-text]")).await?;
+        ensure!(shown.contains("138****5678"), "the mobile number is masked in the row: {shown:?}");
+        ensure!(!shown.contains("13812345678"), "the full number never reaches the screen: {shown:?}");
+        // Flagged only: the greeting goes, the flagged message stays.
+        app.find("[data-testid=messages-filter-flagged]").await?.click().await?;
+        app.until(
+            &format!("return !document.querySelector({})", serde_json::to_string(&plain_css)?),
+            5,
+            "the greeting hidden under Flagged",
+        )
+        .await?;
+        app.wait(&row_css, 5, "the flagged message under Flagged").await?.click().await?;
+        let card =
+            app.wait(&format!("[data-testid=message-card][data-event-id='{event_id}']"), 5, "the message card").await?;
+        let rules = attrs(app, "[data-testid=message-finding]", "data-rule").await?;
+        ensure!(rules.contains(&"kw.gambling".to_owned()), "the card names the rule: {rules:?}");
+        ensure!(rules.contains(&"pii.cn_mobile".to_owned()), "and the phone number: {rules:?}");
+        let card_text = card.text().await?;
+        ensure!(!card_text.contains("13812345678"), "masked in the card too: {card_text:?}");
+        app.wait("[data-testid=message-actions] [data-testid=action-remove]", 5, "Remove on the card").await?;
+        app.shot("message-card").await?;
+
+        // r: remove, the rule preselected from the finding, a reason, Enter.
+        press(app, 'r').await?;
+        app.wait("[data-testid=action-dialog][data-action=remove]", 5, "the remove dialog after `r`").await?;
+        check_eq!(attr(app, "[data-testid=action-message]", "data-event-id").await?, event_id);
+        check_eq!(attr(app, "[data-testid=action-target]", "data-user-id").await?, sender.user_id);
+        app.until(
+            "return document.querySelector('[data-testid=action-rule]').value === 'kw.gambling'",
+            10,
+            "the most severe finding's rule preselected",
+        )
+        .await?;
+        let reason = format!("GUI test: gambling ad 赌博广告 {nonce}");
+        let reason_box = app.find("[data-testid=action-reason]").await?;
+        reason_box.send_keys(&reason).await?;
+        app.shot("remove-dialog").await?;
+        reason_box.send_keys(&Key::Enter).await?;
+        let toast = app.wait("[data-testid=toast]", 60, "the outcome toast").await?;
+        check_eq!(toast.attr("data-status").await?.as_deref(), Some("done"), "the removal is done");
+        let case_id = toast.attr("data-case-id").await?.context("toast without a case ID")?;
+
+        // Synapse: the event is redacted, with the case in the reason.
+        let events = owner.messages(&tech.room_id, 50).await?;
+        let event = events.iter().find(|e| e["event_id"] == event_id.as_str()).context("the event on the server")?;
+        ensure!(event["content"].as_object().is_some_and(|c| c.is_empty()), "the content is gone: {event}");
+        let because = &event["unsigned"]["redacted_because"];
+        ensure!(
+            because["content"]["reason"].as_str().is_some_and(|r| r.contains(&case_id)),
+            "the redaction carries the case ID: {because}"
+        );
+
+        // The list reloads: nothing is flagged in a removed message, so it leaves Flagged; under All it shows as
+        // removed. The case cites the rule.
+        app.until(
+            &format!("return !document.querySelector({})", serde_json::to_string(&row_css)?),
+            30,
+            "the removed message gone from Flagged",
+        )
+        .await?;
+        app.find("[data-testid=messages-filter-all]").await?.click().await?;
+        app.wait(&format!("{row_css}[data-redacted=true]"), 30, "the row marked removed").await?;
+        app.shot("message-removed").await?;
+        app.find("[data-testid=tab-cases]").await?.click().await?;
+        let case_css = format!("[data-testid=cases] [data-testid=case-row][data-case-id='{case_id}']");
+        let case = app.wait(&case_css, 30, "the case in the Cases tab").await?;
+        check_eq!(case.attr("data-action").await?.as_deref(), Some("remove"));
+        case.click().await?;
+        let detail = app.wait(&format!("[data-testid=case-detail][data-case-id='{case_id}']"), 5, "the case").await?;
+        let detail_text = detail.text().await?;
+        ensure!(detail_text.contains("kw.gambling"), "the case cites the rule: {detail_text:?}");
+
+        // The Rules tab lists the rule set.
+        app.find("[data-testid=tab-rules]").await?.click().await?;
+        app.wait("[data-testid=rule-row][data-rule='kw.gambling']", 10, "the rules").await?;
+        ensure!(app.all("[data-testid=rule-row]").await?.len() >= 10, "the whole built-in rule set");
+        app.shot("rules").await?;
+        Ok(())
+    });
+}
+
 #[test]
 fn owner_mutes_a_member_from_the_member_list_and_sees_the_case() {
     require_keyring();
@@ -579,7 +705,8 @@ fn action_dialog_checks_its_input_and_previews_the_warning_in_chinese() {
             .await?
             .click()
             .await?;
-        app.wait("[data-testid=member-out-of-reach]", 5, "the out-of-reach note on my own card").await?;
+        app.wait("[data-testid=member-actions] [data-testid=out-of-reach]", 5, "the out-of-reach note on my own card")
+            .await?;
         ensure!(!app.find("[data-testid=action-mute]").await?.is_enabled().await?, "I cannot mute myself");
         press(app, 'm').await?;
         tokio::time::sleep(Duration::from_millis(300)).await;
@@ -599,9 +726,20 @@ fn action_dialog_checks_its_input_and_previews_the_warning_in_chinese() {
         press(app, 'w').await?;
         app.wait("[data-testid=action-dialog][data-action=warn]", 5, "the warn dialog after `w`").await?;
         app.find("[data-testid=action-reason]").await?.send_keys("发广告").await?;
-        app.find("[data-testid=action-rule]").await?.send_keys("3").await?;
+        // The rule is picked from the group's rules (a select), not typed.
+        app.until(
+            "return document.querySelectorAll('[data-testid=action-rule] option[value=\"kw.spam\"]').length === 1",
+            10,
+            "the rule picker lists the rules",
+        )
+        .await?;
+        pick(app, "[data-testid=action-rule]", "kw.spam").await?;
         let preview = app.text("[data-testid=action-preview]").await?;
-        check_eq!(preview, format!("{} 管理员警告：发广告（依据群规 3）。请遵守群规。", target.user_id), "the preview");
+        check_eq!(
+            preview,
+            format!("{} 管理员警告：发广告（依据群规 kw.spam）。请遵守群规。", target.user_id),
+            "the preview"
+        );
         app.shot("warn-dialog").await?;
         // Esc cancels: no case.
         press(app, Key::Escape.into()).await?;

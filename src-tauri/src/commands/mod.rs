@@ -3,5 +3,6 @@
 
 pub mod cases;
 pub mod groups;
+pub mod messages;
 pub mod session;
 pub mod settings;

@@ -10,7 +10,8 @@
 //!   after `+86`), a card its first and last four; an e-mail keeps the first character of the
 //!   local part and the domain.
 //! - Where findings overlap, a character belongs to the personal-data finding that masks it,
-//!   else to the most severe finding covering it.
+//!   else to the most severe finding covering it. Flood findings cover whole messages and mark
+//!   no span (the message lists them).
 
 use qunguan_core::message::Segment;
 use qunguan_detect::{Finding, Kind};
@@ -80,6 +81,10 @@ pub fn segments(text: &str, findings: &[Finding]) -> Vec<Segment> {
     order.sort_by_key(|&i| std::cmp::Reverse(findings[i].severity));
     for &i in &order {
         let f = &findings[i];
+        // Flooding is about the message as a whole: it is listed, not painted over the text.
+        if f.kind == Kind::Flood {
+            continue;
+        }
         let (a, b) = (at_byte(&chars, f.start), at_byte(&chars, f.end));
         for c in &mut chars[a..b] {
             if c.2.is_none() {
@@ -169,6 +174,13 @@ mod tests {
         assert_eq!(segs[0].flag, Some(0), "the doxxing span");
         assert!(segs.iter().any(|s| s.masked && s.flag == Some(1)));
         assert!(!shown(&segs).contains("1234"), "the hidden digits never reach the screen");
+    }
+
+    #[test]
+    fn a_flood_finding_marks_no_span() {
+        let text = "哈哈哈哈哈";
+        let segs = segments(text, &[finding(Kind::Flood, text, text, Severity::Medium)]);
+        assert_eq!(segs, [Segment { text: text.into(), flag: None, masked: false }]);
     }
 
     #[test]

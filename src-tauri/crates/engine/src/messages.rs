@@ -15,6 +15,8 @@ use crate::cache::{is_offline, now_ms};
 
 /// The page size the app asks for when it does not say.
 pub const DEFAULT_PAGE: u32 = 200;
+/// The largest page (the platform's own cap).
+pub const MAX_PAGE: u32 = qunguan_matrix::messages::MAX_PAGE;
 /// Text longer than this is cut for display (a wall of text is still flagged as a whole).
 const MAX_SHOWN_BYTES: usize = 16 * 1024;
 

@@ -16,6 +16,8 @@ import type { ConnectionStatus } from './bindings/ConnectionStatus';
 import type { ErrorCode } from './bindings/ErrorCode';
 import type { Group } from './bindings/Group';
 import type { Member } from './bindings/Member';
+import type { MessageView } from './bindings/MessageView';
+import type { RuleView } from './bindings/RuleView';
 
 export type { Account } from './bindings/Account';
 export type { Action } from './bindings/Action';
@@ -30,6 +32,11 @@ export type { ErrorCode } from './bindings/ErrorCode';
 export type { Group } from './bindings/Group';
 export type { Member } from './bindings/Member';
 export type { Membership } from './bindings/Membership';
+export type { Flag } from './bindings/Flag';
+export type { MessageView } from './bindings/MessageView';
+export type { RuleView } from './bindings/RuleView';
+export type { Segment } from './bindings/Segment';
+export type { Severity } from './bindings/Severity';
 export type { Role } from './bindings/Role';
 export type { Tier } from './bindings/Tier';
 
@@ -125,6 +132,10 @@ export const api = {
   listGroups: () => call<Group[]>('list_groups'),
   /** Members of a group; `group` is the room ID. */
   listMembers: (group: string) => call<Member[]>('list_members', { group }),
+  /** The group's latest messages, oldest first: personal data already masked, findings flagged. */
+  listMessages: (group: string, limit?: number) => call<MessageView[]>('list_messages', { group, limit }),
+  /** The rules a case can cite (the rule picker, the Rules tab). */
+  listRules: () => call<RuleView[]>('list_rules'),
   /** Online, or the time of the cached data being shown while the server cannot be reached. */
   connectionStatus: () => call<ConnectionStatus>('connection_status'),
   /**

@@ -61,9 +61,10 @@ class I18n {
     return this.#numbers.format(n);
   }
 
-  dateTime(iso: string | null | undefined): string | null {
-    if (!iso) return null;
-    const d = new Date(iso);
+  /** An RFC 3339 string or Unix milliseconds, in the UI language's format. */
+  dateTime(when: string | number | null | undefined): string | null {
+    if (when === null || when === undefined || when === '') return null;
+    const d = new Date(when);
     return Number.isNaN(d.getTime()) ? null : this.#dates.format(d);
   }
 

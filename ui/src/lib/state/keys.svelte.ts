@@ -1,12 +1,23 @@
 // Keyboard: the shell owns one keydown listener and hands list keys to whichever screen is showing.
-// Keys (and the help overlay) list only what exists: j/k, Enter, /, g g, Esc, ?, and w/m/x/b where a member is
-// selected and the group allows the action.
+// Keys (and the help overlay) list only what exists: j/k, Enter, /, g g, Esc, ?, w/m/x/b where a member (or a
+// message's sender) is selected and the group allows the action, r/e where a message is selected.
 
 /** The member actions with a key: w warn · m mute · x kick · b ban. */
 export type MemberAction = 'warn' | 'mute' | 'kick' | 'ban';
-export const ACTION_KEYS: Record<MemberAction, string> = { warn: 'w', mute: 'm', kick: 'x', ban: 'b' };
+/** The actions on a message with a key of their own: r remove · e escalate (report to the platform). */
+export type MessageAction = 'remove' | 'report';
+/** Every action with a key. */
+export type KeyedAction = MemberAction | MessageAction;
+export const ACTION_KEYS: Record<KeyedAction, string> = {
+  warn: 'w',
+  mute: 'm',
+  kick: 'x',
+  ban: 'b',
+  remove: 'r',
+  report: 'e',
+};
 /** What the action dialog does: the keyed actions, and unmute (a button on a muted member's card, no key). */
-export type DialogAction = MemberAction | 'unmute';
+export type DialogAction = KeyedAction | 'unmute';
 export function actionKey(action: DialogAction): string | null {
   return action === 'unmute' ? null : ACTION_KEYS[action];
 }
@@ -17,8 +28,8 @@ export interface ScreenKeys {
   open?(): void;
   /** /: focus this screen's search box. */
   focusSearch?(): void;
-  /** w / m / x / b: open the action dialog; false when the action is not offered here (the key does nothing). */
-  act?(action: MemberAction): boolean;
+  /** w / m / x / b / r / e: open the action dialog; false when the action is not offered here (the key does nothing). */
+  act?(action: KeyedAction): boolean;
 }
 
 let active: ScreenKeys | null = null;
