@@ -18,6 +18,12 @@
 //! memory; tens of thousands of CJK terms need it). The estimate is made before building, from
 //! the trie size and the byte alphabet, so an oversized DFA is never built.
 //!
+//! The automaton does not read the normalised UTF-8 itself but an encoding of it in which every
+//! non-ASCII character of the patterns is two bytes and every other non-ASCII character one
+//! byte no pattern contains (`Codes`; written by the normaliser in the same pass when the
+//! engine asks for it): a Chinese character is two steps instead of three, and the DFA for
+//! the benchmark's 5,000 terms shrinks from 14.9 to 11.5 MiB.
+//!
 //! # Deciding whether a hit is a hit
 //!
 //! Normalisation drops separators, so the automaton sees `百家乐` in `百.家.乐` but also `ass`
