@@ -416,12 +416,22 @@ fn refusals_for_lack_of_power_or_reach_exit_4_and_are_recorded() {
     let moder = sign_in(&g.moder);
     let d = assert_refused(&moder, &["mute", &g.room, m0, "--for", "10m", "--reason", "x"], "a moderator muting");
     assert!(d.contains("lacks the power to mute"), "{d}");
+    // The same reason as data, for the app to translate.
+    let why = |args: &[&str], c: &Console| c.act(args).run.json()["why"].clone();
+    assert_eq!(
+        why(&["mute", &g.room, m0, "--for", "10m", "--reason", "x"], &moder),
+        json!({"code": "not_allowed", "capability": "mute"})
+    );
     assert_refused(&moder, &["kick", &g.room, &g.admin.user_id, "--reason", "x"], "a moderator kicking an admin");
     assert_refused(&moder, &["lock", &g.room, "--reason", "x"], "a moderator locking");
 
     let admin = sign_in(&g.admin);
     let d = assert_refused(&admin, &["ban", &g.room, &admin2.user_id, "--reason", "x"], "an admin banning an admin");
     assert!(d.contains("admin"), "{d}");
+    assert_eq!(
+        why(&["ban", &g.room, &admin2.user_id, "--reason", "x"], &admin),
+        json!({"code": "target_too_powerful", "target": admin2.user_id, "role": "admin"})
+    );
     for action in [&["kick"][..], &["ban"], &["mute", "--for", "1h"]] {
         let mut args = vec![action[0], &g.room, &g.owner.user_id, "--reason", "x"];
         args.extend_from_slice(&action[1..]);
@@ -430,6 +440,7 @@ fn refusals_for_lack_of_power_or_reach_exit_4_and_are_recorded() {
     }
     let me = assert_refused(&admin, &["mute", &g.room, &g.admin.user_id, "--for", "1h", "--reason", "x"], "myself");
     assert!(me.contains("own account"), "{me}");
+    assert_eq!(why(&["kick", &g.room, &g.admin.user_id, "--reason", "x"], &admin), json!({"code": "self_target"}));
 
     // A room where I am a plain member.
     let plain = sign_in(&g.members[0]);
@@ -440,6 +451,7 @@ fn refusals_for_lack_of_power_or_reach_exit_4_and_are_recorded() {
     let outsider = sign_in(&user("outsider"));
     let d = assert_refused(&outsider, &["kick", &g.room, m1, "--reason", "x"], "acting in a room I am not in");
     assert!(d.contains("not a group this account has joined"), "{d}");
+    assert_eq!(why(&["kick", &g.room, m1, "--reason", "x"], &outsider), json!({"code": "not_in_group"}));
 
     let server = &g.server;
     RUNTIME.block_on(async {

@@ -789,7 +789,8 @@ fn action_dialog_checks_its_input_and_previews_the_warning_in_chinese() {
         let case_id = toast.attr("data-case-id").await?.context("toast without data-case-id")?;
         check_eq!(app.text("[data-testid=toast-status]").await?, "有冲突", "the status in Chinese");
         let detail = app.text("[data-testid=toast-detail]").await?;
-        ensure!(detail.contains(&target.user_id), "the toast says what conflicted: {detail:?}");
+        check_eq!(attr(app, "[data-testid=toast-detail]", "data-why").await?, "not_member", "the reason as data");
+        check_eq!(detail, format!("{} 已不在群里。", target.user_id), "what conflicted, in Chinese");
         app.shot("conflict-toast").await?;
 
         // The Cases tab in Chinese lists it as a conflict.

@@ -261,7 +261,12 @@ pub enum Applied {
     /// The state already held (or an earlier attempt's event exists): nothing was done again.
     AlreadyDone { event_id: Option<String> },
     /// The world changed since the decision; nothing was done.
-    Conflict { reason: String },
+    Conflict {
+        reason: String,
+        /// The reason as data, for the app to translate.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        why: Option<crate::outcome::Why>,
+    },
 }
 
 /// Identifies one attempt series of one decided action.
@@ -315,7 +320,12 @@ pub struct ActionOutcome {
     pub case_id: String,
     /// `done`, `queued`, `refused` or `conflict`.
     pub status: String,
+    /// In English, as `qg` prints it and the case log keeps it.
     pub detail: String,
+    /// Why it was refused or conflicted, as data the app translates (when the engine knows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub why: Option<crate::outcome::Why>,
 }
 
 /// Evidence kept before a removal or a report: the message, its context, and a SHA-256 over

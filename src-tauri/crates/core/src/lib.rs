@@ -21,6 +21,7 @@ pub mod error;
 pub mod group;
 pub mod member;
 pub mod message;
+pub mod outcome;
 pub mod platform;
 pub mod policy;
 pub mod role;

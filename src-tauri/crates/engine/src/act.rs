@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use qunguan_core::action::{Action, ActionOutcome, Applied, Evidence, OpContext, PlatformOp};
 use qunguan_core::case::CaseRecord;
+use qunguan_core::outcome::Why;
 use qunguan_core::policy::{self, Refusal};
 use qunguan_core::role::MESSAGE_EVENT;
 use qunguan_core::time::rfc3339_from_millis;
@@ -72,8 +73,11 @@ struct Payload {
 }
 
 fn status(s: &str, case_id: &str, detail: impl Into<String>) -> ActionOutcome {
-    ActionOutcome { case_id: case_id.to_owned(), status: s.to_owned(), detail: detail.into() }
+    ActionOutcome { case_id: case_id.to_owned(), status: s.to_owned(), detail: detail.into(), why: None }
 }
+
+/// A refusal: the English text for the record and `qg`, and the same as data for the app.
+type Refused = (String, Why);
 
 fn capability(action: &Action) -> Option<Capability> {
     Some(match action {
@@ -85,24 +89,25 @@ fn capability(action: &Action) -> Option<Capability> {
     })
 }
 
-/// Checks the decision against the group's current power levels; `Err` is the refusal text.
-fn check(state: &GroupState, actor: &str, action: &Action) -> std::result::Result<(), String> {
+/// Checks the decision against the group's current power levels; `Err` is the refusal.
+fn check(state: &GroupState, actor: &str, action: &Action) -> std::result::Result<(), Refused> {
     let p = &state.power;
-    let on_member = |user: &str, cap| policy::check_on_member(p, actor, user, cap).map_err(|r| r.message(actor, user));
+    let refused = |r: Refusal, target: &str| (r.message(actor, target), r.why(target));
+    let on_member = |user: &str, cap| policy::check_on_member(p, actor, user, cap).map_err(|r| refused(r, user));
     let need = |cap: Capability| {
         if p.capabilities(actor).contains(&cap) {
             Ok(())
         } else {
-            Err(Refusal::NotAllowed { capability: cap }.message(actor, &state.id))
+            Err(refused(Refusal::NotAllowed { capability: cap }, &state.id))
         }
     };
     match action {
         Action::Role { user, role } => {
             let level = role_level(state, *role).unwrap_or(p.levels.users_default);
-            policy::check_role_change(p, actor, user, level).map_err(|r| r.message(actor, user))
+            policy::check_role_change(p, actor, user, level).map_err(|r| refused(r, user))
         }
         Action::Unban { user } => need(Capability::Ban)
-            .and_then(|()| if actor == user { Err(Refusal::SelfTarget.message(actor, user)) } else { Ok(()) }),
+            .and_then(|()| if actor == user { Err(refused(Refusal::SelfTarget, user)) } else { Ok(()) }),
         a => match (capability(a), a.target_user()) {
             (Some(cap), Some(user)) => on_member(user, cap),
             _ => match a {
@@ -208,7 +213,7 @@ impl Engine {
                 Err(e) if is_offline(&e) => (None, Some(e.message)),
                 // A group I am not in is beyond my reach: a refused case, like a lack of power.
                 Err(e) if e.code == ErrorCode::Forbidden => {
-                    out_of_reach = Some(e.message);
+                    out_of_reach = Some((e.message, Why::NotInGroup));
                     (None, None)
                 }
                 Err(e) => return Err(e),
@@ -298,7 +303,8 @@ impl Engine {
         if let Some(why) = refusal {
             let claim = self.claim(&outbox.case_id).await?;
             let Some(entry) = claim.entry.clone() else { return Ok(Some(claim.settled)) };
-            return self.settle(&entry, "refused", &why).await.inspect(|_| claim.release()).map(Some);
+            let (text, why) = why;
+            return self.settle(&entry, "refused", &text, Some(why)).await.inspect(|_| claim.release()).map(Some);
         }
         if let Some(why) = offline {
             return Ok(Some(status(
@@ -311,7 +317,13 @@ impl Engine {
     }
 
     /// Records the outcome of a decided action and returns it.
-    async fn settle(&self, entry: &OutboxEntry, outcome: &str, detail_text: &str) -> Result<ActionOutcome> {
+    async fn settle(
+        &self,
+        entry: &OutboxEntry,
+        outcome: &str,
+        detail_text: &str,
+        why: Option<Why>,
+    ) -> Result<ActionOutcome> {
         let payload: Payload = serde_json::from_str(&entry.payload).map_err(|e| ApiError::internal(e.to_string()))?;
         let mut detail = BTreeMap::new();
         detail.insert("status".to_string(), outcome.to_string());
@@ -337,7 +349,7 @@ impl Engine {
         };
         let err = (st != OutboxStatus::Done).then(|| detail_text.to_owned());
         self.on_store(move |s| s.record_outcome(record, st, err.as_deref()).map(drop)).await?;
-        Ok(status(outcome, &entry.case_id, detail_text))
+        Ok(ActionOutcome { why, ..status(outcome, &entry.case_id, detail_text) })
     }
 
     /// Claims a decided action for this process (see [`Claim`]) and re-reads it: `entry` is
@@ -407,12 +419,12 @@ impl Engine {
             } else if entry.group_id == crate::staff::STAFF_CHAIN {
                 match self.staff_ops(platform.as_ref(), &account, &payload.action, &payload.reason).await? {
                     Ok(ops) => ops,
-                    Err(why) => return Ok(Err(("refused", why))),
+                    Err(why) => return Ok(Err(("refused", why, None))),
                 }
             } else {
                 let state = platform.group(&entry.group_id).await?;
-                if let Err(why) = check(&state, &account.user_id, &payload.action) {
-                    return Ok(Err(("refused", why)));
+                if let Err((text, why)) = check(&state, &account.user_id, &payload.action) {
+                    return Ok(Err(("refused", text, Some(why))));
                 }
                 self.ops_for(&state, &payload).await?
             };
@@ -422,16 +434,18 @@ impl Engine {
                 match platform.apply(&entry.group_id, op, &ctx).await? {
                     Applied::Done { .. } => notes.push("carried out"),
                     Applied::AlreadyDone { .. } => notes.push("already in effect"),
-                    Applied::Conflict { reason } => return Ok(Err(("conflict", reason))),
+                    Applied::Conflict { reason, why } => return Ok(Err(("conflict", reason, why))),
                 }
             }
             Ok::<_, ApiError>(Ok(notes.join(", ")))
         };
         match attempt.await {
-            Ok(Ok(note)) => self.settle(&entry, "done", &note).await,
-            Ok(Err((outcome, why))) => self.settle(&entry, outcome, &why).await,
-            Err(e) if e.code == ErrorCode::Forbidden => self.settle(&entry, "refused", &e.message).await,
-            Err(e) if e.code == ErrorCode::NotFound => self.settle(&entry, "conflict", &e.message).await,
+            Ok(Ok(note)) => self.settle(&entry, "done", &note, None).await,
+            Ok(Err((outcome, text, why))) => self.settle(&entry, outcome, &text, why).await,
+            Err(e) if e.code == ErrorCode::Forbidden => {
+                self.settle(&entry, "refused", &e.message, Some(Why::PlatformRefused)).await
+            }
+            Err(e) if e.code == ErrorCode::NotFound => self.settle(&entry, "conflict", &e.message, None).await,
             Err(e) if is_offline(&e) => {
                 let backoff = (RETRY_MIN_MS << entry.attempts.min(10)).min(RETRY_MAX_MS);
                 let (id, msg) = (entry.case_id.clone(), e.message.clone());

@@ -2,6 +2,7 @@
 //! (see `qunguan_core::action` and `architecture.md`, "Exactly once, per kind of action").
 
 use qunguan_core::action::{Applied, MessageSnapshot, OpContext, PlatformOp};
+use qunguan_core::outcome::Why;
 use qunguan_core::{ApiError, ErrorCode, Result};
 use ruma::api::Direction;
 use ruma::api::client::context::get_context;
@@ -163,7 +164,10 @@ impl MatrixPlatform {
                 for user in mentions {
                     let member = self.membership_of(&room, user).await?;
                     if !matches!(membership(&member), Some("join" | "invite")) {
-                        return Ok(Applied::Conflict { reason: format!("{user} is not a member of the group") });
+                        return Ok(Applied::Conflict {
+                            reason: format!("{user} is not a member of the group"),
+                            why: Some(Why::NotMember { target: user.clone() }),
+                        });
                     }
                 }
                 let content = json!({
@@ -184,7 +188,10 @@ impl MatrixPlatform {
             PlatformOp::SetUserPower { user, level } => {
                 // Never give a level to someone the group has never seen (a mistyped ID).
                 if level.is_some() && self.membership_of(&room, user).await?.is_none() {
-                    return Ok(Applied::Conflict { reason: format!("{user} is not a member of the group") });
+                    return Ok(Applied::Conflict {
+                        reason: format!("{user} is not a member of the group"),
+                        why: Some(Why::NotMember { target: user.clone() }),
+                    });
                 }
                 let (user, level) = (user.clone(), *level);
                 self.edit_power_levels(&room, move |c| {
@@ -223,6 +230,7 @@ impl MatrixPlatform {
                     None => {
                         return Ok(Applied::Conflict {
                             reason: format!("the message {event_id} is not known to the server"),
+                            why: Some(Why::MessageUnknown),
                         });
                     }
                     Some(m) if m.redacted => {
@@ -231,7 +239,10 @@ impl MatrixPlatform {
                         return Ok(if by_us {
                             Applied::AlreadyDone { event_id: None }
                         } else {
-                            Applied::Conflict { reason: "the message was already removed".into() }
+                            Applied::Conflict {
+                                reason: "the message was already removed".into(),
+                                why: Some(Why::AlreadyRemoved),
+                            }
                         });
                     }
                     Some(_) => {}
@@ -253,7 +264,12 @@ impl MatrixPlatform {
                 match membership {
                     Some("join" | "invite" | "knock") => {}
                     Some("leave") if tagged => return Ok(Applied::AlreadyDone { event_id: None }),
-                    _ => return Ok(Applied::Conflict { reason: format!("{user} is no longer in the group") }),
+                    _ => {
+                        return Ok(Applied::Conflict {
+                            reason: format!("{user} is no longer in the group"),
+                            why: Some(Why::NotMember { target: user.clone() }),
+                        });
+                    }
                 }
                 let mut request = kick_user::v3::Request::new(room, uid);
                 request.reason = Some(tagged_reason(reason, &ctx.case_id));

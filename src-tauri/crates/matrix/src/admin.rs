@@ -471,7 +471,10 @@ impl MatrixPlatform {
         let call = |method: Method, path: String, body: Option<Value>| async move {
             client.send_json(method, &path, body.as_ref()).await.map_err(Failure::into_api_error)
         };
-        let gone = |user: &str| Applied::Conflict { reason: format!("there is no account {user} on this server") };
+        let gone = |user: &str| Applied::Conflict {
+            reason: format!("there is no account {user} on this server"),
+            why: Some(qunguan_core::outcome::Why::NoAccount { target: user.to_owned() }),
+        };
         match op {
             PlatformOp::SuspendUser { user, suspend } => {
                 let Some(flags) = self.user_flags(user).await? else { return Ok(gone(user)) };

@@ -39,6 +39,7 @@ export type { Segment } from './bindings/Segment';
 export type { Severity } from './bindings/Severity';
 export type { Role } from './bindings/Role';
 export type { Tier } from './bindings/Tier';
+export type { Why } from './bindings/Why';
 
 // A record (not an array) so that a new code in the generated enum is a type error here until it is listed.
 const ERROR_CODES: Record<ErrorCode, true> = {

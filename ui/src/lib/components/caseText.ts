@@ -1,4 +1,5 @@
 // Translated names for raw action and status values from the case log; an unknown value shows as itself.
+import type { Why } from '../api';
 import { t, type MessageKey } from '../i18n/index.svelte';
 
 const ACTION_KEYS: Record<string, MessageKey> = {
@@ -12,6 +13,7 @@ const ACTION_KEYS: Record<string, MessageKey> = {
   lock: 'action.kind.lock',
   unlock: 'action.kind.unlock',
   role: 'action.kind.role',
+  report: 'action.kind.report',
   report_message: 'action.kind.report',
   report_member: 'action.kind.report',
   report_group: 'action.kind.report',
@@ -32,4 +34,30 @@ export function actionLabel(action: string): string {
 export function statusLabel(status: string): string {
   const key = STATUS_KEYS[status];
   return key ? t(key) : status;
+}
+
+/** Why an action was refused or conflicted, in the UI language; `detail` is the engine's English text. */
+export function whyText(why: Why, detail: string): string {
+  switch (why.code) {
+    case 'not_allowed':
+      return t('why.not_allowed', { action: actionLabel(why.capability) });
+    case 'target_too_powerful':
+      return t('why.target_too_powerful', { target: why.target, role: t(`member.role.${why.role}`) });
+    case 'above_own_level':
+      return t('why.above_own_level', { target: why.target });
+    case 'self_target':
+      return t('why.self_target');
+    case 'not_in_group':
+      return t('why.not_in_group');
+    case 'not_member':
+      return t('why.not_member', { target: why.target });
+    case 'message_unknown':
+      return t('why.message_unknown');
+    case 'already_removed':
+      return t('why.already_removed');
+    case 'no_account':
+      return t('why.no_account', { target: why.target });
+    case 'platform_refused':
+      return t('why.platform_refused', { detail });
+  }
 }

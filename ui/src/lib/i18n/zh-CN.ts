@@ -320,6 +320,16 @@ export const zhCN = {
   'action.dialog.rule.none': '不引用规则',
   'action.dialog.message': '消息',
   'action.dialog.message_by': '发送者',
+  'why.not_allowed': '你在此群没有「{action}」的权限。',
+  'why.target_too_powerful': '{target} 是{role}，权力不低于你。',
+  'why.above_own_level': '不能给 {target} 高于你自己的权力。',
+  'why.self_target': '不能对自己的账号执行此操作。',
+  'why.not_in_group': '你不在这个群里。',
+  'why.not_member': '{target} 已不在群里。',
+  'why.message_unknown': '服务器上找不到这条消息。',
+  'why.already_removed': '这条消息已被其他人撤回。',
+  'why.no_account': '本服务器上没有账号 {target}。',
+  'why.platform_refused': '平台拒绝了此操作：{detail}',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -1,12 +1,14 @@
 // Toasts: the outcome of an action (its case ID and status), shown at the bottom right until closed or timed out.
-import type { CaseStatus } from '../api';
+import type { CaseStatus, Why } from '../api';
 
 export interface Toast {
   id: number;
   caseId: string;
   status: CaseStatus | string;
-  /** The engine's detail (why refused / what conflicted); plain text. */
+  /** The engine's detail (why refused / what conflicted); plain text, English. */
   detail: string;
+  /** The same as data, shown translated when present. */
+  why?: Why | undefined;
   /** The action, as a raw value (`mute`…), for the title. */
   action: string;
 }
