@@ -1,34 +1,25 @@
 // A group's latest messages (newest first on screen) and the rule set a case can cite.
 import { api, toApiError, type ApiError, type MessageView, type RuleView } from '../api';
 import type { LoadState } from './groups.svelte';
+import { NewestFirst } from './newestFirst.svelte';
 import { network } from './online.svelte';
 
-export class MessageList {
-  state = $state<LoadState>('idle');
-  /** Newest first (the command answers oldest first). */
-  messages = $state.raw<MessageView[]>([]);
-  error = $state<ApiError | null>(null);
-  #seq = 0;
+export class MessageList extends NewestFirst<MessageView> {
+  constructor(readonly group: string) {
+    super();
+  }
 
-  constructor(readonly group: string) {}
+  /** Newest first. */
+  get messages(): MessageView[] {
+    return this.items;
+  }
 
-  async load(): Promise<void> {
-    const seq = ++this.#seq;
-    // A reload keeps the rows on screen; only the first load shows the spinner.
-    if (this.state !== 'ready') this.state = 'loading';
-    this.error = null;
-    try {
-      const page = await api.listMessages(this.group);
-      if (seq !== this.#seq) return;
-      this.messages = [...page].reverse();
-      this.state = 'ready';
-    } catch (e) {
-      if (seq !== this.#seq) return;
-      this.error = toApiError(e);
-      this.state = 'error';
-    } finally {
-      void network.refresh();
-    }
+  protected fetch(): Promise<MessageView[]> {
+    return api.listMessages(this.group);
+  }
+
+  protected override settled(): void {
+    void network.refresh();
   }
 }
 
