@@ -800,6 +800,13 @@ fn action_dialog_checks_its_input_and_previews_the_warning_in_chinese() {
         check_eq!(case.attr("data-status").await?.as_deref(), Some("conflict"));
         check_eq!(case.attr("data-action").await?.as_deref(), Some("kick"));
         check_eq!(app.text("[data-testid=tab-cases]").await?, "案件");
+        case.click().await?;
+        app.wait(&format!("[data-testid=case-detail][data-case-id='{case_id}']"), 5, "the case detail").await?;
+        check_eq!(
+            app.text("[data-testid=case-status-detail]").await?,
+            format!("{} 已不在群里。", target.user_id),
+            "the recorded reason, in Chinese"
+        );
         app.shot("cases-zh").await?;
         Ok(())
     });

@@ -258,6 +258,10 @@ pub struct CaseView {
     /// `queued`, `done`, `refused` or `conflict`.
     pub status: String,
     pub status_detail: Option<String>,
+    /// The outcome's reason as data, for the app to translate (when the engine knew it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub status_why: Option<crate::outcome::Why>,
     pub detail: BTreeMap<String, String>,
     pub prev_hash: String,
     pub hash: String,

@@ -329,6 +329,10 @@ impl Engine {
         detail.insert("status".to_string(), outcome.to_string());
         detail.insert("detail".to_string(), detail_text.to_string());
         detail.insert("attempts".to_string(), (entry.attempts + 1).to_string());
+        if let Some(why) = &why {
+            detail
+                .insert("why".to_string(), serde_json::to_string(why).map_err(|e| ApiError::internal(e.to_string()))?);
+        }
         let record = CaseRecord {
             case_id: entry.case_id.clone(),
             kind: "outcome".into(),

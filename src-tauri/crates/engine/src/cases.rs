@@ -42,6 +42,7 @@ impl Engine {
                         created_at: r.created_at,
                         status: row.status,
                         status_detail: row.status_detail,
+                        status_why: row.status_why.and_then(|w| serde_json::from_str(&w).ok()),
                         detail: r.detail,
                         prev_hash: c.prev_hash,
                         hash: c.hash,

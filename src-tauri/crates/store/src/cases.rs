@@ -30,6 +30,8 @@ pub struct CaseRow {
     /// `queued` until an outcome is recorded, then that outcome's status.
     pub status: String,
     pub status_detail: Option<String>,
+    /// The outcome's reason as data (JSON of `qunguan_core::outcome::Why`), when it has one.
+    pub status_why: Option<String>,
 }
 
 /// Evidence to keep with a decision: canonical JSON and its SHA-256.
@@ -82,6 +84,7 @@ fn push_decisions(chain: &[Chained], filter: &CaseFilter, rows: &mut Vec<CaseRow
             decision: c.clone(),
             status: outcome.and_then(|o| o.record.detail.get("status").cloned()).unwrap_or_else(|| "queued".into()),
             status_detail: outcome.and_then(|o| o.record.detail.get("detail").cloned()),
+            status_why: outcome.and_then(|o| o.record.detail.get("why").cloned()),
         });
     }
 }
