@@ -496,6 +496,38 @@ fn owner_removes_a_flagged_message_from_the_messages_tab() {
         app.wait("[data-testid=message-actions] [data-testid=action-remove]", 5, "Remove on the card").await?;
         app.shot("message-card").await?;
 
+        // e: escalate to the platform first (the server admins see the report), then close its toast.
+        press(app, 'e').await?;
+        app.wait("[data-testid=action-dialog][data-action=report]", 5, "the escalate dialog after `e`").await?;
+        check_eq!(attr(app, "[data-testid=action-message]", "data-event-id").await?, event_id);
+        let report_reason = format!("GUI test: escalated 上报 {nonce}");
+        let reason_box = app.find("[data-testid=action-reason]").await?;
+        reason_box.send_keys(&report_reason).await?;
+        reason_box.send_keys(&Key::Enter).await?;
+        let toast = app.wait("[data-testid=toast][data-status=done]", 60, "the escalation done").await?;
+        let report_case = toast.attr("data-case-id").await?.context("toast without a case ID")?;
+        app.find("[data-testid=toast-close]").await?.click().await?;
+        let staff = synapse.register(&format!("gui-staff-{nonce}"), "staff-password", true).await?;
+        let reports = MatrixClient::new(&synapse.base_url, &staff.access_token)
+            .raw(
+                reqwest::Method::GET,
+                &format!(
+                    "/_synapse/admin/v1/event_reports?limit=100&room_id={}",
+                    qunguan_testkit::client::encode(&tech.room_id)
+                ),
+                None,
+            )
+            .await?;
+        let report = reports["event_reports"]
+            .as_array()
+            .and_then(|l| l.iter().find(|r| r["event_id"] == event_id.as_str()).cloned())
+            .with_context(|| format!("the report in the admin API: {reports}"))?;
+        check_eq!(report["user_id"].as_str(), Some(world.owner.user_id.as_str()), "reported by the owner");
+        ensure!(
+            report["reason"].as_str().is_some_and(|r| r.contains(&report_reason) && r.contains(&report_case)),
+            "the report carries the reason and the case: {report}"
+        );
+
         // r: remove, the rule preselected from the finding, a reason, Enter.
         press(app, 'r').await?;
         app.wait("[data-testid=action-dialog][data-action=remove]", 5, "the remove dialog after `r`").await?;
