@@ -493,6 +493,10 @@ fn owner_removes_a_flagged_message_from_the_messages_tab() {
         ensure!(rules.contains(&"pii.cn_mobile".to_owned()), "and the phone number: {rules:?}");
         let card_text = card.text().await?;
         ensure!(!card_text.contains("13812345678"), "masked in the card too: {card_text:?}");
+        // In context: the greeting sent right after it (hidden from the Flagged list, not from the context).
+        app.wait(&format!("[data-testid=context-after][data-event-id='{plain_id}']"), 5, "the next message in context")
+            .await?;
+        ensure!(!app.all("[data-testid=context-before]").await?.is_empty(), "and the messages before it");
         app.wait("[data-testid=message-actions] [data-testid=action-remove]", 5, "Remove on the card").await?;
         app.shot("message-card").await?;
 

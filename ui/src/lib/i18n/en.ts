@@ -331,4 +331,6 @@ export const en: Catalogue = {
   'why.already_removed': 'Someone else removed this message already.',
   'why.no_account': 'There is no account {target} on this server.',
   'why.platform_refused': 'The platform refused: {detail}',
+  'message.context': 'Context',
+  'message.this_one': '(this message)',
 };

@@ -330,6 +330,8 @@ export const zhCN = {
   'why.already_removed': '这条消息已被其他人撤回。',
   'why.no_account': '本服务器上没有账号 {target}。',
   'why.platform_refused': '平台拒绝了此操作：{detail}',
+  'message.context': '上下文',
+  'message.this_one': '（这条消息）',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
