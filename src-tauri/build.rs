@@ -11,6 +11,7 @@ const COMMANDS: &[&str] = &[
     "list_members",
     "list_messages",
     "list_rules",
+    "reveal_message",
     "system_locale",
     "connection_status",
     "act",

@@ -34,6 +34,7 @@ fn main() {
             commands::groups::list_members,
             commands::messages::list_messages,
             commands::messages::list_rules,
+            commands::messages::reveal_message,
             commands::settings::system_locale,
             commands::session::connection_status,
             commands::cases::act,

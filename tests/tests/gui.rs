@@ -500,6 +500,20 @@ fn owner_removes_a_flagged_message_from_the_messages_tab() {
         app.wait("[data-testid=message-actions] [data-testid=action-remove]", 5, "Remove on the card").await?;
         app.shot("message-card").await?;
 
+        // Showing the number is deliberate: a reason, then a `reveal` case, then the digits.
+        app.find("[data-testid=reveal-open]").await?.click().await?;
+        let why_box = app.wait("[data-testid=reveal-reason]", 5, "the reveal reason").await?;
+        ensure!(!app.find("[data-testid=reveal-confirm]").await?.is_enabled().await?, "no reveal without a reason");
+        why_box.send_keys(&format!("GUI test: checking the number {nonce}")).await?;
+        why_box.send_keys(&Key::Enter).await?;
+        let revealed = app.wait("[data-testid=reveal-case]", 30, "the reveal recorded").await?;
+        let reveal_case = revealed.attr("data-case-id").await?.context("reveal without a case")?;
+        let full = app.text("[data-testid=message-full-text]").await?;
+        ensure!(full.contains("13812345678"), "the number shown after the reveal: {full:?}");
+        let row_text = app.text(&format!("{row_css} [data-testid=message-text]")).await?;
+        ensure!(!row_text.contains("13812345678"), "still masked in the list: {row_text:?}");
+        app.shot("revealed").await?;
+
         // e: escalate to the platform first (the server admins see the report), then close its toast.
         press(app, 'e').await?;
         app.wait("[data-testid=action-dialog][data-action=report]", 5, "the escalate dialog after `e`").await?;
@@ -581,6 +595,9 @@ fn owner_removes_a_flagged_message_from_the_messages_tab() {
         let detail = app.wait(&format!("[data-testid=case-detail][data-case-id='{case_id}']"), 5, "the case").await?;
         let detail_text = detail.text().await?;
         ensure!(detail_text.contains("kw.gambling"), "the case cites the rule: {detail_text:?}");
+
+        let reveal_row = format!("[data-testid=cases] [data-testid=case-row][data-case-id='{reveal_case}']");
+        check_eq!(attr(app, &reveal_row, "data-action").await?, "reveal", "the look is on the record");
 
         // The Rules tab lists the rule set.
         app.find("[data-testid=tab-rules]").await?.click().await?;

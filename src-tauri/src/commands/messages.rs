@@ -1,7 +1,7 @@
 //! A group's Messages and Rules tabs.
 
 use qunguan_core::ApiError;
-use qunguan_core::message::{MessageView, RuleView};
+use qunguan_core::message::{MessageView, Revealed, RuleView};
 use qunguan_engine::messages::{DEFAULT_PAGE, MAX_PAGE};
 use tauri::State;
 
@@ -26,4 +26,15 @@ pub async fn list_messages(
 #[tauri::command]
 pub async fn list_rules(state: State<'_, AppState>) -> Result<Vec<RuleView>, ApiError> {
     state.engine.rules().await
+}
+
+/// One message with its personal data shown; records a `reveal` case with the reason first.
+#[tauri::command]
+pub async fn reveal_message(
+    state: State<'_, AppState>,
+    group: String,
+    event_id: String,
+    reason: String,
+) -> Result<Revealed, ApiError> {
+    state.engine.reveal(&group, &event_id, &reason).await
 }

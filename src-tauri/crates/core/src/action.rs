@@ -76,6 +76,11 @@ pub enum Action {
     StaffResolve {
         report: String,
     },
+    /// Showing a message's masked personal data to the admin: no platform operation, but a
+    /// case, so who looked at whose ID or phone number, and why, is on the record.
+    Reveal {
+        event_id: String,
+    },
     /// Add / remove a member on my shared blocklist (a Matrix policy list), see `ban --all-groups`.
     BlocklistAdd {
         user: String,
@@ -109,6 +114,7 @@ impl Action {
             Action::StaffResolve { .. } => "staff_resolve",
             Action::BlocklistAdd { .. } => "blocklist_add",
             Action::BlocklistRemove { .. } => "blocklist_remove",
+            Action::Reveal { .. } => "reveal",
         }
     }
 
@@ -129,6 +135,7 @@ impl Action {
         match self {
             Action::StaffClose { room } => Some(room),
             Action::StaffResolve { report } => Some(report),
+            Action::Reveal { event_id } => Some(event_id),
             a => a.target_user().or(a.target_event()),
         }
     }

@@ -78,3 +78,12 @@ pub struct RuleView {
     pub suggested: String,
     pub enabled: bool,
 }
+
+/// A message with its personal data shown, after the admin asked with a reason; `case_id` is
+/// the case that put the look on the record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Revealed {
+    pub case_id: String,
+    pub message: MessageView,
+}

@@ -112,7 +112,8 @@ fn check(state: &GroupState, actor: &str, action: &Action) -> std::result::Resul
             (Some(cap), Some(user)) => on_member(user, cap),
             _ => match a {
                 Action::Lock | Action::Unlock => need(Capability::Lock),
-                Action::Remove { .. } => need(Capability::Remove),
+                // Personal data is for those who could remove the message that shows it.
+                Action::Remove { .. } | Action::Reveal { .. } => need(Capability::Remove),
                 Action::Warn { .. } => need(Capability::Warn),
                 _ => Ok(()),
             },
@@ -441,6 +442,9 @@ impl Engine {
                     Applied::Conflict { reason, why } => return Ok(Err(("conflict", reason, why))),
                 }
             }
+            if ops.is_empty() {
+                notes.push("recorded");
+            }
             Ok::<_, ApiError>(Ok(notes.join(", ")))
         };
         match attempt.await {
@@ -495,6 +499,8 @@ impl Engine {
             Action::ReportMessage { event_id } => vec![PlatformOp::ReportEvent { event_id: event_id.clone(), reason }],
             Action::ReportMember { user } => vec![PlatformOp::ReportUser { user: user.clone(), reason }],
             Action::ReportGroup => vec![PlatformOp::ReportRoom { reason }],
+            // The case is the point: nothing to ask of the platform.
+            Action::Reveal { .. } => Vec::new(),
             Action::StaffSuspend { .. }
             | Action::StaffUnsuspend { .. }
             | Action::StaffDeactivate { .. }

@@ -71,6 +71,16 @@ fn mask_span(kind: Kind, span: &str) -> Option<Vec<char>> {
 
 /// Splits `text` into runs: plain, flagged (`flag` = index into `findings`) and masked.
 pub fn segments(text: &str, findings: &[Finding]) -> Vec<Segment> {
+    split(text, findings, true)
+}
+
+/// The same runs with personal data shown: only after the admin asked, with a reason, and a
+/// case recorded it (see `Engine::reveal`).
+pub fn segments_unmasked(text: &str, findings: &[Finding]) -> Vec<Segment> {
+    split(text, findings, false)
+}
+
+fn split(text: &str, findings: &[Finding], mask: bool) -> Vec<Segment> {
     // Per character: what to show, which finding it belongs to, and whether it is masked.
     let mut chars: Vec<(usize, char, Option<usize>, bool)> =
         text.char_indices().map(|(at, c)| (at, c, None, false)).collect();
@@ -93,7 +103,7 @@ pub fn segments(text: &str, findings: &[Finding]) -> Vec<Segment> {
         }
     }
     // Masking wins over any other finding on the same characters.
-    for (i, f) in findings.iter().enumerate() {
+    for (i, f) in findings.iter().enumerate().filter(|_| mask) {
         let Some(span) = text.get(f.start..f.end) else { continue };
         let Some(masked) = mask_span(f.kind, span) else { continue };
         let a = at_byte(&chars, f.start);
@@ -174,6 +184,16 @@ mod tests {
         assert_eq!(segs[0].flag, Some(0), "the doxxing span");
         assert!(segs.iter().any(|s| s.masked && s.flag == Some(1)));
         assert!(!shown(&segs).contains("1234"), "the hidden digits never reach the screen");
+    }
+
+    #[test]
+    fn unmasked_runs_show_the_number_and_still_flag_it() {
+        let text = "电话 13812345678";
+        let phone = finding(Kind::CnMobile, text, "13812345678", Severity::Medium);
+        let segs = segments_unmasked(text, std::slice::from_ref(&phone));
+        assert_eq!(shown(&segs), text);
+        assert!(segs.iter().any(|s| s.flag == Some(0) && !s.masked && s.text == "13812345678"));
+        assert_eq!(shown(&segments(text, &[phone])), "电话 138****5678", "masked by default");
     }
 
     #[test]

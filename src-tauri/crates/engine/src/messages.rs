@@ -5,13 +5,14 @@
 
 use std::sync::{Arc, OnceLock};
 
+use qunguan_core::action::Action;
 use qunguan_core::action::MessageSnapshot;
-use qunguan_core::message::{Flag, MessageView, RuleView, Severity};
-use qunguan_core::{ApiError, Group, Result};
+use qunguan_core::message::{Flag, MessageView, Revealed, RuleView, Severity};
+use qunguan_core::{ApiError, ErrorCode, Group, Result};
 use qunguan_detect::{self as detect, Finding, Scratch, Stream};
 
-use crate::Engine;
 use crate::cache::{is_offline, now_ms};
+use crate::{ActRequest, Engine};
 
 /// The page size the app asks for when it does not say.
 pub const DEFAULT_PAGE: u32 = 200;
@@ -78,8 +79,9 @@ fn shown(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
-/// Scans a page (oldest first, so the flood detector sees it in order) into views.
-fn views(d: &detect::Engine, page: &[MessageSnapshot], me: &str) -> Vec<MessageView> {
+/// Scans a page (oldest first, so the flood detector sees it in order) into views, personal
+/// data masked unless `unmasked` (a recorded reveal).
+fn views(d: &detect::Engine, page: &[MessageSnapshot], me: &str, unmasked: bool) -> Vec<MessageView> {
     let mut scratch = Scratch::new();
     let mut stream = Stream::new(d.rules());
     page.iter()
@@ -97,7 +99,11 @@ fn views(d: &detect::Engine, page: &[MessageSnapshot], me: &str) -> Vec<MessageV
                 sender: m.sender.clone(),
                 ts: m.ts,
                 redacted: m.redacted,
-                segments: crate::mask::segments(text, &found),
+                segments: if unmasked {
+                    crate::mask::segments_unmasked(text, &found)
+                } else {
+                    crate::mask::segments(text, &found)
+                },
                 severity: flags.iter().map(|f| f.severity).max(),
                 flags,
                 // Anyone can put a case ID in a message; only my own console's messages are believed.
@@ -130,7 +136,7 @@ impl Engine {
         };
         let d = detector().await?;
         let me = account.user_id.clone();
-        tokio::task::spawn_blocking(move || views(&d, &page, &me))
+        tokio::task::spawn_blocking(move || views(&d, &page, &me, false))
             .await
             .map_err(|e| ApiError::internal(format!("scan task failed: {e}")))
     }
@@ -146,6 +152,46 @@ impl Engine {
         let (id, copy) = (state.id.clone(), page.clone());
         self.cache_write(move |s| s.put_messages(&id, &copy, now_ms())).await;
         Ok(page)
+    }
+
+    /// Shows one message of a group I manage with its personal data, recording first who looked
+    /// and why (a `reveal` case, shared with the other admins like every case). Offline, the
+    /// case waits in the outbox and the message comes from the cached page.
+    pub async fn reveal(&self, group_id: &str, event_id: &str, reason: &str) -> Result<Revealed> {
+        let req = ActRequest {
+            group: group_id.to_owned(),
+            action: Action::Reveal { event_id: event_id.to_owned() },
+            reason: reason.to_owned(),
+            rule: None,
+            lang: "en".into(),
+        };
+        let outcome = self.act(req).await?;
+        if outcome.status != "done" && outcome.status != "queued" {
+            return Err(ApiError::new(ErrorCode::Forbidden, outcome.detail));
+        }
+        let (account, platform) = self.platform().await?;
+        let found = match platform.message(group_id, event_id).await {
+            Ok(m) => m,
+            Err(e) if is_offline(&e) => {
+                let (group, event) = (group_id.to_owned(), event_id.to_owned());
+                self.with_cache(move |s| {
+                    Ok(s.messages(&group)?.and_then(|p| p.value.into_iter().find(|m| m.event_id == event)))
+                })
+                .await?
+                .flatten()
+            }
+            Err(e) => return Err(e),
+        };
+        let message =
+            found.ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no message {event_id} in {group_id}")))?;
+        let d = detector().await?;
+        let me = account.user_id.clone();
+        let view = tokio::task::spawn_blocking(move || views(&d, &[message], &me, true))
+            .await
+            .map_err(|e| ApiError::internal(format!("scan task failed: {e}")))?
+            .pop()
+            .ok_or_else(|| ApiError::internal("no view of the message"))?;
+        Ok(Revealed { case_id: outcome.case_id, message: view })
     }
 
     /// The rules a case can cite in a group: the built-in rule set (per-group rule sets are
@@ -181,7 +227,7 @@ mod tests {
         let mut removed = msg(5, "@u:hs", "");
         (removed.body, removed.redacted) = (None, true);
         let page = [msg(1, "@u:hs", "你好"), msg(2, "@u:hs", "来玩百家乐，电话 13812345678"), warned, spoofed, removed];
-        let v = views(&d, &page, "@me:hs");
+        let v = views(&d, &page, "@me:hs", false);
         assert_eq!(v.iter().map(|m| m.event_id.as_str()).collect::<Vec<_>>(), ["$e1", "$e2", "$e3", "$e4", "$e5"]);
         assert!(v[0].flags.is_empty() && v[0].severity.is_none());
         let text: String = v[1].segments.iter().map(|s| s.text.as_str()).collect();
@@ -199,7 +245,7 @@ mod tests {
     fn flooding_shows_on_the_page() {
         let d = detect::Engine::builtin();
         let page: Vec<MessageSnapshot> = (0..8).map(|i| msg(i, "@spam:hs", &format!("第{i}条"))).collect();
-        let v = views(&d, &page, "@me:hs");
+        let v = views(&d, &page, "@me:hs", false);
         assert!(v.iter().any(|m| m.flags.iter().any(|f| f.rule == "flood.sender")), "8 messages in 8 s");
         assert!(v[0].flags.is_empty(), "the first message alone is no flood");
     }

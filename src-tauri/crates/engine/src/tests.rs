@@ -100,8 +100,9 @@ impl Platform for FakePlatform {
         self.fake.applied.lock().unwrap().push((group.to_owned(), op.clone(), ctx.txn_id.clone()));
         Ok(Applied::Done { event_id: None })
     }
-    async fn message(&self, _: &str, _: &str) -> Result<Option<MessageSnapshot>> {
-        Ok(None)
+    async fn message(&self, _: &str, event_id: &str) -> Result<Option<MessageSnapshot>> {
+        self.fake.reachable()?;
+        Ok(self.fake.messages.lock().unwrap().iter().find(|m| m.event_id == event_id).cloned())
     }
     async fn context(&self, _: &str, _: &str, _: u32) -> Result<Vec<MessageSnapshot>> {
         Ok(vec![])
@@ -288,6 +289,24 @@ async fn messages_are_only_for_managed_groups_and_readable_offline() {
     assert_eq!(e.messages("!b-admin", 3).await.unwrap(), live, "served from the cache");
     assert!(e.offline_since().is_some());
     assert_eq!(e.messages("!c-mod", 3).await.unwrap_err().code, ErrorCode::HomeserverUnreachable, "never fetched");
+
+    // Revealing is recorded first (queued while offline), then shown from the cached page.
+    let r = e.reveal("!b-admin", "$m4", "checking a leaked ID").await.unwrap();
+    let shown: String = r.message.segments.iter().map(|s| s.text.as_str()).collect();
+    assert_eq!(shown, "身份证 11010519491231002X");
+    fake.offline.store(false, Ordering::SeqCst);
+    let cases = e.cases(Some("!b-admin".into()), None, None).await.unwrap();
+    let case = cases.iter().find(|c| c.case_id == r.case_id).expect("the reveal is a case");
+    assert_eq!((case.action.as_str(), case.target.as_deref()), ("reveal", Some("$m4")));
+    assert_eq!(case.reason, "checking a leaked ID");
+    let online = e.reveal("!b-admin", "$m4", "again").await.unwrap();
+    assert_eq!(online.message.segments, r.message.segments, "the same from the server");
+    assert_eq!(
+        e.reveal("!b-admin", "$m4", " ").await.unwrap_err().code,
+        ErrorCode::InvalidInput,
+        "a reason is required"
+    );
+    assert_eq!(e.reveal("!b-admin", "$nope", "x").await.unwrap_err().code, ErrorCode::NotFound);
 }
 
 mod act {

@@ -18,6 +18,7 @@ import type { Group } from './bindings/Group';
 import type { Member } from './bindings/Member';
 import type { MessageView } from './bindings/MessageView';
 import type { RuleView } from './bindings/RuleView';
+import type { Revealed } from './bindings/Revealed';
 
 export type { Account } from './bindings/Account';
 export type { Action } from './bindings/Action';
@@ -35,6 +36,7 @@ export type { Membership } from './bindings/Membership';
 export type { Flag } from './bindings/Flag';
 export type { MessageView } from './bindings/MessageView';
 export type { RuleView } from './bindings/RuleView';
+export type { Revealed } from './bindings/Revealed';
 export type { Segment } from './bindings/Segment';
 export type { Severity } from './bindings/Severity';
 export type { Role } from './bindings/Role';
@@ -135,6 +137,9 @@ export const api = {
   listMembers: (group: string) => call<Member[]>('list_members', { group }),
   /** The group's latest messages, oldest first: personal data already masked, findings flagged. */
   listMessages: (group: string, limit?: number) => call<MessageView[]>('list_messages', { group, limit }),
+  /** One message with its personal data shown; records a `reveal` case with the reason first. */
+  revealMessage: (group: string, eventId: string, reason: string) =>
+    call<Revealed>('reveal_message', { group, eventId, reason }),
   /** The rules a case can cite (the rule picker, the Rules tab). */
   listRules: () => call<RuleView[]>('list_rules'),
   /** Online, or the time of the cached data being shown while the server cannot be reached. */

@@ -14,6 +14,7 @@ const ACTION_KEYS: Record<string, MessageKey> = {
   unlock: 'action.kind.unlock',
   role: 'action.kind.role',
   report: 'action.kind.report',
+  reveal: 'action.kind.reveal',
   report_message: 'action.kind.report',
   report_member: 'action.kind.report',
   report_group: 'action.kind.report',

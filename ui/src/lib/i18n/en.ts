@@ -333,4 +333,10 @@ export const en: Catalogue = {
   'why.platform_refused': 'The platform refused: {detail}',
   'message.context': 'Context',
   'message.this_one': '(this message)',
+  'reveal.open': 'Show personal data…',
+  'reveal.note': 'Looking is recorded as a case (who, when, why), which the other admins see.',
+  'reveal.reason': 'Why you need to see it (required)',
+  'reveal.confirm': 'Show',
+  'reveal.done': 'Personal data shown; the look is recorded as case {id}.',
+  'action.kind.reveal': 'Reveal personal data',
 };

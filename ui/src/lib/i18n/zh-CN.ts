@@ -332,6 +332,12 @@ export const zhCN = {
   'why.platform_refused': '平台拒绝了此操作：{detail}',
   'message.context': '上下文',
   'message.this_one': '（这条消息）',
+  'reveal.open': '显示个人信息…',
+  'reveal.note': '查看会记入案件记录（谁、何时、为何），其他管理员可见。',
+  'reveal.reason': '查看原因（必填）',
+  'reveal.confirm': '显示',
+  'reveal.done': '个人信息已显示，查看已记入案件 {id}。',
+  'action.kind.reveal': '查看个人信息',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
