@@ -688,7 +688,8 @@ pub(crate) struct Codes {
     /// Distinguishes encodings, so that a [`Normalized`] encoded for another matcher is not
     /// taken for this one's.
     pub(crate) id: u64,
-    /// Code + 1 for each Basic Multilingual Plane code point of a pattern character, else 0.
+    /// For each Basic Multilingual Plane code point of a pattern character, its two bytes
+    /// (lead in the low byte, trail in the high byte, as `u16::from_le_bytes`), else 0.
     pub(crate) bmp: Vec<u16>,
     /// The same for the other planes.
     astral: HashMap<char, u16>,
@@ -711,7 +712,7 @@ impl Codes {
         let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut codes = Codes { id, bmp: vec![0; 0x1_0000], astral: HashMap::new() };
         for (k, c) in chars.into_iter().enumerate() {
-            let v = k as u16 + 1;
+            let v = u16::from_le_bytes([Self::LEAD + (k >> 6) as u8, Self::TRAIL + (k & 63) as u8]);
             match c as u32 {
                 cp @ 0..=0xFFFF => codes.bmp[cp as usize] = v,
                 _ => {
@@ -738,8 +739,7 @@ impl Codes {
         if v == 0 {
             out.push(Self::OTHER);
         } else {
-            let k = v - 1;
-            out.extend_from_slice(&[Self::LEAD + (k >> 6) as u8, Self::TRAIL + (k & 63) as u8]);
+            out.extend_from_slice(&v.to_le_bytes());
         }
     }
 
@@ -784,9 +784,7 @@ impl Codes {
                 o[j] = Self::OTHER;
                 j += 1;
             } else {
-                let k = v - 1;
-                o[j] = Self::LEAD + (k >> 6) as u8;
-                o[j + 1] = Self::TRAIL + (k & 63) as u8;
+                o[j..j + 2].copy_from_slice(&v.to_le_bytes());
                 j += 2;
             }
         }

@@ -350,6 +350,9 @@ pub fn normalize_into(text: &str, out: &mut Normalized) {
     normalize_encoded(text, out, None);
 }
 
+/// Bytes of encoding staged on the stack in the CJK fast path before they are appended.
+const ENC_STAGE: usize = 64;
+
 /// [`normalize_into`], also writing the text in a matcher's encoding (one pass instead of two).
 pub(crate) fn normalize_encoded(text: &str, out: &mut Normalized, codes: Option<&Codes>) {
     out.clear();
@@ -446,6 +449,10 @@ pub(crate) fn normalize_encoded(text: &str, out: &mut Normalized, codes: Option<
             // three-byte characters that fold to themselves, copied in one go.
             let run_start = i;
             let base = out.bytes.len();
+            // The encoding of the run is staged in a small stack buffer (two unconditional byte
+            // writes per character, no capacity check) and appended in chunks.
+            let mut stage = [0u8; ENC_STAGE + 2];
+            let mut staged = 0usize;
             while let Some(&[b0, b1, b2]) = bytes.get(i..i + 3).and_then(|s| <&[u8; 3]>::try_from(s).ok())
                 && b0 & 0xF0 == 0xE0
             {
@@ -457,11 +464,13 @@ pub(crate) fn normalize_encoded(text: &str, out: &mut Normalized, codes: Option<
                 let at = base + (i - run_start);
                 if let Some(c) = codes {
                     let v = c.bmp[cp as usize];
-                    if v == 0 {
-                        out.enc.push(Codes::OTHER);
-                    } else {
-                        let k = v - 1;
-                        out.enc.extend_from_slice(&[Codes::LEAD + (k >> 6) as u8, Codes::TRAIL + (k & 63) as u8]);
+                    let pair = if v == 0 { Codes::OTHER as u16 } else { v };
+                    let t = staged % ENC_STAGE;
+                    stage[t..t + 2].copy_from_slice(&pair.to_le_bytes());
+                    staged = t + 1 + (v != 0) as usize;
+                    if staged >= ENC_STAGE {
+                        out.enc.extend_from_slice(&stage[..staged]);
+                        staged = 0;
                     }
                 }
                 if entry.0 & 1 != 0 {
@@ -472,6 +481,7 @@ pub(crate) fn normalize_encoded(text: &str, out: &mut Normalized, codes: Option<
                 }
                 i += 3;
             }
+            out.enc.extend_from_slice(&stage[..staged]);
             if i > run_start {
                 open(&mut out.segs, base, run_start, pending, true);
                 out.bytes.extend_from_slice(&bytes[run_start..i]);
