@@ -457,10 +457,16 @@ pub(crate) fn normalize_encoded(text: &str, out: &mut Normalized, codes: Option<
                 && b0 & 0xF0 == 0xE0
             {
                 let cp = ((b0 as u32 & 0x0F) << 12) | ((b1 as u32 & 0x3F) << 6) | (b2 as u32 & 0x3F);
-                let entry = table.entries[cp as usize];
-                if entry.0 >> 29 != Tag::Same as u32 {
-                    break;
-                }
+                // The 8 KiB bitmap answers for the common case; the 512 KiB table only for the rest.
+                let numeral = if table.plain[(cp >> 6) as usize] >> (cp & 63) & 1 != 0 {
+                    false
+                } else {
+                    let entry = table.entries[cp as usize];
+                    if entry.0 >> 29 != Tag::Same as u32 {
+                        break;
+                    }
+                    entry.0 & 1 != 0
+                };
                 let at = base + (i - run_start);
                 if let Some(c) = codes {
                     let v = c.bmp[cp as usize];
@@ -473,7 +479,7 @@ pub(crate) fn normalize_encoded(text: &str, out: &mut Normalized, codes: Option<
                         staged = 0;
                     }
                 }
-                if entry.0 & 1 != 0 {
+                if numeral {
                     numerals += 1;
                     run.digit(at);
                 } else if run.len != 0 {
@@ -763,6 +769,9 @@ struct Table {
     entries: Vec<Entry>,
     /// Multi-character outputs, concatenated.
     pool: String,
+    /// One bit per Basic Multilingual Plane code point: set when the character folds to itself
+    /// and is not a Chinese numeral (a `Same` entry with payload 0).
+    plain: Box<[u64; 1024]>,
 }
 
 /// Planes 0 and 1 are tabled.
@@ -847,7 +856,13 @@ fn build_table() -> Table {
         };
         entries.push(e);
     }
-    Table { entries, pool }
+    let mut plain = Box::new([0u64; 1024]);
+    for (cp, e) in entries.iter().take(0x1_0000).enumerate() {
+        if *e == Entry::new(Tag::Same, 0) {
+            plain[cp >> 6] |= 1 << (cp & 63);
+        }
+    }
+    Table { entries, pool, plain }
 }
 
 /// The fold of one character (the slow path that fills the table).
