@@ -609,6 +609,67 @@ fn owner_removes_a_flagged_message_from_the_messages_tab() {
 }
 
 #[test]
+fn platform_staff_resolve_a_report_from_the_inbox() {
+    require_keyring();
+    let (synapse, world) = world();
+    gui_test("staff_inbox", "en_US.UTF-8", async |app| {
+        let tech = world.group("tech");
+        let nonce = std::process::id();
+        // A member leaks someone's phone number; the owner reports it; a server admin of our own signs in.
+        let owner = MatrixClient::new(&synapse.base_url, &world.owner.access_token);
+        let joined: Vec<String> = owner.joined_members(&tech.room_id).await?.into_iter().map(|(u, _)| u).collect();
+        let sender = world
+            .members
+            .iter()
+            .filter(|m| joined.contains(&m.user_id) && !tech.power.contains_key(&m.user_id))
+            .nth(3)
+            .context("a fourth plain member in tech")?;
+        let event_id = MatrixClient::new(&synapse.base_url, &sender.access_token)
+            .send_text(&tech.room_id, &format!("他的电话是 13987654321，大家去骂他 {nonce}"))
+            .await?;
+        owner.report_event(&tech.room_id, &event_id, &format!("doxxing 人肉 {nonce}")).await?;
+        let staff = synapse.register(&format!("gui-inbox-{nonce}"), "staff-password", true).await?;
+
+        app.sign_in(&synapse.base_url, &staff.user_id, "staff-password").await?;
+        app.wait("[data-testid=nav-reports]", 90, "the Reports entry for a server admin").await?.click().await?;
+        let row_css = format!("[data-testid=report-row][data-event-id='{event_id}']");
+        app.wait(&row_css, 60, "the report in the inbox").await?.click().await?;
+        let card = app.wait("[data-testid=report-card]", 5, "the report card").await?;
+        let text = app.text("[data-testid=report-text]").await?;
+        ensure!(text.contains("139****4321"), "the reported text, masked: {text:?}");
+        ensure!(!text.contains("13987654321"), "never the full number: {text:?}");
+        let card_text = card.text().await?;
+        ensure!(card_text.contains(&sender.user_id), "the reported account: {card_text:?}");
+        let mine = attr(app, &row_css, "data-report-id").await?;
+        app.shot("report").await?;
+
+        // Resolve it: the dialog, a reason, Enter, a case, and the report leaves the inbox.
+        app.find("[data-testid=staff-resolve]").await?.click().await?;
+        app.wait("[data-testid=staff-dialog][data-measure=resolve]", 5, "the resolve dialog").await?;
+        let reason_box = app.find("[data-testid=staff-reason]").await?;
+        reason_box.send_keys(&format!("handled {nonce}")).await?;
+        reason_box.send_keys(&Key::Enter).await?;
+        let toast = app.wait("[data-testid=toast][data-status=done]", 60, "the resolution done").await?;
+        ensure!(toast.attr("data-case-id").await?.is_some_and(|c| !c.is_empty()), "a case for the measure");
+        app.until(
+            &format!(
+                "return !document.querySelector({})",
+                serde_json::to_string(&format!("[data-testid=report-row][data-report-id='{mine}']"))?
+            ),
+            30,
+            "the resolved report gone from the inbox",
+        )
+        .await?;
+        let id: u64 = mine.trim_start_matches("event:").parse()?;
+        let admin = MatrixClient::new(&synapse.base_url, &staff.access_token);
+        let gone = admin.raw(reqwest::Method::GET, &format!("/_synapse/admin/v1/event_reports/{id}"), None).await;
+        ensure!(gone.is_err(), "Synapse no longer has report {id}: {gone:?}");
+        app.shot("resolved").await?;
+        Ok(())
+    });
+}
+
+#[test]
 fn owner_mutes_a_member_from_the_member_list_and_sees_the_case() {
     require_keyring();
     let (synapse, world) = world();

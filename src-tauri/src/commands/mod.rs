@@ -6,3 +6,4 @@ pub mod groups;
 pub mod messages;
 pub mod session;
 pub mod settings;
+pub mod staff;

@@ -87,3 +87,14 @@ pub struct Revealed {
     pub case_id: String,
     pub message: MessageView,
 }
+
+/// One report of the staff inbox as the app shows it: the report, with the reported message's
+/// text (`report.text` is then `None`) split and masked like any message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct StaffItem {
+    pub report: crate::staff::StaffReport,
+    pub segments: Vec<Segment>,
+    pub flags: Vec<Flag>,
+    pub severity: Option<Severity>,
+}

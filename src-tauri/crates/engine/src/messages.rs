@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use qunguan_core::action::Action;
 use qunguan_core::action::MessageSnapshot;
-use qunguan_core::message::{Flag, MessageView, Revealed, RuleView, Severity};
+use qunguan_core::message::{Flag, MessageView, Revealed, RuleView, Severity, StaffItem};
 use qunguan_core::{ApiError, ErrorCode, Group, Result};
 use qunguan_detect::{self as detect, Finding, Scratch, Stream};
 
@@ -192,6 +192,35 @@ impl Engine {
             .pop()
             .ok_or_else(|| ApiError::internal("no view of the message"))?;
         Ok(Revealed { case_id: outcome.case_id, message: view })
+    }
+
+    /// The staff inbox for the app: each reported message's text scanned and masked like the
+    /// Messages tab's (the report's raw `text` does not cross IPC).
+    pub async fn staff_inbox(&self) -> Result<Vec<StaffItem>> {
+        let reports = self.staff_reports().await?;
+        let d = detector().await?;
+        tokio::task::spawn_blocking(move || {
+            reports
+                .into_iter()
+                .map(|mut report| {
+                    let snapshot = MessageSnapshot {
+                        event_id: report.event_id.clone().unwrap_or_default(),
+                        sender: report.reported_user.clone().unwrap_or_default(),
+                        ts: 0,
+                        kind: "m.room.message".into(),
+                        body: report.text.take(),
+                        redacted: false,
+                        case_id: None,
+                    };
+                    let view = views(&d, std::slice::from_ref(&snapshot), "", false).pop();
+                    let (segments, flags, severity) =
+                        view.map(|v| (v.segments, v.flags, v.severity)).unwrap_or_default();
+                    StaffItem { report, segments, flags, severity }
+                })
+                .collect()
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("scan task failed: {e}")))
     }
 
     /// The rules a case can cite in a group: the built-in rule set (per-group rule sets are

@@ -19,6 +19,7 @@ import type { Member } from './bindings/Member';
 import type { MessageView } from './bindings/MessageView';
 import type { RuleView } from './bindings/RuleView';
 import type { Revealed } from './bindings/Revealed';
+import type { StaffItem } from './bindings/StaffItem';
 
 export type { Account } from './bindings/Account';
 export type { Action } from './bindings/Action';
@@ -37,6 +38,8 @@ export type { Flag } from './bindings/Flag';
 export type { MessageView } from './bindings/MessageView';
 export type { RuleView } from './bindings/RuleView';
 export type { Revealed } from './bindings/Revealed';
+export type { StaffItem } from './bindings/StaffItem';
+export type { StaffReport } from './bindings/StaffReport';
 export type { Segment } from './bindings/Segment';
 export type { Severity } from './bindings/Severity';
 export type { Role } from './bindings/Role';
@@ -140,6 +143,12 @@ export const api = {
   /** One message with its personal data shown; records a `reveal` case with the reason first. */
   revealMessage: (group: string, eventId: string, reason: string) =>
     call<Revealed>('reveal_message', { group, eventId, reason }),
+  /** Is the signed-in account a server admin (platform staff)? */
+  staffStatus: () => call<boolean>('staff_status'),
+  /** Platform staff: event and user reports, newest first, reported text masked. */
+  staffInbox: () => call<StaffItem[]>('staff_inbox'),
+  /** Platform staff: one measure (`staff_*` actions), recorded as a case. */
+  staffAct: (action: Action, reason: string) => call<ActionOutcome>('staff_act', { action, reason }),
   /** The rules a case can cite (the rule picker, the Rules tab). */
   listRules: () => call<RuleView[]>('list_rules'),
   /** Online, or the time of the cached data being shown while the server cannot be reached. */

@@ -1,5 +1,5 @@
-// Where the shell is: the groups list, one group, or settings. `back()` is what Esc does.
-export type Screen = { kind: 'groups' } | { kind: 'group'; id: string } | { kind: 'settings' };
+// Where the shell is: the groups list, one group, the staff inbox, or settings. `back()` is what Esc does.
+export type Screen = { kind: 'groups' } | { kind: 'group'; id: string } | { kind: 'reports' } | { kind: 'settings' };
 
 class Nav {
   screen = $state<Screen>({ kind: 'groups' });
@@ -22,6 +22,7 @@ class Nav {
   back(): boolean {
     switch (this.screen.kind) {
       case 'group':
+      case 'reports':
         this.screen = { kind: 'groups' };
         return true;
       case 'settings':
