@@ -166,8 +166,13 @@ pub(crate) fn candidates(text: &str, min_digits: usize, out: &mut Vec<Candidate>
 pub(crate) fn candidates_in(text: &str, from: usize, to: usize, min_digits: usize, out: &mut Vec<Candidate>) {
     let bytes = text.as_bytes();
     let start = text[..from].char_indices().rev().nth(2).map_or(0, |(i, _)| i);
-    // The run being built; reused, so a lone digit costs no allocation.
-    let mut cur = Candidate::default();
+    // The run being built; reused, so a lone digit costs no allocation. Its buffers are kept
+    // per thread between calls, so a message's digit run does not allocate them again.
+    thread_local! {
+        static SPARE: std::cell::Cell<(Vec<u8>, Vec<Group>)> = const { std::cell::Cell::new((Vec::new(), Vec::new())) };
+    }
+    let (digits, groups) = SPARE.take();
+    let mut cur = Candidate { digits, groups, ..Candidate::default() };
     let mut active = false;
     // Separator run since the last digit: characters and dots in it.
     let mut sep_chars = 0usize;
@@ -251,8 +256,9 @@ pub(crate) fn candidates_in(text: &str, from: usize, to: usize, min_digits: usiz
         prev_pos = pos;
     }
     if active && cur.digits.len() >= min_digits {
-        out.push(cur);
+        out.push(cur.clone());
     }
+    SPARE.set((cur.digits, cur.groups));
 }
 
 #[cfg(test)]
