@@ -53,6 +53,21 @@ fn url_char(c: char) -> bool {
 
 /// Find URLs in `text`.
 pub fn find(text: &str, out: &mut Vec<Link>) {
+    if !may_contain(text.as_bytes()) {
+        return;
+    }
+    find_ungated(text, out);
+}
+
+/// Whether `b` can contain a URL: a valid host has at least two labels and an alphabetic
+/// top-level domain, so its last dot is followed by an ASCII letter. Without such a dot
+/// [`find_ungated`] finds nothing.
+fn may_contain(b: &[u8]) -> bool {
+    memchr::memchr_iter(b'.', b).any(|dot| b.get(dot + 1).is_some_and(u8::is_ascii_alphabetic))
+}
+
+/// [`find`] without the pre-check.
+fn find_ungated(text: &str, out: &mut Vec<Link>) {
     let b = text.as_bytes();
     // Every URL has a dot in its host: only the tokens around dots are looked at.
     let mut done = 0usize;
@@ -105,10 +120,10 @@ fn find_from(text: &str, from: usize, last: usize, out: &mut Vec<Link>) -> usize
             host_end -= 1;
         }
         let host = &text[host_start..host_end];
-        let labels: Vec<&str> = host.split('.').collect();
-        let tld = labels.last().copied().unwrap_or("");
-        let valid_host = labels.len() >= 2
-            && labels.iter().all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'))
+        // Two or more labels, none empty or starting/ending with '-'; an alphabetic TLD.
+        let tld = host.rsplit('.').next().unwrap_or("");
+        let valid_host = host.contains('.')
+            && host.split('.').all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'))
             && tld.len() >= 2
             && tld.bytes().all(|c| c.is_ascii_alphabetic());
         let bare_ok = explicit || BARE_TLDS.iter().any(|t| t.eq_ignore_ascii_case(tld));
@@ -203,6 +218,60 @@ mod tests {
             ("", vec![]),
         ] {
             assert_eq!(urls(text), want, "{text:?}");
+        }
+    }
+
+    fn urls_ungated(text: &str) -> Vec<Link> {
+        let mut out = Vec::new();
+        find_ungated(text, &mut out);
+        out
+    }
+
+    #[test]
+    fn gate_is_a_superset() {
+        for text in [
+            "a.b",
+            "x.com",
+            "x.c",
+            "x.1com",
+            "1.2.3",
+            "end.",
+            "end. Next",
+            "a..com",
+            "a.-b.com",
+            "http://x.y",
+            "https://.com",
+            "www.x",
+            "bit.ly/x.",
+            "a@b.com",
+            "看x.com很好",
+            "x.Com",
+            "x。com",
+            "x．com",
+            ".com",
+            "t.me",
+            "a-.io",
+            "foo.bar.baz",
+            "e.g. this",
+            "1.5x",
+            "x.\u{e9}.com",
+            "",
+        ] {
+            let mut gated = Vec::new();
+            find(text, &mut gated);
+            assert_eq!(gated, urls_ungated(text), "{text:?}");
+            if !urls_ungated(text).is_empty() {
+                assert!(may_contain(text.as_bytes()), "{text:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn gated_equals_ungated(text in "([a-zA-Z0-9./:@_-]|[ 。．看w]|https?://|www\\.|\\.com|\\.[a-z]{1,3}){0,24}") {
+            let mut gated = Vec::new();
+            find(&text, &mut gated);
+            proptest::prop_assert_eq!(gated, urls_ungated(&text));
         }
     }
 

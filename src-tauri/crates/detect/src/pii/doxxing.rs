@@ -243,18 +243,26 @@ fn is_surname(c: char) -> bool {
 /// by `的` + a personal-data word, or by a colon.
 /// Only the 16 characters before each number are searched: that is where such a name sits.
 fn names(text: &str, anchors: &[(usize, usize)], out: &mut Vec<(usize, usize)>) {
-    for &(anchor, _) in anchors {
-        let from = text[..anchor].char_indices().rev().nth(15).map_or(0, |(i, _)| i);
-        let from = text[..from].char_indices().next_back().map_or(from, |(i, _)| i);
-        names_in(text, from, anchor, anchors, out);
+    // The characters around each anchor, in a buffer kept per thread between calls (collecting
+    // them into a fresh vector cost more than the search itself).
+    thread_local! {
+        static CHARS: std::cell::RefCell<Vec<(usize, char)>> = const { std::cell::RefCell::new(Vec::new()) };
     }
+    CHARS.with_borrow_mut(|chars| {
+        for &(anchor, _) in anchors {
+            let from = text[..anchor].char_indices().rev().nth(15).map_or(0, |(i, _)| i);
+            let from = text[..from].char_indices().next_back().map_or(from, |(i, _)| i);
+            chars.clear();
+            chars.extend(text[from..].char_indices().map(|(i, c)| (from + i, c)).take_while(|&(i, _)| i < anchor + 16));
+            names_in(text, chars, anchor, anchors, out);
+        }
+    });
     out.sort_unstable();
     out.dedup();
 }
 
-fn names_in(text: &str, from: usize, to: usize, anchors: &[(usize, usize)], out: &mut Vec<(usize, usize)>) {
-    let chars: Vec<(usize, char)> =
-        text[from..].char_indices().map(|(i, c)| (from + i, c)).take_while(|&(i, _)| i < to + 16).collect();
+/// `chars`: the characters (with their offsets) from where a name can start to 16 bytes past `to`.
+fn names_in(text: &str, chars: &[(usize, char)], to: usize, anchors: &[(usize, usize)], out: &mut Vec<(usize, usize)>) {
     for (k, &(pos, c)) in chars.iter().enumerate() {
         if pos >= to || !is_surname(c) {
             continue;
