@@ -156,30 +156,33 @@ fn spelled_dot() -> &'static aho_corasick::AhoCorasick {
 /// Whether `text` could hold an address at all, given which of `@ ＠ # . ．。` it has
 /// (from the normaliser's signals): an "at" form and a "dot" form are both needed.
 pub(crate) fn possible(text: &str, at_sign: bool, dot_sign: bool) -> bool {
-    if at_sign && dot_sign {
-        return true;
-    }
-    // Every spelled-out form ends in `t`: one memchr pass over the `t`s finds both kinds
-    // (the same forms as [`spelled`] and the ` dot `, `(dot)`, `[dot]` forms).
     let b = text.as_bytes();
-    let (mut at, mut dot) = (at_sign, dot_sign);
-    for i in memchr::memchr2_iter(b't', b'T', b) {
-        let close = b.get(i + 1).copied();
-        let framed = |open: u8| {
-            matches!((open, close), (b' ', Some(b' ')) | (b'(', Some(b')')) | (b'[', Some(b']')) | (b'{', Some(b'}')))
-        };
-        if !at && i >= 2 && b[i - 1] | 0x20 == b'a' && framed(b[i - 2]) {
-            at = true;
-        }
-        if !dot && i >= 3 && b[i - 1] | 0x20 == b'o' && b[i - 2] | 0x20 == b'd' && b[i - 3] != b'{' && framed(b[i - 3])
-        {
-            dot = true;
-        }
-        if at && dot {
-            return true;
-        }
-    }
-    false
+    // Both an "at" and a "dot" form are needed. The spelled-out dot is looked for first: its `d`
+    // is rarer in chat than the `t`s, and most texts have neither form, so one short memchr pass
+    // usually settles it.
+    (dot_sign || spelled_dot_in(b)) && (at_sign || spelled_at_in(b))
+}
+
+/// ` x `, `(x)`, `[x]`, `{x}`: `open` before and `close` after a spelled-out form.
+fn framed(open: u8, close: Option<u8>) -> bool {
+    matches!((open, close), (b' ', Some(b' ')) | (b'(', Some(b')')) | (b'[', Some(b']')) | (b'{', Some(b'}')))
+}
+
+/// ` dot `, `(dot)`, `[dot]` in `b` (any case; not `{dot}`).
+fn spelled_dot_in(b: &[u8]) -> bool {
+    memchr::memchr2_iter(b'd', b'D', b).any(|j| {
+        j >= 1
+            && b.get(j + 1).is_some_and(|&c| c | 0x20 == b'o')
+            && b.get(j + 2).is_some_and(|&c| c | 0x20 == b't')
+            && b[j - 1] != b'{'
+            && framed(b[j - 1], b.get(j + 3).copied())
+    })
+}
+
+/// ` at `, `(at)`, `[at]`, `{at}` in `b` (any case).
+fn spelled_at_in(b: &[u8]) -> bool {
+    memchr::memchr2_iter(b't', b'T', b)
+        .any(|i| i >= 2 && b[i - 1] | 0x20 == b'a' && framed(b[i - 2], b.get(i + 1).copied()))
 }
 
 /// A dot between domain labels at `i`: its length and whether it is spelled out.
@@ -325,6 +328,17 @@ mod tests {
             for (a, d) in [(false, false), (true, false), (false, true), (true, true)] {
                 let want = (a || spelled().is_match(b)) && (d || spelled_dot().is_match(b));
                 assert_eq!(possible(t, a, d), want, "{t:?} at={a} dot={d}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn possible_agrees_with_the_spelled_automata_on_random_text(t in "([atdoATDO ()\\[\\]{}x看]| [aA][tT] | [dD][oO][tT] |\\(at\\)|\\[DOT\\]|\\{dot\\}|\\{at\\}){0,10}") {
+            let b = t.as_bytes();
+            for (a, d) in [(false, false), (true, false), (false, true), (true, true)] {
+                let want = (a || spelled().is_match(b)) && (d || spelled_dot().is_match(b));
+                proptest::prop_assert_eq!(possible(&t, a, d), want);
             }
         }
     }
