@@ -120,15 +120,16 @@ fn find_from(text: &str, from: usize, last: usize, out: &mut Vec<Link>) -> usize
             host_end -= 1;
         }
         let host = &text[host_start..host_end];
-        // Two or more labels, none empty or starting/ending with '-'; an alphabetic TLD.
+        // Two or more labels, none empty or starting/ending with '-'; an alphabetic TLD; not
+        // an e-mail's domain. Cheapest tests first (all are pure), the TLD list for bare hosts last.
         let tld = host.rsplit('.').next().unwrap_or("");
-        let valid_host = host.contains('.')
-            && host.split('.').all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'))
-            && tld.len() >= 2
-            && tld.bytes().all(|c| c.is_ascii_alphabetic());
-        let bare_ok = explicit || BARE_TLDS.iter().any(|t| t.eq_ignore_ascii_case(tld));
         let followed_by_at = host_end < b.len() && b[host_end] == b'@';
-        if !valid_host || !bare_ok || followed_by_at {
+        let valid_host = tld.len() >= 2
+            && tld.bytes().all(|c| c.is_ascii_alphabetic())
+            && !followed_by_at
+            && host.contains('.')
+            && host.split('.').all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'));
+        if !valid_host || !(explicit || BARE_TLDS.iter().any(|t| t.eq_ignore_ascii_case(tld))) {
             i = h.max(i + 1);
             continue;
         }
