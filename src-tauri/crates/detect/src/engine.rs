@@ -34,6 +34,9 @@ pub struct Scratch {
     leet_hits: Vec<Hit>,
     /// The matcher's encoding of the normalised text.
     encoded: Vec<u8>,
+    /// Link spans (skipped by the personal-data pass) and ID / phone spans (doxxing anchors).
+    spans: Vec<(usize, usize)>,
+    anchors: Vec<(usize, usize)>,
 }
 
 impl Scratch {
@@ -178,15 +181,18 @@ impl Engine {
 
         // Personal data.
         scratch.pii.clear();
-        let spans: Vec<(usize, usize)> = scratch.links.iter().map(|l| (l.start, l.end)).collect();
-        pii::scan_normalized(text, &scratch.norm, &spans, &mut scratch.pii);
-        let anchors: Vec<(usize, usize)> = scratch
-            .pii
-            .iter()
-            .filter(|h| matches!(h.kind, Kind::CnResidentId | Kind::CnMobile))
-            .map(|h| (h.start, h.end))
-            .collect();
-        let dox = if self.doxxing.enabled { doxxing::find(text, &anchors) } else { None };
+        scratch.spans.clear();
+        scratch.spans.extend(scratch.links.iter().map(|l| (l.start, l.end)));
+        pii::scan_normalized(text, &scratch.norm, &scratch.spans, &mut scratch.pii);
+        scratch.anchors.clear();
+        scratch.anchors.extend(
+            scratch
+                .pii
+                .iter()
+                .filter(|h| matches!(h.kind, Kind::CnResidentId | Kind::CnMobile))
+                .map(|h| (h.start, h.end)),
+        );
+        let dox = if self.doxxing.enabled { doxxing::find(text, &scratch.anchors) } else { None };
         for h in &scratch.pii {
             let r = match h.kind {
                 Kind::CnResidentId => &self.id,
