@@ -513,10 +513,11 @@ impl Matcher {
         self.find_in(hay, at, hay.len())
     }
 
+    #[inline]
     fn find_in(&self, hay: &[u8], from: usize, to: usize) -> Option<aho_corasick::Match> {
         let input = Input::new(hay).span(from..to).anchored(Anchored::No);
         match &self.engine {
-            Engine::Dfa(d) => d.try_find(&input).ok().flatten(),
+            Engine::Dfa(d) => dfa_find(d, hay, from, to),
             Engine::Nfa(n) => n.try_find(&input).ok().flatten(),
             Engine::None => None,
         }
@@ -686,6 +687,34 @@ impl Matcher {
             None => norm.char_at(pos.0).map_or(1, char::len_utf8),
         }
     }
+}
+
+/// The leftmost-longest match in `hay[from..to]`: `DFA::try_find` (no prefilter, unanchored)
+/// with the haystack and its bounds in locals, which the generic search re-reads through its
+/// `Input` at every byte.
+#[inline]
+fn dfa_find(d: &aho_corasick::dfa::DFA, hay: &[u8], from: usize, to: usize) -> Option<aho_corasick::Match> {
+    let hay = hay.get(..to)?;
+    let mut sid = d.start_state(Anchored::No).ok()?;
+    let mut mat = None;
+    if d.is_match(sid) {
+        // Only with an empty pattern, which the lexicon never has.
+        let pid = d.match_pattern(sid, 0);
+        mat = Some(aho_corasick::Match::new(pid, from - d.pattern_len(pid)..from));
+    }
+    for (at, &b) in hay.iter().enumerate().skip(from) {
+        sid = d.next_state(Anchored::No, sid, b);
+        if d.is_special(sid) {
+            if d.is_dead(sid) {
+                return mat;
+            }
+            if d.is_match(sid) {
+                let pid = d.match_pattern(sid, 0);
+                mat = Some(aho_corasick::Match::new(pid, at + 1 - d.pattern_len(pid)..at + 1));
+            }
+        }
+    }
+    mat
 }
 
 /// The byte encoding the automaton reads: ASCII as it is, every other character that occurs in
@@ -940,6 +969,31 @@ mod tests {
             lex.add_tsv("many.tsv", &many).unwrap();
             (Lexicon::builtin().compile(), lex.compile())
         })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// The search loop `dfa_find` finds what `DFA::try_find` finds, in any span.
+        #[test]
+        fn dfa_find_matches_try_find(
+            v in proptest::collection::vec(proptest::sample::select(vec![
+                "百家乐", "赌博", "大麻", "大麻烦", "casino", "casinos", "xxx videos", "porn", "a", "é",
+                "💰", " ", "1", "网络赌博", "乐", "xxxvideospecial", "去死", "去死皮",
+            ]), 0..10),
+            cut in proptest::prelude::any::<(u16, u16)>(),
+        ) {
+            let (small, _) = both_matchers();
+            let Engine::Dfa(d) = &small.engine else { panic!("the built-in lists compile to a DFA") };
+            let n = normalize(&v.concat());
+            let mut hay = Vec::new();
+            small.encode(&n, &mut hay);
+            let len = hay.len() + 1;
+            let (a, b) = (cut.0 as usize % len, cut.1 as usize % len);
+            let (from, to) = (a.min(b), a.max(b));
+            let input = Input::new(&hay).span(from..to).anchored(Anchored::No);
+            let want = d.try_find(&input).ok().flatten();
+            proptest::prop_assert_eq!(dfa_find(d, &hay, from, to), want);
+        }
     }
 
     proptest::proptest! {
