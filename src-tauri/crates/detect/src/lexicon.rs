@@ -694,27 +694,33 @@ impl Matcher {
 /// `Input` at every byte.
 #[inline]
 fn dfa_find(d: &aho_corasick::dfa::DFA, hay: &[u8], from: usize, to: usize) -> Option<aho_corasick::Match> {
-    let hay = hay.get(..to)?;
+    let bytes = hay.get(from..to)?;
     let mut sid = d.start_state(Anchored::No).ok()?;
-    let mut mat = None;
+    // The last match state seen and how many bytes had been read; the match is built once,
+    // at the end, so the loop carries two registers instead of a whole `Option<Match>`.
+    let mut last = None;
     if d.is_match(sid) {
         // Only with an empty pattern, which the lexicon never has.
-        let pid = d.match_pattern(sid, 0);
-        mat = Some(aho_corasick::Match::new(pid, from - d.pattern_len(pid)..from));
+        last = Some((sid, 0));
     }
-    for (at, &b) in hay.iter().enumerate().skip(from) {
-        sid = d.next_state(Anchored::No, sid, b);
+    let mut i = 0;
+    while i < bytes.len() {
+        sid = d.next_state(Anchored::No, sid, bytes[i]);
+        i += 1;
         if d.is_special(sid) {
             if d.is_dead(sid) {
-                return mat;
+                break;
             }
             if d.is_match(sid) {
-                let pid = d.match_pattern(sid, 0);
-                mat = Some(aho_corasick::Match::new(pid, at + 1 - d.pattern_len(pid)..at + 1));
+                last = Some((sid, i));
             }
         }
     }
-    mat
+    last.map(|(sid, i)| {
+        let pid = d.match_pattern(sid, 0);
+        let end = from + i;
+        aho_corasick::Match::new(pid, end - d.pattern_len(pid)..end)
+    })
 }
 
 /// The byte encoding the automaton reads: ASCII as it is, every other character that occurs in
