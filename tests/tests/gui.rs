@@ -922,6 +922,15 @@ fn action_dialog_checks_its_input_and_previews_the_warning_in_chinese() {
             "the recorded reason, in Chinese"
         );
         app.shot("cases-zh").await?;
+
+        // The Messages tab in Chinese: its filter and a flagged message's card.
+        app.find("[data-testid=tab-messages]").await?.click().await?;
+        app.wait("[data-testid=message-row]", 60, "the messages").await?;
+        check_eq!(app.text("[data-testid=messages-filter-flagged]").await?.split_whitespace().next(), Some("已标记"));
+        app.find("[data-testid=messages-filter-flagged]").await?.click().await?;
+        app.wait("[data-testid=message-row][data-severity]", 10, "a flagged message").await?.click().await?;
+        app.wait("[data-testid=message-card]", 5, "its card").await?;
+        app.shot("messages-zh").await?;
         Ok(())
     });
 }

@@ -3,12 +3,13 @@
 //!
 //! Message text never reaches a log: only counts and IDs are traced.
 
+use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
 use qunguan_core::action::Action;
 use qunguan_core::action::MessageSnapshot;
 use qunguan_core::message::{Flag, MessageView, Revealed, RuleView, Severity, StaffItem};
-use qunguan_core::{ApiError, ErrorCode, Group, Result};
+use qunguan_core::{ApiError, ErrorCode, Group, Result, Role};
 use qunguan_detect::{self as detect, Finding, Scratch, Stream};
 
 use crate::cache::{is_offline, now_ms};
@@ -79,9 +80,20 @@ fn shown(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
-/// Scans a page (oldest first, so the flood detector sees it in order) into views, personal
-/// data masked unless `unmasked` (a recorded reveal).
-fn views(d: &detect::Engine, page: &[MessageSnapshot], me: &str, unmasked: bool) -> Vec<MessageView> {
+/// How a page is turned into views.
+#[derive(Default)]
+struct ViewOptions {
+    /// My user ID: only my console's messages keep their case ID.
+    me: String,
+    /// Show personal data (a recorded reveal).
+    unmasked: bool,
+    /// The group's owner, admins and moderators: their messages are not fed to the flood
+    /// detector (an admin repeating an announcement is not flooding, and nobody here could act on it).
+    managers: HashSet<String>,
+}
+
+/// Scans a page (oldest first, so the flood detector sees it in order) into views.
+fn views(d: &detect::Engine, page: &[MessageSnapshot], o: &ViewOptions) -> Vec<MessageView> {
     let mut scratch = Scratch::new();
     let mut stream = Stream::new(d.rules());
     page.iter()
@@ -90,7 +102,7 @@ fn views(d: &detect::Engine, page: &[MessageSnapshot], me: &str, unmasked: bool)
             let text = shown(text, MAX_SHOWN_BYTES);
             let mut found = Vec::new();
             d.scan_with(text, &mut scratch, &mut found);
-            if !text.is_empty() {
+            if !text.is_empty() && !o.managers.contains(&m.sender) {
                 found.extend(stream.observe(&m.sender, m.ts, text));
             }
             let flags: Vec<Flag> = found.iter().map(|f| flag(d, f)).collect();
@@ -99,7 +111,7 @@ fn views(d: &detect::Engine, page: &[MessageSnapshot], me: &str, unmasked: bool)
                 sender: m.sender.clone(),
                 ts: m.ts,
                 redacted: m.redacted,
-                segments: if unmasked {
+                segments: if o.unmasked {
                     crate::mask::segments_unmasked(text, &found)
                 } else {
                     crate::mask::segments(text, &found)
@@ -107,7 +119,7 @@ fn views(d: &detect::Engine, page: &[MessageSnapshot], me: &str, unmasked: bool)
                 severity: flags.iter().map(|f| f.severity).max(),
                 flags,
                 // Anyone can put a case ID in a message; only my own console's messages are believed.
-                case_id: m.case_id.clone().filter(|_| m.sender == me),
+                case_id: m.case_id.clone().filter(|_| m.sender == o.me),
             }
         })
         .collect()
@@ -117,31 +129,35 @@ impl Engine {
     /// The latest `limit` messages of a group I manage, oldest first, scanned and masked.
     pub async fn messages(&self, id_or_alias: &str, limit: u32) -> Result<Vec<MessageView>> {
         let (account, _) = self.platform().await?;
-        let page = match self.messages_live(id_or_alias, limit).await {
-            Ok(page) => page,
+        let (page, managers) = match self.messages_live(id_or_alias, limit).await {
+            Ok(live) => live,
             Err(e) if is_offline(&e) => {
                 let key = id_or_alias.to_owned();
                 let cached = self
                     .with_cache(move |s| {
                         let id = crate::groups::cached_group_id(s, &key)?;
-                        s.messages(&id)
+                        let managers = s.members(&id)?.map_or_else(HashSet::new, |m| {
+                            m.value.into_iter().filter(|m| m.role != Role::Member).map(|m| m.user_id).collect()
+                        });
+                        Ok(s.messages(&id)?.map(|page| (page, managers)))
                     })
                     .await?
                     .flatten();
-                let Some(cached) = cached else { return Err(e) };
+                let Some((cached, managers)) = cached else { return Err(e) };
                 self.set_offline(cached.fetched_at_ms);
-                cached.value
+                (cached.value, managers)
             }
             Err(e) => return Err(e),
         };
         let d = detector().await?;
-        let me = account.user_id.clone();
-        tokio::task::spawn_blocking(move || views(&d, &page, &me, false))
+        let o = ViewOptions { me: account.user_id.clone(), unmasked: false, managers };
+        tokio::task::spawn_blocking(move || views(&d, &page, &o))
             .await
             .map_err(|e| ApiError::internal(format!("scan task failed: {e}")))
     }
 
-    async fn messages_live(&self, id_or_alias: &str, limit: u32) -> Result<Vec<MessageSnapshot>> {
+    /// The live page and the senders on it who manage the group.
+    async fn messages_live(&self, id_or_alias: &str, limit: u32) -> Result<(Vec<MessageSnapshot>, HashSet<String>)> {
         let (account, platform) = self.platform().await?;
         let state = platform.group(id_or_alias).await?;
         if Group::managed_by(&state, &account.user_id).is_none() {
@@ -151,7 +167,9 @@ impl Engine {
         self.set_online();
         let (id, copy) = (state.id.clone(), page.clone());
         self.cache_write(move |s| s.put_messages(&id, &copy, now_ms())).await;
-        Ok(page)
+        let managers =
+            page.iter().map(|m| &m.sender).filter(|u| state.power.role(u) != Role::Member).cloned().collect();
+        Ok((page, managers))
     }
 
     /// Shows one message of a group I manage with its personal data, recording first who looked
@@ -186,7 +204,8 @@ impl Engine {
             found.ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no message {event_id} in {group_id}")))?;
         let d = detector().await?;
         let me = account.user_id.clone();
-        let view = tokio::task::spawn_blocking(move || views(&d, &[message], &me, true))
+        let o = ViewOptions { me, unmasked: true, ..ViewOptions::default() };
+        let view = tokio::task::spawn_blocking(move || views(&d, &[message], &o))
             .await
             .map_err(|e| ApiError::internal(format!("scan task failed: {e}")))?
             .pop()
@@ -212,7 +231,7 @@ impl Engine {
                         redacted: false,
                         case_id: None,
                     };
-                    let view = views(&d, std::slice::from_ref(&snapshot), "", false).pop();
+                    let view = views(&d, std::slice::from_ref(&snapshot), &ViewOptions::default()).pop();
                     let (segments, flags, severity) =
                         view.map(|v| (v.segments, v.flags, v.severity)).unwrap_or_default();
                     StaffItem { report, segments, flags, severity }
@@ -256,7 +275,7 @@ mod tests {
         let mut removed = msg(5, "@u:hs", "");
         (removed.body, removed.redacted) = (None, true);
         let page = [msg(1, "@u:hs", "你好"), msg(2, "@u:hs", "来玩百家乐，电话 13812345678"), warned, spoofed, removed];
-        let v = views(&d, &page, "@me:hs", false);
+        let v = views(&d, &page, &me());
         assert_eq!(v.iter().map(|m| m.event_id.as_str()).collect::<Vec<_>>(), ["$e1", "$e2", "$e3", "$e4", "$e5"]);
         assert!(v[0].flags.is_empty() && v[0].severity.is_none());
         let text: String = v[1].segments.iter().map(|s| s.text.as_str()).collect();
@@ -274,9 +293,16 @@ mod tests {
     fn flooding_shows_on_the_page() {
         let d = detect::Engine::builtin();
         let page: Vec<MessageSnapshot> = (0..8).map(|i| msg(i, "@spam:hs", &format!("第{i}条"))).collect();
-        let v = views(&d, &page, "@me:hs", false);
+        let v = views(&d, &page, &me());
         assert!(v.iter().any(|m| m.flags.iter().any(|f| f.rule == "flood.sender")), "8 messages in 8 s");
         assert!(v[0].flags.is_empty(), "the first message alone is no flood");
+        // The same burst from a moderator's announcement is not flooding.
+        let o = ViewOptions { managers: ["@spam:hs".to_owned()].into(), ..me() };
+        assert!(views(&d, &page, &o).iter().all(|m| m.flags.is_empty()), "managers are not flood-checked");
+    }
+
+    fn me() -> ViewOptions {
+        ViewOptions { me: "@me:hs".into(), ..ViewOptions::default() }
     }
 
     #[test]
