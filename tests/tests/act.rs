@@ -441,6 +441,12 @@ fn refusals_for_lack_of_power_or_reach_exit_4_and_are_recorded() {
     let me = assert_refused(&admin, &["mute", &g.room, &g.admin.user_id, "--for", "1h", "--reason", "x"], "myself");
     assert!(me.contains("own account"), "{me}");
     assert_eq!(why(&["kick", &g.room, &g.admin.user_id, "--reason", "x"], &admin), json!({"code": "self_target"}));
+    // A Chinese terminal reads the reason in Chinese.
+    let zh =
+        Console { qg: admin.qg.env("LANG", "zh_CN.UTF-8"), key: admin.key.clone(), user_id: admin.user_id.clone() };
+    let r = zh.run(&["ban", &g.room, &admin2.user_id, "--reason", "x"]);
+    assert_eq!(r.code, 4, "{r:#?}");
+    assert!(r.stdout.contains(&format!("{} 是管理员，权力不低于你。", admin2.user_id)), "{r:#?}");
 
     // A room where I am a plain member.
     let plain = sign_in(&g.members[0]);

@@ -102,7 +102,8 @@ pub fn print_outcomes(outcomes: &[ActionOutcome], json: bool, lang: Lang, many: 
         }
     } else {
         for o in outcomes {
-            println!("{} {}: {} — {}", i18n::word("case", lang), o.case_id, i18n::status(&o.status, lang), o.detail);
+            let status = i18n::status(&o.status, lang);
+            println!("{} {}: {} — {}", i18n::word("case", lang), o.case_id, status, i18n::why(o, lang));
         }
     }
     Ok(())

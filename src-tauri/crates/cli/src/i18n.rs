@@ -195,3 +195,33 @@ pub fn serving(interval: u64, lang: Lang) -> String {
         Lang::Zh => format!("运行中：每 {interval} 秒执行到期的操作（Ctrl-C 停止）"),
     }
 }
+
+/// Why an action was refused or conflicted, for the human output: in Chinese from the reason's
+/// data (the same words as the app), in English the engine's own sentence.
+pub fn why(o: &qunguan_core::action::ActionOutcome, lang: Lang) -> String {
+    use qunguan_core::Capability as C;
+    use qunguan_core::outcome::Why;
+    let Some(w) = o.why.as_ref().filter(|_| lang == Lang::Zh) else { return o.detail.clone() };
+    let action = |c: &C| match c {
+        C::Warn => "警告",
+        C::Mute => "禁言",
+        C::Remove => "撤回",
+        C::Kick => "移出",
+        C::Ban => "封禁",
+        C::Lock => "全员禁言",
+        C::Role => "更改角色",
+        C::Report => "上报平台",
+    };
+    match w {
+        Why::NotAllowed { capability } => format!("你在此群没有「{}」的权限。", action(capability)),
+        Why::TargetTooPowerful { target, role: r } => format!("{target} 是{}，权力不低于你。", role(*r, lang)),
+        Why::AboveOwnLevel { target } => format!("不能给 {target} 高于你自己的权力。"),
+        Why::SelfTarget => "不能对自己的账号执行此操作。".into(),
+        Why::NotInGroup => "你不在这个群里。".into(),
+        Why::NotMember { target } => format!("{target} 已不在群里。"),
+        Why::MessageUnknown => "服务器上找不到这条消息。".into(),
+        Why::AlreadyRemoved => "这条消息已被其他人撤回。".into(),
+        Why::NoAccount { target } => format!("本服务器上没有账号 {target}。"),
+        Why::PlatformRefused => format!("平台拒绝了此操作：{}", o.detail),
+    }
+}
