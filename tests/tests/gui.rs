@@ -429,6 +429,30 @@ async fn press(app: &App, key: char) -> Result<()> {
     Ok(())
 }
 
+/// The `n`-th plain member of 技术交流群 (joined, no power level of their own). Each GUI test takes its own
+/// `n`, so no test acts on another's member.
+async fn plain_member<'w>(synapse: &Synapse, world: &'w DemoWorld, n: usize) -> Result<&'w demo::DemoUser> {
+    let tech = world.group("tech");
+    let owner = MatrixClient::new(&synapse.base_url, &world.owner.access_token);
+    let joined: Vec<String> = owner.joined_members(&tech.room_id).await?.into_iter().map(|(u, _)| u).collect();
+    world
+        .members
+        .iter()
+        .filter(|m| joined.contains(&m.user_id) && !tech.power.contains_key(&m.user_id))
+        .nth(n)
+        .with_context(|| format!("plain member #{n} in tech"))
+}
+
+/// Signs in through the form as the owner and opens 技术交流群 on its members.
+async fn open_tech_as_owner(app: &App, synapse: &Synapse, world: &DemoWorld) -> Result<()> {
+    let tech = world.group("tech");
+    app.sign_in(&synapse.base_url, &world.owner.user_id, &world.owner.password).await?;
+    app.wait("[data-testid=group-row]", 90, "the groups list after signing in").await?;
+    app.find(&format!("[data-testid=sidebar-group][data-group-id='{}']", tech.room_id)).await?.click().await?;
+    app.wait("[data-testid=member-row]", 90, "the members of 技术交流群").await?;
+    Ok(())
+}
+
 /// Chooses `value` in a `<select>` the way a user does (the change event included).
 async fn pick(app: &App, css: &str, value: &str) -> Result<()> {
     let js = format!(
@@ -448,24 +472,15 @@ fn owner_removes_a_flagged_message_from_the_messages_tab() {
     gui_test("remove_from_message", "en_US.UTF-8", async |app| {
         let tech = world.group("tech");
         let owner = MatrixClient::new(&synapse.base_url, &world.owner.access_token);
-        let joined: Vec<String> = owner.joined_members(&tech.room_id).await?.into_iter().map(|(u, _)| u).collect();
         // A plain member the other GUI tests do not act on (they take the first two).
-        let sender = world
-            .members
-            .iter()
-            .filter(|m| joined.contains(&m.user_id) && !tech.power.contains_key(&m.user_id))
-            .nth(2)
-            .context("a third plain member in tech")?;
+        let sender = plain_member(synapse, world, 2).await?;
         let member = MatrixClient::new(&synapse.base_url, &sender.access_token);
         let nonce = std::process::id();
         let body = format!("来玩百家乐，稳赚不赔 {nonce}！加我电话 13812345678");
         let event_id = member.send_text(&tech.room_id, &body).await?;
         let plain_id = member.send_text(&tech.room_id, &format!("大家早上好 {nonce}")).await?;
 
-        app.sign_in(&synapse.base_url, &world.owner.user_id, &world.owner.password).await?;
-        app.wait("[data-testid=group-row]", 90, "the groups list after signing in").await?;
-        app.find(&format!("[data-testid=sidebar-group][data-group-id='{}']", tech.room_id)).await?.click().await?;
-        app.wait("[data-testid=member-row]", 90, "the members of 技术交流群").await?;
+        open_tech_as_owner(app, synapse, world).await?;
         app.find("[data-testid=tab-messages]").await?.click().await?;
         let row_css = format!("[data-testid=message-row][data-event-id='{event_id}']");
         let row = app.wait(&row_css, 60, "the flagged message in the Messages tab").await?;
@@ -617,13 +632,7 @@ fn platform_staff_resolve_a_report_from_the_inbox() {
         let nonce = std::process::id();
         // A member leaks someone's phone number; the owner reports it; a server admin of our own signs in.
         let owner = MatrixClient::new(&synapse.base_url, &world.owner.access_token);
-        let joined: Vec<String> = owner.joined_members(&tech.room_id).await?.into_iter().map(|(u, _)| u).collect();
-        let sender = world
-            .members
-            .iter()
-            .filter(|m| joined.contains(&m.user_id) && !tech.power.contains_key(&m.user_id))
-            .nth(3)
-            .context("a fourth plain member in tech")?;
+        let sender = plain_member(synapse, world, 3).await?;
         let event_id = MatrixClient::new(&synapse.base_url, &sender.access_token)
             .send_text(&tech.room_id, &format!("他的电话是 13987654321，大家去骂他 {nonce}"))
             .await?;
@@ -677,18 +686,10 @@ fn owner_mutes_a_member_from_the_member_list_and_sees_the_case() {
         let tech = world.group("tech");
         let owner = MatrixClient::new(&synapse.base_url, &world.owner.access_token);
         // A plain member of 技术交流群: joined, no power of their own, not muted already.
-        let joined: Vec<String> = owner.joined_members(&tech.room_id).await?.into_iter().map(|(u, _)| u).collect();
-        let target = world
-            .members
-            .iter()
-            .find(|m| joined.contains(&m.user_id) && !tech.power.contains_key(&m.user_id))
-            .context("a plain member in tech")?;
+        let target = plain_member(synapse, world, 0).await?;
         let reason = format!("GUI test: flooding the group with ads 刷屏广告 {}", std::process::id());
 
-        app.sign_in(&synapse.base_url, &world.owner.user_id, &world.owner.password).await?;
-        app.wait("[data-testid=group-row]", 90, "the groups list after signing in").await?;
-        app.find(&format!("[data-testid=sidebar-group][data-group-id='{}']", tech.room_id)).await?.click().await?;
-        app.wait("[data-testid=member-row]", 90, "the members of 技术交流群").await?;
+        open_tech_as_owner(app, synapse, world).await?;
         check_eq!(app.text("[data-testid=group-title]").await?, tech.name);
 
         // Select the member: search by Matrix ID, click the row; the card offers the actions with their keys.
@@ -798,19 +799,10 @@ fn action_dialog_checks_its_input_and_previews_the_warning_in_chinese() {
     gui_test("action_dialog_zh", "zh_CN.UTF-8", async |app| {
         let tech = world.group("tech");
         let owner = MatrixClient::new(&synapse.base_url, &world.owner.access_token);
-        let joined: Vec<String> = owner.joined_members(&tech.room_id).await?.into_iter().map(|(u, _)| u).collect();
         // A plain member other than the one the mute test picks (the first).
-        let target = world
-            .members
-            .iter()
-            .filter(|m| joined.contains(&m.user_id) && !tech.power.contains_key(&m.user_id))
-            .nth(1)
-            .context("a second plain member in tech")?;
+        let target = plain_member(synapse, world, 1).await?;
 
-        app.sign_in(&synapse.base_url, &world.owner.user_id, &world.owner.password).await?;
-        app.wait("[data-testid=group-row]", 90, "the groups list after signing in").await?;
-        app.find(&format!("[data-testid=sidebar-group][data-group-id='{}']", tech.room_id)).await?.click().await?;
-        app.wait("[data-testid=member-row]", 90, "the members of 技术交流群").await?;
+        open_tech_as_owner(app, synapse, world).await?;
 
         // Myself: the actions show but are disabled (my power is not below my own).
         let search = app.find("[data-testid=member-search]").await?;
