@@ -56,18 +56,60 @@ impl ErrorCode {
     }
 }
 
+/// Whether trying the same request again can succeed (matrix-rust-sdk's `RetryKind`).
+///
+/// The outbox reads it to decide between "later" and "never": a transient or network failure
+/// keeps a decided action queued with back-off; a permanent one ends it as failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RetryKind {
+    /// No answer came (offline, DNS, refused, timed out): try again when the network is back.
+    Network,
+    /// The server answered but could not serve it now (5xx, 429): try again after a while.
+    Transient,
+    /// The request itself is wrong (bad ID, bad JSON, unknown room, forbidden): retrying cannot help.
+    Permanent,
+}
+
+impl ErrorCode {
+    /// The retry classification a code implies when the adapter said nothing more precise.
+    pub fn default_retry(self) -> RetryKind {
+        match self {
+            ErrorCode::HomeserverUnreachable => RetryKind::Network,
+            ErrorCode::RateLimited | ErrorCode::Platform => RetryKind::Transient,
+            _ => RetryKind::Permanent,
+        }
+    }
+}
+
 /// `{code, message}`: the error of every engine call, every IPC command and `qg --json`.
+///
+/// `retry` is not part of the wire shape: it is the adapter's classification of a platform
+/// failure (a 400 is `platform` but permanent, a 503 is `platform` and transient), read by the
+/// outbox through [`ApiError::retry_kind`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[error("{message}")]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    #[serde(skip)]
+    pub retry: Option<RetryKind>,
 }
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self { code, message: message.into(), retry: None }
+    }
+
+    /// The same error, classified for retrying by the one who knows (the platform adapter).
+    pub fn with_retry(mut self, retry: RetryKind) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// How a retry would fare: the adapter's classification, else the code's default.
+    pub fn retry_kind(&self) -> RetryKind {
+        self.retry.unwrap_or_else(|| self.code.default_retry())
     }
 
     pub fn invalid_input(message: impl Into<String>) -> Self {
@@ -90,6 +132,27 @@ mod tests {
         let e = ApiError::new(ErrorCode::HomeserverUnreachable, "connection refused");
         let json = serde_json::to_string(&e).unwrap();
         assert_eq!(json, r#"{"code":"homeserver_unreachable","message":"connection refused"}"#);
+    }
+
+    #[test]
+    fn retry_classification_is_not_on_the_wire_and_defaults_from_the_code() {
+        let e = ApiError::new(ErrorCode::Platform, "HTTP 400 M_UNKNOWN").with_retry(RetryKind::Permanent);
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!({"code": "platform", "message": "HTTP 400 M_UNKNOWN"})
+        );
+        assert_eq!(e.retry_kind(), RetryKind::Permanent, "the adapter's word wins over the code's default");
+        let table = [
+            (ErrorCode::HomeserverUnreachable, RetryKind::Network),
+            (ErrorCode::RateLimited, RetryKind::Transient),
+            (ErrorCode::Platform, RetryKind::Transient),
+            (ErrorCode::InvalidInput, RetryKind::Permanent),
+            (ErrorCode::NotFound, RetryKind::Permanent),
+            (ErrorCode::Forbidden, RetryKind::Permanent),
+        ];
+        for (code, want) in table {
+            assert_eq!(ApiError::new(code, "x").retry_kind(), want, "{code:?}");
+        }
     }
 
     #[test]

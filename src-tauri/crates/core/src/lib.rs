@@ -30,7 +30,7 @@ pub mod staff;
 pub mod time;
 
 pub use account::{Account, ConnectionStatus};
-pub use error::{ApiError, ErrorCode, Result};
+pub use error::{ApiError, ErrorCode, Result, RetryKind};
 pub use group::{Group, GroupState, Tier};
 pub use member::{Member, MemberState, Membership};
 pub use role::{Capability, PowerLevels, PowerSnapshot, Role};
