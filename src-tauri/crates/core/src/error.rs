@@ -82,10 +82,9 @@ impl ErrorCode {
 }
 
 /// `{code, message}`: the error of every engine call, every IPC command and `qg --json`.
-///
-/// `retry` is not part of the wire shape: it is the adapter's classification of a platform
-/// failure (a 400 is `platform` but permanent, a 503 is `platform` and transient), read by the
-/// outbox through [`ApiError::retry_kind`].
+// `retry` is not part of the wire shape: it is the adapter's classification of a platform
+// failure (a 400 is `platform` but permanent, a 503 is `platform` and transient), read by the
+// outbox through `ApiError::retry_kind`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[error("{message}")]
