@@ -23,6 +23,9 @@ pub async fn run(cli: Cli) -> Result<u8> {
     if let Some(since) = engine.offline_since() {
         eprintln!("{}", i18n::offline_note(&since, lang));
     }
+    for (group, why) in engine.case_log_warnings() {
+        eprintln!("{}", i18n::case_log_warning(&group, &why, lang));
+    }
     result
 }
 

@@ -134,6 +134,15 @@ pub fn offline_note(since: &str, lang: Lang) -> String {
     }
 }
 
+/// The stderr note of a group whose case-log pointer was not followed (see the engine's
+/// `shared` module); `why` is the engine's English sentence, which names the sender and room.
+pub fn case_log_warning(group: &str, why: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("warning: {group}: {why}"),
+        Lang::Zh => format!("警告：{group} 的案件日志指针不可信，未采用（{why}）"),
+    }
+}
+
 /// An action's outcome, in words.
 pub fn status(status: &str, lang: Lang) -> &'static str {
     match (status, lang) {
@@ -160,7 +169,7 @@ pub fn audit(ok: bool, groups: u32, records: u32, lang: Lang) -> String {
     }
 }
 
-/// Where `qg audit verify` found the first break, in words.
+/// One break `qg audit verify` found, in words.
 pub fn audit_break(b: &qunguan_core::case::AuditBreak, lang: Lang) -> String {
     let case = b.case_id.as_deref().unwrap_or("-");
     match (&b.actor, b.kind.as_str(), lang) {

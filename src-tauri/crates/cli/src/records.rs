@@ -50,7 +50,7 @@ pub async fn run(engine: &Engine, command: Command, json: bool, lang: Lang) -> R
                 print_json(&report)?;
             } else {
                 println!("{}", i18n::audit(report.ok, report.groups, report.records, lang));
-                if let Some(b) = &report.broken {
+                for b in &report.breaks {
                     println!("  {}", i18n::audit_break(b, lang));
                 }
             }

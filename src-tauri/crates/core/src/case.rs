@@ -91,21 +91,29 @@ pub enum BreakKind {
 
 /// Checks every link and hash, and that the chain ends at `expected_head` when given.
 pub fn verify(records: &[Chained], expected_head: Option<&str>) -> Result<(), Break> {
+    verify_all(records, expected_head).into_iter().next().map_or(Ok(()), Err)
+}
+
+/// Every break of a chain in order, not just the first: after a break the walk goes on from
+/// the broken record's own hash, so a removed record is one break and a later edit another.
+pub fn verify_all(records: &[Chained], expected_head: Option<&str>) -> Vec<Break> {
+    let mut breaks = Vec::new();
     let mut prev = GENESIS;
     for (i, c) in records.iter().enumerate() {
         let at = |kind| Break { index: i, case_id: Some(c.record.case_id.clone()), kind };
         if c.prev_hash != prev {
-            return Err(at(BreakKind::Unlinked));
-        }
-        if hash_record(&c.prev_hash, &c.record) != c.hash {
-            return Err(at(BreakKind::Edited));
+            breaks.push(at(BreakKind::Unlinked));
+        } else if hash_record(&c.prev_hash, &c.record) != c.hash {
+            breaks.push(at(BreakKind::Edited));
         }
         prev = &c.hash;
     }
-    match expected_head {
-        Some(head) if head != prev => Err(Break { index: records.len(), case_id: None, kind: BreakKind::Truncated }),
-        _ => Ok(()),
+    if let Some(head) = expected_head
+        && head != prev
+    {
+        breaks.push(Break { index: records.len(), case_id: None, kind: BreakKind::Truncated });
     }
+    breaks
 }
 
 /// An imported chain against the head its writer published (`(hash, count)`: the hash of
@@ -114,18 +122,21 @@ pub fn verify(records: &[Chained], expected_head: Option<&str>) -> Result<(), Br
 /// holds fewer than `count` records is [`BreakKind::Truncated`] at `records.len()`; one whose
 /// record number `count` is not the head is [`BreakKind::Unlinked`] there (another history).
 pub fn verify_published(records: &[Chained], head: Option<(&str, usize)>) -> Result<(), Break> {
-    verify(records, None)?;
-    let Some((hash, count)) = head else { return Ok(()) };
-    if count == 0 {
-        return Ok(());
-    }
+    verify_published_all(records, head).into_iter().next().map_or(Ok(()), Err)
+}
+
+/// Every break of an imported chain (see [`verify_published`]): the links', then the head's.
+pub fn verify_published_all(records: &[Chained], head: Option<(&str, usize)>) -> Vec<Break> {
+    let mut breaks = verify_all(records, None);
+    let Some((hash, count)) = head.filter(|(_, n)| *n > 0) else { return breaks };
     match records.get(count - 1) {
-        None => Err(Break { index: records.len(), case_id: None, kind: BreakKind::Truncated }),
+        None => breaks.push(Break { index: records.len(), case_id: None, kind: BreakKind::Truncated }),
         Some(c) if c.hash != hash => {
-            Err(Break { index: count - 1, case_id: Some(c.record.case_id.clone()), kind: BreakKind::Unlinked })
+            breaks.push(Break { index: count - 1, case_id: Some(c.record.case_id.clone()), kind: BreakKind::Unlinked })
         }
-        Some(_) => Ok(()),
+        Some(_) => {}
     }
+    breaks
 }
 
 #[cfg(test)]
@@ -265,6 +276,9 @@ pub struct CaseView {
     pub detail: BTreeMap<String, String>,
     pub prev_hash: String,
     pub hash: String,
+    /// `false` for another admin's record whose sender did not manage the group when it was
+    /// posted: kept and shown, never acted on.
+    pub trusted: bool,
 }
 
 /// The result of `qg audit verify`.
@@ -276,6 +290,8 @@ pub struct AuditReport {
     pub records: u32,
     /// The first broken entry, when the chain is broken.
     pub broken: Option<AuditBreak>,
+    /// Every break found, in every group's and every admin's chain, in order.
+    pub breaks: Vec<AuditBreak>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

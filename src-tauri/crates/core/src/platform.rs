@@ -83,24 +83,63 @@ pub trait Platform: Send + Sync {
         Err(no_staff_mode())
     }
 
-    /// Posts one of my case records to the group's shared case log (the moderation room of its
-    /// admins on Matrix), creating it on first use; `txn_id` makes a retry a no-op.
-    async fn publish_case(&self, _group_id: &str, _content: &serde_json::Value, _txn_id: &str) -> Result<()> {
+    /// Where the group's shared case log is (the moderation room of its admins on Matrix): the
+    /// room the group points at when that pointer is trustworthy, else `trusted` (the room I
+    /// last trusted) with a warning saying why the pointer was not followed. With `create`, a
+    /// group that has no log yet gets one.
+    async fn case_log_room(&self, _group_id: &str, _trusted: Option<&str>, _create: bool) -> Result<CaseLogRoom> {
+        Ok(CaseLogRoom::default())
+    }
+
+    /// Posts one of my case records to the group's shared case log in `room` (from
+    /// [`Platform::case_log_room`]); `txn_id` makes a retry a no-op.
+    async fn publish_case(
+        &self,
+        _group_id: &str,
+        _room: &str,
+        _content: &serde_json::Value,
+        _txn_id: &str,
+    ) -> Result<()> {
         Ok(())
     }
 
-    /// The group's shared case log: every admin's published chain head (read first), and the
-    /// records and removals since `since` (a [`SharedLog::next`] from an earlier read; `None`:
-    /// from the start), oldest first.
-    async fn shared_cases(&self, _group_id: &str, _since: Option<&str>) -> Result<SharedLog> {
+    /// The group's shared case log in `room`: every admin's published chain head (read first),
+    /// and the records and removals since `since` (a [`SharedLog::next`] from an earlier read;
+    /// `None`: from the start), oldest first.
+    async fn shared_cases(&self, _group_id: &str, _room: &str, _since: Option<&str>) -> Result<SharedLog> {
         Ok(SharedLog::default())
     }
 
     /// States where my chain of this group now ends (`{group, hash, count}`), after the
     /// records it names were posted, so the other admins can tell when newer ones go missing.
-    async fn publish_chain_head(&self, _group_id: &str, _head: &serde_json::Value) -> Result<()> {
+    async fn publish_chain_head(&self, _group_id: &str, _room: &str, _head: &serde_json::Value) -> Result<()> {
         Ok(())
     }
+}
+
+/// Where a group's shared case log is, as far as it can be trusted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseLogRoom {
+    /// The room to read and post to; `None`: none yet (or none I can trust or join).
+    pub room: Option<String>,
+    /// Why the group's pointer was not followed (it names a room someone without the standing
+    /// to choose it chose), in English; `None` when it was.
+    pub warning: Option<String>,
+}
+
+/// One case record as it came from the shared case log, with what the platform vouches for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedEntry {
+    /// Who posted it (authenticated by the homeserver).
+    pub sender: String,
+    pub event_id: String,
+    pub content: serde_json::Value,
+    /// When the server received it (Unix ms): imported records are ordered by this, never by
+    /// the `created_at` their writer chose.
+    pub received_at_ms: i64,
+    /// Whether the sender managed the group (moderator or above) by the power levels in force
+    /// when it was received; a record from anyone else is kept, marked untrusted.
+    pub sender_managed: bool,
 }
 
 /// One read of a group's shared case log.
@@ -109,9 +148,10 @@ pub struct SharedLog {
     /// `(admin, content)`: where each admin says their chain ends, read before `records`, so
     /// every record a head names was already there when the records were read.
     pub heads: Vec<(String, serde_json::Value)>,
-    /// `(sender, event ID, content)`, oldest first.
-    pub records: Vec<(String, String, serde_json::Value)>,
-    /// Event IDs of records removed from the log (redacted).
+    /// The case records, oldest first.
+    pub records: Vec<SharedEntry>,
+    /// Event IDs of records removed from the log: redacted by the server, or named by a
+    /// redaction whose sender could redact them (a redaction the server did not apply is none).
     pub removed: Vec<String>,
     /// Where the next read continues (opaque); `None`: from the start again.
     pub next: Option<String>,

@@ -121,6 +121,16 @@ fn check(state: &GroupState, actor: &str, action: &Action) -> std::result::Resul
     }
 }
 
+/// A level a reversal restores (`previous`, as recorded before my mute or lock), kept below my
+/// own level now: a reversal never makes anyone my equal, whatever the record says.
+fn restored(state: &GroupState, me: &str, previous: Option<String>) -> Option<i64> {
+    let level = previous?.trim().parse::<i64>().ok()?;
+    Some(match state.power.power(me) {
+        Some(mine) => level.min(mine - 1),
+        None => level, // A creator who outranks every level.
+    })
+}
+
 fn role_level(state: &GroupState, role: Role) -> Option<i64> {
     match role {
         Role::Owner | Role::Admin => Some(state.power.levels.admin_level()),
@@ -481,13 +491,13 @@ impl Engine {
             }
             Action::Unmute { user } => {
                 let previous = self.previous_value(&state.id, "mute", Some(user), "previous_power").await?;
-                let level = previous.and_then(|v| v.parse::<i64>().ok()).filter(|l| *l != levels.users_default);
+                let level = restored(state, &p.actor, previous).filter(|l| *l != levels.users_default);
                 vec![PlatformOp::SetUserPower { user: user.clone(), level }]
             }
             Action::Lock => vec![PlatformOp::SetPostingLevel { level: levels.moderator_level() }],
             Action::Unlock => {
                 let previous = self.previous_value(&state.id, "lock", None, "previous_events_default").await?;
-                vec![PlatformOp::SetPostingLevel { level: previous.and_then(|v| v.parse().ok()).unwrap_or(0) }]
+                vec![PlatformOp::SetPostingLevel { level: restored(state, &p.actor, previous).unwrap_or(0) }]
             }
             Action::Role { user, role } => {
                 vec![PlatformOp::SetUserPower { user: user.clone(), level: role_level(state, *role) }]
@@ -513,7 +523,9 @@ impl Engine {
         })
     }
 
-    /// A detail of the latest done case of `action` in a group (on `target`): what a reversal restores.
+    /// A detail of my latest done case of `action` in a group (on `target`): what a reversal
+    /// restores. From my own chain only: another admin's records (imported, their `created_at`
+    /// chosen by them) never decide what my actions do.
     async fn previous_value(
         &self,
         group: &str,
@@ -524,7 +536,7 @@ impl Engine {
         let filter = CaseFilter { group: Some(group.to_owned()), target: target.map(str::to_owned), actor: None };
         let (action, key) = (action.to_owned(), key.to_owned());
         self.on_store(move |s| {
-            Ok(s.cases(&filter)?
+            Ok(s.own_cases(&filter)?
                 .into_iter()
                 .rev()
                 .find(|c| c.decision.record.action == action && c.status == "done")
@@ -547,7 +559,32 @@ impl Engine {
 
 #[cfg(test)]
 mod tests {
-    use super::warning_text;
+    use super::{restored, warning_text};
+    use qunguan_core::{GroupState, PowerLevels, PowerSnapshot};
+
+    #[test]
+    fn a_restored_level_stays_below_my_own() {
+        let state = |creators_outrank| GroupState {
+            id: "!g".into(),
+            name: None,
+            alias: None,
+            joined_members: 2,
+            encrypted: false,
+            is_direct: false,
+            console_room: false,
+            power: PowerSnapshot {
+                creators: vec!["@owner:hs".into()],
+                creators_outrank,
+                levels: PowerLevels { users: [("@me:hs".into(), 50)].into(), ..PowerLevels::default() },
+            },
+        };
+        let s = state(true);
+        assert_eq!(restored(&s, "@me:hs", Some("100".into())), Some(49), "never up to my own level or past it");
+        assert_eq!(restored(&s, "@me:hs", Some("20".into())), Some(20), "a lower level comes back as it was");
+        assert_eq!(restored(&s, "@owner:hs", Some("100".into())), Some(100), "an outranking creator has no cap");
+        assert_eq!(restored(&s, "@me:hs", Some("creator".into())), None, "not a level: the default");
+        assert_eq!(restored(&s, "@me:hs", None), None);
+    }
 
     #[test]
     fn warnings_follow_the_group_language() {

@@ -2,7 +2,7 @@
 
 use qunguan_core::Result;
 use qunguan_core::action::OutboxView;
-use qunguan_core::case::{AuditBreak, AuditReport, Break, BreakKind, CaseView, verify, verify_published};
+use qunguan_core::case::{AuditBreak, AuditReport, Break, BreakKind, CaseView, verify_all, verify_published_all};
 use qunguan_core::time::rfc3339_from_millis;
 use qunguan_store::{CaseFilter, OutboxStatus};
 
@@ -46,6 +46,7 @@ impl Engine {
                         detail: r.detail,
                         prev_hash: c.prev_hash,
                         hash: c.hash,
+                        trusted: row.trusted,
                     }
                 })
                 .collect())
@@ -54,7 +55,7 @@ impl Engine {
     }
 
     /// Checks every group's chain against its recorded head, then every other admin's imported
-    /// chain against the head they announced; reports the first break.
+    /// chain against the head they announced; reports every break (the first also as `broken`).
     pub async fn audit_verify(&self) -> Result<AuditReport> {
         self.platform().await?;
         // The moderation rooms as they are now (best effort: offline verifies what is here).
@@ -65,9 +66,9 @@ impl Engine {
             for (group, head) in s.chain_heads()? {
                 let chain = s.chain(&group)?;
                 (groups, records) = (groups + 1, records + chain.len() as u32);
-                if let Err(b) = verify(&chain, Some(&head)) {
-                    breaks.push(audit_break(group, None, b, None));
-                }
+                breaks.extend(
+                    verify_all(&chain, Some(&head)).into_iter().map(|b| audit_break(group.clone(), None, b, None)),
+                );
             }
             for c in s.shared_audit()? {
                 (groups, records) = (groups + 1, records + c.records.len() as u32);
@@ -79,12 +80,17 @@ impl Engine {
                     case_id: None,
                     kind: BreakKind::Removed,
                 });
-                if let Some(b) = verify_published(&c.records, head).err().or(removed) {
-                    breaks.push(audit_break(c.group, Some(c.actor), b, c.head.map(|(_, n)| n)));
+                let mut found = verify_published_all(&c.records, head);
+                if found.is_empty() {
+                    found.extend(removed);
                 }
+                let published = c.head.as_ref().map(|(_, n)| *n);
+                breaks.extend(
+                    found.into_iter().map(|b| audit_break(c.group.clone(), Some(c.actor.clone()), b, published)),
+                );
             }
-            let broken = breaks.into_iter().next();
-            Ok(AuditReport { ok: broken.is_none(), groups, records, broken })
+            let broken = breaks.first().cloned();
+            Ok(AuditReport { ok: broken.is_none(), groups, records, broken, breaks })
         })
         .await
     }

@@ -39,10 +39,11 @@ impl Engine {
         Ok(out)
     }
 
-    /// Timed mutes in force, by (group, member): the latest mute/unmute decision is a done mute
-    /// with an end time. Value: (the mute's case, its end in Unix ms).
+    /// My timed mutes in force, by (group, member): my latest mute/unmute decision is a done mute
+    /// with an end time. Value: (the mute's case, its end in Unix ms). From my own chain only:
+    /// an imported record (its `created_at` chosen by its writer) never stops my timed unmute.
     async fn timed_mutes(&self, group: Option<String>) -> Result<BTreeMap<(String, String), (CaseRow, i64)>> {
-        let cases = self.on_store(move |s| s.cases(&CaseFilter { group, ..CaseFilter::default() })).await?;
+        let cases = self.on_store(move |s| s.own_cases(&CaseFilter { group, ..CaseFilter::default() })).await?;
         let mut latest = BTreeMap::new();
         for c in cases {
             let r = &c.decision.record;
@@ -60,7 +61,7 @@ impl Engine {
             .collect())
     }
 
-    /// When each member's timed mute in this group ends (RFC 3339), from my case log.
+    /// When each member's timed mute by me in this group ends (RFC 3339), from my case log.
     pub(crate) async fn mute_ends(&self, group: &str) -> Result<BTreeMap<String, String>> {
         if self.cache.lock().expect("not poisoned").is_none() {
             return Ok(BTreeMap::new());

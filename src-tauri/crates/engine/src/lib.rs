@@ -95,6 +95,8 @@ pub struct Engine {
     session: Mutex<Option<Session>>,
     cache: std::sync::Mutex<Option<Arc<std::sync::Mutex<qunguan_store::Store>>>>,
     offline_since: std::sync::Mutex<Option<i64>>,
+    /// Groups whose case-log pointer was not followed this run: `group → why` (see `shared`).
+    case_log_warnings: std::sync::Mutex<std::collections::BTreeMap<String, String>>,
 }
 
 impl Engine {
@@ -107,6 +109,7 @@ impl Engine {
             session: Mutex::new(None),
             cache: std::sync::Mutex::new(None),
             offline_since: std::sync::Mutex::new(None),
+            case_log_warnings: std::sync::Mutex::default(),
         }
     }
 

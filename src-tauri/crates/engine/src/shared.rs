@@ -19,8 +19,22 @@
 //!   room when the timeline read began;
 //! - a head that lags (records posted, head not yet written, or its write failed) is fine:
 //!   records past the head are accepted, and the next round announces the newer head.
+//!
+//! ## Trust: only what I may rely on
+//! - The room: the platform follows the group's pointer only when someone with the standing
+//!   to choose the room chose it (see `qunguan_matrix`'s moderation module); otherwise it
+//!   keeps the room I last trusted (kept per group in the store) and says why, and the warning
+//!   is kept for the app and printed by `qg` ([`Engine::case_log_warnings`]).
+//! - The records: an imported record is listed by when the server received it, not by the
+//!   `created_at` its writer chose, and one whose sender did not manage the group then is kept
+//!   but marked untrusted. Imported records never decide what my own actions do: what an
+//!   unmute restores and which timed mutes end come from my own chain only (`act`, `due`).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use qunguan_core::case::{CaseRecord, Chained, hash_record};
+use qunguan_core::platform::{Platform, SharedEntry};
 use qunguan_core::{ErrorCode, Result};
 use qunguan_store::SharedRecord;
 use serde_json::{Value, json};
@@ -30,15 +44,21 @@ use crate::Engine;
 /// Records posted per round (the rest wait for the next one).
 const PUBLISH_BATCH: u32 = 200;
 
-fn parse_shared(sender: &str, event_id: &str, content: &Value) -> Option<SharedRecord> {
+fn parse_shared(e: &SharedEntry) -> Option<SharedRecord> {
+    let content = &e.content;
     let record: CaseRecord = serde_json::from_value(content.get("record")?.clone()).ok()?;
     let prev_hash = content.get("prev_hash")?.as_str()?.to_owned();
     let hash = content.get("hash")?.as_str()?.to_owned();
     // Signed by the homeserver: only the actor may post their own records, and intact.
-    if record.actor != sender || hash_record(&prev_hash, &record) != hash {
+    if record.actor != e.sender || hash_record(&prev_hash, &record) != hash {
         return None;
     }
-    Some(SharedRecord { chained: Chained { record, prev_hash, hash }, event_id: event_id.to_owned() })
+    Some(SharedRecord {
+        chained: Chained { record, prev_hash, hash },
+        event_id: e.event_id.clone(),
+        received_at_ms: e.received_at_ms,
+        trusted: e.sender_managed,
+    })
 }
 
 /// An announced chain head of this group: `(admin, hash, count)`.
@@ -52,6 +72,42 @@ fn parse_head(admin: &str, group: &str, content: &Value) -> Option<(String, Stri
 }
 
 impl Engine {
+    /// The room of a group's case log I may use (see the module docs): the platform's answer
+    /// given the room I last trusted, which is kept, with its warning, for the next run.
+    async fn case_log_room(&self, platform: &Arc<dyn Platform>, group: &str, create: bool) -> Result<Option<String>> {
+        let g = group.to_owned();
+        let (trusted, _) = self.on_store(move |s| s.case_log_room(&g)).await?;
+        let found = platform.case_log_room(group, trusted.as_deref(), create).await?;
+        let mut warnings = self.case_log_warnings.lock().expect("not poisoned");
+        match &found.warning {
+            Some(w) => {
+                tracing::warn!(%group, "case-log pointer not followed: {w}");
+                warnings.insert(group.to_owned(), w.clone());
+            }
+            None => drop(warnings.remove(group)),
+        }
+        drop(warnings);
+        let (g, room, warning) = (group.to_owned(), found.room.clone(), found.warning);
+        // A warning means the room is the last trusted one (or none): nothing new to keep.
+        let keep = room.clone().filter(|_| warning.is_none());
+        self.on_store(move |s| s.set_case_log_room(&g, keep.as_deref(), warning.as_deref())).await?;
+        Ok(room)
+    }
+
+    /// Groups whose case-log pointer was not followed in this run, with why (English).
+    pub fn case_log_warnings(&self) -> Vec<(String, String)> {
+        self.case_log_warnings.lock().expect("not poisoned").iter().map(|(g, w)| (g.clone(), w.clone())).collect()
+    }
+
+    /// Why this group's case-log pointer is not followed, as last found (by any run).
+    pub async fn case_log_warning(&self, group: &str) -> Result<Option<String>> {
+        if self.cache.lock().expect("not poisoned").is_none() {
+            return Ok(None);
+        }
+        let g = group.to_owned();
+        Ok(self.on_store(move |s| s.case_log_room(&g)).await?.1)
+    }
+
     /// Posts my unposted records; stops at the first failure (they stay for the next round).
     pub(crate) async fn publish_cases(&self) -> Result<usize> {
         let (_, platform) = self.platform().await?;
@@ -59,18 +115,32 @@ impl Engine {
             return Ok(0);
         }
         let pending = self.on_store(|s| s.unpublished(PUBLISH_BATCH)).await?;
+        let mut rooms: BTreeMap<String, Option<String>> = BTreeMap::new();
         let mut posted = 0;
         for (seq, c) in pending {
+            let group = c.record.group.clone();
+            if !rooms.contains_key(&group) {
+                let room = self.case_log_room(&platform, &group, true).await?;
+                rooms.insert(group.clone(), room);
+            }
+            let Some(room) = rooms[&group].clone() else {
+                return Err(qunguan_core::ApiError::new(ErrorCode::Forbidden, "no moderation room I can use"));
+            };
             let content = json!({"record": c.record, "prev_hash": c.prev_hash, "hash": c.hash});
             let txn = format!("qg.case.{}", &c.hash[..32]);
-            platform.publish_case(&c.record.group, &content, &txn).await?;
+            platform.publish_case(&group, &room, &content, &txn).await?;
             self.on_store(move |s| s.mark_published(seq)).await?;
             posted += 1;
         }
         // Only now, with the records it names in the room, the head (see the module docs).
         for (group, hash, count) in self.on_store(|s| s.heads_to_announce()).await? {
+            let room = match rooms.get(&group) {
+                Some(room) => room.clone(),
+                None => self.case_log_room(&platform, &group, false).await?,
+            };
+            let Some(room) = room else { continue };
             let head = json!({"group": group, "hash": hash, "count": count});
-            platform.publish_chain_head(&group, &head).await?;
+            platform.publish_chain_head(&group, &room, &head).await?;
             self.on_store(move |s| s.mark_announced(&group, &hash, count)).await?;
         }
         Ok(posted)
@@ -85,19 +155,21 @@ impl Engine {
         let mut imported = 0;
         for g in self.groups().await? {
             // Only what came since the last round (see the matrix adapter's moderation module).
+            let Some(room) = self.case_log_room(&platform, &g.id, false).await? else { continue };
             let id = g.id.clone();
             let since = self.on_store(move |s| s.shared_cursor(&id)).await?;
-            let log = platform.shared_cases(&g.id, since.as_deref()).await?;
-            for (sender, event_id, content) in log.records {
-                if sender == account.user_id {
+            let log = platform.shared_cases(&g.id, &room, since.as_deref()).await?;
+            for entry in log.records {
+                if entry.sender == account.user_id {
                     continue;
                 }
-                let Some(record) =
-                    parse_shared(&sender, &event_id, &content).filter(|r| r.chained.record.group == g.id)
-                else {
-                    tracing::warn!(%event_id, "ignoring a shared case record that does not check out");
+                let Some(record) = parse_shared(&entry).filter(|r| r.chained.record.group == g.id) else {
+                    tracing::warn!(event_id = %entry.event_id, "ignoring a shared case record that does not check out");
                     continue;
                 };
+                if !record.trusted {
+                    tracing::warn!(event_id = %entry.event_id, "a shared case record from someone who did not manage the group then: kept, untrusted");
+                }
                 if self.on_store(move |s| s.import_shared(&record)).await? {
                     imported += 1;
                 }
@@ -168,17 +240,30 @@ mod tests {
         (c, v)
     }
 
+    fn entry(sender: &str, content: &Value) -> SharedEntry {
+        SharedEntry {
+            sender: sender.into(),
+            event_id: "$e".into(),
+            content: content.clone(),
+            received_at_ms: 7,
+            sender_managed: true,
+        }
+    }
+
     #[test]
     fn only_intact_records_posted_by_their_actor_are_imported() {
         let (c, v) = content("@a:hs");
-        assert_eq!(parse_shared("@a:hs", "$e", &v).map(|r| r.chained), Some(c));
-        assert_eq!(parse_shared("@mallory:hs", "$e", &v), None, "someone else's name on it");
+        assert_eq!(parse_shared(&entry("@a:hs", &v)).map(|r| r.chained), Some(c));
+        assert_eq!(parse_shared(&entry("@mallory:hs", &v)), None, "someone else's name on it");
         let mut forged = v.clone();
         forged["record"]["reason"] = json!("edited");
-        assert_eq!(parse_shared("@a:hs", "$e", &forged), None, "content no longer matches its hash");
+        assert_eq!(parse_shared(&entry("@a:hs", &forged)), None, "content no longer matches its hash");
         for junk in [json!(null), json!({"record": 5}), json!({"record": v["record"], "hash": "x"})] {
-            assert_eq!(parse_shared("@a:hs", "$e", &junk), None, "{junk}");
+            assert_eq!(parse_shared(&entry("@a:hs", &junk)), None, "{junk}");
         }
+        let unmanaged = SharedEntry { sender_managed: false, ..entry("@a:hs", &v) };
+        let kept = parse_shared(&unmanaged).expect("kept");
+        assert!(!kept.trusted && kept.received_at_ms == 7, "kept, untrusted, with the server's time: {kept:?}");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use qunguan_core::action::{Applied, MessageSnapshot, OpContext, PlatformOp};
-use qunguan_core::platform::{Connector, Platform, SharedLog, SignedIn};
+use qunguan_core::platform::{CaseLogRoom, Connector, Platform, SharedEntry, SharedLog, SignedIn};
 use qunguan_core::{
     Account, ApiError, ErrorCode, GroupState, MemberState, Membership, PowerLevels, PowerSnapshot, Result, Role, Secret,
 };
@@ -20,8 +20,10 @@ struct Fake {
     offline: AtomicBool,
     applied: std::sync::Mutex<Vec<(String, PlatformOp, String)>>,
     messages: std::sync::Mutex<Vec<MessageSnapshot>>,
-    /// The shared case log every group's moderation room holds: `(sender, event ID, content)`.
-    shared: std::sync::Mutex<Vec<(String, String, serde_json::Value)>>,
+    /// The shared case log every group's moderation room holds.
+    shared: std::sync::Mutex<Vec<SharedEntry>>,
+    /// The chain heads the moderation room holds: `(admin, content)`.
+    heads: std::sync::Mutex<Vec<(String, serde_json::Value)>>,
     /// Each read of it: (group, cursor given, records handed out).
     shared_reads: std::sync::Mutex<Vec<(String, Option<String>, usize)>>,
 }
@@ -107,14 +109,25 @@ impl Platform for FakePlatform {
     async fn context(&self, _: &str, _: &str, _: u32) -> Result<Vec<MessageSnapshot>> {
         Ok(vec![])
     }
+    async fn case_log_room(&self, _: &str, _: Option<&str>, _: bool) -> Result<CaseLogRoom> {
+        Ok(CaseLogRoom { room: Some("!mod".into()), warning: None })
+    }
     /// The cursor is how many of the group's records were handed out already.
-    async fn shared_cases(&self, group: &str, since: Option<&str>) -> Result<SharedLog> {
-        let all: Vec<_> =
-            self.fake.shared.lock().unwrap().iter().filter(|r| r.2["record"]["group"] == group).cloned().collect();
+    async fn shared_cases(&self, group: &str, _: &str, since: Option<&str>) -> Result<SharedLog> {
+        let all: Vec<_> = self
+            .fake
+            .shared
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.content["record"]["group"] == group)
+            .cloned()
+            .collect();
         let from = since.and_then(|s| s.parse().ok()).unwrap_or(0usize).min(all.len());
         let records = all[from..].to_vec();
         self.fake.shared_reads.lock().unwrap().push((group.to_owned(), since.map(str::to_owned), records.len()));
-        Ok(SharedLog { records, next: Some(all.len().to_string()), ..SharedLog::default() })
+        let heads = self.fake.heads.lock().unwrap().clone();
+        Ok(SharedLog { heads, records, next: Some(all.len().to_string()), ..SharedLog::default() })
     }
     async fn recent_messages(&self, _: &str, limit: u32) -> Result<Vec<MessageSnapshot>> {
         self.fake.reachable()?;
@@ -419,6 +432,7 @@ mod act {
 }
 
 mod shared {
+    use qunguan_core::action::{Action, PlatformOp};
     use qunguan_core::case::{CaseRecord, GENESIS, chain};
     use serde_json::json;
 
@@ -441,7 +455,13 @@ mod shared {
         };
         let c = chain(prev, record);
         let content = json!({"record": c.record, "prev_hash": c.prev_hash, "hash": c.hash});
-        fake.shared.lock().unwrap().push(("@other:hs".into(), format!("$e{n}"), content));
+        fake.shared.lock().unwrap().push(SharedEntry {
+            sender: "@other:hs".into(),
+            event_id: format!("$e{n}"),
+            content,
+            received_at_ms: n as i64,
+            sender_managed: true,
+        });
         c.hash
     }
 
@@ -471,5 +491,148 @@ mod shared {
             "each round goes on from where the last one stopped"
         );
         assert!(e.audit_verify().await.unwrap().ok);
+    }
+
+    /// A record of `actor` in `!b-admin`, as they would post it, chained after `prev`.
+    fn forge(fake: &Fake, actor: &str, n: usize, prev: &str, managed: bool, r: CaseRecord) -> String {
+        let record = CaseRecord { actor: actor.into(), group: "!b-admin".into(), ..r };
+        let c = chain(prev, record);
+        let content = json!({"record": c.record, "prev_hash": c.prev_hash, "hash": c.hash});
+        fake.shared.lock().unwrap().push(SharedEntry {
+            sender: actor.into(),
+            event_id: format!("${actor}{n}"),
+            content,
+            received_at_ms: 1_000 + n as i64,
+            sender_managed: managed,
+        });
+        c.hash
+    }
+
+    fn record(kind: &str, case_id: &str, action: &str, created_at: &str, detail: &[(&str, &str)]) -> CaseRecord {
+        CaseRecord {
+            case_id: case_id.into(),
+            kind: kind.into(),
+            group: String::new(),
+            actor: String::new(),
+            target: Some("@zed:hs".into()),
+            action: action.into(),
+            reason: "forged".into(),
+            rule: None,
+            evidence_hash: None,
+            created_at: created_at.into(),
+            detail: detail.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        }
+    }
+
+    /// Another admin's done mute of @zed, dated in the future, claiming @zed was at 100 before.
+    fn future_dated_mute(fake: &Fake) {
+        let detail = [("previous_power", "100"), ("until", "2099-01-01T00:00:00Z")];
+        let h = forge(
+            fake,
+            "@mallory:hs",
+            0,
+            GENESIS,
+            true,
+            record("decision", "m1", "mute", "2099-01-01T00:00:00Z", &detail),
+        );
+        let done = [("status", "done")];
+        forge(fake, "@mallory:hs", 1, &h, true, record("outcome", "m1", "mute", "2099-01-01T00:00:01Z", &done));
+    }
+
+    async fn signed_in() -> (tempfile::TempDir, Engine, Arc<Fake>) {
+        let home = tempfile::tempdir().unwrap();
+        let (e, fake) = engine(home.path(), Arc::new(MemorySecrets::default()), EnvOverride::default());
+        e.sign_in_token("hs.test", &Secret::new("tok")).await.unwrap();
+        (home, e, fake)
+    }
+
+    fn req(action: Action) -> crate::ActRequest {
+        crate::ActRequest { group: "!b-admin".into(), action, reason: "r".into(), rule: None, lang: "en".into() }
+    }
+
+    #[tokio::test]
+    async fn imported_mute_record_cannot_raise_a_level() {
+        let (_home, e, fake) = signed_in().await;
+        let mute = e.act(req(Action::Mute { user: "@zed:hs".into(), seconds: 3600 })).await.unwrap();
+        assert_eq!(mute.status, "done", "{mute:?}");
+        future_dated_mute(&fake);
+        let cases = e.cases(Some("!b-admin".into()), None, None).await.unwrap();
+        assert!(cases.iter().any(|c| c.actor == "@mallory:hs"), "the forged record was imported: {cases:?}");
+        let unmute = e.act(req(Action::Unmute { user: "@zed:hs".into() })).await.unwrap();
+        assert_eq!(unmute.status, "done", "{unmute:?}");
+        let last = fake.applied.lock().unwrap().last().cloned().unwrap().1;
+        assert_eq!(
+            last,
+            PlatformOp::SetUserPower { user: "@zed:hs".into(), level: None },
+            "the unmute restores what my own mute recorded (the default), not the imported 100"
+        );
+    }
+
+    #[tokio::test]
+    async fn future_dated_imported_mute_does_not_stop_my_timed_unmute() {
+        let (_home, e, fake) = signed_in().await;
+        let mute = e.act(req(Action::Mute { user: "@zed:hs".into(), seconds: 1 })).await.unwrap();
+        assert_eq!(mute.status, "done", "{mute:?}");
+        future_dated_mute(&fake);
+        e.cases(None, None, None).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let ended = e.run_due().await.unwrap();
+        assert_eq!(ended.len(), 1, "my timed mute ends on time, whatever was imported: {ended:?}");
+        assert_eq!(ended[0].status, "done", "{ended:?}");
+        let last = fake.applied.lock().unwrap().last().cloned().unwrap().1;
+        assert_eq!(last, PlatformOp::SetUserPower { user: "@zed:hs".into(), level: None });
+    }
+
+    #[tokio::test]
+    async fn a_record_from_someone_who_did_not_manage_the_group_is_kept_untrusted() {
+        let (_home, e, fake) = signed_in().await;
+        // Received first but dated last, then received second but dated first.
+        let h =
+            forge(&fake, "@ex:hs", 0, GENESIS, false, record("decision", "x0", "warn", "2099-01-01T00:00:00Z", &[]));
+        forge(&fake, "@ex:hs", 1, &h, true, record("decision", "x1", "warn", "2000-01-01T00:00:00Z", &[]));
+        let cases = e.cases(Some("!b-admin".into()), None, None).await.unwrap();
+        let seen: Vec<_> = cases.iter().map(|c| (c.case_id.as_str(), c.trusted)).collect();
+        assert_eq!(
+            seen,
+            [("x0", false), ("x1", true)],
+            "kept but untrusted, and listed in the order the server received them"
+        );
+    }
+
+    #[tokio::test]
+    async fn audit_verify_reports_every_break() {
+        let (_home, e, fake) = signed_in().await;
+        // @other's chain misses records 1 and 3: two gaps.
+        let decision = |n: usize| record("decision", &format!("o{n}"), "warn", "2026-01-01T00:00:00Z", &[]);
+        let mut prev = GENESIS.to_owned();
+        let mut hashes = Vec::new();
+        for n in 0..5 {
+            let c = chain(&prev, CaseRecord { actor: "@other:hs".into(), group: "!b-admin".into(), ..decision(n) });
+            prev = c.hash.clone();
+            hashes.push(prev.clone());
+        }
+        let mut prev = GENESIS.to_owned();
+        for n in [0, 2, 4] {
+            let p = if n == 0 { GENESIS.to_owned() } else { hashes[n - 1].clone() };
+            prev = forge(&fake, "@other:hs", n, &p, true, decision(n));
+        }
+        assert_eq!(prev, hashes[4]);
+        // @third announced three records; one arrived.
+        forge(&fake, "@third:hs", 0, GENESIS, true, decision(9));
+        fake.heads.lock().unwrap().push(("@third:hs".into(), json!({"group": "!b-admin", "hash": "h", "count": 3})));
+        let report = e.audit_verify().await.unwrap();
+        assert!(!report.ok);
+        let found: Vec<_> =
+            report.breaks.iter().map(|b| (b.group.as_str(), b.actor.as_deref(), b.index, b.kind.as_str())).collect();
+        assert_eq!(
+            found,
+            [
+                ("!b-admin", Some("@other:hs"), 1, "unlinked"),
+                ("!b-admin", Some("@other:hs"), 2, "unlinked"),
+                ("!b-admin", Some("@third:hs"), 1, "truncated"),
+            ],
+            "every break, each naming its group, admin and position"
+        );
+        assert_eq!(report.broken.as_ref(), report.breaks.first(), "the first is still reported as before");
     }
 }

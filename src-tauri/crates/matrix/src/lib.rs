@@ -25,6 +25,7 @@ pub mod moderation;
 pub mod platform;
 pub mod policy;
 pub mod state;
+pub mod trust;
 
 pub use connector::MatrixConnector;
 pub use platform::MatrixPlatform;

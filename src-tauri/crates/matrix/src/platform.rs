@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use async_trait::async_trait;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use qunguan_core::action::{Applied, MessageSnapshot, OpContext, PlatformOp};
-use qunguan_core::platform::{Platform, SharedLog, SignedIn};
+use qunguan_core::platform::{CaseLogRoom, Platform, SharedLog, SignedIn};
 use qunguan_core::staff::{ReportRef, StaffReport};
 use qunguan_core::{Account, ApiError, ErrorCode, GroupState, MemberState};
 use ruma::api::SupportedVersions;
@@ -184,16 +184,33 @@ impl Platform for MatrixPlatform {
         Ok(self.resolve_room(id_or_alias).await?.to_string())
     }
 
-    async fn publish_case(&self, group_id: &str, content: &serde_json::Value, txn_id: &str) -> Result<(), ApiError> {
-        self.publish_case_event(group_id, content, txn_id).await
+    async fn case_log_room(
+        &self,
+        group_id: &str,
+        trusted: Option<&str>,
+        create: bool,
+    ) -> Result<CaseLogRoom, ApiError> {
+        let group = OwnedRoomId::try_from(group_id)
+            .map_err(|e| ApiError::invalid_input(format!("“{group_id}” is not a room ID: {e}")))?;
+        self.moderation_room(&group, trusted, create).await
     }
 
-    async fn shared_cases(&self, group_id: &str, since: Option<&str>) -> Result<SharedLog, ApiError> {
-        self.shared_case_events(group_id, since).await
+    async fn publish_case(
+        &self,
+        group_id: &str,
+        room: &str,
+        content: &serde_json::Value,
+        txn_id: &str,
+    ) -> Result<(), ApiError> {
+        self.publish_case_event(group_id, room, content, txn_id).await
     }
 
-    async fn publish_chain_head(&self, group_id: &str, head: &serde_json::Value) -> Result<(), ApiError> {
-        self.publish_chain_head_event(group_id, head).await
+    async fn shared_cases(&self, group_id: &str, room: &str, since: Option<&str>) -> Result<SharedLog, ApiError> {
+        self.shared_case_events(group_id, room, since).await
+    }
+
+    async fn publish_chain_head(&self, _group_id: &str, room: &str, head: &serde_json::Value) -> Result<(), ApiError> {
+        self.publish_chain_head_event(room, head).await
     }
 
     async fn is_staff(&self) -> Result<bool, ApiError> {

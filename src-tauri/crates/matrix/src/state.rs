@@ -50,7 +50,7 @@ fn level_map(v: Option<&Value>) -> BTreeMap<String, i64> {
         .unwrap_or_default()
 }
 
-fn power_levels(content: &Value) -> PowerLevels {
+pub(crate) fn power_levels(content: &Value) -> PowerLevels {
     let d = PowerLevels::default();
     let get = |key: &str, default: i64| content.get(key).and_then(level).unwrap_or(default);
     PowerLevels {
@@ -79,7 +79,10 @@ pub fn group_state<'a>(
     let mut name = None;
     let mut alias = None;
     let mut encrypted = false;
-    let mut console_room = false;
+    // Senders of empty-key console markers; one counts only when the room's creator set it
+    // (consoles create their rooms with it): anyone at `state_default` could set one later.
+    let mut marker_senders: Vec<String> = Vec::new();
+    let mut create_sender: Option<String> = None;
     let mut joined = 0u64;
     let mut creators: Vec<String> = Vec::new();
     let mut room_version = "1".to_owned();
@@ -90,6 +93,7 @@ pub fn group_state<'a>(
         match (event.kind.as_str(), state_key) {
             ("m.room.create", "") => {
                 let c = &event.content;
+                create_sender.clone_from(&event.sender);
                 room_version = c.get("room_version").and_then(Value::as_str).unwrap_or("1").to_owned();
                 let creator = c.get("creator").and_then(Value::as_str).map(str::to_owned).or(event.sender.clone());
                 creators = creator.into_iter().collect();
@@ -104,11 +108,12 @@ pub fn group_state<'a>(
             ("m.room.member", _) if event.content.get("membership").and_then(Value::as_str) == Some("join") => {
                 joined += 1;
             }
-            (CONSOLE_ROOM_EVENT, _) => console_room = true,
+            (CONSOLE_ROOM_EVENT, "") => marker_senders.extend(event.sender.clone()),
             _ => {}
         }
     }
 
+    let console_room = create_sender.is_some_and(|c| marker_senders.contains(&c));
     let outrank = creators_outrank(&room_version);
     let levels = levels.unwrap_or_else(|| {
         // No power-levels event: the spec gives the creator 100 and everything else 0.
@@ -221,7 +226,7 @@ mod tests {
             r#"{"type":"m.room.create","state_key":"","sender":"@x:hs","content":{"creator":"@old:hs","room_version":"10"}}"#,
             r#"{"type":"m.room.power_levels","state_key":"","content":{"users":{"@old:hs":100}}}"#,
             r#"{"type":"m.room.encryption","state_key":"","content":{"algorithm":"m.megolm.v1.aes-sha2"}}"#,
-            r#"{"type":"org.qunguan.room","state_key":"","content":{"kind":"moderation"}}"#,
+            r#"{"type":"org.qunguan.room","state_key":"","sender":"@x:hs","content":{"kind":"moderation"}}"#,
         ];
         let direct = HashSet::from(["!r".to_string()]);
         let s = group_state("!r", events, &direct);
@@ -229,6 +234,20 @@ mod tests {
         assert_eq!(s.power.role("@old:hs"), Role::Owner);
         assert_eq!(s.power.power("@old:hs"), Some(100));
         assert!(s.encrypted && s.console_room && s.is_direct);
+    }
+
+    #[test]
+    fn marker_from_a_moderator_does_not_hide_the_group() {
+        let create = r#"{"type":"m.room.create","state_key":"","sender":"@owner:hs","content":{"room_version":"10"}}"#;
+        let by_mod = r#"{"type":"org.qunguan.room","state_key":"","sender":"@mod:hs","content":{"kind":"moderation"}}"#;
+        let keyed =
+            r#"{"type":"org.qunguan.room","state_key":"x","sender":"@owner:hs","content":{"kind":"moderation"}}"#;
+        let by_creator =
+            r#"{"type":"org.qunguan.room","state_key":"","sender":"@owner:hs","content":{"kind":"moderation"}}"#;
+        let console = |events: &[&str]| group_state("!r", events.iter().copied(), &HashSet::new()).console_room;
+        assert!(!console(&[create, by_mod]), "an empty-key marker set by someone other than the creator");
+        assert!(!console(&[by_mod, create, keyed]), "a marker with a state key is no marker");
+        assert!(console(&[by_creator, create]), "the marker a console creates its room with");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 use qunguan_core::Result;
 use qunguan_core::case::{CaseRecord, Chained, GENESIS, chain};
+use qunguan_core::time::rfc3339_from_millis;
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
 use crate::outbox::{self, OutboxEntry, OutboxStatus};
@@ -32,6 +33,11 @@ pub struct CaseRow {
     pub status_detail: Option<String>,
     /// The outcome's reason as data (JSON of `qunguan_core::outcome::Why`), when it has one.
     pub status_why: Option<String>,
+    /// Mine, or another admin's whose sender managed the group when the server received it.
+    pub trusted: bool,
+    /// Where it is listed (RFC 3339): my own records' `created_at`; an imported record's time
+    /// of receipt by the server, never the `created_at` its writer chose.
+    pub listed_at: String,
 }
 
 /// Evidence to keep with a decision: canonical JSON and its SHA-256.
@@ -70,9 +76,15 @@ fn append(tx: &Transaction<'_>, record: CaseRecord) -> rusqlite::Result<Chained>
     Ok(chained)
 }
 
-/// The decisions of one chain that match `filter`, each with the chain's latest outcome for it.
-fn push_decisions(chain: &[Chained], filter: &CaseFilter, rows: &mut Vec<CaseRow>) {
-    for c in chain.iter().filter(|c| c.record.kind == "decision") {
+/// The decisions of one chain that match `filter`, each with the chain's latest outcome for it;
+/// `meta(i)` is record `i`'s `(listed_at, trusted)`.
+fn push_decisions(
+    chain: &[Chained],
+    filter: &CaseFilter,
+    rows: &mut Vec<CaseRow>,
+    meta: impl Fn(usize) -> (String, bool),
+) {
+    for (i, c) in chain.iter().enumerate().filter(|(_, c)| c.record.kind == "decision") {
         let r = &c.record;
         if filter.target.as_ref().is_some_and(|t| r.target.as_ref() != Some(t))
             || filter.actor.as_ref().is_some_and(|a| &r.actor != a)
@@ -80,7 +92,10 @@ fn push_decisions(chain: &[Chained], filter: &CaseFilter, rows: &mut Vec<CaseRow
             continue;
         }
         let outcome = chain.iter().rev().find(|o| o.record.kind == "outcome" && o.record.case_id == r.case_id);
+        let (listed_at, trusted) = meta(i);
         rows.push(CaseRow {
+            trusted,
+            listed_at,
             decision: c.clone(),
             status: outcome.and_then(|o| o.record.detail.get("status").cloned()).unwrap_or_else(|| "queued".into()),
             status_detail: outcome.and_then(|o| o.record.detail.get("detail").cloned()),
@@ -196,20 +211,31 @@ impl Store {
     }
 
     /// Decisions matching `filter`, oldest first, each with its latest outcome: mine, and other
-    /// admins' imported from the moderation rooms.
+    /// admins' imported from the moderation rooms (listed by when the server received them).
     pub fn cases(&self, filter: &CaseFilter) -> Result<Vec<CaseRow>> {
+        let mut rows = self.own_cases(filter)?;
+        for ((group, _), chain) in self.shared_chains()? {
+            if filter.group.as_ref().is_none_or(|g| g == &group) {
+                let (records, meta): (Vec<Chained>, Vec<(i64, bool)>) =
+                    chain.into_iter().map(|(c, at, trusted)| (c, (at, trusted))).unzip();
+                push_decisions(&records, filter, &mut rows, |i| (rfc3339_from_millis(meta[i].0), meta[i].1));
+            }
+        }
+        rows.sort_by(|a, b| a.listed_at.cmp(&b.listed_at));
+        Ok(rows)
+    }
+
+    /// My own decisions matching `filter`, oldest first: the only ones that decide what my
+    /// actions do (what an unmute restores, which timed mutes I end).
+    pub fn own_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseRow>> {
         let mut rows = Vec::new();
         for (group, _) in self.chain_heads()? {
             if filter.group.as_ref().is_none_or(|g| g == &group) {
-                push_decisions(&self.chain(&group)?, filter, &mut rows);
+                let chain = self.chain(&group)?;
+                push_decisions(&chain, filter, &mut rows, |i| (chain[i].record.created_at.clone(), true));
             }
         }
-        for ((group, _), chain) in self.shared_chains()? {
-            if filter.group.as_ref().is_none_or(|g| g == &group) {
-                push_decisions(&chain, filter, &mut rows);
-            }
-        }
-        rows.sort_by(|a, b| a.decision.record.created_at.cmp(&b.decision.record.created_at));
+        rows.sort_by(|a, b| a.listed_at.cmp(&b.listed_at));
         Ok(rows)
     }
 

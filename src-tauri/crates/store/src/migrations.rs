@@ -121,6 +121,19 @@ const MIGRATIONS: &[&str] = &[
         cursor     TEXT NOT NULL
     );
 ",
+    "
+    -- When the server received each imported record (Unix ms; the order they are listed in),
+    -- and whether its sender managed the group then. Records imported before this was known
+    -- are untrusted until proven otherwise (they are never acted on either way).
+    ALTER TABLE shared_cases ADD COLUMN received_at INTEGER;
+    ALTER TABLE shared_cases ADD COLUMN trusted INTEGER NOT NULL DEFAULT 0;
+    -- The moderation room I last trusted per group, and why the group's pointer is not followed.
+    CREATE TABLE case_log_rooms (
+        group_id   TEXT PRIMARY KEY,
+        room_id    TEXT,
+        warning    TEXT
+    );
+",
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {

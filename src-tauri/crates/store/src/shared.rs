@@ -17,6 +17,10 @@ use crate::{Store, store_err};
 pub struct SharedRecord {
     pub chained: Chained,
     pub event_id: String,
+    /// When the server received it (Unix ms).
+    pub received_at_ms: i64,
+    /// Whether its sender managed the group then (see `SharedEntry::sender_managed`).
+    pub trusted: bool,
 }
 
 /// Whose chain: (group, acting admin).
@@ -73,8 +77,9 @@ impl Store {
         let n = self
             .conn
             .execute(
-                "INSERT OR IGNORE INTO shared_cases (group_id, actor, case_id, kind, record, prev_hash, hash, event_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT OR IGNORE INTO shared_cases
+                     (group_id, actor, case_id, kind, record, prev_hash, hash, event_id, received_at, trusted)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     c.record.group,
                     c.record.actor,
@@ -83,19 +88,23 @@ impl Store {
                     json,
                     c.prev_hash,
                     c.hash,
-                    record.event_id
+                    record.event_id,
+                    record.received_at_ms,
+                    record.trusted
                 ],
             )
             .map_err(|e| store_err("shared case write", e))?;
         Ok(n == 1)
     }
 
-    /// Imported records, per (group, actor) chain in import (timeline) order.
-    pub fn shared_chains(&self) -> Result<Vec<(ChainKey, Vec<Chained>)>> {
+    /// Imported records, per (group, actor) chain in import (timeline) order, each with when
+    /// the server received it (Unix ms, `0` when unknown) and whether it is trusted.
+    pub fn shared_chains(&self) -> Result<Vec<(ChainKey, Vec<(Chained, i64, bool)>)>> {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT group_id, actor, record, prev_hash, hash FROM shared_cases ORDER BY group_id, actor, seq",
+                "SELECT group_id, actor, record, prev_hash, hash, coalesce(received_at, 0), trusted FROM shared_cases
+                 ORDER BY group_id, actor, seq",
             )
             .map_err(|e| store_err("shared case read", e))?;
         let rows = stmt
@@ -103,11 +112,11 @@ impl Store {
                 let record = decode(&r.get::<_, String>(2)?)?;
                 Ok((
                     (r.get::<_, String>(0)?, r.get::<_, String>(1)?),
-                    Chained { record, prev_hash: r.get(3)?, hash: r.get(4)? },
+                    (Chained { record, prev_hash: r.get(3)?, hash: r.get(4)? }, r.get(5)?, r.get(6)?),
                 ))
             })
             .map_err(|e| store_err("shared case read", e))?;
-        let mut out: Vec<(ChainKey, Vec<Chained>)> = Vec::new();
+        let mut out: Vec<(ChainKey, Vec<(Chained, i64, bool)>)> = Vec::new();
         for row in rows {
             let (key, c) = row.map_err(|e| store_err("shared case read", e))?;
             match out.last_mut() {
@@ -249,6 +258,42 @@ impl Store {
             .map_err(|e| store_err("shared cursor write", e))
     }
 
+    /// The moderation room I last trusted for a group, and the warning about its pointer.
+    pub fn case_log_room(&self, group: &str) -> Result<(Option<String>, Option<String>)> {
+        self.conn
+            .query_row("SELECT room_id, warning FROM case_log_rooms WHERE group_id = ?1", [group], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
+            .map(Option::unwrap_or_default)
+            .map_err(|e| store_err("case log room read", e))
+    }
+
+    /// Every group's warning about its case-log pointer: `(group, warning)`.
+    pub fn case_log_warnings(&self) -> Result<Vec<(String, String)>> {
+        let err = |e| store_err("case log room read", e);
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT group_id, warning FROM case_log_rooms WHERE warning IS NOT NULL ORDER BY group_id")
+            .map_err(err)?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(err)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(err)
+    }
+
+    /// Keeps the room a group's case log is in (when trusted: `Some`, else the last one stays)
+    /// and the warning about its pointer (`None` clears it).
+    pub fn set_case_log_room(&mut self, group: &str, room: Option<&str>, warning: Option<&str>) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO case_log_rooms (group_id, room_id, warning) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (group_id) DO UPDATE SET room_id = coalesce(excluded.room_id, room_id),
+                 warning = excluded.warning",
+                params![group, room, warning],
+            )
+            .map(drop)
+            .map_err(|e| store_err("case log room write", e))
+    }
+
     /// Remembers the head I announced for a group.
     pub fn mark_announced(&mut self, group: &str, hash: &str, count: u32) -> Result<()> {
         self.conn
@@ -327,7 +372,8 @@ mod tests {
         for n in 0..2 {
             let c = chain(&head, record(n, "!g", "@a:hs"));
             head = c.hash.clone();
-            s.import_shared(&SharedRecord { chained: c, event_id: format!("$e{n}") }).unwrap();
+            let r = SharedRecord { chained: c, event_id: format!("$e{n}"), received_at_ms: n as i64, trusted: true };
+            s.import_shared(&r).unwrap();
         }
         s.set_shared_head("!g", "@a:hs", &head, 2).unwrap();
         s.set_shared_head("!g", "@b:hs", "h", 1).unwrap();
@@ -343,6 +389,23 @@ mod tests {
             "a head without any record of theirs here is a chain too"
         );
         assert_eq!(s.shared_chains().unwrap()[0].1.len(), 2, "the case list still shows what was imported");
+    }
+
+    #[test]
+    fn a_case_log_room_once_trusted_stays_until_another_is() {
+        let (_dir, mut s) = store();
+        assert_eq!(s.case_log_room("!g").unwrap(), (None, None));
+        s.set_case_log_room("!g", Some("!m"), None).unwrap();
+        s.set_case_log_room("!g", None, Some("pointer set by @mod:hs")).unwrap();
+        assert_eq!(
+            s.case_log_room("!g").unwrap(),
+            (Some("!m".to_owned()), Some("pointer set by @mod:hs".to_owned())),
+            "an untrusted pointer leaves the trusted room in place"
+        );
+        assert_eq!(s.case_log_warnings().unwrap(), [("!g".to_owned(), "pointer set by @mod:hs".to_owned())]);
+        s.set_case_log_room("!g", Some("!n"), None).unwrap();
+        assert_eq!(s.case_log_room("!g").unwrap(), (Some("!n".to_owned()), None));
+        assert!(s.case_log_warnings().unwrap().is_empty());
     }
 
     #[test]
