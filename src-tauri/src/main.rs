@@ -32,6 +32,7 @@ fn main() {
             commands::session::sign_out,
             commands::groups::list_groups,
             commands::groups::list_members,
+            commands::groups::case_log_warning,
             commands::messages::list_messages,
             commands::messages::list_rules,
             commands::messages::reveal_message,

@@ -242,6 +242,21 @@ mod tests {
     }
 
     #[test]
+    fn every_break_of_a_chain_is_found_not_just_the_first() {
+        let l = log(6);
+        let mut broken = l.clone();
+        broken[1].record.reason = "edited".into();
+        broken.remove(3);
+        let found: Vec<_> = verify_all(&broken, Some(&l[5].hash)).into_iter().map(|b| (b.index, b.kind)).collect();
+        assert_eq!(found, [(1, BreakKind::Edited), (3, BreakKind::Unlinked)], "the edit and the gap after it");
+        let short = &l[..2];
+        let found: Vec<_> =
+            verify_published_all(short, Some((l[3].hash.as_str(), 4))).into_iter().map(|b| b.kind).collect();
+        assert_eq!(found, [BreakKind::Truncated]);
+        assert!(verify_all(&l, Some(&l[5].hash)).is_empty());
+    }
+
+    #[test]
     fn the_hash_is_stable() {
         // Regression guard: changing the canonical form silently would break every stored chain.
         // The value is SHA-256 of GENESIS, "\n" and the record's compact JSON, computed independently.

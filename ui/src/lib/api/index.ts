@@ -138,6 +138,8 @@ export const api = {
   listGroups: () => call<Group[]>('list_groups'),
   /** Members of a group; `group` is the room ID. */
   listMembers: (group: string) => call<Member[]>('list_members', { group }),
+  /** Why the group's case-log pointer is not followed (English, names who set it), or null. */
+  caseLogWarning: (group: string) => call<string | null>('case_log_warning', { group }),
   /** The group's latest messages, oldest first: personal data already masked, findings flagged. */
   listMessages: (group: string, limit?: number) => call<MessageView[]>('list_messages', { group, limit }),
   /** One message with its personal data shown; records a `reveal` case with the reason first. */

@@ -103,6 +103,8 @@ export const en: Catalogue = {
   'tier.huge.range': '2,000 members or more',
 
   'group.encrypted': 'Encrypted',
+  'group.caseLog.warning':
+    'The case log pointer of this group was changed by someone who may not choose it; cases still go to the last trusted room. ({why})',
   'group.encrypted.notice':
     'This group is end-to-end encrypted: member management works, but this version cannot read its messages yet.',
   'group.no_alias': 'no alias',

@@ -105,6 +105,7 @@ export const zhCN = {
   'tier.huge.range': '2,000 人及以上',
 
   'group.encrypted': '加密',
+  'group.caseLog.warning': '本群的案件日志指针被无权更改的人改动，案件仍记入上次可信的管理室。（{why}）',
   'group.encrypted.notice': '这是端到端加密群：成员管理可以正常使用，但本版本还无法读取群消息内容。',
   'group.no_alias': '无别名',
   'group.members.one': '{count} 名成员',

@@ -8,4 +8,8 @@ export type AuditReport = { ok: boolean, groups: number, records: number,
 /**
  * The first broken entry, when the chain is broken.
  */
-broken: AuditBreak | null, };
+broken: AuditBreak | null, 
+/**
+ * Every break found, in every group's and every admin's chain, in order.
+ */
+breaks: Array<AuditBreak>, };

@@ -12,4 +12,9 @@ status: string, status_detail: string | null,
 /**
  * The outcome's reason as data, for the app to translate (when the engine knew it).
  */
-status_why?: Why, detail: { [key in string]: string }, prev_hash: string, hash: string, };
+status_why?: Why, detail: { [key in string]: string }, prev_hash: string, hash: string, 
+/**
+ * `false` for another admin's record whose sender did not manage the group when it was
+ * posted: kept and shown, never acted on.
+ */
+trusted: boolean, };
