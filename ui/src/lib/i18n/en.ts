@@ -161,6 +161,9 @@ export const en: Catalogue = {
   'action.dialog.error': 'Could not act',
   'action.dialog.hint': 'Enter confirms · Esc cancels',
 
+  'case.untrusted': 'untrusted',
+  'case.untrusted.title':
+    'Its sender did not manage the group when it was posted: shown, never acted on.',
   'case.status.done': 'Done',
   'case.status.queued': 'Queued',
   'case.status.refused': 'Refused',

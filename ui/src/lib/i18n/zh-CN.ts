@@ -161,6 +161,8 @@ export const zhCN = {
   'action.dialog.error': '未能执行',
   'action.dialog.hint': 'Enter 确认 · Esc 取消',
 
+  'case.untrusted': '不可信',
+  'case.untrusted.title': '发送者发布时并非本群管理人员：仅显示，不据此执行任何操作。',
   'case.status.done': '已完成',
   'case.status.queued': '已排队',
   'case.status.refused': '被拒绝',
