@@ -78,15 +78,16 @@ impl Engine {
         let g = group.to_owned();
         let (trusted, _) = self.on_store(move |s| s.case_log_room(&g)).await?;
         let found = platform.case_log_room(group, trusted.as_deref(), create).await?;
-        let mut warnings = self.case_log_warnings.lock().expect("not poisoned");
-        match &found.warning {
-            Some(w) => {
-                tracing::warn!(%group, "case-log pointer not followed: {w}");
-                warnings.insert(group.to_owned(), w.clone());
+        {
+            let mut warnings = self.case_log_warnings.lock().expect("not poisoned");
+            match &found.warning {
+                Some(w) => {
+                    tracing::warn!(%group, "case-log pointer not followed: {w}");
+                    warnings.insert(group.to_owned(), w.clone());
+                }
+                None => drop(warnings.remove(group)),
             }
-            None => drop(warnings.remove(group)),
         }
-        drop(warnings);
         let (g, room, warning) = (group.to_owned(), found.room.clone(), found.warning);
         // A warning means the room is the last trusted one (or none): nothing new to keep.
         let keep = room.clone().filter(|_| warning.is_none());

@@ -26,6 +26,10 @@ pub struct SharedRecord {
 /// Whose chain: (group, acting admin).
 pub type ChainKey = (String, String);
 
+/// An imported record with when the server received it (Unix ms, `0` when unknown) and
+/// whether it is trusted (its sender managed the group then).
+pub type ImportedRecord = (Chained, i64, bool);
+
 /// Another admin's chain of one group as the moderation room holds it now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SharedChain {
@@ -97,9 +101,8 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// Imported records, per (group, actor) chain in import (timeline) order, each with when
-    /// the server received it (Unix ms, `0` when unknown) and whether it is trusted.
-    pub fn shared_chains(&self) -> Result<Vec<(ChainKey, Vec<(Chained, i64, bool)>)>> {
+    /// Imported records, per (group, actor) chain in import (timeline) order.
+    pub fn shared_chains(&self) -> Result<Vec<(ChainKey, Vec<ImportedRecord>)>> {
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -116,7 +119,7 @@ impl Store {
                 ))
             })
             .map_err(|e| store_err("shared case read", e))?;
-        let mut out: Vec<(ChainKey, Vec<(Chained, i64, bool)>)> = Vec::new();
+        let mut out: Vec<(ChainKey, Vec<ImportedRecord>)> = Vec::new();
         for row in rows {
             let (key, c) = row.map_err(|e| store_err("shared case read", e))?;
             match out.last_mut() {
