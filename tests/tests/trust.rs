@@ -129,3 +129,57 @@ fn marker_from_a_moderator_does_not_hide_the_group() {
     let mod_qg = Console::sign_in(&s.base_url, &moderator);
     assert!(listed(&mod_qg), "not from the moderator's own console either");
 }
+
+/// A group where `owner` and `admin` (level 100) manage and `member` is a member.
+fn group_with_admin(owner: &TestUser, admin: &TestUser, member: &TestUser) -> String {
+    let s = synapse();
+    RUNTIME
+        .block_on(async {
+            let spec = RoomSpec {
+                name: Some(format!("群 {}", unique("standing"))),
+                power: vec![(admin.user_id.clone(), 100)],
+                ..RoomSpec::default()
+            };
+            let room = Client::new(&s.base_url, &owner.access_token).create_room(&spec).await?;
+            for u in [admin, member] {
+                Client::new(&s.base_url, &u.access_token).join(&room).await?;
+            }
+            anyhow::Ok(room)
+        })
+        .unwrap()
+}
+
+/// An imported record is trusted by the power levels in force when the server received it:
+/// read back through the group's power-levels history (Synapse's `unsigned.replaces_state`).
+#[test]
+fn records_are_judged_by_the_standing_their_sender_had_then() {
+    require_keyring();
+    let s = synapse();
+    let (owner, admin, member) = (user("owner"), user("admin"), user("member"));
+    let room = group_with_admin(&owner, &admin, &member);
+    let o = Client::new(&s.base_url, &owner.access_token);
+    let (owner_qg, admin_qg) = (Console::sign_in(&s.base_url, &owner), Console::sign_in(&s.base_url, &admin));
+
+    let first = owner_qg.act(&["warn", &room, &member.user_id, "--reason", "群主警告"]);
+    assert_eq!(first.status, "done", "{first:#?}");
+    let as_admin = admin_qg.act(&["warn", &room, &member.user_id, "--reason", "管理员警告"]);
+    assert_eq!(as_admin.status, "done", "{as_admin:#?}");
+    // Demoted, twice (so the levels in force back then are two events behind the current ones).
+    RUNTIME.block_on(o.set_power_levels(&room, &[(&admin.user_id, Some(10))])).unwrap();
+    RUNTIME.block_on(o.set_power_levels(&room, &[(&admin.user_id, None)])).unwrap();
+    let after = admin_qg.act(&["mute", &room, &member.user_id, "--for", "1h", "--reason", "降级之后"]);
+    assert_eq!(after.status, "refused", "no longer a manager: {after:#?}");
+
+    // The owner's console imports both only now, after the demotion; so does a fresh one.
+    let fresh = Console::sign_in(&s.base_url, &owner);
+    for (who, c) in [("the owner's console", &owner_qg), ("a fresh console", &fresh)] {
+        let all = c.cases(&[]);
+        let trusted = |case_id: &str| {
+            let case = all.iter().find(|x| x["case_id"] == case_id);
+            case.unwrap_or_else(|| panic!("{who}: case {case_id} is imported: {all:#?}"))["trusted"].clone()
+        };
+        assert_eq!(trusted(&as_admin.case_id), true, "{who}: posted while an admin: trusted");
+        assert_eq!(trusted(&after.case_id), false, "{who}: posted after the demotion: kept, untrusted");
+    }
+    assert_eq!(owner_qg.case(&first.case_id)["trusted"], true, "the owner's own records are trusted");
+}
