@@ -14,12 +14,19 @@ pub async fn run(engine: &Engine, interval: u64, json: bool, lang: Lang) -> Resu
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| qunguan_core::ApiError::internal(format!("cannot watch SIGTERM: {e}")))?;
     eprintln!("{}", i18n::serving(interval, lang));
+    // Each case-log warning once when it appears (or changes), not every round.
+    let mut warned = Vec::new();
     loop {
         match engine.run_due().await {
             Ok(outcomes) if !outcomes.is_empty() => print_outcomes(&outcomes, json, lang, false)?,
             Ok(_) => {}
             Err(e) => eprintln!("{}", i18n::describe(&e)),
         }
+        let now = engine.case_log_warnings();
+        for (group, why) in now.iter().filter(|w| !warned.contains(*w)) {
+            eprintln!("{}", i18n::case_log_warning(group, why, lang));
+        }
+        warned = now;
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(interval)) => {}
             _ = tokio::signal::ctrl_c() => break,
