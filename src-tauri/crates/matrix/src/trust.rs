@@ -48,17 +48,14 @@ impl PowerHistory {
     /// The history as the group's state shows it now (raw state events): its current levels.
     pub fn from_state<'a>(room_id: &str, raw: impl IntoIterator<Item = &'a str> + Clone) -> Self {
         let snapshot: PowerSnapshot = state::group_state(room_id, raw.clone(), &Default::default()).power;
-        let current = raw
-            .into_iter()
-            .filter_map(|r| serde_json::from_str::<Value>(r).ok())
-            .find(|v| {
-                v.get("type").and_then(Value::as_str) == Some("m.room.power_levels")
-                    && v.get("state_key").and_then(Value::as_str) == Some("")
-            })
-            .as_ref()
-            .and_then(levels_event);
-        let (levels, older) = match current {
-            Some((ts, levels, replaces)) => (vec![(ts, levels)], replaces),
+        let current = raw.into_iter().filter_map(|r| serde_json::from_str::<Value>(r).ok()).find(|v| {
+            v.get("type").and_then(Value::as_str) == Some("m.room.power_levels")
+                && v.get("state_key").and_then(Value::as_str) == Some("")
+        });
+        let (levels, older) = match current.as_ref().map(levels_event) {
+            Some(Some((ts, levels, replaces))) => (vec![(ts, levels)], replaces),
+            // A levels event that does not read as one: nothing is known, nothing trusted.
+            Some(None) => (Vec::new(), Some(String::new())),
             // No levels event at all: the creation rules hold, since the beginning.
             None => (vec![(i64::MIN, snapshot.levels)], None),
         };
@@ -163,5 +160,8 @@ mod tests {
         assert_eq!(h.role_at("@owner:hs", 1), Some(Role::Owner), "before any levels: the creator");
         assert_eq!(h.role_at("@ex:hs", 1), Some(Role::Member));
         assert!(!h.push_older(&json!({"type": "m.room.power_levels"})), "junk is no levels event");
+        let junk = json!({"type": "m.room.power_levels", "state_key": "", "content": {}}).to_string();
+        let h = PowerHistory::from_state("!g", [create.as_str(), junk.as_str()]);
+        assert_eq!(h.role_at("@owner:hs", 5), None, "levels without a time say nothing about any time");
     }
 }
