@@ -21,7 +21,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
     let lang = i18n::lang();
     let result = dispatch(&engine, cli.command, json, lang).await;
     if let Some(since) = engine.offline_since() {
-        eprintln!("{}", i18n::offline_note(&since, lang));
+        crate::term::err(&i18n::offline_note(&since, lang));
     }
     result
 }
@@ -65,7 +65,8 @@ async fn read(engine: &Engine, command: Command, json: bool, lang: Lang) -> Resu
             if json {
                 print_json(&account)
             } else {
-                println!("{} {} ({})", i18n::word("signed_in_as", lang), account.user_id, account.homeserver);
+                let line = format!("{} {} ({})", i18n::word("signed_in_as", lang), account.user_id, account.homeserver);
+                crate::term::out(&line);
                 Ok(())
             }
         }
@@ -74,7 +75,7 @@ async fn read(engine: &Engine, command: Command, json: bool, lang: Lang) -> Resu
             if json {
                 print_json(&serde_json::json!({"signed_out": true}))
             } else {
-                println!("{}", i18n::word("signed_out", lang));
+                crate::term::out(i18n::word("signed_out", lang));
                 Ok(())
             }
         }
@@ -83,7 +84,7 @@ async fn read(engine: &Engine, command: Command, json: bool, lang: Lang) -> Resu
             if json {
                 print_json(&groups)
             } else {
-                println!("{}", groups_table(&groups, lang));
+                crate::term::out(&groups_table(&groups, lang));
                 Ok(())
             }
         }
@@ -92,7 +93,7 @@ async fn read(engine: &Engine, command: Command, json: bool, lang: Lang) -> Resu
             if json {
                 print_json(&members)
             } else {
-                println!("{}", members_table(&members, lang));
+                crate::term::out(&members_table(&members, lang));
                 Ok(())
             }
         }
@@ -116,7 +117,7 @@ fn scan(input: &std::path::Path, lexicon: Option<&std::path::Path>) -> Result<()
     )?;
     let mut out = String::new();
     for line in &lines {
-        out.push_str(&serde_json::to_string(line).map_err(|e| ApiError::internal(e.to_string()))?);
+        out.push_str(&crate::term::json(&serde_json::to_string(line).map_err(|e| ApiError::internal(e.to_string()))?));
         out.push('\n');
     }
     use std::io::Write;
@@ -139,7 +140,7 @@ fn read_stdin_secret() -> Result<Secret> {
 
 pub fn print_json<T: Serialize>(value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(|e| ApiError::internal(e.to_string()))?;
-    println!("{text}");
+    println!("{}", crate::term::json(&text));
     Ok(())
 }
 

@@ -12,6 +12,7 @@ mod records;
 mod serve;
 mod staff;
 mod table;
+mod term;
 
 use clap::Parser;
 
@@ -24,7 +25,7 @@ fn main() -> std::process::ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("qg: cannot start: {e}");
+            term::err(&format!("qg: cannot start: {e}"));
             return std::process::ExitCode::from(1);
         }
     };

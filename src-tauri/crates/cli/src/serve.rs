@@ -13,12 +13,12 @@ use crate::i18n::{self, Lang};
 pub async fn run(engine: &Engine, interval: u64, json: bool, lang: Lang) -> Result<u8> {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| qunguan_core::ApiError::internal(format!("cannot watch SIGTERM: {e}")))?;
-    eprintln!("{}", i18n::serving(interval, lang));
+    crate::term::err(&i18n::serving(interval, lang));
     loop {
         match engine.run_due().await {
             Ok(outcomes) if !outcomes.is_empty() => print_outcomes(&outcomes, json, lang, false)?,
             Ok(_) => {}
-            Err(e) => eprintln!("{}", i18n::describe(&e)),
+            Err(e) => crate::term::err(&i18n::describe(&e)),
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(interval)) => {}

@@ -9,6 +9,7 @@ use std::sync::{Arc, OnceLock};
 use qunguan_core::action::Action;
 use qunguan_core::action::MessageSnapshot;
 use qunguan_core::message::{Flag, MessageView, Revealed, RuleView, Severity, StaffItem};
+use qunguan_core::staff::StaffReport;
 use qunguan_core::{ApiError, ErrorCode, Group, Result, Role};
 use qunguan_detect::{self as detect, Finding, Scratch, Stream};
 
@@ -125,6 +126,32 @@ fn views(d: &detect::Engine, page: &[MessageSnapshot], o: &ViewOptions) -> Vec<M
         .collect()
 }
 
+/// `text` with its personal data masked as the Messages tab masks it, as one string (for text
+/// that is shown whole: report reasons, `qg staff reports`).
+fn masked(d: &detect::Engine, text: &str) -> String {
+    let mut found = Vec::new();
+    d.scan_with(text, &mut Scratch::new(), &mut found);
+    crate::mask::segments(text, &found).into_iter().map(|s| s.text).collect()
+}
+
+/// Reports with the reported text and the reporters' reasons masked: a reporter quotes what
+/// they report, so the reason carries the same personal data as the message.
+pub(crate) async fn mask_reports(reports: Vec<StaffReport>) -> Result<Vec<StaffReport>> {
+    let d = detector().await?;
+    tokio::task::spawn_blocking(move || {
+        reports
+            .into_iter()
+            .map(|mut r| {
+                r.text = r.text.map(|t| masked(&d, &t));
+                r.reason = r.reason.map(|t| masked(&d, &t));
+                r
+            })
+            .collect()
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("scan task failed: {e}")))
+}
+
 impl Engine {
     /// The latest `limit` messages of a group I manage, oldest first, scanned and masked.
     pub async fn messages(&self, id_or_alias: &str, limit: u32) -> Result<Vec<MessageView>> {
@@ -214,14 +241,15 @@ impl Engine {
     }
 
     /// The staff inbox for the app: each reported message's text scanned and masked like the
-    /// Messages tab's (the report's raw `text` does not cross IPC).
+    /// Messages tab's (the report's raw `text` does not cross IPC), the reporter's reason masked.
     pub async fn staff_inbox(&self) -> Result<Vec<StaffItem>> {
-        let reports = self.staff_reports().await?;
+        let reports = self.staff_reports_unmasked().await?;
         let d = detector().await?;
         tokio::task::spawn_blocking(move || {
             reports
                 .into_iter()
                 .map(|mut report| {
+                    report.reason = report.reason.map(|r| masked(&d, &r));
                     let snapshot = MessageSnapshot {
                         event_id: report.event_id.clone().unwrap_or_default(),
                         sender: report.reported_user.clone().unwrap_or_default(),
