@@ -9,10 +9,13 @@ use std::sync::{Arc, OnceLock};
 use qunguan_core::action::Action;
 use qunguan_core::action::MessageSnapshot;
 use qunguan_core::message::{Flag, MessageView, Revealed, RuleView, Severity, StaffItem};
+use qunguan_core::outcome::Why;
+use qunguan_core::policy::Refusal;
 use qunguan_core::staff::StaffReport;
-use qunguan_core::{ApiError, ErrorCode, Group, Result, Role};
+use qunguan_core::{ApiError, Capability, ErrorCode, Group, Result, Role};
 use qunguan_detect::{self as detect, Finding, Scratch, Stream};
 
+use crate::act::Refused;
 use crate::cache::{is_offline, now_ms};
 use crate::{ActRequest, Engine};
 
@@ -187,7 +190,10 @@ impl Engine {
     async fn messages_live(&self, id_or_alias: &str, limit: u32) -> Result<(Vec<MessageSnapshot>, HashSet<String>)> {
         let (account, platform) = self.platform().await?;
         let state = platform.group(id_or_alias).await?;
-        if Group::managed_by(&state, &account.user_id).is_none() {
+        // What I may do here now is what an offline reveal of this page will go by.
+        let managed = Group::managed_by(&state, &account.user_id);
+        self.cache_group(&state.id, managed.clone()).await;
+        if managed.is_none() {
             return Err(crate::groups::not_managed(id_or_alias));
         }
         let page = platform.recent_messages(&state.id, limit).await?;
@@ -238,6 +244,36 @@ impl Engine {
             .pop()
             .ok_or_else(|| ApiError::internal("no view of the message"))?;
         Ok(Revealed { case_id: outcome.case_id, message: view })
+    }
+
+    /// Whether my cached power in a group lets me reveal (offline, where the live check cannot
+    /// be made): the cached group list must show the group as one I manage and that I can
+    /// remove messages in. No cached list, or the group not on it, is a refusal too: nothing
+    /// shows that I may see the message's personal data.
+    pub(crate) async fn cached_reveal_refusal(&self, me: &str, id_or_alias: &str) -> Result<Option<Refused>> {
+        let key = id_or_alias.to_owned();
+        let cached = self
+            .with_cache(move |s| {
+                Ok(s.groups()?.and_then(|g| {
+                    g.value.into_iter().find(|g| g.id == key || g.alias.as_deref() == Some(key.as_str()))
+                }))
+            })
+            .await?
+            .flatten();
+        Ok(match cached {
+            Some(g) if g.can.contains(&Capability::Remove) => None,
+            Some(_) => {
+                let r = Refusal::NotAllowed { capability: Capability::Remove };
+                Some((format!("{} (as of the cached group list)", r.message(me, id_or_alias)), r.why(id_or_alias)))
+            }
+            None => Some((
+                format!(
+                    "{me} is not owner, admin or moderator of {id_or_alias} as far as the cached group list knows: \
+                     reveal once the homeserver can be reached"
+                ),
+                Why::NotInGroup,
+            )),
+        })
     }
 
     /// The staff inbox for the app: each reported message's text scanned and masked like the

@@ -24,6 +24,8 @@ struct Fake {
     shared: std::sync::Mutex<Vec<(String, String, serde_json::Value)>>,
     /// Each read of it: (group, cursor given, records handed out).
     shared_reads: std::sync::Mutex<Vec<(String, Option<String>, usize)>>,
+    /// I was demoted to a plain member of `!b-admin`.
+    demoted: AtomicBool,
 }
 
 impl Fake {
@@ -75,7 +77,8 @@ impl Platform for FakePlatform {
     }
     async fn joined_groups(&self) -> Result<Vec<GroupState>> {
         self.fake.reachable()?;
-        Ok(vec![room("!b-admin", &[("@me:hs", 100)]), room("!a-member", &[]), room("!c-mod", &[("@me:hs", 50)])])
+        let mine = if self.fake.demoted.load(Ordering::SeqCst) { 0 } else { 100 };
+        Ok(vec![room("!b-admin", &[("@me:hs", mine)]), room("!a-member", &[]), room("!c-mod", &[("@me:hs", 50)])])
     }
     async fn group(&self, id: &str) -> Result<GroupState> {
         self.fake.reachable()?;
@@ -473,3 +476,5 @@ mod shared {
         assert!(e.audit_verify().await.unwrap().ok);
     }
 }
+
+mod privacy;
