@@ -3,7 +3,7 @@
 use std::io::Read;
 
 use qunguan_core::{ApiError, ErrorCode, Group, Member, Result, Secret};
-use qunguan_engine::{Engine, EngineConfig};
+use qunguan_engine::{Engine, EngineConfig, EnvOverride};
 use serde::Serialize;
 
 use crate::act;
@@ -11,12 +11,12 @@ use crate::args::{Cli, Command};
 use crate::i18n::{self, Lang};
 use crate::table;
 
-pub async fn run(cli: Cli) -> Result<u8> {
+pub async fn run(cli: Cli, env: EnvOverride) -> Result<u8> {
     if let Command::Scan { input, lexicon } = &cli.command {
         // Pure and local: no session, no data directory.
         return scan(input, lexicon.as_deref()).map(|()| 0);
     }
-    let engine = Engine::new(EngineConfig::standard(cli.home)?);
+    let engine = Engine::new(EngineConfig::standard(cli.home, env)?);
     let json = cli.json;
     let lang = i18n::lang();
     let result = dispatch(&engine, cli.command, json, lang).await;
@@ -126,7 +126,8 @@ fn scan(input: &std::path::Path, lexicon: Option<&std::path::Path>) -> Result<()
 
 /// Reads one secret from standard input (trailing newline removed); never echoes it.
 fn read_stdin_secret() -> Result<Secret> {
-    let mut text = String::new();
+    // Wiped when dropped, like the secret made from it.
+    let mut text = zeroize::Zeroizing::new(String::new());
     std::io::stdin()
         .take(64 * 1024)
         .read_to_string(&mut text)

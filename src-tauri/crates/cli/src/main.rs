@@ -17,6 +17,8 @@ mod term;
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    // SAFETY: first thing in `main`: no thread exists yet (the runtime is started below).
+    let env = unsafe { qunguan_engine::EnvOverride::take_from_env() };
     let args = args::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("QG_LOG"))
@@ -30,7 +32,7 @@ fn main() -> std::process::ExitCode {
         }
     };
     let json = args.json;
-    match runtime.block_on(commands::run(args)) {
+    match runtime.block_on(commands::run(args, env)) {
         Ok(code) => std::process::ExitCode::from(code),
         Err(e) => exit::report(&e, json),
     }

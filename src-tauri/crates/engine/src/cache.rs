@@ -44,7 +44,9 @@ fn missing_key(account: &Account, store: &std::path::Path) -> ApiError {
 fn fresh_key() -> Result<Secret> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| ApiError::internal(format!("no randomness for the cache key: {e}")))?;
-    Ok(Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+    let key = Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    zeroize::Zeroize::zeroize(&mut bytes);
+    Ok(key)
 }
 
 /// Is this failure "the server is not there" (serve the cache) rather than a real refusal?
