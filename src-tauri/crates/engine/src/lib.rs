@@ -23,6 +23,7 @@ mod groups;
 pub mod home;
 mod mask;
 pub mod messages;
+pub mod reasons;
 pub mod scan;
 pub mod secrets;
 mod session;

@@ -15,6 +15,7 @@ mod cache;
 mod cases;
 mod migrations;
 mod outbox;
+mod reasons;
 mod shared;
 
 pub use cases::{CaseFilter, CaseRow, ENDS_CASE, EvidenceRow};

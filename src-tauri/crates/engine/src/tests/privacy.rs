@@ -88,3 +88,32 @@ async fn missing_cache_key_entry_never_replaces_an_existing_store() {
     assert_eq!(e.restore().await.unwrap(), None, "signed out");
     assert_eq!(std::fs::read(&store).unwrap(), before, "the store is kept for when the key is back");
 }
+
+#[tokio::test]
+async fn recent_reasons_are_kept_per_account_newest_first_deduplicated_and_capped() {
+    let home = tempfile::tempdir().unwrap();
+    let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecrets::default());
+    let (e, _) = engine(home.path(), secrets.clone(), EnvOverride::default());
+    e.sign_in_token("hs.test", &Secret::new("tok")).await.unwrap();
+    assert!(e.recent_reasons().await.unwrap().is_empty(), "none yet");
+    for r in ["刷屏", "广告", " 刷屏 ", "辱骂"] {
+        e.remember_reason(r).await.unwrap();
+    }
+    assert_eq!(e.recent_reasons().await.unwrap(), ["辱骂", "刷屏", "广告"], "newest first, each once, trimmed");
+    assert_eq!(e.remember_reason("  ").await.unwrap_err().code, ErrorCode::InvalidInput);
+    for i in 0..10 {
+        e.remember_reason(&format!("理由{i}")).await.unwrap();
+    }
+    let kept = e.recent_reasons().await.unwrap();
+    assert_eq!(kept.len(), crate::reasons::RECENT_REASONS, "capped: {kept:?}");
+    assert_eq!(kept[0], "理由9");
+    assert!(!kept.contains(&"辱骂".to_owned()), "the oldest are dropped: {kept:?}");
+
+    // In the encrypted store: a restart keeps them; another account has its own.
+    let (restarted, _) = engine(home.path(), secrets.clone(), EnvOverride::default());
+    restarted.restore().await.unwrap();
+    assert_eq!(restarted.recent_reasons().await.unwrap(), kept, "kept across a restart");
+    restarted.sign_out().await.unwrap();
+    restarted.sign_in_password("hs.test", "@other:hs", &Secret::new(PASSWORD)).await.unwrap();
+    assert!(restarted.recent_reasons().await.unwrap().is_empty(), "another account's reasons are its own");
+}
