@@ -44,6 +44,8 @@ fn main() {
             commands::session::connection_status,
             commands::cases::act,
             commands::cases::list_cases,
+            commands::cases::recent_reasons,
+            commands::cases::remember_reason,
             commands::cases::list_outbox,
             commands::cases::audit_verify,
         ])
