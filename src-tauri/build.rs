@@ -19,6 +19,8 @@ const COMMANDS: &[&str] = &[
     "connection_status",
     "act",
     "list_cases",
+    "recent_reasons",
+    "remember_reason",
     "list_outbox",
     "audit_verify",
 ];

@@ -8,11 +8,13 @@ mod due;
 mod state;
 
 fn main() {
+    // SAFETY: first thing in `main`: no thread exists yet (not the logger's, not WebKit's).
+    let env = unsafe { qunguan_engine::EnvOverride::take_from_env() };
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("QG_LOG"))
         .with_writer(std::io::stderr)
         .init();
-    let state = match state::AppState::from_env() {
+    let state = match state::AppState::new(env) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("qunguan: cannot start: {} ({})", e.message, e.code.as_str());
@@ -43,6 +45,8 @@ fn main() {
             commands::session::connection_status,
             commands::cases::act,
             commands::cases::list_cases,
+            commands::cases::recent_reasons,
+            commands::cases::remember_reason,
             commands::cases::list_outbox,
             commands::cases::audit_verify,
         ])

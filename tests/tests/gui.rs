@@ -769,6 +769,12 @@ fn owner_mutes_a_member_from_the_member_list_and_sees_the_case() {
         app.wait("[data-testid=action-dialog][data-action=unmute]", 5, "the unmute dialog").await?;
         let recent = app.wait("[data-testid=action-recent-reason]", 5, "the reason just used, to pick again").await?;
         check_eq!(app.text("[data-testid=action-recent-reason]").await?, reason, "the most recent reason comes first");
+        // From the encrypted store, through the engine: no reason is kept in the WebView's storage.
+        let in_webview = format!(
+            "return Object.keys(localStorage).every(k => !(localStorage.getItem(k) ?? '').includes({}))",
+            serde_json::to_string(&reason)?
+        );
+        app.until(&in_webview, 5, "no reason kept in the WebView's localStorage").await?;
         recent.click().await?;
         app.find("[data-testid=action-confirm]").await?.click().await?;
         let js = format!(

@@ -321,3 +321,86 @@ fn staff_measures_decided_offline_are_queued_then_carried_out_once() {
     let r = c.run(&["outbox", "retry", "--json"]);
     assert_eq!((r.code, r.json()), (0, json!([])), "nothing left to do: {r:#?}");
 }
+
+#[test]
+fn staff_reports_mask_the_reported_text_and_the_reasons() {
+    require_keyring();
+    let (owner, leaker, reporter) = (user("owner"), user("leaker"), user("reporter"));
+    let room = group(&owner, &[&leaker, &reporter], None);
+    // A valid GB 11643 resident ID and a mobile number, in the message and quoted in the reason.
+    let (id_number, mobile) = ("11010519491231002X", "13812345678");
+    let body = format!("张三的身份证 {id_number}，电话 {mobile}");
+    let reason = format!("他公开了别人的身份证 {id_number} 和手机 {mobile}");
+    RUNTIME
+        .block_on(async {
+            let event = client(&leaker).send_text(&room, &body).await?;
+            client(&reporter).report_event(&room, &event, &reason).await?;
+            let path = format!("/users/{}/report", encode(&leaker.user_id));
+            client(&reporter).call(Method::POST, &path, Some(json!({"reason": reason}))).await?;
+            anyhow::Ok(())
+        })
+        .expect("report the message and the member");
+
+    let (_, c) = staff();
+    let rows = reports_about(&c, &leaker.user_id);
+    assert_eq!(rows.len(), 2, "the event report and the user report: {rows:#?}");
+    let ev = rows.iter().find(|r| r["kind"] == "event").expect("the event report");
+    assert_eq!(ev["text"], "张三的身份证 110105********002X，电话 138****5678", "the reported text, masked: {ev}");
+    for r in &rows {
+        assert_eq!(
+            r["reason"], "他公开了别人的身份证 110105********002X 和手机 138****5678",
+            "the reporter's reason, masked like the text: {r}"
+        );
+    }
+    let json = c.run(&["staff", "reports", "--json"]);
+    let table = c.run(&["staff", "reports"]);
+    assert_eq!((json.code, table.code), (0, 0), "{json:#?} {table:#?}");
+    for (what, out) in [("--json", &json.stdout), ("table", &table.stdout)] {
+        for digits in [id_number, mobile, "19491231"] {
+            assert!(!out.contains(digits), "{what} never shows {digits} in full: {out}");
+        }
+    }
+    assert!(table.stdout.contains("110105********002X"), "the table shows the masked ID: {}", table.stdout);
+}
+
+#[test]
+fn control_characters_never_reach_the_terminal() {
+    require_keyring();
+    let (owner, spammer, reporter) = (user("owner"), user("spammer"), user("reporter"));
+    // A group name and a reason that try to clear the screen, retitle the window, ring the
+    // bell, overwrite the line and reorder it.
+    let hostile = "\u{1b}[2J\u{1b}]0;pwned\u{7}\r\u{9b}31m\u{202e}";
+    let name = format!("群{hostile}{}", unique("g"));
+    let room = RUNTIME
+        .block_on(async {
+            let spec = RoomSpec { name: Some(name.clone()), ..RoomSpec::default() };
+            let room = client(&owner).create_room(&spec).await?;
+            for m in [&spammer, &reporter] {
+                client(m).join(&room).await?;
+            }
+            let event = client(&spammer).send_text(&room, &format!("广告{hostile}")).await?;
+            client(&reporter).report_event(&room, &event, &format!("理由{hostile}")).await?;
+            anyhow::Ok(room)
+        })
+        .expect("build the group and report");
+    let raw = |s: &str| {
+        s.chars().any(|c| (c.is_control() && c != '\n') || ('\u{202a}'..='\u{202e}').contains(&c) || c == '\u{2066}')
+    };
+
+    let owner_console = Console::sign_in(&synapse().base_url, &owner);
+    let groups = owner_console.run(&["groups"]);
+    assert_eq!(groups.code, 0, "{groups:#?}");
+    assert!(groups.stdout.contains(&room), "the group is listed: {}", groups.stdout);
+    assert!(!raw(&groups.stdout), "no control character in the groups table: {:?}", groups.stdout);
+    let listed = owner_console.run(&["groups", "--json"]);
+    assert!(!raw(&listed.stdout), "none in --json either (escaped): {:?}", listed.stdout);
+    let parsed = listed.json();
+    let entry = parsed.as_array().and_then(|a| a.iter().find(|g| g["id"] == room.as_str())).expect("listed");
+    assert_eq!(entry["name"], name.as_str(), "--json keeps the exact name");
+
+    let (_, c) = staff();
+    let table = c.run(&["staff", "reports"]);
+    assert_eq!(table.code, 0, "{table:#?}");
+    assert!(table.stdout.contains("理由[2J]0;pwned31m"), "the reason is shown, stripped: {}", table.stdout);
+    assert!(!raw(&table.stdout), "no control character in the reports table: {:?}", table.stdout);
+}

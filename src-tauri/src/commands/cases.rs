@@ -31,6 +31,18 @@ pub async fn list_cases(
     state.engine.cases(group, user, None).await
 }
 
+/// My recent reasons, newest first (the action dialog's picks; kept in the encrypted store).
+#[tauri::command]
+pub async fn recent_reasons(state: State<'_, AppState>) -> Result<Vec<String>, ApiError> {
+    state.engine.recent_reasons().await
+}
+
+/// Puts a reason first among my recent ones.
+#[tauri::command]
+pub async fn remember_reason(state: State<'_, AppState>, reason: String) -> Result<(), ApiError> {
+    state.engine.remember_reason(&reason).await
+}
+
 #[tauri::command]
 pub async fn list_outbox(state: State<'_, AppState>) -> Result<Vec<OutboxView>, ApiError> {
     state.engine.outbox().await

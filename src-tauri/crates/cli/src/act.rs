@@ -7,6 +7,7 @@ use qunguan_engine::{ActRequest, Engine};
 
 use crate::args::{Command, Report, RoleArg, Why};
 use crate::i18n::{self, Lang};
+use crate::term;
 
 /// `0` done · `3` queued · `4` refused · `5` conflict.
 pub fn exit_code(status: &str) -> u8 {
@@ -95,15 +96,16 @@ pub async fn run(engine: &Engine, group: String, action: Action, why: Why, json:
 pub fn print_outcomes(outcomes: &[ActionOutcome], json: bool, lang: Lang, many: bool) -> Result<()> {
     let encode = |r: serde_json::Result<String>| r.map_err(|e| ApiError::internal(e.to_string()));
     if json && many {
-        println!("{}", encode(serde_json::to_string_pretty(outcomes))?);
+        println!("{}", term::json(&encode(serde_json::to_string_pretty(outcomes))?));
     } else if json {
         for o in outcomes {
-            println!("{}", encode(serde_json::to_string(o))?);
+            println!("{}", term::json(&encode(serde_json::to_string(o))?));
         }
     } else {
         for o in outcomes {
             let status = i18n::status(&o.status, lang);
-            println!("{} {}: {} — {}", i18n::word("case", lang), o.case_id, status, i18n::why(o, lang));
+            let why = term::line(&i18n::why(o, lang));
+            term::out(&format!("{} {}: {} — {why}", i18n::word("case", lang), o.case_id, status));
         }
     }
     Ok(())

@@ -3,7 +3,7 @@
 use std::io::Read;
 
 use qunguan_core::{ApiError, ErrorCode, Group, Member, Result, Secret};
-use qunguan_engine::{Engine, EngineConfig};
+use qunguan_engine::{Engine, EngineConfig, EnvOverride};
 use serde::Serialize;
 
 use crate::act;
@@ -11,20 +11,20 @@ use crate::args::{Cli, Command};
 use crate::i18n::{self, Lang};
 use crate::table;
 
-pub async fn run(cli: Cli) -> Result<u8> {
+pub async fn run(cli: Cli, env: EnvOverride) -> Result<u8> {
     if let Command::Scan { input, lexicon } = &cli.command {
         // Pure and local: no session, no data directory.
         return scan(input, lexicon.as_deref()).map(|()| 0);
     }
-    let engine = Engine::new(EngineConfig::standard(cli.home)?);
+    let engine = Engine::new(EngineConfig::standard(cli.home, env)?);
     let json = cli.json;
     let lang = i18n::lang();
     let result = dispatch(&engine, cli.command, json, lang).await;
     if let Some(since) = engine.offline_since() {
-        eprintln!("{}", i18n::offline_note(&since, lang));
+        crate::term::err(&i18n::offline_note(&since, lang));
     }
     for (group, why) in engine.case_log_warnings() {
-        eprintln!("{}", i18n::case_log_warning(&group, &why, lang));
+        crate::term::err(&i18n::case_log_warning(&group, &why, lang));
     }
     result
 }
@@ -68,7 +68,8 @@ async fn read(engine: &Engine, command: Command, json: bool, lang: Lang) -> Resu
             if json {
                 print_json(&account)
             } else {
-                println!("{} {} ({})", i18n::word("signed_in_as", lang), account.user_id, account.homeserver);
+                let line = format!("{} {} ({})", i18n::word("signed_in_as", lang), account.user_id, account.homeserver);
+                crate::term::out(&line);
                 Ok(())
             }
         }
@@ -77,7 +78,7 @@ async fn read(engine: &Engine, command: Command, json: bool, lang: Lang) -> Resu
             if json {
                 print_json(&serde_json::json!({"signed_out": true}))
             } else {
-                println!("{}", i18n::word("signed_out", lang));
+                crate::term::out(i18n::word("signed_out", lang));
                 Ok(())
             }
         }
@@ -86,7 +87,7 @@ async fn read(engine: &Engine, command: Command, json: bool, lang: Lang) -> Resu
             if json {
                 print_json(&groups)
             } else {
-                println!("{}", groups_table(&groups, lang));
+                crate::term::out(&groups_table(&groups, lang));
                 Ok(())
             }
         }
@@ -95,7 +96,7 @@ async fn read(engine: &Engine, command: Command, json: bool, lang: Lang) -> Resu
             if json {
                 print_json(&members)
             } else {
-                println!("{}", members_table(&members, lang));
+                crate::term::out(&members_table(&members, lang));
                 Ok(())
             }
         }
@@ -119,7 +120,7 @@ fn scan(input: &std::path::Path, lexicon: Option<&std::path::Path>) -> Result<()
     )?;
     let mut out = String::new();
     for line in &lines {
-        out.push_str(&serde_json::to_string(line).map_err(|e| ApiError::internal(e.to_string()))?);
+        out.push_str(&crate::term::json(&serde_json::to_string(line).map_err(|e| ApiError::internal(e.to_string()))?));
         out.push('\n');
     }
     use std::io::Write;
@@ -128,7 +129,8 @@ fn scan(input: &std::path::Path, lexicon: Option<&std::path::Path>) -> Result<()
 
 /// Reads one secret from standard input (trailing newline removed); never echoes it.
 fn read_stdin_secret() -> Result<Secret> {
-    let mut text = String::new();
+    // Wiped when dropped, like the secret made from it.
+    let mut text = zeroize::Zeroizing::new(String::new());
     std::io::stdin()
         .take(64 * 1024)
         .read_to_string(&mut text)
@@ -142,7 +144,7 @@ fn read_stdin_secret() -> Result<Secret> {
 
 pub fn print_json<T: Serialize>(value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(|e| ApiError::internal(e.to_string()))?;
-    println!("{text}");
+    println!("{}", crate::term::json(&text));
     Ok(())
 }
 

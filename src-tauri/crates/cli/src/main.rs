@@ -12,10 +12,13 @@ mod records;
 mod serve;
 mod staff;
 mod table;
+mod term;
 
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    // SAFETY: first thing in `main`: no thread exists yet (the runtime is started below).
+    let env = unsafe { qunguan_engine::EnvOverride::take_from_env() };
     let args = args::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("QG_LOG"))
@@ -24,12 +27,12 @@ fn main() -> std::process::ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("qg: cannot start: {e}");
+            term::err(&format!("qg: cannot start: {e}"));
             return std::process::ExitCode::from(1);
         }
     };
     let json = args.json;
-    match runtime.block_on(commands::run(args)) {
+    match runtime.block_on(commands::run(args, env)) {
         Ok(code) => std::process::ExitCode::from(code),
         Err(e) => exit::report(&e, json),
     }

@@ -40,7 +40,7 @@ pub async fn run(engine: &Engine, command: Command, json: bool, lang: Lang) -> R
                         ]
                     })
                     .collect();
-                println!("{}", table::render(&headers, &rows));
+                crate::term::out(&table::render(&headers, &rows));
             }
             Ok(0)
         }
@@ -49,9 +49,9 @@ pub async fn run(engine: &Engine, command: Command, json: bool, lang: Lang) -> R
             if json {
                 print_json(&report)?;
             } else {
-                println!("{}", i18n::audit(report.ok, report.groups, report.records, lang));
+                crate::term::out(&i18n::audit(report.ok, report.groups, report.records, lang));
                 for b in &report.breaks {
-                    println!("  {}", i18n::audit_break(b, lang));
+                    crate::term::out(&format!("  {}", i18n::audit_break(b, lang)));
                 }
             }
             Ok(if report.ok { 0 } else { EXIT_BROKEN_CHAIN })
@@ -83,7 +83,7 @@ pub async fn run(engine: &Engine, command: Command, json: bool, lang: Lang) -> R
                         ]
                     })
                     .collect();
-                println!("{}", table::render(&headers, &rows));
+                crate::term::out(&table::render(&headers, &rows));
             }
             Ok(0)
         }

@@ -13,18 +13,18 @@ use crate::i18n::{self, Lang};
 pub async fn run(engine: &Engine, interval: u64, json: bool, lang: Lang) -> Result<u8> {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| qunguan_core::ApiError::internal(format!("cannot watch SIGTERM: {e}")))?;
-    eprintln!("{}", i18n::serving(interval, lang));
+    crate::term::err(&i18n::serving(interval, lang));
     // Each case-log warning once when it appears (or changes), not every round.
     let mut warned = Vec::new();
     loop {
         match engine.run_due().await {
             Ok(outcomes) if !outcomes.is_empty() => print_outcomes(&outcomes, json, lang, false)?,
             Ok(_) => {}
-            Err(e) => eprintln!("{}", i18n::describe(&e)),
+            Err(e) => crate::term::err(&i18n::describe(&e)),
         }
         let now = engine.case_log_warnings();
         for (group, why) in now.iter().filter(|w| !warned.contains(*w)) {
-            eprintln!("{}", i18n::case_log_warning(group, why, lang));
+            crate::term::err(&i18n::case_log_warning(group, why, lang));
         }
         warned = now;
         tokio::select! {

@@ -2,8 +2,9 @@
 //!
 //! Reads (`reports`) exit `1` with `forbidden` for an account that is not a server admin;
 //! measures are cases and exit like every action (`4` refused when not a server admin).
-//! Report text comes from strangers: the table shows it with control characters replaced,
-//! so a reported message cannot drive the terminal; `--json` carries it as a JSON string.
+//! Report text comes from strangers: the table shows it with control characters stripped
+//! (`crate::table` cells go through `crate::term`), so a reported message cannot drive the
+//! terminal; `--json` carries it as a JSON string. The engine masks its personal data.
 
 use clap::{Args, Subcommand};
 use qunguan_core::Result;
@@ -87,7 +88,7 @@ pub async fn run(engine: &Engine, command: Staff, json: bool, lang: Lang) -> Res
             if json {
                 print_json(&reports)?;
             } else {
-                println!("{}", reports_table(&reports, lang));
+                crate::term::out(&reports_table(&reports, lang));
             }
             return Ok(0);
         }
@@ -100,11 +101,6 @@ pub async fn run(engine: &Engine, command: Staff, json: bool, lang: Lang) -> Res
     let outcome = engine.staff_act(StaffRequest { action, reason, rule }).await?;
     print_outcomes(std::slice::from_ref(&outcome), json, lang, false)?;
     Ok(exit_code(&outcome.status))
-}
-
-/// Untrusted text for one table cell: control characters (escapes, newlines) become `�`.
-fn cell(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect()
 }
 
 fn word(key: &str, lang: Lang) -> &'static str {
@@ -153,21 +149,8 @@ fn reports_table(reports: &[StaffReport], lang: Lang) -> String {
                 r.reason.clone().unwrap_or_default(),
                 text,
             ]
-            .iter()
-            .map(|c| cell(c))
-            .collect()
+            .into()
         })
         .collect();
     table::render(&headers, &rows)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn untrusted_text_cannot_drive_the_terminal() {
-        assert_eq!(cell("ok\x1b[2J\nnext\u{7}"), "ok\u{FFFD}[2J\u{FFFD}next\u{FFFD}");
-        assert_eq!(cell("加微信 <b>"), "加微信 <b>", "text stays text, markup included");
-    }
 }

@@ -77,7 +77,7 @@ fn status(s: &str, case_id: &str, detail: impl Into<String>) -> ActionOutcome {
 }
 
 /// A refusal: the English text for the record and `qg`, and the same as data for the app.
-type Refused = (String, Why);
+pub(crate) type Refused = (String, Why);
 
 fn capability(action: &Action) -> Option<Capability> {
     Some(match action {
@@ -250,8 +250,12 @@ impl Engine {
         if let Some(ends) = &ends {
             detail.insert(ENDS_CASE.into(), ends.clone());
         }
-        let refusal =
+        let mut refusal =
             out_of_reach.or_else(|| state.as_ref().and_then(|s| check(s, &account.user_id, &req.action).err()));
+        // Offline, a reveal shows the message at once from the cache: my cached power decides.
+        if let (Action::Reveal { .. }, Some(_), None) = (&req.action, &offline, &refusal) {
+            refusal = self.cached_reveal_refusal(&account.user_id, &req.group).await?;
+        }
 
         // Evidence first, for removals and reports (while the message is still there).
         let mut evidence = None;

@@ -1,5 +1,9 @@
 //! The offline path: every successful read is written to the encrypted cache, and when the
 //! homeserver cannot be reached the last cached answer is served with an "offline since" mark.
+//!
+//! The cache key is made once, with the store: when the store exists but the keyring has lost
+//! its key, a new key would only lock the old store away (its case records with it), so that
+//! is an error that names the missing entry and the way around it (`QG_CACHE_KEY`).
 
 use std::sync::{Arc, Mutex};
 
@@ -19,11 +23,30 @@ pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
+/// The store exists, its key is not in the keyring (and `QG_CACHE_KEY` is not set).
+fn missing_key(account: &Account, store: &std::path::Path) -> ApiError {
+    ApiError::new(
+        ErrorCode::Store,
+        format!(
+            "the encrypted store {} of {} exists, but the OS keyring has no key for it: the entry \
+             “{}” (service “{}”) is missing. Restore that entry, or set QG_CACHE_KEY to the store's key \
+             (64 hexadecimal characters; it is used instead of the keyring). No new key is made over an \
+             existing store, since its case records could no longer be read; signing out still works",
+            store.display(),
+            account.user_id,
+            cache_key_name(account),
+            crate::secrets::KEYRING_SERVICE,
+        ),
+    )
+}
+
 /// 256 random bits as 64 hex characters.
 fn fresh_key() -> Result<Secret> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| ApiError::internal(format!("no randomness for the cache key: {e}")))?;
-    Ok(Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+    let key = Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    zeroize::Zeroize::zeroize(&mut bytes);
+    Ok(key)
 }
 
 /// Is this failure "the server is not there" (serve the cache) rather than a real refusal?
@@ -32,7 +55,8 @@ pub(crate) fn is_offline(e: &ApiError) -> bool {
 }
 
 impl Engine {
-    /// The cache key: `QG_CACHE_KEY`, else the keyring (created on first use when `create`).
+    /// The cache key: `QG_CACHE_KEY`, else the keyring (created on first use when `create`,
+    /// which is only while there is no store yet).
     async fn cache_key(&self, account: &Account, create: bool) -> Result<Option<Secret>> {
         if let Some(k) = &self.env.cache_key {
             return Ok(Some(k.clone()));
@@ -59,13 +83,15 @@ impl Engine {
     /// Opens the account's cache, creating its key when the keyring can hold one.
     /// Without a key (env session without `QG_CACHE_KEY` and no keyring) there is no cache.
     pub(crate) async fn open_cache(&self, account: &Account, from_env: bool) -> Result<()> {
-        let key = match self.cache_key(account, true).await {
+        let path = home::account_dir(&self.home, account)?.join(CACHE_FILE);
+        let exists = path.exists();
+        let key = match self.cache_key(account, !exists).await {
+            Ok(None) if exists => return Err(missing_key(account, &path)),
             Ok(k) => k,
             Err(e) if from_env && e.code == ErrorCode::KeyringUnavailable => None,
             Err(e) => return Err(e),
         };
         let Some(key) = key else { return Ok(()) };
-        let path = home::account_dir(&self.home, account)?.join(CACHE_FILE);
         let store = tokio::task::spawn_blocking(move || Store::open(&path, &key))
             .await
             .map_err(|e| ApiError::internal(format!("cache task failed: {e}")))??;

@@ -98,6 +98,24 @@ impl Engine {
         Ok(members)
     }
 
+    /// Updates one group in the cached group list: `Some` as I manage it now (added if new),
+    /// `None` when I no longer manage it (removed), so my cached power follows each live read.
+    pub(crate) async fn cache_group(&self, id: &str, group: Option<Group>) {
+        let id = id.to_owned();
+        self.cache_write(move |s| {
+            let mut list = s.groups()?.map(|c| c.value).unwrap_or_default();
+            let at = list.iter().position(|g| g.id == id);
+            match (at, group) {
+                (Some(i), Some(g)) => list[i] = g,
+                (None, Some(g)) => list.push(g),
+                (Some(i), None) => drop(list.remove(i)),
+                (None, None) => return Ok(()),
+            }
+            s.put_groups(&list, now_ms())
+        })
+        .await;
+    }
+
     /// A cache write that must not fail the read it follows: a failure is logged, not returned.
     pub(crate) async fn cache_write(&self, f: impl FnOnce(&mut qunguan_store::Store) -> Result<()> + Send + 'static) {
         if let Err(e) = self.with_cache(f).await {

@@ -7,7 +7,9 @@
 //! - The engine owns the session: which account is signed in (a small JSON file in the data
 //!   directory), its access token (the OS keyring, through [`secrets::SecretStore`]) and the
 //!   open platform connection. `QG_HOMESERVER` + `QG_ACCESS_TOKEN` override the stored
-//!   session for scripts and CI, and then nothing is written to the keyring.
+//!   session for scripts and CI, and then nothing is written to the keyring. The secret ones
+//!   are taken out of the environment as they are read ([`EnvOverride::take_from_env`]), so no
+//!   child process (WebKit's web and network processes) inherits them.
 //! - The platform is reached only through `qunguan_core::platform::{Connector, Platform}`, so
 //!   unit tests run the engine against fakes and the end-to-end suite against Synapse.
 //! - Every error is a `qunguan_core::ApiError` — `{code, message}` — ready for IPC and `--json`.
@@ -21,6 +23,7 @@ mod groups;
 pub mod home;
 mod mask;
 pub mod messages;
+pub mod reasons;
 pub mod scan;
 pub mod secrets;
 mod session;
@@ -33,6 +36,7 @@ use std::sync::Arc;
 use qunguan_core::platform::{Connector, Platform};
 use qunguan_core::{Account, Secret};
 use tokio::sync::Mutex;
+use zeroize::Zeroize;
 
 pub use act::ActRequest;
 pub use qunguan_core::{ApiError, ErrorCode, Group, Member, Result};
@@ -47,14 +51,37 @@ pub struct EnvOverride {
     pub cache_key: Option<Secret>,
 }
 
+/// The variables that hold secrets: removed from the environment once read.
+pub const SECRET_VARS: [&str; 2] = ["QG_ACCESS_TOKEN", "QG_CACHE_KEY"];
+
 impl EnvOverride {
-    /// Reads the documented variables; empty values count as unset.
-    pub fn from_env() -> Self {
+    /// Reads the documented variables (empty values count as unset), then removes
+    /// [`SECRET_VARS`] from the process environment so that no child process inherits them.
+    ///
+    /// # Safety
+    /// Changing the environment is only sound while no other thread may read it: call this
+    /// first thing in `main`, before an async runtime, a GUI toolkit or a logger starts a thread.
+    pub unsafe fn take_from_env() -> Self {
+        let env = Self::from_env();
+        for k in SECRET_VARS {
+            // SAFETY: single-threaded, as the caller promises.
+            unsafe { std::env::remove_var(k) };
+        }
+        env
+    }
+
+    fn from_env() -> Self {
         let var = |k: &str| std::env::var(k).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let secret = |k: &str| {
+            let mut raw = std::env::var(k).ok()?;
+            let value = Some(Secret::new(raw.trim())).filter(|s| !s.is_empty());
+            raw.zeroize();
+            value
+        };
         Self {
             homeserver: var("QG_HOMESERVER"),
-            access_token: var("QG_ACCESS_TOKEN").map(Secret::new),
-            cache_key: var("QG_CACHE_KEY").map(Secret::new),
+            access_token: secret("QG_ACCESS_TOKEN"),
+            cache_key: secret("QG_CACHE_KEY"),
         }
     }
 }
@@ -69,11 +96,12 @@ pub struct EngineConfig {
 }
 
 impl EngineConfig {
-    /// The production set-up: Matrix, the OS keyring, `--home`/`$QG_HOME`/XDG, and the env override.
-    pub fn standard(home_flag: Option<PathBuf>) -> Result<Self> {
+    /// The production set-up: Matrix, the OS keyring, `--home`/`$QG_HOME`/XDG, and the env
+    /// override (taken from the environment at start-up, see [`EnvOverride::take_from_env`]).
+    pub fn standard(home_flag: Option<PathBuf>, env: EnvOverride) -> Result<Self> {
         Ok(Self {
             home: home::resolve(home_flag)?,
-            env: EnvOverride::from_env(),
+            env,
             connector: Arc::new(qunguan_matrix::MatrixConnector::default()),
             secrets: Arc::new(KeyringSecrets),
         })

@@ -9,9 +9,13 @@ use std::sync::{Arc, OnceLock};
 use qunguan_core::action::Action;
 use qunguan_core::action::MessageSnapshot;
 use qunguan_core::message::{Flag, MessageView, Revealed, RuleView, Severity, StaffItem};
-use qunguan_core::{ApiError, ErrorCode, Group, Result, Role};
+use qunguan_core::outcome::Why;
+use qunguan_core::policy::Refusal;
+use qunguan_core::staff::StaffReport;
+use qunguan_core::{ApiError, Capability, ErrorCode, Group, Result, Role};
 use qunguan_detect::{self as detect, Finding, Scratch, Stream};
 
+use crate::act::Refused;
 use crate::cache::{is_offline, now_ms};
 use crate::{ActRequest, Engine};
 
@@ -125,6 +129,32 @@ fn views(d: &detect::Engine, page: &[MessageSnapshot], o: &ViewOptions) -> Vec<M
         .collect()
 }
 
+/// `text` with its personal data masked as the Messages tab masks it, as one string (for text
+/// that is shown whole: report reasons, `qg staff reports`).
+fn masked(d: &detect::Engine, text: &str) -> String {
+    let mut found = Vec::new();
+    d.scan_with(text, &mut Scratch::new(), &mut found);
+    crate::mask::segments(text, &found).into_iter().map(|s| s.text).collect()
+}
+
+/// Reports with the reported text and the reporters' reasons masked: a reporter quotes what
+/// they report, so the reason carries the same personal data as the message.
+pub(crate) async fn mask_reports(reports: Vec<StaffReport>) -> Result<Vec<StaffReport>> {
+    let d = detector().await?;
+    tokio::task::spawn_blocking(move || {
+        reports
+            .into_iter()
+            .map(|mut r| {
+                r.text = r.text.map(|t| masked(&d, &t));
+                r.reason = r.reason.map(|t| masked(&d, &t));
+                r
+            })
+            .collect()
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("scan task failed: {e}")))
+}
+
 impl Engine {
     /// The latest `limit` messages of a group I manage, oldest first, scanned and masked.
     pub async fn messages(&self, id_or_alias: &str, limit: u32) -> Result<Vec<MessageView>> {
@@ -160,7 +190,10 @@ impl Engine {
     async fn messages_live(&self, id_or_alias: &str, limit: u32) -> Result<(Vec<MessageSnapshot>, HashSet<String>)> {
         let (account, platform) = self.platform().await?;
         let state = platform.group(id_or_alias).await?;
-        if Group::managed_by(&state, &account.user_id).is_none() {
+        // What I may do here now is what an offline reveal of this page will go by.
+        let managed = Group::managed_by(&state, &account.user_id);
+        self.cache_group(&state.id, managed.clone()).await;
+        if managed.is_none() {
             return Err(crate::groups::not_managed(id_or_alias));
         }
         let page = platform.recent_messages(&state.id, limit).await?;
@@ -213,15 +246,46 @@ impl Engine {
         Ok(Revealed { case_id: outcome.case_id, message: view })
     }
 
+    /// Whether my cached power in a group lets me reveal (offline, where the live check cannot
+    /// be made): the cached group list must show the group as one I manage and that I can
+    /// remove messages in. No cached list, or the group not on it, is a refusal too: nothing
+    /// shows that I may see the message's personal data.
+    pub(crate) async fn cached_reveal_refusal(&self, me: &str, id_or_alias: &str) -> Result<Option<Refused>> {
+        let key = id_or_alias.to_owned();
+        let cached = self
+            .with_cache(move |s| {
+                Ok(s.groups()?.and_then(|g| {
+                    g.value.into_iter().find(|g| g.id == key || g.alias.as_deref() == Some(key.as_str()))
+                }))
+            })
+            .await?
+            .flatten();
+        Ok(match cached {
+            Some(g) if g.can.contains(&Capability::Remove) => None,
+            Some(_) => {
+                let r = Refusal::NotAllowed { capability: Capability::Remove };
+                Some((format!("{} (as of the cached group list)", r.message(me, id_or_alias)), r.why(id_or_alias)))
+            }
+            None => Some((
+                format!(
+                    "{me} is not owner, admin or moderator of {id_or_alias} as far as the cached group list knows: \
+                     reveal once the homeserver can be reached"
+                ),
+                Why::NotInGroup,
+            )),
+        })
+    }
+
     /// The staff inbox for the app: each reported message's text scanned and masked like the
-    /// Messages tab's (the report's raw `text` does not cross IPC).
+    /// Messages tab's (the report's raw `text` does not cross IPC), the reporter's reason masked.
     pub async fn staff_inbox(&self) -> Result<Vec<StaffItem>> {
-        let reports = self.staff_reports().await?;
+        let reports = self.staff_reports_unmasked().await?;
         let d = detector().await?;
         tokio::task::spawn_blocking(move || {
             reports
                 .into_iter()
                 .map(|mut report| {
+                    report.reason = report.reason.map(|r| masked(&d, &r));
                     let snapshot = MessageSnapshot {
                         event_id: report.event_id.clone().unwrap_or_default(),
                         sender: report.reported_user.clone().unwrap_or_default(),

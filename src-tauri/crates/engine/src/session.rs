@@ -109,7 +109,13 @@ impl Engine {
     /// Signs out: ends the session on the server (best effort) and removes the token and the
     /// current-account record. A session from `QG_ACCESS_TOKEN` is only forgotten, never revoked.
     pub async fn sign_out(&self) -> Result<()> {
-        let Some(account) = self.restore().await? else { return Ok(()) };
+        let account = match self.restore().await {
+            Ok(Some(account)) => account,
+            Ok(None) => return Ok(()),
+            // The store cannot be opened (say its key is gone): signing out needs none.
+            Err(e) if e.code == ErrorCode::Store => return self.sign_out_without_store().await,
+            Err(e) => return Err(e),
+        };
         let session = self.session.lock().await.take();
         let Some(session) = session else { return Ok(()) };
         if session.from_env {
@@ -123,6 +129,26 @@ impl Engine {
         blocking(&self.secrets, move |s| s.delete(&key)).await?;
         // The cache (and its key) stay: case records must be kept; they reopen at the next sign-in.
         *self.cache.lock().expect("not poisoned") = None;
+        home::clear_current(&self.home)
+    }
+
+    /// Signs out the stored session without opening its store: the token is revoked (best
+    /// effort) and removed, the current-account record cleared; the store and its files stay.
+    async fn sign_out_without_store(&self) -> Result<()> {
+        if self.env.access_token.is_some() {
+            return Ok(());
+        }
+        let Some(account) = home::read_current(&self.home)? else { return Ok(()) };
+        let key = account.keyring_user();
+        let lookup = key.clone();
+        if let Some(token) = blocking(&self.secrets, move |s| s.get(&lookup)).await? {
+            let platform = self.connector.open(SignedIn { account: account.clone(), access_token: token });
+            if let Err(e) = platform.logout().await {
+                tracing::warn!(code = e.code.as_str(), "server-side sign-out failed");
+            }
+        }
+        blocking(&self.secrets, move |s| s.delete(&key)).await?;
+        *self.session.lock().await = None;
         home::clear_current(&self.home)
     }
 }

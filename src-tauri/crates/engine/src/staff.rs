@@ -82,8 +82,16 @@ impl Engine {
         platform.is_staff().await
     }
 
-    /// The staff inbox: event and user reports, newest first. Not a server admin → `forbidden`.
+    /// The staff inbox: event and user reports, newest first, the reported text and the
+    /// reporters' reasons with their personal data masked (as the Messages tab masks it).
+    /// Not a server admin → `forbidden`.
     pub async fn staff_reports(&self) -> Result<Vec<StaffReport>> {
+        let reports = self.staff_reports_unmasked().await?;
+        crate::messages::mask_reports(reports).await
+    }
+
+    /// The reports as the platform gave them: only for scanning, never for output.
+    pub(crate) async fn staff_reports_unmasked(&self) -> Result<Vec<StaffReport>> {
         let (account, platform) = self.platform().await?;
         if !platform.is_staff().await? {
             return Err(ApiError::new(ErrorCode::Forbidden, not_staff_text(&account)));

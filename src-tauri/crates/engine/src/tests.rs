@@ -26,6 +26,8 @@ struct Fake {
     heads: std::sync::Mutex<Vec<(String, serde_json::Value)>>,
     /// Each read of it: (group, cursor given, records handed out).
     shared_reads: std::sync::Mutex<Vec<(String, Option<String>, usize)>>,
+    /// I was demoted to a plain member of `!b-admin`.
+    demoted: AtomicBool,
 }
 
 impl Fake {
@@ -77,7 +79,8 @@ impl Platform for FakePlatform {
     }
     async fn joined_groups(&self) -> Result<Vec<GroupState>> {
         self.fake.reachable()?;
-        Ok(vec![room("!b-admin", &[("@me:hs", 100)]), room("!a-member", &[]), room("!c-mod", &[("@me:hs", 50)])])
+        let mine = if self.fake.demoted.load(Ordering::SeqCst) { 0 } else { 100 };
+        Ok(vec![room("!b-admin", &[("@me:hs", mine)]), room("!a-member", &[]), room("!c-mod", &[("@me:hs", 50)])])
     }
     async fn group(&self, id: &str) -> Result<GroupState> {
         self.fake.reachable()?;
@@ -636,3 +639,5 @@ mod shared {
         assert_eq!(report.broken.as_ref(), report.breaks.first(), "the first is still reported as before");
     }
 }
+
+mod privacy;

@@ -15,6 +15,7 @@ mod cache;
 mod cases;
 mod migrations;
 mod outbox;
+mod reasons;
 mod shared;
 
 pub use cases::{CaseFilter, CaseRow, ENDS_CASE, EvidenceRow};
@@ -53,8 +54,9 @@ impl Store {
         }
         let conn = Connection::open(path).map_err(|e| store_err(&format!("cannot open {}", path.display()), e))?;
         // A raw key (x'…') skips SQLCipher's passphrase derivation: the key is already random.
-        conn.execute_batch(&format!("PRAGMA key = \"x'{hex}'\";"))
-            .map_err(|e| store_err("cannot set the cache key", e))?;
+        // The statement holds the key: wiped when it is dropped.
+        let pragma = zeroize::Zeroizing::new(format!("PRAGMA key = \"x'{hex}'\";"));
+        conn.execute_batch(&pragma).map_err(|e| store_err("cannot set the cache key", e))?;
         conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).map_err(|_| {
             ApiError::new(
                 ErrorCode::Store,

@@ -134,6 +134,14 @@ const MIGRATIONS: &[&str] = &[
         warning    TEXT
     );
 ",
+    "
+    -- The reasons I gave lately, for the action dialog to offer (newest = highest seq). In the
+    -- encrypted store rather than the WebView's storage: reasons name members and what they did.
+    CREATE TABLE recent_reasons (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        reason     TEXT NOT NULL UNIQUE
+    );
+",
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {

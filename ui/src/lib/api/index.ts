@@ -163,6 +163,10 @@ export const api = {
     call<ActionOutcome>('act', { group, action, reason, rule, lang }),
   /** Cases, oldest first; `group` (room ID) and `user` narrow the list. */
   listCases: (group: string | null, user: string | null) => call<CaseView[]>('list_cases', { group, user }),
+  /** My recent reasons, newest first (kept in the encrypted store, per account). */
+  recentReasons: () => call<string[]>('recent_reasons'),
+  /** Puts a reason first among my recent ones. */
+  rememberReason: (reason: string) => call<null>('remember_reason', { reason }),
   /** The outbox: decided actions and where they stand. */
   listOutbox: () => call<OutboxView[]>('list_outbox'),
   /** Checks the hash chain of the case log. */
