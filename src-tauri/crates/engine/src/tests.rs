@@ -419,7 +419,7 @@ mod act {
 }
 
 mod shared {
-    use qunguan_core::case::{CaseRecord, GENESIS, chain};
+    use qunguan_core::case::{CASE_FORMAT, CaseRecord, GENESIS, chain};
     use serde_json::json;
 
     use super::*;
@@ -427,6 +427,7 @@ mod shared {
     /// Another admin's record number `n` of `!b-admin`, chained after `prev`, as posted.
     fn post(fake: &Fake, n: usize, prev: &str) -> String {
         let record = CaseRecord {
+            v: CASE_FORMAT,
             case_id: format!("c{n}"),
             kind: "decision".into(),
             group: "!b-admin".into(),

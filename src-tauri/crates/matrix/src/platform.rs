@@ -21,6 +21,7 @@ use ruma::{OwnedRoomAliasId, OwnedRoomId, OwnedUserId};
 use tokio::sync::OnceCell;
 
 use crate::http::{Failure, HttpClient};
+use crate::log_room::is_account_chain;
 use crate::state;
 
 /// How many rooms' state is fetched at once when listing groups.
@@ -31,11 +32,13 @@ pub struct MatrixPlatform {
     pub(crate) account: Account,
     token: qunguan_core::Secret,
     client: OnceCell<HttpClient>,
+    /// My account log room, once found or created (see the `log_room` module).
+    pub(crate) log_room: tokio::sync::Mutex<Option<OwnedRoomId>>,
 }
 
 impl MatrixPlatform {
     pub fn new(http: reqwest::Client, signed_in: SignedIn) -> Self {
-        Self { http, account: signed_in.account, token: signed_in.access_token, client: OnceCell::new() }
+        Self { http, account: signed_in.account, token: signed_in.access_token, client: OnceCell::new(), log_room: Default::default() }
     }
 
     /// The client, built on first use once the server's spec versions are known.
@@ -184,16 +187,26 @@ impl Platform for MatrixPlatform {
         Ok(self.resolve_room(id_or_alias).await?.to_string())
     }
 
+    // A group's chains go to its moderation room; my chains about no group to my account log.
     async fn publish_case(&self, group_id: &str, content: &serde_json::Value, txn_id: &str) -> Result<(), ApiError> {
-        self.publish_case_event(group_id, content, txn_id).await
+        match is_account_chain(group_id) {
+            true => self.publish_account_case(content, txn_id).await,
+            false => self.publish_case_event(group_id, content, txn_id).await,
+        }
     }
 
     async fn shared_cases(&self, group_id: &str, since: Option<&str>) -> Result<SharedLog, ApiError> {
-        self.shared_case_events(group_id, since).await
+        match is_account_chain(group_id) {
+            true => self.account_case_events(group_id, since).await,
+            false => self.shared_case_events(group_id, since).await,
+        }
     }
 
     async fn publish_chain_head(&self, group_id: &str, head: &serde_json::Value) -> Result<(), ApiError> {
-        self.publish_chain_head_event(group_id, head).await
+        match is_account_chain(group_id) {
+            true => self.publish_account_head(group_id, head).await,
+            false => self.publish_chain_head_event(group_id, head).await,
+        }
     }
 
     async fn is_staff(&self) -> Result<bool, ApiError> {
