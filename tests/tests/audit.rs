@@ -144,3 +144,47 @@ fn deleting_a_groups_rows_and_head_locally_is_caught_by_the_room() {
 
     assert_eq!(c.run(&["audit", "verify"]).code, 0, "the original is untouched");
 }
+
+#[test]
+fn a_chain_about_no_group_is_anchored_in_my_account_log() {
+    require_keyring();
+    let (_room, owner, o, members) = group(1);
+    let c = Console::sign_in(&synapse().base_url, &owner);
+    let reported = c.act(&["report", "member", &members[0].user_id, "--reason", "冒充客服诈骗"]);
+    assert_eq!(reported.status, "done", "{reported:#?}");
+    assert_eq!(c.run(&["audit", "verify"]).code, 0, "untouched: verifies");
+
+    // The platform chain's records are in a private room of the owner's own, marked as a log.
+    let log_room = RUNTIME
+        .block_on(async {
+            for room in o.joined_rooms().await? {
+                if o.get_state(&room, "org.qunguan.room", "").await?.is_some_and(|m| m["kind"] == "log") {
+                    return anyhow::Ok(Some(room));
+                }
+            }
+            anyhow::Ok(None)
+        })
+        .expect("list rooms")
+        .expect("an account log room was created");
+    let events = RUNTIME.block_on(timeline(&o, &log_room)).expect("read the account log");
+    let records: Vec<&Value> = events.iter().filter(|e| e["type"] == "org.qunguan.case").collect();
+    assert_eq!(records.len(), 2, "the report's decision and outcome: {events:#?}");
+    assert!(records.iter().all(|e| e["content"]["record"]["group"] == "platform"), "{records:#?}");
+    let head = RUNTIME.block_on(o.get_state(&log_room, "org.qunguan.chain_head", "platform")).expect("read head");
+    assert_eq!(head.as_ref().and_then(|h| h["count"].as_u64()), Some(2), "the head names both: {head:?}");
+    let groups = c.run(&["groups", "--json"]).json();
+    assert!(
+        groups.as_array().unwrap().iter().all(|g| g["id"] != log_room.as_str()),
+        "the account log is never listed as a group: {groups}"
+    );
+
+    let copy = c.copy();
+    let store = copy.open_store();
+    for table in ["case_log", "chain_heads", "announced_heads"] {
+        store.tamper(&format!("DELETE FROM {table} WHERE group_id = 'platform'")).expect("tamper");
+    }
+    drop(store);
+    let r = copy.run(&["audit", "verify", "--json"]);
+    assert_eq!(r.code, 6, "the account log still holds the platform chain: {r:#?}");
+    assert_eq!(r.json()["broken"]["group"], "platform", "{}", r.stdout);
+}
