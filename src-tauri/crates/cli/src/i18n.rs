@@ -193,6 +193,22 @@ pub fn audit_break(b: &qunguan_core::case::AuditBreak, lang: Lang) -> String {
             format!("records of {actor} in {}: #{} {case} ({kind})", b.group, b.index)
         }
         (Some(actor), kind, Lang::Zh) => format!("{actor} 在 {} 的记录：#{} {case}（{kind}）", b.group, b.index),
+        (None, "missing", Lang::En) => {
+            format!("{}: my record {case} is in the moderation room but no longer in the local case log", b.group)
+        }
+        (None, "missing", Lang::Zh) => format!("{}：我的记录 {case} 在管理室中，但本地案件日志里已没有", b.group),
+        (None, "truncated", Lang::En) if b.published.is_some() => format!(
+            "{}: the local case log ends before the head I published in the moderation room: {} of {}",
+            b.group,
+            b.index,
+            b.published.unwrap_or_default()
+        ),
+        (None, "truncated", Lang::Zh) if b.published.is_some() => format!(
+            "{}：本地案件日志未达到我在管理室公布的链头：{} / {}",
+            b.group,
+            b.index,
+            b.published.unwrap_or_default()
+        ),
         (None, kind, _) => format!("{} #{} {case} ({kind})", b.group, b.index),
     }
 }

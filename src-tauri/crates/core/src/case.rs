@@ -2,9 +2,13 @@
 //!
 //! ## Design
 //! - A [`CaseRecord`] is what was *decided*: who, on whom, what, why, citing which rule and
-//!   which evidence, when. Its `hash` is SHA-256 over the previous record's hash and the
-//!   record's canonical JSON (fields in declaration order, `detail` keys sorted), so editing any
+//!   which evidence, when. Its `hash` is SHA-256 over the previous record's hash, a newline and
+//!   the record's RFC 8785 canonical JSON (see [`crate::canonical`]; the format is specified in
+//!   `docs/case-log.md`, so a verifier in any language gets the same hash), so editing any
 //!   field, deleting a record or reordering two breaks the chain at a findable place.
+//! - Every record names the format its hash covers (`v`). Records written before the format was
+//!   specified have none (`v` 0): their hash covers serde's compact JSON in field order, and
+//!   they still verify that way; every new record is [`CASE_FORMAT`].
 //! - Dropping the newest records leaves a valid prefix; [`verify`] therefore takes the
 //!   expected chain head (kept separately: locally and, on Matrix, as a state event).
 //! - Another admin's chain, as imported, is checked against the head that admin published
@@ -21,9 +25,19 @@ use sha2::{Digest, Sha256};
 /// The `prev_hash` of the first record of a chain.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// The format of the records this build writes: RFC 8785 JSON of the record, `v` included.
+pub const CASE_FORMAT: u32 = 1;
+
+fn is_legacy(v: &u32) -> bool {
+    *v == 0
+}
+
 /// One entry of the case log, without its hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseRecord {
+    /// The format the hash covers: [`CASE_FORMAT`] for new records, 0 (absent) for older ones.
+    #[serde(default, skip_serializing_if = "is_legacy")]
+    pub v: u32,
     pub case_id: String,
     /// `decision` or `outcome`.
     pub kind: String,
@@ -48,9 +62,18 @@ pub struct Chained {
     pub hash: String,
 }
 
-/// SHA-256 (hex) over `prev_hash`, a newline, and the record's canonical JSON.
+/// SHA-256 (lower-case hex) over `prev_hash`, a newline, and the record's canonical JSON in
+/// the format it names. A record of a format this build does not know has no hash it could
+/// match (an empty string), so it never verifies rather than verifying wrongly.
 pub fn hash_record(prev_hash: &str, record: &CaseRecord) -> String {
-    let canonical = serde_json::to_string(record).expect("a record always serialises");
+    let canonical = match record.v {
+        0 => serde_json::to_string(record).expect("a record always serialises"),
+        CASE_FORMAT => {
+            let value = serde_json::to_value(record).expect("a record always serialises");
+            crate::canonical::to_string(&value).expect("a record holds strings, nulls and small integers only")
+        }
+        _ => return String::new(),
+    };
     let mut h = Sha256::new();
     h.update(prev_hash.as_bytes());
     h.update(b"\n");
@@ -87,6 +110,9 @@ pub enum BreakKind {
     Truncated,
     /// Another admin's record was imported, then removed (redacted) from the shared log.
     Removed,
+    /// My own record is in the group's moderation room but no longer in my local chain
+    /// (deleted here, head and all: only the room still knows it).
+    Missing,
 }
 
 /// Checks every link and hash, and that the chain ends at `expected_head` when given.
@@ -128,15 +154,21 @@ pub fn verify_published(records: &[Chained], head: Option<(&str, usize)>) -> Res
 /// Every break of an imported chain (see [`verify_published`]): the links', then the head's.
 pub fn verify_published_all(records: &[Chained], head: Option<(&str, usize)>) -> Vec<Break> {
     let mut breaks = verify_all(records, None);
-    let Some((hash, count)) = head.filter(|(_, n)| *n > 0) else { return breaks };
-    match records.get(count - 1) {
-        None => breaks.push(Break { index: records.len(), case_id: None, kind: BreakKind::Truncated }),
-        Some(c) if c.hash != hash => {
-            breaks.push(Break { index: count - 1, case_id: Some(c.record.case_id.clone()), kind: BreakKind::Unlinked })
-        }
-        Some(_) => {}
-    }
+    breaks.extend(reaches_head(records, head).err());
     breaks
+}
+
+/// The head half of [`verify_published`], for a chain whose links were checked already: record
+/// number `count` must be there and be the head.
+pub fn reaches_head(records: &[Chained], head: Option<(&str, usize)>) -> Result<(), Break> {
+    let Some((hash, count)) = head.filter(|(_, n)| *n > 0) else { return Ok(()) };
+    match records.get(count - 1) {
+        None => Err(Break { index: records.len(), case_id: None, kind: BreakKind::Truncated }),
+        Some(c) if c.hash != hash => {
+            Err(Break { index: count - 1, case_id: Some(c.record.case_id.clone()), kind: BreakKind::Unlinked })
+        }
+        Some(_) => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -145,6 +177,7 @@ mod tests {
 
     fn record(n: usize) -> CaseRecord {
         CaseRecord {
+            v: CASE_FORMAT,
             case_id: format!("case-{n}"),
             kind: "decision".into(),
             group: "!g".into(),
@@ -257,14 +290,27 @@ mod tests {
     }
 
     #[test]
-    fn the_hash_is_stable() {
-        // Regression guard: changing the canonical form silently would break every stored chain.
-        // The value is SHA-256 of GENESIS, "\n" and the record's compact JSON, computed independently.
+    fn legacy_records_keep_their_hash() {
+        // Regression guard: records written before `v` existed must still verify. The value is
+        // SHA-256 of GENESIS, "\n" and the record's compact JSON in field order, computed independently.
+        let legacy = CaseRecord { v: 0, ..record(0) };
+        assert!(!serde_json::to_string(&legacy).unwrap().contains("\"v\""), "a legacy record serialises as before");
+        assert_eq!(hash_record(GENESIS, &legacy), "485d4dea6246616fdaa5f0b0e58434ba00f2a7714d59d36a6c6b1c689a31595e");
+    }
+
+    #[test]
+    fn the_hash_covers_the_rfc_8785_form() {
+        // The value is SHA-256 of GENESIS, "\n" and the JCS form below, computed independently
+        // (Python: hashlib over rfc8785.dumps of the same object); docs/case-log.md shows it too.
+        let jcs = r#"{"action":"mute","actor":"@admin:hs","case_id":"case-0","created_at":"2026-11-23T10:00:00Z","detail":{"duration":"600"},"evidence_hash":null,"group":"!g","kind":"decision","reason":"刷屏","rule":"flood","target":"@u0:hs","v":1}"#;
+        let value = serde_json::to_value(record(0)).unwrap();
+        assert_eq!(crate::canonical::to_string(&value).unwrap(), jcs);
         assert_eq!(
             hash_record(GENESIS, &record(0)),
-            "485d4dea6246616fdaa5f0b0e58434ba00f2a7714d59d36a6c6b1c689a31595e"
+            "80678ebbc955b561ddf834dab3cb4678f6523496327706f3170d9374fdb13c9a"
         );
         assert_ne!(hash_record(GENESIS, &record(0)), hash_record(GENESIS, &record(1)));
+        assert_eq!(hash_record(GENESIS, &CaseRecord { v: 99, ..record(0) }), "", "an unknown format never verifies");
     }
 }
 
@@ -318,7 +364,7 @@ pub struct AuditBreak {
     /// 0-based position in the chain (for `truncated`: how many records are there).
     pub index: u32,
     pub case_id: Option<String>,
-    /// `edited`, `unlinked`, `truncated` or `removed`.
+    /// `edited`, `unlinked`, `truncated`, `removed` or `missing`.
     pub kind: String,
     /// For another admin's chain: how many records the head they published names.
     pub published: Option<u32>,
@@ -331,6 +377,7 @@ impl BreakKind {
             BreakKind::Unlinked => "unlinked",
             BreakKind::Truncated => "truncated",
             BreakKind::Removed => "removed",
+            BreakKind::Missing => "missing",
         }
     }
 }

@@ -15,6 +15,7 @@
 
 pub mod account;
 pub mod action;
+pub mod canonical;
 pub mod case;
 pub mod duration;
 pub mod error;

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use qunguan_core::action::{Action, ActionOutcome, Applied, Evidence, OpContext, PlatformOp};
-use qunguan_core::case::CaseRecord;
+use qunguan_core::case::{CASE_FORMAT, CaseRecord};
 use qunguan_core::outcome::Why;
 use qunguan_core::policy::{self, Refusal};
 use qunguan_core::role::MESSAGE_EVENT;
@@ -268,6 +268,7 @@ impl Engine {
         }
 
         let record = CaseRecord {
+            v: CASE_FORMAT,
             case_id: case_id.clone(),
             kind: "decision".into(),
             group: group_id.clone(),
@@ -349,6 +350,7 @@ impl Engine {
                 .insert("why".to_string(), serde_json::to_string(why).map_err(|e| ApiError::internal(e.to_string()))?);
         }
         let record = CaseRecord {
+            v: CASE_FORMAT,
             case_id: entry.case_id.clone(),
             kind: "outcome".into(),
             group: entry.group_id.clone(),

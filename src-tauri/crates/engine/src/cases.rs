@@ -2,7 +2,9 @@
 
 use qunguan_core::Result;
 use qunguan_core::action::OutboxView;
-use qunguan_core::case::{AuditBreak, AuditReport, Break, BreakKind, CaseView, verify_all, verify_published_all};
+use qunguan_core::case::{
+    AuditBreak, AuditReport, Break, BreakKind, CaseView, reaches_head, verify_all, verify_published_all,
+};
 use qunguan_core::time::rfc3339_from_millis;
 use qunguan_store::{CaseFilter, OutboxStatus};
 
@@ -68,6 +70,28 @@ impl Engine {
                 (groups, records) = (groups + 1, records + chain.len() as u32);
                 breaks.extend(
                     verify_all(&chain, Some(&head)).into_iter().map(|b| audit_break(group.clone(), None, b, None)),
+                );
+            }
+            // My chains against what their moderation rooms hold (the outside anchor): the head
+            // I announced there must be in the local chain, and so must every record of mine
+            // the room carries — deleting a group's rows and its head here is caught.
+            for anchor in s.room_anchors()? {
+                let chain = s.chain(&anchor.group)?;
+                let head = anchor.head.as_ref().map(|(hash, count)| (hash.as_str(), *count as usize));
+                let local: std::collections::HashSet<&str> = chain.iter().map(|c| c.hash.as_str()).collect();
+                let missing = anchor
+                    .records
+                    .iter()
+                    .find(|(_, hash)| !local.contains(hash.as_str()))
+                    .map(|(id, _)| Break { index: chain.len(), case_id: Some(id.clone()), kind: BreakKind::Missing });
+                // Links were checked above with the local head; only the room's word is new here.
+                let published = anchor.head.as_ref().map(|(_, n)| *n);
+                breaks.extend(
+                    reaches_head(&chain, head)
+                        .err()
+                        .into_iter()
+                        .chain(missing)
+                        .map(|b| audit_break(anchor.group.clone(), None, b, published)),
                 );
             }
             for c in s.shared_audit()? {

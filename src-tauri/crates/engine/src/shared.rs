@@ -12,6 +12,13 @@
 //! verify` holds that admin's imported records against it: records removed (redacted) or never
 //! delivered leave the chain short of its head, and that is a break naming the admin.
 //!
+//! ## My own chains are anchored too
+//! My records and my head come back in the same reads; they are not imported (the local chain
+//! has them) but kept as the outside anchor `audit verify` holds my local chain against, so a
+//! chain deleted here, head and all, is still caught. Chains about no group (reports to the
+//! platform, my blocklist, staff actions) are posted to my own account log room for the same
+//! reason and read back the same way.
+//!
 //! Ordering, so a head never runs ahead of the records a reader can see (no false alarm):
 //! - the announced head is the last record of the *posted prefix* of my chain (a record decided
 //!   but not yet posted is never named), and it is written only after the sends returned;
@@ -34,7 +41,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use qunguan_core::case::{CaseRecord, Chained, hash_record};
-use qunguan_core::platform::{Platform, SharedEntry};
+use qunguan_core::platform::{Platform, SharedEntry, SharedLog};
 use qunguan_core::{ErrorCode, Result};
 use qunguan_store::SharedRecord;
 use serde_json::{Value, json};
@@ -160,6 +167,7 @@ impl Engine {
             let id = g.id.clone();
             let since = self.on_store(move |s| s.shared_cursor(&id)).await?;
             let log = platform.shared_cases(&g.id, &room, since.as_deref()).await?;
+            self.keep_anchor(&g.id, &account.user_id, &log).await?;
             for entry in log.records {
                 if entry.sender == account.user_id {
                     continue;
@@ -202,9 +210,55 @@ impl Engine {
         Ok(imported)
     }
 
+    /// Reads my own log room (see [`Engine::keep_anchor`]) for each chain of mine that is not
+    /// about one group: reports to the platform, my blocklist, staff actions.
+    async fn anchor_account_chains(&self) -> Result<()> {
+        let (account, platform) = self.platform().await?;
+        for chain in self.on_store(|s| s.account_chains()).await? {
+            let id = chain.clone();
+            let since = self.on_store(move |s| s.shared_cursor(&id)).await?;
+            let Some(room) = self.case_log_room(&platform, &chain, false).await? else { continue };
+            let log = platform.shared_cases(&chain, &room, since.as_deref()).await?;
+            self.keep_anchor(&chain, &account.user_id, &log).await?;
+            if let Some(next) = log.next {
+                self.on_store(move |s| s.set_shared_cursor(&chain, &next)).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps what a room holds of *my* chain `group` — my records' hashes and the head I
+    /// announced there — as the outside anchor `audit verify` holds the local chain against
+    /// (see the store's anchor module). Only what checks out counts: my records, intact.
+    async fn keep_anchor(&self, group: &str, me: &str, log: &SharedLog) -> Result<()> {
+        let records: Vec<(String, String)> = log
+            .records
+            .iter()
+            .filter(|e| e.sender == me)
+            .filter_map(parse_shared)
+            .filter(|r| r.chained.record.group == group)
+            .map(|r| (r.chained.record.case_id, r.chained.hash))
+            .collect();
+        let head = log.heads.iter().filter(|(admin, _)| admin == me).find_map(|(a, c)| parse_head(a, group, c));
+        if records.is_empty() && head.is_none() {
+            return Ok(());
+        }
+        let group = group.to_owned();
+        self.on_store(move |s| {
+            records.iter().try_for_each(|(case_id, hash)| s.note_room_record(&group, case_id, hash))?;
+            head.map_or(Ok(()), |(_, hash, count)| s.set_room_head(&group, &hash, count))
+        })
+        .await
+    }
+
     /// Publish then import; a server that is away is not an error here (the next round retries).
     pub async fn sync_cases(&self) -> Result<()> {
-        for step in [self.publish_cases().await.map(drop), self.import_cases().await.map(drop)] {
+        let steps = [
+            self.publish_cases().await.map(drop),
+            self.import_cases().await.map(drop),
+            self.anchor_account_chains().await,
+        ];
+        for step in steps {
             match step {
                 Ok(()) => {}
                 Err(e) if crate::cache::is_offline(&e) || e.code == ErrorCode::Forbidden => {
@@ -220,10 +274,11 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use qunguan_core::case::{GENESIS, chain};
+    use qunguan_core::case::{CASE_FORMAT, GENESIS, chain};
 
     fn content(actor: &str) -> (Chained, Value) {
         let record = CaseRecord {
+            v: CASE_FORMAT,
             case_id: "c".into(),
             kind: "decision".into(),
             group: "!g".into(),

@@ -436,7 +436,7 @@ mod act {
 
 mod shared {
     use qunguan_core::action::{Action, PlatformOp};
-    use qunguan_core::case::{CaseRecord, GENESIS, chain};
+    use qunguan_core::case::{CASE_FORMAT, CaseRecord, GENESIS, chain};
     use serde_json::json;
 
     use super::*;
@@ -444,6 +444,7 @@ mod shared {
     /// Another admin's record number `n` of `!b-admin`, chained after `prev`, as posted.
     fn post(fake: &Fake, n: usize, prev: &str) -> String {
         let record = CaseRecord {
+            v: CASE_FORMAT,
             case_id: format!("c{n}"),
             kind: "decision".into(),
             group: "!b-admin".into(),
@@ -513,6 +514,7 @@ mod shared {
 
     fn record(kind: &str, case_id: &str, action: &str, created_at: &str, detail: &[(&str, &str)]) -> CaseRecord {
         CaseRecord {
+            v: CASE_FORMAT,
             case_id: case_id.into(),
             kind: kind.into(),
             group: String::new(),

@@ -59,8 +59,8 @@ use crate::platform::MatrixPlatform;
 use crate::state::{self, CONSOLE_ROOM_EVENT};
 
 const POINTER_EVENT: &str = "org.qunguan.moderation_room";
-const CASE_EVENT: &str = "org.qunguan.case";
-const HEAD_EVENT: &str = "org.qunguan.chain_head";
+pub(crate) const CASE_EVENT: &str = "org.qunguan.case";
+pub(crate) const HEAD_EVENT: &str = "org.qunguan.chain_head";
 /// How many events one page of the moderation room's timeline holds.
 const READ_LIMIT: u32 = 1000;
 /// Redactions by senders without the power to redact whose target is looked up per read, at
@@ -384,7 +384,7 @@ impl MatrixPlatform {
     }
 
     /// The whole timeline, oldest first, and the token of its live end (where the next read starts).
-    async fn read_all(&self, room: &OwnedRoomId) -> Result<(Vec<Value>, String)> {
+    pub(crate) async fn read_all(&self, room: &OwnedRoomId) -> Result<(Vec<Value>, String)> {
         let client = self.client().await?;
         let (mut events, mut from, mut live_end) = (Vec::new(), None, None);
         loop {
@@ -404,7 +404,7 @@ impl MatrixPlatform {
     }
 
     /// The events after `from`, oldest first, and the token after the last of them.
-    async fn read_forward(&self, room: &OwnedRoomId, mut from: String) -> Result<(Vec<Value>, String)> {
+    pub(crate) async fn read_forward(&self, room: &OwnedRoomId, mut from: String) -> Result<(Vec<Value>, String)> {
         let client = self.client().await?;
         let mut events = Vec::new();
         loop {

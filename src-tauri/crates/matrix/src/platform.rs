@@ -21,6 +21,7 @@ use ruma::{OwnedRoomAliasId, OwnedRoomId, OwnedUserId};
 use tokio::sync::OnceCell;
 
 use crate::http::{Failure, HttpClient};
+use crate::log_room::is_account_chain;
 use crate::state;
 
 /// How many rooms' state is fetched at once when listing groups.
@@ -31,11 +32,19 @@ pub struct MatrixPlatform {
     pub(crate) account: Account,
     token: qunguan_core::Secret,
     client: OnceCell<HttpClient>,
+    /// My account log room, once found or created (see the `log_room` module).
+    pub(crate) log_room: tokio::sync::Mutex<Option<OwnedRoomId>>,
 }
 
 impl MatrixPlatform {
     pub fn new(http: reqwest::Client, signed_in: SignedIn) -> Self {
-        Self { http, account: signed_in.account, token: signed_in.access_token, client: OnceCell::new() }
+        Self {
+            http,
+            account: signed_in.account,
+            token: signed_in.access_token,
+            client: OnceCell::new(),
+            log_room: Default::default(),
+        }
     }
 
     /// The client, built on first use once the server's spec versions are known.
@@ -184,12 +193,17 @@ impl Platform for MatrixPlatform {
         Ok(self.resolve_room(id_or_alias).await?.to_string())
     }
 
+    // A group's chains live in its moderation room; my chains about no group in my account log.
     async fn case_log_room(
         &self,
         group_id: &str,
         trusted: Option<&str>,
         create: bool,
     ) -> Result<CaseLogRoom, ApiError> {
+        if is_account_chain(group_id) {
+            let room = self.log_room(trusted, create).await?.map(|r| r.to_string());
+            return Ok(CaseLogRoom { room, warning: None });
+        }
         let group = OwnedRoomId::try_from(group_id)
             .map_err(|e| ApiError::invalid_input(format!("“{group_id}” is not a room ID: {e}")))?;
         self.moderation_room(&group, trusted, create).await
@@ -202,15 +216,24 @@ impl Platform for MatrixPlatform {
         content: &serde_json::Value,
         txn_id: &str,
     ) -> Result<(), ApiError> {
-        self.publish_case_event(group_id, room, content, txn_id).await
+        match is_account_chain(group_id) {
+            true => self.publish_account_case(room, content, txn_id).await,
+            false => self.publish_case_event(group_id, room, content, txn_id).await,
+        }
     }
 
     async fn shared_cases(&self, group_id: &str, room: &str, since: Option<&str>) -> Result<SharedLog, ApiError> {
-        self.shared_case_events(group_id, room, since).await
+        match is_account_chain(group_id) {
+            true => self.account_case_events(group_id, room, since).await,
+            false => self.shared_case_events(group_id, room, since).await,
+        }
     }
 
-    async fn publish_chain_head(&self, _group_id: &str, room: &str, head: &serde_json::Value) -> Result<(), ApiError> {
-        self.publish_chain_head_event(room, head).await
+    async fn publish_chain_head(&self, group_id: &str, room: &str, head: &serde_json::Value) -> Result<(), ApiError> {
+        match is_account_chain(group_id) {
+            true => self.publish_account_head(room, group_id, head).await,
+            false => self.publish_chain_head_event(room, head).await,
+        }
     }
 
     async fn is_staff(&self) -> Result<bool, ApiError> {

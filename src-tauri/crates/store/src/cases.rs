@@ -6,7 +6,7 @@
 //! a second `qg`) has written gets `SQLITE_BUSY` at once, without waiting for the busy timeout.
 
 use qunguan_core::Result;
-use qunguan_core::case::{CaseRecord, Chained, GENESIS, chain};
+use qunguan_core::case::{CASE_FORMAT, CaseRecord, Chained, GENESIS, chain};
 use qunguan_core::time::rfc3339_from_millis;
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
@@ -192,6 +192,7 @@ impl Store {
                 let case_id: String = r.get(0)?;
                 let json: String = r.get(1)?;
                 let record = serde_json::from_str(&json).unwrap_or_else(|_| CaseRecord {
+                    v: CASE_FORMAT,
                     case_id,
                     kind: "undecodable".into(),
                     group: group.to_owned(),
@@ -263,6 +264,7 @@ mod tests {
 
     fn unmute(case_id: &str, ends: &str) -> (CaseRecord, OutboxEntry) {
         let record = CaseRecord {
+            v: CASE_FORMAT,
             case_id: case_id.into(),
             kind: "decision".into(),
             group: "!g".into(),

@@ -11,6 +11,8 @@
 //!   `PRAGMA user_version`; a newer file than this build understands is refused, not guessed.
 //! - WAL journal, one connection per process; writes for one group are one transaction.
 
+/// My chains as the moderation rooms hold them (audit verify's outside anchor).
+mod anchor;
 mod cache;
 mod cases;
 mod migrations;
@@ -18,6 +20,7 @@ mod outbox;
 mod reasons;
 mod shared;
 
+pub use anchor::RoomAnchor;
 pub use cases::{CaseFilter, CaseRow, ENDS_CASE, EvidenceRow};
 pub use outbox::{OutboxEntry, OutboxStatus};
 pub use shared::{SharedChain, SharedRecord};

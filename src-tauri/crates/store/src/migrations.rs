@@ -142,6 +142,22 @@ const MIGRATIONS: &[&str] = &[
         reason     TEXT NOT NULL UNIQUE
     );
 ",
+    "
+    -- What each group's moderation room holds of my own chain (audit verify's outside anchor):
+    -- the head I announced there, and every record of mine it carries.
+    CREATE TABLE room_own_heads (
+        group_id   TEXT PRIMARY KEY,
+        hash       TEXT NOT NULL,
+        count      INTEGER NOT NULL
+    );
+    CREATE TABLE room_own_records (
+        seq        INTEGER PRIMARY KEY,
+        group_id   TEXT NOT NULL,
+        case_id    TEXT NOT NULL,
+        hash       TEXT NOT NULL,
+        UNIQUE (group_id, hash)
+    );
+",
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {

@@ -1,5 +1,6 @@
 //! Sharing the case log among a group's admins: which of my records still need posting to the
-//! moderation room, and the other admins' records imported from it.
+//! moderation room (or, for chains about no group, to my account log), and the other admins'
+//! records imported from it.
 //!
 //! Chain heads, both ways: the head of my chain I may announce is the last record of the
 //! *posted prefix* of it (never a record still waiting to be posted), and each other admin's
@@ -54,8 +55,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT seq, record, prev_hash, hash FROM case_log WHERE published = 0 AND group_id LIKE '!%'
-                 ORDER BY seq LIMIT ?1",
+                "SELECT seq, record, prev_hash, hash FROM case_log WHERE published = 0 ORDER BY seq LIMIT ?1",
             )
             .map_err(|e| store_err("case log read", e))?;
         let rows = stmt
@@ -226,7 +226,7 @@ impl Store {
                              (SELECT min(u.seq) FROM case_log u WHERE u.group_id = g.group_id AND u.published = 0),
                              9223372036854775807)
                      ) AS seq
-                     FROM chain_heads g WHERE g.group_id LIKE '!%'
+                     FROM chain_heads g
                  ), head AS (
                      SELECT p.group_id, c.hash,
                             (SELECT count(*) FROM case_log x WHERE x.group_id = p.group_id AND x.seq <= p.seq) AS n
@@ -312,13 +312,14 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use qunguan_core::case::{CaseRecord, GENESIS, chain};
+    use qunguan_core::case::{CASE_FORMAT, CaseRecord, GENESIS, chain};
 
     use super::*;
     use crate::CACHE_FILE;
 
     fn record(n: usize, group: &str, actor: &str) -> CaseRecord {
         CaseRecord {
+            v: CASE_FORMAT,
             case_id: format!("c{n}"),
             kind: "decision".into(),
             group: group.into(),
@@ -344,7 +345,7 @@ mod tests {
         let (_dir, mut s) = store();
         let mine: Vec<Chained> =
             (0..3).map(|n| s.record_decision(record(n, "!g", "@me:hs"), None, None).unwrap()).collect();
-        s.record_decision(record(9, "platform", "@me:hs"), None, None).unwrap();
+        let platform = s.record_decision(record(9, "platform", "@me:hs"), None, None).unwrap();
         assert_eq!(s.heads_to_announce().unwrap(), [], "nothing posted, nothing to announce");
 
         let seqs: Vec<i64> = s.unpublished(10).unwrap().into_iter().map(|(seq, _)| seq).collect();
@@ -361,9 +362,16 @@ mod tests {
         assert_eq!(s.heads_to_announce().unwrap(), [], "announced already");
         let next = s.record_decision(record(3, "!g", "@me:hs"), None, None).unwrap();
         assert_eq!(s.heads_to_announce().unwrap(), [], "a new record moves the head only once it is posted");
-        s.mark_published(s.unpublished(10).unwrap()[0].0).unwrap();
-        assert_eq!(s.heads_to_announce().unwrap(), [("!g".to_owned(), next.hash.clone(), 4)]);
+        let waiting: Vec<i64> = s.unpublished(10).unwrap().into_iter().map(|(seq, _)| seq).collect();
+        assert_eq!(waiting.len(), 2, "the platform chain is published too (to the account log)");
+        waiting.into_iter().for_each(|seq| s.mark_published(seq).unwrap());
+        assert_eq!(
+            s.heads_to_announce().unwrap(),
+            [("!g".to_owned(), next.hash.clone(), 4), ("platform".to_owned(), platform.hash.clone(), 1)],
+            "a chain about no group has a head like any other"
+        );
         s.mark_announced("!g", &next.hash, 4).unwrap();
+        s.mark_announced("platform", &platform.hash, 1).unwrap();
         s.tamper("DELETE FROM case_log WHERE seq = (SELECT max(seq) FROM case_log WHERE group_id = '!g')").unwrap();
         assert_eq!(s.heads_to_announce().unwrap(), [], "a head never goes back");
     }

@@ -127,13 +127,14 @@ fn a_newer_schema_is_refused() {
 }
 
 mod case_log {
-    use qunguan_core::case::{BreakKind, CaseRecord, verify};
+    use qunguan_core::case::{BreakKind, CASE_FORMAT, CaseRecord, verify};
 
     use super::key;
     use crate::{CACHE_FILE, CaseFilter, EvidenceRow, OutboxEntry, OutboxStatus, Store};
 
     fn decision(n: usize, group: &str) -> CaseRecord {
         CaseRecord {
+            v: CASE_FORMAT,
             case_id: format!("c{n}"),
             kind: "decision".into(),
             group: group.into(),

@@ -9,10 +9,13 @@
 //! - [`demo`]: the realistic demo world (1,200 members, four groups, moderation-worthy history),
 //!   built once per seed version and started from a cached copy in milliseconds.
 //!
+//! - [`oracles`]: pinned third-party packages (a venv of their own) that re-check our output.
+//!
 //! Nothing here skips: a missing Synapse is an error that says to run `cargo xtask setup`.
 
 pub mod client;
 pub mod demo;
+pub mod oracles;
 pub mod synapse;
 
 pub use client::{ApiError, Client, RoomSpec};

@@ -6,6 +6,7 @@ use std::process::Command;
 use std::time::SystemTime;
 
 use anyhow::{Context, Result, bail};
+use qunguan_testkit::oracles::{ORACLE_PACKAGES, oracle_installed, oracle_python, oracle_venv};
 use qunguan_testkit::{SYNAPSE_VERSION, synapse_python, synapse_venv};
 
 use crate::util::{self, root, run, which};
@@ -46,8 +47,10 @@ pub const APT_GUI: &[&str] = &[
 pub fn setup() -> Result<()> {
     apt()?;
     tauri_driver()?;
+    cargo_deny()?;
     npm_ci()?;
     synapse()?;
+    oracles()?;
     eprintln!("setup: everything is in place");
     Ok(())
 }
@@ -106,6 +109,22 @@ fn tauri_driver() -> Result<()> {
         return Ok(());
     }
     run(util::cargo().args(["install", "tauri-driver", "--locked"]))
+}
+
+/// The version of cargo-deny the `deny` step runs (pinned: its config format changes).
+const CARGO_DENY_VERSION: &str = "0.20.2";
+
+fn cargo_deny() -> Result<()> {
+    let present = Command::new("cargo")
+        .args(["deny", "--version"])
+        .env("PATH", util::path_with_cargo_bin())
+        .output()
+        .is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains(CARGO_DENY_VERSION));
+    if present {
+        eprintln!("setup: cargo-deny {CARGO_DENY_VERSION} present");
+        return Ok(());
+    }
+    run(util::cargo().args(["install", "cargo-deny", "--locked", "--version", CARGO_DENY_VERSION]))
 }
 
 fn mtime(p: &Path) -> Option<SystemTime> {
@@ -183,5 +202,26 @@ fn synapse() -> Result<()> {
     if !pinned() {
         bail!("pip finished but Synapse {SYNAPSE_VERSION} is not in {}", venv.display());
     }
+    Ok(())
+}
+
+/// The pinned oracle packages (see `qunguan_testkit::oracles`) in their own venv.
+fn oracles() -> Result<()> {
+    let venv = oracle_venv();
+    let missing: Vec<String> =
+        ORACLE_PACKAGES.iter().filter(|(d, v)| !oracle_installed(d, v)).map(|(d, v)| format!("{d}=={v}")).collect();
+    if missing.is_empty() && oracle_python().is_ok() {
+        eprintln!("setup: oracle packages present ({})", venv.display());
+        return Ok(());
+    }
+    if !venv.join("bin/python").is_file() {
+        let python = which("python3").context("python3 is not on PATH")?;
+        std::fs::create_dir_all(venv.parent().context("venv has a parent")?)?;
+        run(Command::new(python).args(["-m", "venv"]).arg(&venv))?;
+    }
+    run(Command::new(venv.join("bin/python"))
+        .args(["-m", "pip", "install", "--disable-pip-version-check", "--quiet"])
+        .args(&missing))?;
+    oracle_python()?;
     Ok(())
 }
