@@ -38,7 +38,13 @@ pub struct MatrixPlatform {
 
 impl MatrixPlatform {
     pub fn new(http: reqwest::Client, signed_in: SignedIn) -> Self {
-        Self { http, account: signed_in.account, token: signed_in.access_token, client: OnceCell::new(), log_room: Default::default() }
+        Self {
+            http,
+            account: signed_in.account,
+            token: signed_in.access_token,
+            client: OnceCell::new(),
+            log_room: Default::default(),
+        }
     }
 
     /// The client, built on first use once the server's spec versions are known.
