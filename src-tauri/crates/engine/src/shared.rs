@@ -122,7 +122,7 @@ impl Engine {
         if self.cache.lock().expect("not poisoned").is_none() {
             return Ok(0);
         }
-        let pending = self.on_store(|s| s.unpublished(PUBLISH_BATCH)).await?;
+        let (console, pending) = self.on_store(|s| Ok((s.console_id()?, s.unpublished(PUBLISH_BATCH)?))).await?;
         let mut rooms: BTreeMap<String, Option<String>> = BTreeMap::new();
         let mut posted = 0;
         for (seq, c) in pending {
@@ -134,7 +134,7 @@ impl Engine {
             let Some(room) = rooms[&group].clone() else {
                 return Err(qunguan_core::ApiError::new(ErrorCode::Forbidden, "no moderation room I can use"));
             };
-            let content = json!({"record": c.record, "prev_hash": c.prev_hash, "hash": c.hash});
+            let content = json!({"record": c.record, "prev_hash": c.prev_hash, "hash": c.hash, "console": console});
             let txn = format!("qg.case.{}", &c.hash[..32]);
             platform.publish_case(&group, &room, &content, &txn).await?;
             self.on_store(move |s| s.mark_published(seq)).await?;
@@ -147,7 +147,7 @@ impl Engine {
                 None => self.case_log_room(&platform, &group, false).await?,
             };
             let Some(room) = room else { continue };
-            let head = json!({"group": group, "hash": hash, "count": count});
+            let head = json!({"group": group, "hash": hash, "count": count, "console": console});
             platform.publish_chain_head(&group, &room, &head).await?;
             self.on_store(move |s| s.mark_announced(&group, &hash, count)).await?;
         }
@@ -229,17 +229,25 @@ impl Engine {
 
     /// Keeps what a room holds of *my* chain `group` — my records' hashes and the head I
     /// announced there — as the outside anchor `audit verify` holds the local chain against
-    /// (see the store's anchor module). Only what checks out counts: my records, intact.
+    /// (see the store's anchor module). Only what checks out counts: my records, intact, and
+    /// written by this console (another data directory of the same account has a chain of
+    /// its own; it is no evidence about this one).
     async fn keep_anchor(&self, group: &str, me: &str, log: &SharedLog) -> Result<()> {
+        let console = self.on_store(|s| s.console_id()).await?;
+        let mine = |c: &Value| c.get("console").and_then(Value::as_str) == Some(console.as_str());
         let records: Vec<(String, String)> = log
             .records
             .iter()
-            .filter(|e| e.sender == me)
+            .filter(|e| e.sender == me && mine(&e.content))
             .filter_map(parse_shared)
             .filter(|r| r.chained.record.group == group)
             .map(|r| (r.chained.record.case_id, r.chained.hash))
             .collect();
-        let head = log.heads.iter().filter(|(admin, _)| admin == me).find_map(|(a, c)| parse_head(a, group, c));
+        let head = log
+            .heads
+            .iter()
+            .filter(|(admin, content)| admin == me && mine(content))
+            .find_map(|(a, c)| parse_head(a, group, c));
         if records.is_empty() && head.is_none() {
             return Ok(());
         }

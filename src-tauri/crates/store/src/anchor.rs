@@ -22,6 +22,14 @@ pub struct RoomAnchor {
 }
 
 impl Store {
+    /// This store's console ID (random, chosen when the store was made): my published records
+    /// and heads carry it, and only what carries it anchors this store's chains.
+    pub fn console_id(&self) -> Result<String> {
+        self.conn
+            .query_row("SELECT id FROM console_identity", [], |r| r.get(0))
+            .map_err(|e| store_err("console identity read", e))
+    }
+
     /// Keeps the head the room shows for my chain of `group`.
     pub fn set_room_head(&mut self, group: &str, hash: &str, count: u32) -> Result<()> {
         self.conn
@@ -103,8 +111,16 @@ mod tests {
     #[test]
     fn anchors_keep_heads_and_records_per_group() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(&dir.path().join(CACHE_FILE), &crate::tests::key('a')).unwrap();
+        let s = Store::open(&dir.path().join(CACHE_FILE), &crate::tests::key('a')).unwrap();
         assert_eq!(s.room_anchors().unwrap(), [], "nothing seen yet");
+        let id = s.console_id().unwrap();
+        assert_eq!(id.len(), 32, "128 random bits as hex: {id}");
+        let other = tempfile::tempdir().unwrap();
+        let t = Store::open(&other.path().join(CACHE_FILE), &crate::tests::key('a')).unwrap();
+        assert_ne!(t.console_id().unwrap(), id, "every store has its own");
+        drop(s);
+        let mut s = Store::open(&dir.path().join(CACHE_FILE), &crate::tests::key('a')).unwrap();
+        assert_eq!(s.console_id().unwrap(), id, "and keeps it");
         s.note_room_record("!g", "c1", "h1").unwrap();
         s.note_room_record("!g", "c2", "h2").unwrap();
         s.note_room_record("!g", "c1", "h1").unwrap();

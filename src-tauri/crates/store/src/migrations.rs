@@ -157,6 +157,10 @@ const MIGRATIONS: &[&str] = &[
         hash       TEXT NOT NULL,
         UNIQUE (group_id, hash)
     );
+    -- This store's identity, chosen once: what I publish says which console wrote it, so a
+    -- fresh data directory of the same account is not mistaken for this one with rows deleted.
+    CREATE TABLE console_identity (id TEXT NOT NULL);
+    INSERT INTO console_identity (id) VALUES (lower(hex(randomblob(16))));
 ",
 ];
 
