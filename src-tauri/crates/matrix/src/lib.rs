@@ -22,9 +22,12 @@ pub mod discovery;
 pub mod http;
 pub mod messages;
 pub mod moderation;
+pub mod paging;
 pub mod platform;
 pub mod policy;
 pub mod state;
+#[cfg(test)]
+mod testserver;
 
 pub use connector::MatrixConnector;
 pub use platform::MatrixPlatform;
