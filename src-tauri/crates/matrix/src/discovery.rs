@@ -175,4 +175,32 @@ mod tests {
         let hs = resolve(&reqwest_client(), &site.url()).await.expect("loopback http is followed");
         assert_eq!(hs.base_url, homeserver.url());
     }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn well_known_follows_redirects_within_its_origin_only() {
+        let homeserver = TestServer::start(|_| versions());
+        let base = homeserver.url();
+        // The site moved its .well-known to another path of its own: followed.
+        let site = TestServer::start(move |r| match r.path.as_str() {
+            "/.well-known/matrix/client" => Answer::json(302, &json!({})).header("Location", "/moved"),
+            "/moved" => Answer::json(200, &json!({"m.homeserver": {"base_url": base}})),
+            _ => Answer::json(404, &json!({"errcode": "M_UNRECOGNIZED", "error": "not here"})),
+        });
+        let hs = resolve(&reqwest_client(), &site.url()).await.expect("a same-origin redirect is followed");
+        assert_eq!(hs.base_url, homeserver.url());
+
+        // To another server (another port is another origin): not followed, nothing reaches it.
+        let elsewhere = site_pointing_at(homeserver.url());
+        let to = format!("{}/.well-known/matrix/client", elsewhere.url());
+        let site = TestServer::start(move |r| {
+            if r.path.contains("/.well-known/matrix/client") {
+                Answer::json(302, &json!({})).header("Location", &to)
+            } else {
+                Answer::json(404, &json!({"errcode": "M_UNRECOGNIZED", "error": "not here"}))
+            }
+        });
+        let e = resolve(&reqwest_client(), &site.url()).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::NotAHomeserver, "{e:?}");
+        assert_eq!(elsewhere.connections(), 0, "a redirect to another origin is not followed");
+    }
 }
