@@ -164,7 +164,15 @@ impl MatrixPlatform {
                 settled = true;
                 break;
             };
-            let lost = if replaced_id == read { Default::default() } else { lost_changes(&base, &replaced, &mine) };
+            if replaced_id != read && !replaced.is_object() {
+                // Nothing to merge from (never write back "everything was removed").
+                tracing::warn!("the power levels another write replaced could not be read; not merged");
+            }
+            let lost = if replaced_id == read || !replaced.is_object() {
+                Default::default()
+            } else {
+                lost_changes(&base, &replaced, &mine)
+            };
             if lost.is_empty() {
                 settled = true;
                 break;
