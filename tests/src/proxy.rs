@@ -1,12 +1,63 @@
 //! A loopback TCP forwarder that can be switched off, to take a homeserver "offline" for one
-//! client without stopping the server the other tests share.
+//! client without stopping the server the other tests share; or that holds back the requests
+//! a [`Gate`] matches until the test releases them, to force a race (another client's write
+//! landing between one client's read and its write).
 
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// Holds every request whose first bytes (request line, headers) contain all its needles,
+/// until [`Gate::release`]; later ones pass.
+pub struct Gate {
+    needles: Vec<Vec<u8>>,
+    /// (requests held so far, released)
+    state: Mutex<(usize, bool)>,
+    changed: Condvar,
+}
+
+impl Gate {
+    pub fn new(needles: &[&str]) -> Arc<Gate> {
+        Arc::new(Gate {
+            needles: needles.iter().map(|n| n.as_bytes().to_vec()).collect(),
+            state: Mutex::new((0, false)),
+            changed: Condvar::new(),
+        })
+    }
+
+    /// Waits until `n` requests are being held; false after `timeout`.
+    pub fn wait_held(&self, n: usize, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.state.lock().unwrap();
+        while state.0 < n {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else { return false };
+            state = self.changed.wait_timeout(state, left).unwrap().0;
+        }
+        true
+    }
+
+    /// Lets the held requests (and every later one) through.
+    pub fn release(&self) {
+        self.state.lock().unwrap().1 = true;
+        self.changed.notify_all();
+    }
+
+    fn pass(&self, chunk: &[u8]) {
+        let matches = self.needles.iter().all(|n| chunk.windows(n.len()).any(|w| w == n.as_slice()));
+        let mut state = self.state.lock().unwrap();
+        if !matches || state.1 {
+            return;
+        }
+        state.0 += 1;
+        self.changed.notify_all();
+        while !state.1 {
+            state = self.changed.wait(state).unwrap();
+        }
+    }
+}
 
 pub struct Proxy {
     addr: SocketAddr,
@@ -23,6 +74,15 @@ impl Proxy {
     /// Forwards `127.0.0.1:port` to `target`: a stopped proxy's port brings the server "back"
     /// for the clients that signed in through it (`0` picks a free port).
     pub fn start_on(port: u16, target: SocketAddr) -> Proxy {
+        Self::start_with(port, target, None)
+    }
+
+    /// Forwards `127.0.0.1:<new port>` to `target`, holding what `gate` matches.
+    pub fn start_holding(target: SocketAddr, gate: Arc<Gate>) -> Proxy {
+        Self::start_with(0, target, Some(gate))
+    }
+
+    fn start_with(port: u16, target: SocketAddr, gate: Option<Arc<Gate>>) -> Proxy {
         let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind proxy");
         listener.set_nonblocking(true).expect("non-blocking listener");
         let addr = listener.local_addr().expect("proxy address");
@@ -34,7 +94,7 @@ impl Proxy {
                     Ok((client, _)) => {
                         let _ = client.set_nonblocking(false);
                         if let Ok(server) = TcpStream::connect(target) {
-                            pipe(client, server);
+                            pipe(client, server, gate.clone());
                         }
                     }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(5)),
@@ -69,13 +129,25 @@ impl Drop for Proxy {
     }
 }
 
-fn pipe(a: TcpStream, b: TcpStream) {
+fn pipe(a: TcpStream, b: TcpStream, gate: Option<Arc<Gate>>) {
     let (a2, b2) = (a.try_clone().expect("clone"), b.try_clone().expect("clone"));
-    std::thread::spawn(move || copy(a, b));
-    std::thread::spawn(move || copy(b2, a2));
+    std::thread::spawn(move || copy(a, b, gate));
+    std::thread::spawn(move || copy(b2, a2, None));
 }
 
-fn copy(mut from: TcpStream, mut to: TcpStream) {
-    let _ = std::io::copy(&mut from, &mut to);
+fn copy(mut from: TcpStream, mut to: TcpStream, gate: Option<Arc<Gate>>) {
+    let mut buf = vec![0; 64 * 1024];
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if let Some(g) = &gate {
+            g.pass(&buf[..n]);
+        }
+        if to.write_all(&buf[..n]).is_err() {
+            break;
+        }
+    }
     let _ = to.shutdown(std::net::Shutdown::Write);
 }

@@ -12,7 +12,7 @@ use qunguan_testkit::{Client, RoomSpec, Synapse, TestUser};
 use qunguan_tests::console::{
     Console, PASSWORD, membership, outcome_fields, sent_for_case, timeline, unique, user_level,
 };
-use qunguan_tests::proxy::Proxy;
+use qunguan_tests::proxy::{Gate, Proxy};
 use qunguan_tests::{RUNTIME, require_keyring};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -839,4 +839,42 @@ fn ban_all_groups_bans_everywhere_and_writes_the_shared_blocklist() {
     }
     let cleared = RUNTIME.block_on(g1.server.get_state(&policy_room, "m.policy.rule.user", &rule_key)).unwrap();
     assert!(cleared.as_ref().is_none_or(|c| c.as_object().is_some_and(|o| o.is_empty())), "entry cleared: {cleared:?}");
+}
+
+#[test]
+fn concurrent_mutes_by_two_admins_both_hold() {
+    require_keyring();
+    let g = group(2, &[], json!({}));
+    let (m0, m1) = (&g.members[0].user_id, &g.members[1].user_id);
+    // The owner's console goes through a proxy that holds its power-level writes to this group
+    // (the room ID's opaque part, as it appears percent-encoded in the path).
+    let opaque = g.room.trim_start_matches('!').split(':').next().unwrap();
+    let gate = Gate::new(&["PUT ", opaque, "/state/m.room.power_levels"]);
+    let target: SocketAddr = synapse().base_url.trim_start_matches("http://").parse().unwrap();
+    let proxy = Proxy::start_holding(target, gate.clone());
+    let (slow, fast) = (Console::sign_in(&proxy.url(), &g.owner), sign_in(&g.admin));
+
+    std::thread::scope(|s| {
+        let first = s.spawn(|| slow.act(&["mute", &g.room, m0, "--for", "1h", "--reason", "flooding"]));
+        assert!(
+            gate.wait_held(1, std::time::Duration::from_secs(90)),
+            "the owner's console read the power levels and its write reached the proxy"
+        );
+        // The admin reads the same levels and writes first; the owner's write, based on the
+        // levels before it, lands after it.
+        assert_done(&fast.act(&["mute", &g.room, m1, "--for", "1h", "--reason", "flooding"]), "the admin's mute");
+        let between = RUNTIME.block_on(user_level(&g.server, &g.room, m1)).unwrap();
+        assert!(
+            between.is_some_and(|l| l < 0),
+            "the admin's mute landed while the owner's write was held: {between:?}"
+        );
+        gate.release();
+        assert_done(&first.join().expect("the owner's qg ran"), "the owner's mute");
+    });
+
+    let pl = RUNTIME.block_on(g.server.power_levels(&g.room)).unwrap();
+    for (who, m) in [("the owner's", m0), ("the admin's", m1)] {
+        assert!(pl["users"][m.as_str()].as_i64().is_some_and(|l| l < 0), "{who} mute of {m} holds: {pl}");
+    }
+    assert_eq!(pl["users"][g.admin.user_id.as_str()], 100, "the rest of the levels are intact: {pl}");
 }

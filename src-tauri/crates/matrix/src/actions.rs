@@ -3,7 +3,7 @@
 
 use qunguan_core::action::{Applied, MessageSnapshot, OpContext, PlatformOp};
 use qunguan_core::outcome::Why;
-use qunguan_core::{ApiError, ErrorCode, Result};
+use qunguan_core::{ApiError, Result};
 use ruma::api::Direction;
 use ruma::api::client::context::get_context;
 use ruma::api::client::membership::{ban_user, kick_user, unban_user};
@@ -81,10 +81,6 @@ impl MatrixPlatform {
         }
     }
 
-    async fn put_state(&self, room: &OwnedRoomId, kind: StateEventType, content: &Value) -> Result<()> {
-        self.put_state_key(room, kind, "", content).await
-    }
-
     pub(crate) async fn put_state_key(
         &self,
         room: &OwnedRoomId,
@@ -95,26 +91,6 @@ impl MatrixPlatform {
         let client = self.client().await?;
         let request = send_state_event::v3::Request::new_raw(room.clone(), kind, key.to_owned(), raw(content));
         client.send(request).await.map(drop).map_err(Failure::into_api_error)
-    }
-
-    /// Read-modify-write of the power levels: change one key, then re-read to confirm.
-    async fn edit_power_levels(&self, room: &OwnedRoomId, edit: impl Fn(&mut Value) -> bool) -> Result<Applied> {
-        let mut content = self
-            .state_content(room, StateEventType::RoomPowerLevels, "")
-            .await?
-            .ok_or_else(|| ApiError::new(ErrorCode::Platform, "the group has no power levels"))?;
-        if !edit(&mut content) {
-            return Ok(Applied::AlreadyDone { event_id: None });
-        }
-        self.put_state(room, StateEventType::RoomPowerLevels, &content).await?;
-        let mut confirmed = self
-            .state_content(room, StateEventType::RoomPowerLevels, "")
-            .await?
-            .ok_or_else(|| ApiError::new(ErrorCode::Platform, "the power levels vanished"))?;
-        if edit(&mut confirmed) {
-            return Err(ApiError::new(ErrorCode::Platform, "the power-level change did not hold on re-read"));
-        }
-        Ok(Applied::Done { event_id: None })
     }
 
     async fn membership_of(&self, room: &OwnedRoomId, user: &str) -> Result<Option<Value>> {

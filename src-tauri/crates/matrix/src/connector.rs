@@ -99,7 +99,10 @@ impl Connector for MatrixConnector {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+    use crate::testserver::{Answer, TestServer, versions};
 
     #[test]
     fn refused_login_is_invalid_credentials() {
@@ -107,9 +110,10 @@ mod tests {
             status: Some(403),
             errcode: Some("M_FORBIDDEN".into()),
             message: "Invalid username or password".into(),
+            verdict: None,
         };
         assert_eq!(login_failure(f).code, ErrorCode::AuthInvalidCredentials);
-        let f = Failure { status: Some(502), errcode: None, message: "bad gateway".into() };
+        let f = Failure::unreadable(502, "bad gateway");
         assert_eq!(login_failure(f).code, ErrorCode::Platform);
     }
 
@@ -119,5 +123,33 @@ mod tests {
             assert_eq!(check_user(bad).unwrap_err().code, ErrorCode::InvalidInput, "{bad:?}");
         }
         assert_eq!(check_user(" @alice:hs ").unwrap(), "@alice:hs");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn redirect_on_login_keeps_the_password() {
+        let second = TestServer::start(|_| {
+            Answer::json(200, &json!({"user_id": "@alice:hs", "access_token": "stolen", "device_id": "D"}))
+        });
+        let elsewhere = format!("{}/_matrix/client/v3/login", second.url());
+        let first = TestServer::start(move |r| {
+            if r.path.contains("/login") {
+                Answer::json(307, &json!({})).header("Location", &elsewhere)
+            } else {
+                versions()
+            }
+        });
+        let password = Secret::new("correct horse battery staple");
+        let result = MatrixConnector::default().login_password(&first.url(), "@alice:hs", &password).await;
+        assert_eq!(second.connections(), 0, "the server a login is redirected to must receive nothing");
+        assert!(
+            first.seen().iter().any(|r| r.method == "POST"
+                && r.path.contains("/login")
+                && String::from_utf8_lossy(&r.body).contains("horse")),
+            "the login (with the password) was sent to the homeserver signed in to"
+        );
+        let err = result.expect_err("a redirected login must fail");
+        assert_eq!(err.code, ErrorCode::Platform, "{err:?}");
+        assert!(err.message.contains("redirect") && err.message.contains(&second.url()), "names the redirect: {err:?}");
+        assert!(!err.message.contains("horse"), "the error never carries the password: {err:?}");
     }
 }

@@ -1,9 +1,23 @@
 //! Sending typed ruma requests over reqwest, with 429 handling and error classification.
+//!
+//! ## What a homeserver's answer may not do
+//! - Redirect: the API client follows no redirect at all. A 307/308 re-sends the body (a login's
+//!   password) and reqwest keeps custom headers across hosts, so a redirect could hand the
+//!   credentials to another server; a 3xx is a [`Failure`] naming where it pointed instead.
+//!   Only the `.well-known` lookup (no token, no body) follows redirects, and only within its
+//!   own origin ([`well_known_client`]).
+//! - Travel in clear text to another machine: every request is checked before it is sent
+//!   ([`check_url`]): `https`, or `http` to a loopback address only.
+//! - Be unbounded: a body is read chunk by chunk and dropped past [`MAX_BODY`].
+//!
+//! ## Retry classification
+//! [`Failure::retry_kind`] says whether the same request can succeed later (the outbox's "later
+//! or never"), and [`Failure::into_api_error`] carries it on the [`ApiError`].
 
 use std::borrow::Cow;
 use std::time::Duration;
 
-use qunguan_core::{ApiError, ErrorCode};
+use qunguan_core::{ApiError, ErrorCode, RetryKind};
 use ruma::api::auth_scheme::{
     AccessToken, AccessTokenOptional, AppserviceTokenOptional, NoAccessToken, NoAuthentication, SendAccessToken,
 };
@@ -18,6 +32,11 @@ use serde::Deserialize;
 const MAX_RATE_LIMIT_ATTEMPTS: u32 = 6;
 /// Never wait longer than this for one 429 before trying again.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+/// The largest answer read from a homeserver: 16 MiB. The biggest legitimate answers (a
+/// 1000-event `/messages` page, a large room's state or member list) stay well below it.
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+/// How many same-origin redirects the `.well-known` lookup follows.
+const MAX_WELL_KNOWN_REDIRECTS: usize = 5;
 
 /// Supplies the authentication input of each ruma auth scheme from an optional token.
 pub trait AuthInput: AuthScheme {
@@ -73,25 +92,60 @@ pub struct Failure {
     pub status: Option<u16>,
     pub errcode: Option<String>,
     pub message: String,
+    /// Set when this layer itself judged the request or its answer (never sent, a redirect,
+    /// an oversized answer): that code and retry kind, instead of what the status implies.
+    pub verdict: Option<(ErrorCode, RetryKind)>,
 }
 
 impl Failure {
+    /// No answer came (connection refused, DNS, timeout, cut off).
+    pub fn no_answer(message: impl Into<String>) -> Self {
+        Failure { status: None, errcode: None, message: message.into(), verdict: None }
+    }
+
+    /// Judged here, with the status if an answer came.
+    pub fn judged(status: Option<u16>, code: ErrorCode, retry: RetryKind, message: impl Into<String>) -> Self {
+        Failure { status, errcode: None, message: message.into(), verdict: Some((code, retry)) }
+    }
+
+    /// An answer the homeserver gave that is not what the request expects.
+    pub fn unreadable(status: u16, message: impl Into<String>) -> Self {
+        Failure { status: Some(status), errcode: None, message: message.into(), verdict: None }
+    }
+
+    /// Can the same request succeed later? No answer: when the network is back. 408, 429 and
+    /// 5xx: after a while. A 2xx whose body does not parse (a proxy's page, a cut-off answer):
+    /// after a while. Any other 4xx (bad request, bad JSON, unknown room, forbidden): never.
+    pub fn retry_kind(&self) -> RetryKind {
+        if let Some((_, retry)) = self.verdict {
+            return retry;
+        }
+        match self.status {
+            None => RetryKind::Network,
+            Some(408 | 429) | Some(500..) | Some(..400) => RetryKind::Transient,
+            Some(_) if self.errcode.as_deref() == Some("M_LIMIT_EXCEEDED") => RetryKind::Transient,
+            Some(_) => RetryKind::Permanent,
+        }
+    }
+
     /// The default classification; callers with more context (login) refine it first.
     pub fn into_api_error(self) -> ApiError {
-        let code = match (self.status, self.errcode.as_deref()) {
-            (None, _) => ErrorCode::HomeserverUnreachable,
-            (_, Some("M_UNKNOWN_TOKEN" | "M_MISSING_TOKEN")) | (Some(401), _) => ErrorCode::AuthInvalidToken,
-            (_, Some("M_FORBIDDEN")) | (Some(403), _) => ErrorCode::Forbidden,
-            (_, Some("M_LIMIT_EXCEEDED")) | (Some(429), _) => ErrorCode::RateLimited,
-            (_, Some("M_NOT_FOUND")) | (Some(404), _) => ErrorCode::NotFound,
-            (_, Some("M_INVALID_PARAM" | "M_BAD_JSON" | "M_NOT_JSON")) => ErrorCode::InvalidInput,
+        let retry = self.retry_kind();
+        let code = match (self.verdict, self.status, self.errcode.as_deref()) {
+            (Some((code, _)), _, _) => code,
+            (_, None, _) => ErrorCode::HomeserverUnreachable,
+            (_, _, Some("M_UNKNOWN_TOKEN" | "M_MISSING_TOKEN")) | (_, Some(401), _) => ErrorCode::AuthInvalidToken,
+            (_, _, Some("M_FORBIDDEN")) | (_, Some(403), _) => ErrorCode::Forbidden,
+            (_, _, Some("M_LIMIT_EXCEEDED")) | (_, Some(429), _) => ErrorCode::RateLimited,
+            (_, _, Some("M_NOT_FOUND")) | (_, Some(404), _) => ErrorCode::NotFound,
+            (_, _, Some("M_INVALID_PARAM" | "M_BAD_JSON" | "M_NOT_JSON")) => ErrorCode::InvalidInput,
             _ => ErrorCode::Platform,
         };
         let status = self.status.map(|s| format!("HTTP {s}")).unwrap_or_default();
         let errcode = self.errcode.unwrap_or_default();
         let prefix = [status, errcode].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
         let message = if prefix.is_empty() { self.message } else { format!("{prefix}: {}", self.message) };
-        ApiError::new(code, message)
+        ApiError::new(code, message).with_retry(retry)
     }
 }
 
@@ -110,14 +164,55 @@ impl std::fmt::Debug for HttpClient {
     }
 }
 
-/// The shared reqwest client: bounded connect and request times, no redirects to other hosts' surprises.
-pub fn reqwest_client() -> reqwest::Client {
+fn client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(60))
         .user_agent(concat!("qunguan/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .expect("a TLS backend is compiled in")
+}
+
+/// The shared API client: bounded connect and request times, and no redirects at all (see the
+/// module docs: a redirected login re-sends the password to wherever it points).
+pub fn reqwest_client() -> reqwest::Client {
+    client_builder().redirect(reqwest::redirect::Policy::none()).build().expect("a TLS backend is compiled in")
+}
+
+/// The client for `.well-known/matrix/client` (no token, no body): follows redirects within
+/// the same origin (scheme, host and port) only.
+pub fn well_known_client() -> reqwest::Client {
+    let policy = reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt.previous().last().is_some_and(|prev| prev.origin() == attempt.url().origin());
+        if same_origin && attempt.previous().len() <= MAX_WELL_KNOWN_REDIRECTS {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    });
+    client_builder().redirect(policy).build().expect("a TLS backend is compiled in")
+}
+
+/// Is `host` this machine? (`localhost`, 127.0.0.0/8, `::1`.)
+pub fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// A homeserver address requests may go to: `https`, or `http` to a loopback address (a
+/// server on this machine, as in development and the tests). Says why not otherwise.
+pub fn check_url(url: &url::Url) -> Result<(), String> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(url) => Ok(()),
+        "http" => Err(format!(
+            "{} is plain http to another machine: only https is used, except for a server on this machine",
+            url.origin().ascii_serialization()
+        )),
+        other => Err(format!("“{other}” is not a web address scheme (https is needed)")),
+    }
 }
 
 impl HttpClient {
@@ -151,18 +246,22 @@ impl HttpClient {
                 <R::Authentication as AuthInput>::input(self.token.as_deref()),
                 <R::PathBuilder as PathInput>::input(&self.versions),
             )
-            .map_err(|e| Failure { status: None, errcode: None, message: format!("could not build request: {e}") })?;
+            .map_err(|e| {
+                Failure::judged(
+                    None,
+                    ErrorCode::Internal,
+                    RetryKind::Permanent,
+                    format!("could not build request: {e}"),
+                )
+            })?;
         let (status, headers, body) = self.execute_with_retry(http_request).await?;
         let mut builder = http::Response::builder().status(status);
         if let Some(h) = builder.headers_mut() {
             *h = headers;
         }
         let response = builder.body(body.as_slice()).expect("status and headers came from a response");
-        R::IncomingResponse::try_from_http_response(response).map_err(|e| Failure {
-            status: Some(status),
-            errcode: None,
-            message: format!("unexpected answer from the homeserver: {e}"),
-        })
+        R::IncomingResponse::try_from_http_response(response)
+            .map_err(|e| Failure::unreadable(status, format!("unexpected answer from the homeserver: {e}")))
     }
 
     /// Sends a hand-built JSON request (for endpoints ruma has no types for, such as the
@@ -175,10 +274,8 @@ impl HttpClient {
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<serde_json::Value, Failure> {
-        let invalid = |e: &dyn std::fmt::Display| Failure {
-            status: None,
-            errcode: None,
-            message: format!("could not build request: {e}"),
+        let invalid = |e: &dyn std::fmt::Display| {
+            Failure::judged(None, ErrorCode::Internal, RetryKind::Permanent, format!("could not build request: {e}"))
         };
         let mut builder = http::Request::builder().method(method).uri(format!("{}{path}", self.base_url));
         if let Some(token) = &self.token {
@@ -196,11 +293,8 @@ impl HttpClient {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(serde_json::Value::Object(Default::default()));
         }
-        serde_json::from_slice(&body).map_err(|_| Failure {
-            status: Some(status),
-            errcode: None,
-            message: "unexpected answer from the homeserver: not JSON".into(),
-        })
+        serde_json::from_slice(&body)
+            .map_err(|_| Failure::unreadable(status, "unexpected answer from the homeserver: not JSON"))
     }
 
     async fn execute_with_retry(
@@ -210,6 +304,9 @@ impl HttpClient {
         let mut attempt = 1;
         loop {
             let (status, headers, body) = execute(&self.http, clone_request(&request)).await?;
+            if (300..400).contains(&status) {
+                return Err(redirected(status, &headers));
+            }
             if status < 400 {
                 return Ok((status, headers, body));
             }
@@ -234,28 +331,58 @@ fn clone_request(r: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
     builder.body(r.body().clone()).expect("cloned from a valid request")
 }
 
+/// A redirect is not followed (see the module docs); the error says where it pointed (its
+/// origin only: a path or query may carry anything).
+fn redirected(status: u16, headers: &http::HeaderMap) -> Failure {
+    let to = headers
+        .get(http::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| url::Url::parse(v).ok())
+        .map(|u| format!(" to {}", u.origin().ascii_serialization()))
+        .unwrap_or_default();
+    Failure::judged(
+        Some(status),
+        ErrorCode::Platform,
+        RetryKind::Permanent,
+        format!(
+            "the homeserver answered with a redirect{to}; Qunguan does not follow redirects \
+             (use the address it redirects to as the homeserver)"
+        ),
+    )
+}
+
+fn too_large(status: u16) -> Failure {
+    Failure::judged(
+        Some(status),
+        ErrorCode::Platform,
+        RetryKind::Transient,
+        format!("the homeserver's answer is larger than {} MiB", MAX_BODY / (1024 * 1024)),
+    )
+}
+
 async fn execute(
     client: &reqwest::Client,
     request: http::Request<Vec<u8>>,
 ) -> Result<(u16, http::HeaderMap, Vec<u8>), Failure> {
-    let request = reqwest::Request::try_from(request).map_err(|e| Failure {
-        status: None,
-        errcode: None,
-        message: format!("invalid request: {e}"),
-    })?;
-    let response = client.execute(request).await.map_err(|e| Failure {
-        status: None,
-        errcode: None,
-        message: describe_transport_error(&e),
-    })?;
+    let refused = |m: String| Failure::judged(None, ErrorCode::InvalidInput, RetryKind::Permanent, m);
+    let request = reqwest::Request::try_from(request).map_err(|e| refused(format!("invalid request: {e}")))?;
+    // Before anything is sent: a token or password never leaves in clear text.
+    check_url(request.url()).map_err(refused)?;
+    let mut response = client.execute(request).await.map_err(|e| Failure::no_answer(describe_transport_error(&e)))?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let body = response.bytes().await.map_err(|e| Failure {
-        status: Some(status),
-        errcode: None,
-        message: describe_transport_error(&e),
-    })?;
-    Ok((status, headers, body.to_vec()))
+    if response.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(too_large(status));
+    }
+    let mut body = Vec::new();
+    let cut_off = |e: reqwest::Error| Failure::unreadable(status, describe_transport_error(&e));
+    while let Some(chunk) = response.chunk().await.map_err(cut_off)? {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(too_large(status));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((status, headers, body))
 }
 
 /// A short, secret-free description of why no answer came.
@@ -280,10 +407,9 @@ pub fn failure_from(status: u16, _headers: &http::HeaderMap, body: &[u8]) -> Fai
             status: Some(status),
             errcode: b.errcode,
             message: b.error.unwrap_or_else(|| "no details".into()),
+            verdict: None,
         },
-        Err(_) => {
-            Failure { status: Some(status), errcode: None, message: "the server's answer is not a Matrix error".into() }
-        }
+        Err(_) => Failure::unreadable(status, "the server's answer is not a Matrix error"),
     }
 }
 
@@ -331,8 +457,84 @@ mod tests {
     }
 
     #[test]
+    fn failures_say_whether_a_retry_can_help() {
+        let h = http::HeaderMap::new();
+        let answered: &[(u16, &str, RetryKind)] = &[
+            (429, r#"{"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":200}"#, RetryKind::Transient),
+            (500, r#"{"errcode":"M_UNKNOWN","error":"Internal server error"}"#, RetryKind::Transient),
+            (502, "<html>Bad gateway</html>", RetryKind::Transient),
+            (503, "", RetryKind::Transient),
+            (400, r#"{"errcode":"M_BAD_JSON","error":"bad"}"#, RetryKind::Permanent),
+            (400, r#"{"errcode":"M_UNKNOWN","error":"Invalid power level"}"#, RetryKind::Permanent),
+            (400, "not json", RetryKind::Permanent),
+            (404, r#"{"errcode":"M_NOT_FOUND","error":"Unknown room"}"#, RetryKind::Permanent),
+            (403, r#"{"errcode":"M_FORBIDDEN","error":"You don't have permission"}"#, RetryKind::Permanent),
+            (401, r#"{"errcode":"M_UNKNOWN_TOKEN","error":"Invalid access token passed."}"#, RetryKind::Permanent),
+        ];
+        for (status, body, want) in answered {
+            let f = failure_from(*status, &h, body.as_bytes());
+            assert_eq!(f.retry_kind(), *want, "{status} {body}");
+            assert_eq!(f.into_api_error().retry_kind(), *want, "the ApiError carries it: {status} {body}");
+        }
+        let others: &[(Failure, RetryKind)] = &[
+            (Failure::no_answer("could not connect"), RetryKind::Network),
+            (Failure::unreadable(200, "unexpected answer from the homeserver: not JSON"), RetryKind::Transient),
+            (redirected(307, &h), RetryKind::Permanent),
+            (too_large(200), RetryKind::Transient),
+        ];
+        for (f, want) in others {
+            assert_eq!(f.clone().into_api_error().retry_kind(), *want, "{f:?}");
+        }
+        // 400 M_UNKNOWN is a platform error whose code alone would say "transient".
+        let e = failure_from(400, &h, br#"{"errcode":"M_UNKNOWN","error":"x"}"#).into_api_error();
+        assert_eq!((e.code, e.retry_kind()), (ErrorCode::Platform, RetryKind::Permanent), "{e:?}");
+    }
+
+    /// A homeserver answering `/versions` with `size` bytes of JSON whitespace before the list.
+    fn padded_versions(size: usize, length: bool) -> crate::testserver::TestServer {
+        crate::testserver::TestServer::start(move |_| {
+            let mut body = vec![b' '; size];
+            body.extend_from_slice(br#"{"versions":["v1.11"]}"#);
+            crate::testserver::Answer { status: 200, headers: vec![], body, length }
+        })
+    }
+
+    async fn ask_versions(server: &crate::testserver::TestServer) -> Result<(), Failure> {
+        let client =
+            HttpClient::new(reqwest_client(), &server.url(), SupportedVersions::from_parts(&[], &Default::default()));
+        client.send(ruma::api::client::discovery::get_supported_versions::Request::new()).await.map(drop)
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn oversized_answer_is_a_platform_error() {
+        ask_versions(&padded_versions(1024, true)).await.expect("a padded answer under the cap is read");
+        for length in [true, false] {
+            let err = ask_versions(&padded_versions(MAX_BODY + 1, length)).await.unwrap_err().into_api_error();
+            assert_eq!(err.code, ErrorCode::Platform, "an answer past the cap is refused (Content-Length: {length})");
+            assert!(
+                err.message.contains("larger than 16 MiB"),
+                "the error says the answer was too large: {}",
+                err.message
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn plain_http_to_another_machine_is_never_sent() {
+        // A documentation address: were it contacted, this would be a connect error or a timeout.
+        let versions = SupportedVersions::from_parts(&["v1.11".to_owned()], &Default::default());
+        let client = HttpClient::new(reqwest_client(), "http://192.0.2.1:8008", versions).with_token("secret-token");
+        let started = std::time::Instant::now();
+        let f = client.send(ruma::api::client::account::whoami::v3::Request::new()).await.unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(2), "refused before connecting, not after a timeout");
+        let e = f.into_api_error();
+        assert_eq!((e.code, e.retry_kind()), (ErrorCode::InvalidInput, RetryKind::Permanent), "{e:?}");
+        assert!(e.message.contains("http://192.0.2.1:8008") && !e.message.contains("secret-token"), "{}", e.message);
+    }
+
+    #[test]
     fn no_answer_means_unreachable() {
-        let f = Failure { status: None, errcode: None, message: "could not connect".into() };
+        let f = Failure::no_answer("could not connect");
         assert_eq!(f.into_api_error().code, ErrorCode::HomeserverUnreachable);
     }
 

@@ -55,6 +55,7 @@ use serde_json::{Value, json};
 
 use crate::actions::raw;
 use crate::http::Failure;
+use crate::paging::Pages;
 use crate::platform::MatrixPlatform;
 use crate::state::{self, CONSOLE_ROOM_EVENT};
 
@@ -66,6 +67,10 @@ const READ_LIMIT: u32 = 1000;
 /// Redactions by senders without the power to redact whose target is looked up per read, at
 /// most (the rest count as nothing: a flood of them must not cost a request each).
 const MAX_REDACTION_CHECKS: usize = 50;
+/// At most this many pages per read (a million events), so a server that paginates forever
+/// is stopped (see [`crate::paging`]).
+pub const MAX_PAGES: usize = 1000;
+const TIMELINE: &str = "the moderation room's timeline";
 
 /// The moderation room's power levels: Synapse's private-chat defaults, plus the chain heads
 /// at level 0, which every member may write (each only their own: the state key is their ID).
@@ -387,7 +392,9 @@ impl MatrixPlatform {
     pub(crate) async fn read_all(&self, room: &OwnedRoomId) -> Result<(Vec<Value>, String)> {
         let client = self.client().await?;
         let (mut events, mut from, mut live_end) = (Vec::new(), None, None);
+        let mut pages = Pages::new(TIMELINE, MAX_PAGES);
         loop {
+            pages.turn()?;
             let mut request = get_message_events::v3::Request::new(room.clone(), Direction::Backward);
             request.from = from.take();
             request.limit = UInt::from(READ_LIMIT);
@@ -407,7 +414,9 @@ impl MatrixPlatform {
     pub(crate) async fn read_forward(&self, room: &OwnedRoomId, mut from: String) -> Result<(Vec<Value>, String)> {
         let client = self.client().await?;
         let mut events = Vec::new();
+        let mut pages = Pages::new(TIMELINE, MAX_PAGES);
         loop {
+            pages.turn()?;
             let mut request = get_message_events::v3::Request::new(room.clone(), Direction::Forward);
             request.from = Some(from.clone());
             request.limit = UInt::from(READ_LIMIT);
