@@ -7,7 +7,8 @@
 //! - The engine owns the session: which account is signed in (a small JSON file in the data
 //!   directory), its access token (the OS keyring, through [`secrets::SecretStore`]) and the
 //!   open platform connection. `QG_HOMESERVER` + `QG_ACCESS_TOKEN` override the stored
-//!   session for scripts and CI, and then nothing is written to the keyring.
+//!   session for scripts and CI, and then nothing is written to the keyring; the account such a
+//!   token belongs to is remembered by a hash of the token ([`tokens`]), so it starts offline too.
 //! - The platform is reached only through `qunguan_core::platform::{Connector, Platform}`, so
 //!   unit tests run the engine against fakes and the end-to-end suite against Synapse.
 //! - Every error is a `qunguan_core::ApiError` — `{code, message}` — ready for IPC and `--json`.
@@ -26,6 +27,7 @@ pub mod secrets;
 mod session;
 mod shared;
 pub mod staff;
+mod tokens;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -45,6 +47,9 @@ pub struct EnvOverride {
     pub access_token: Option<Secret>,
     /// `QG_CACHE_KEY`: the cache key (64 hex characters) when the keyring is not used.
     pub cache_key: Option<Secret>,
+    /// `QG_OUTBOX_MAX_AGE`: how long a decided action may wait in the outbox (`7d`, `12h`, …;
+    /// default seven days) before it ends as `expired` instead of landing late.
+    pub outbox_max_age: Option<String>,
 }
 
 impl EnvOverride {
@@ -55,6 +60,7 @@ impl EnvOverride {
             homeserver: var("QG_HOMESERVER"),
             access_token: var("QG_ACCESS_TOKEN").map(Secret::new),
             cache_key: var("QG_CACHE_KEY").map(Secret::new),
+            outbox_max_age: var("QG_OUTBOX_MAX_AGE"),
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod admin;
 pub mod connector;
 pub mod discovery;
 pub mod http;
+pub mod ids;
 pub mod messages;
 pub mod moderation;
 pub mod platform;
