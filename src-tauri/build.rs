@@ -20,6 +20,7 @@ const COMMANDS: &[&str] = &[
     "act",
     "list_cases",
     "list_outbox",
+    "cancel_outbox",
     "audit_verify",
 ];
 

@@ -43,6 +43,7 @@ fn main() {
             commands::cases::act,
             commands::cases::list_cases,
             commands::cases::list_outbox,
+            commands::cases::cancel_outbox,
             commands::cases::audit_verify,
         ])
         .run(tauri::generate_context!())
