@@ -41,7 +41,7 @@ pub fn parse_duration(input: &str) -> Result<u64> {
 /// inverse of [`parse_duration`], for messages.
 pub fn format_duration(seconds: u64) -> String {
     let units = [(7 * 86_400, "w"), (86_400, "d"), (3600, "h"), (60, "m")];
-    match units.iter().find(|(n, _)| seconds > 0 && seconds % n == 0) {
+    match units.iter().find(|(n, _)| seconds > 0 && seconds.is_multiple_of(*n)) {
         Some((n, unit)) => format!("{}{unit}", seconds / n),
         None => format!("{seconds}s"),
     }
