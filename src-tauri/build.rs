@@ -22,6 +22,7 @@ const COMMANDS: &[&str] = &[
     "recent_reasons",
     "remember_reason",
     "list_outbox",
+    "cancel_outbox",
     "audit_verify",
 ];
 

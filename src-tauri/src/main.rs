@@ -48,6 +48,7 @@ fn main() {
             commands::cases::recent_reasons,
             commands::cases::remember_reason,
             commands::cases::list_outbox,
+            commands::cases::cancel_outbox,
             commands::cases::audit_verify,
         ])
         .run(tauri::generate_context!())

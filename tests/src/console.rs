@@ -47,6 +47,8 @@ pub fn code_for(status: &str) -> i32 {
         "queued" => 3,
         "refused" => 4,
         "conflict" => 5,
+        // Ended without being carried out; the case says why.
+        "failed" | "expired" | "cancelled" => 1,
         other => panic!("unknown action status {other:?}"),
     }
 }
@@ -59,7 +61,10 @@ pub fn outcome_fields(v: &Value) -> (String, String, String) {
         case_id.len() == 36 && case_id.as_bytes()[14] == b'7',
         "case IDs are UUIDv7 (globally unique, time-ordered): {case_id}"
     );
-    assert!(["done", "queued", "refused", "conflict"].contains(&status.as_str()), "status: {v}");
+    assert!(
+        ["done", "queued", "refused", "conflict", "failed", "expired", "cancelled"].contains(&status.as_str()),
+        "status: {v}"
+    );
     (case_id, status, detail)
 }
 

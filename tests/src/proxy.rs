@@ -63,6 +63,8 @@ pub struct Proxy {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
     accept: Option<JoinHandle<()>>,
+    /// The client side of every connection made, so [`Proxy::cut`] can end them.
+    open: Arc<Mutex<Vec<TcpStream>>>,
 }
 
 impl Proxy {
@@ -88,12 +90,17 @@ impl Proxy {
         let addr = listener.local_addr().expect("proxy address");
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
+        let open = Arc::new(Mutex::new(Vec::new()));
+        let conns = open.clone();
         let accept = std::thread::spawn(move || {
             while !flag.load(Ordering::SeqCst) {
                 match listener.accept() {
                     Ok((client, _)) => {
                         let _ = client.set_nonblocking(false);
                         if let Ok(server) = TcpStream::connect(target) {
+                            if let Ok(c) = client.try_clone() {
+                                conns.lock().unwrap_or_else(|e| e.into_inner()).push(c);
+                            }
                             pipe(client, server, gate.clone());
                         }
                     }
@@ -103,7 +110,7 @@ impl Proxy {
             }
             // The listener drops here: new connections are refused, as with a server that is gone.
         });
-        Proxy { addr, stop, accept: Some(accept) }
+        Proxy { addr, stop, accept: Some(accept), open }
     }
 
     pub fn port(&self) -> u16 {
@@ -119,6 +126,15 @@ impl Proxy {
         self.stop.store(true, Ordering::SeqCst);
         if let Some(h) = self.accept.take() {
             let _ = h.join();
+        }
+    }
+
+    /// Closes the port and ends the connections already open too: for a long-running client
+    /// (the app) whose pooled keep-alive connections would otherwise still reach the server.
+    pub fn cut(&mut self) {
+        self.stop();
+        for c in self.open.lock().unwrap_or_else(|e| e.into_inner()).drain(..) {
+            let _ = c.shutdown(std::net::Shutdown::Both);
         }
     }
 }

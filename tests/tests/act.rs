@@ -511,6 +511,34 @@ fn unknown_users_and_events_get_a_clear_outcome() {
     assert_eq!((r.code, r.error_code().as_str()), (1, "not_found"), "{r:#?}");
 }
 
+/// `@a:bad_host!` passed the old `@…:…` check, was recorded, refused by the parser at send time,
+/// and blocked the queue for good; the engine now refuses it with the adapter's parser first.
+#[test]
+fn malformed_user_id_is_refused_before_recording() {
+    require_keyring();
+    let g = group(1, &[], json!({}));
+    let c = sign_in(&g.admin);
+    for args in [
+        &["mute", &g.room, "@a:bad_host!", "--for", "1h", "--reason", "刷屏", "--json"][..],
+        &["kick", &g.room, "@a:bad_host!", "--reason", "x", "--json"],
+        &["ban", &g.room, "@a:bad_host!", "--all-groups", "--reason", "x", "--json"],
+        &["report", "member", "@a:bad_host!", "--reason", "x", "--json"],
+        &["lock", "tech", "--reason", "x", "--json"],
+    ] {
+        let r = c.run(args);
+        assert_eq!((r.code, r.error_code().as_str()), (2, "invalid_input"), "{args:?}: {r:#?}");
+        assert!(r.stdout.is_empty(), "no outcome printed: {r:#?}");
+    }
+    let r = c.run(&["mute", &g.room, "@a:bad_host!", "--for", "1h", "--reason", "x"]);
+    assert!(r.stderr.contains("@a:bad_host!") && r.stderr.contains("user ID"), "names the bad ID: {}", r.stderr);
+    assert_eq!(c.cases(&[]), Vec::<Value>::new(), "nothing recorded");
+    assert_eq!(c.outbox(), Vec::<Value>::new(), "nothing queued");
+    // And the queue is not blocked: a good action right after goes through.
+    let m = &g.members[0].user_id;
+    assert_done(&c.act(&["mute", &g.room, m, "--for", "1h", "--reason", "刷屏"]), "mute after a refused ID");
+    assert_eq!(RUNTIME.block_on(user_level(&g.server, &g.room, m)).unwrap(), Some(-1), "muted on the server");
+}
+
 #[test]
 fn bad_input_exits_2_and_records_nothing() {
     require_keyring();
@@ -608,6 +636,89 @@ fn offline_actions_are_queued_then_carried_out_exactly_once() {
         assert_eq!((e["status"].as_str(), &e["next_attempt_at"]), (Some("done"), &Value::Null), "{e}");
     }
     assert_eq!(c.case(&ban.case_id)["status"], "done");
+}
+
+#[test]
+fn cancelled_entry_is_never_carried_out() {
+    require_keyring();
+    let g = group(2, &[], json!({}));
+    let (kept, kicked) = (&g.members[0].user_id, &g.members[1].user_id);
+    let target: SocketAddr = synapse().base_url.trim_start_matches("http://").parse().unwrap();
+    let mut proxy = Proxy::start(target);
+    let port = proxy.port();
+    let c = Console::sign_in(&proxy.url(), &g.admin);
+    proxy.stop();
+    let wrong = c.act(&["kick", &g.room, kept, "--reason", "spam"]);
+    let right = c.act(&["kick", &g.room, kicked, "--reason", "spam"]);
+    assert_eq!((wrong.code, right.code), (3, 3), "queued while offline: {wrong:#?} {right:#?}");
+
+    let r = c.run(&["outbox", "cancel", &wrong.case_id, "--reason", "", "--json"]);
+    assert_eq!((r.code, r.error_code().as_str()), (2, "invalid_input"), "a reason is required: {r:#?}");
+    let r = c.run(&["outbox", "cancel", &wrong.case_id, "--reason", "wrong member", "--json"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    let (case_id, status, detail) = outcome_fields(&r.json());
+    assert_eq!((case_id.as_str(), status.as_str()), (wrong.case_id.as_str(), "cancelled"), "{r:#?}");
+    assert!(detail.contains("wrong member"), "{detail}");
+    let again = c.run(&["outbox", "cancel", &wrong.case_id, "--reason", "twice", "--json"]);
+    assert_eq!((again.code, again.error_code().as_str()), (2, "invalid_input"), "only queued: {again:#?}");
+
+    let case = c.case(&wrong.case_id);
+    assert_eq!(case["status"], "cancelled", "recorded in the case: {case}");
+    assert!(case["status_detail"].as_str().is_some_and(|d| d.contains("wrong member")), "{case}");
+    let entry = c.outbox().into_iter().find(|e| e["case_id"] == wrong.case_id.as_str()).unwrap();
+    assert_eq!((entry["status"].as_str(), &entry["next_attempt_at"]), (Some("cancelled"), &Value::Null), "{entry}");
+
+    // The server comes back: only the other one is carried out.
+    let _back = Proxy::start_on(port, target);
+    let r = c.run(&["outbox", "retry", "--json"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    let done: Vec<_> = r.json().as_array().unwrap().iter().map(outcome_fields).collect();
+    assert_eq!(done.iter().map(|o| (o.0.as_str(), o.1.as_str())).collect::<Vec<_>>(), [(&*right.case_id, "done")]);
+    assert_eq!(RUNTIME.block_on(membership(&g.server, &g.room, kept)).unwrap().as_deref(), Some("join"), "not kicked");
+    assert_eq!(RUNTIME.block_on(membership(&g.server, &g.room, kicked)).unwrap().as_deref(), Some("leave"));
+    let r = c.run(&["outbox", "retry", "--json"]);
+    assert_eq!((r.code, r.json()), (0, json!([])), "nothing left: {r:#?}");
+    assert_eq!(c.run(&["audit", "verify"]).code, 0, "the cancellation is chained like any outcome");
+}
+
+/// `qg serve` and scripts run on `QG_HOMESERVER` + `QG_ACCESS_TOKEN`; such a session used to ask
+/// the server who it is at every start, so with the server away every command exited 1.
+#[test]
+fn token_session_works_offline_like_a_keyring_session() {
+    let g = group(1, &[], json!({}));
+    let m = &g.members[0].user_id;
+    let target: SocketAddr = synapse().base_url.trim_start_matches("http://").parse().unwrap();
+    let mut proxy = Proxy::start(target);
+    let port = proxy.port();
+    let qg = qunguan_tests::Qg::new()
+        .env("QG_HOMESERVER", &proxy.url())
+        .env("QG_ACCESS_TOKEN", &g.admin.access_token)
+        .env("QG_CACHE_KEY", &qunguan_tests::console::random_key());
+    let online = qg.run(&["groups", "--json"], "");
+    assert_eq!(online.code, 0, "{online:#?}");
+    assert!(online.stdout.contains(&g.room), "{online:#?}");
+
+    proxy.stop();
+    let offline = qg.run(&["groups", "--json"], "");
+    assert_eq!(offline.code, 0, "served from the cache: {offline:#?}");
+    assert_eq!(offline.json(), online.json(), "the cached groups");
+    assert!(offline.stderr.contains("offline since"), "says it is offline: {offline:#?}");
+    let kick = qg.run(&["kick", &g.room, m, "--reason", "spam", "--json"], "");
+    assert_eq!(kick.code, 3, "queued: {kick:#?}");
+    let (case_id, status, _) = outcome_fields(&serde_json::from_str(&kick.stdout).unwrap());
+    assert_eq!(status, "queued");
+    assert_eq!(RUNTIME.block_on(membership(&g.server, &g.room, m)).unwrap().as_deref(), Some("join"));
+    for entry in std::fs::read_dir(qg.home.path().join("tokens")).expect("the token's account is remembered") {
+        let body = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(!body.contains(&g.admin.access_token), "never the token itself: {body}");
+    }
+
+    let _back = Proxy::start_on(port, target);
+    let r = qg.run(&["outbox", "retry", "--json"], "");
+    assert_eq!(r.code, 0, "{r:#?}");
+    let done: Vec<_> = r.json().as_array().unwrap().iter().map(outcome_fields).collect();
+    assert_eq!(done.iter().map(|o| (o.0.as_str(), o.1.as_str())).collect::<Vec<_>>(), [(&*case_id, "done")]);
+    assert_eq!(RUNTIME.block_on(membership(&g.server, &g.room, m)).unwrap().as_deref(), Some("leave"), "kicked");
 }
 
 #[test]

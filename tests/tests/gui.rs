@@ -934,6 +934,83 @@ fn action_dialog_checks_its_input_and_previews_the_warning_in_chinese() {
 }
 
 #[test]
+fn outbox_view_cancels_a_queued_action_with_a_reason() {
+    require_keyring();
+    let (synapse, world) = world();
+    gui_test("outbox_cancel", "en_US.UTF-8", async |app| {
+        let tech = world.group("tech");
+        let owner = MatrixClient::new(&synapse.base_url, &world.owner.access_token);
+        let target = plain_member(synapse, world, 4).await?;
+        let upstream: std::net::SocketAddr = synapse.base_url.trim_start_matches("http://").parse()?;
+        let mut proxy = qunguan_tests::proxy::Proxy::start(upstream);
+        let port = proxy.port();
+
+        // Signed in through the proxy, then the server goes away for this app.
+        app.sign_in(&proxy.url(), &world.owner.user_id, &world.owner.password).await?;
+        app.wait("[data-testid=group-row]", 90, "the groups list after signing in").await?;
+        app.find(&format!("[data-testid=sidebar-group][data-group-id='{}']", tech.room_id)).await?.click().await?;
+        app.wait("[data-testid=member-row]", 90, "the members of 技术交流群").await?;
+        let search = app.find("[data-testid=member-search]").await?;
+        search.send_keys(&target.user_id).await?;
+        let row_css = format!("[data-testid=member-row][data-user-id='{}']", target.user_id);
+        app.wait(&row_css, 5, "the member found by search").await?.click().await?;
+        app.wait("[data-testid=action-warn]", 5, "the Warn action on the card").await?;
+        proxy.cut();
+
+        // A warning decided offline is queued.
+        press(app, 'w').await?;
+        app.wait("[data-testid=action-dialog][data-action=warn]", 5, "the warn dialog after `w`").await?;
+        let reason_box = app.find("[data-testid=action-reason]").await?;
+        reason_box.send_keys("GUI test: queued while offline").await?;
+        reason_box.send_keys(&Key::Enter).await?;
+        let toast = app.wait("[data-testid=toast][data-status=queued]", 60, "the queued toast").await?;
+        let case_id = toast.attr("data-case-id").await?.context("toast without data-case-id")?;
+        app.until(
+            "return document.querySelector('[data-testid=status-outbox]')?.dataset.queued === '1'",
+            40,
+            "the status bar counts the queued action",
+        )
+        .await?;
+
+        // The status bar opens the outbox; Cancel asks for a reason, Enter confirms.
+        app.find("[data-testid=status-outbox]").await?.click().await?;
+        let entry_css = format!("[data-testid=outbox-entry][data-case-id='{case_id}']");
+        let entry = app.wait(&entry_css, 10, "the queued entry in the outbox view").await?;
+        check_eq!(entry.attr("data-status").await?.as_deref(), Some("queued"));
+        let last_error = app.text(&format!("{entry_css} [data-testid=outbox-last-error]")).await?;
+        ensure!(!last_error.is_empty(), "the entry says why it waits");
+        app.find(&format!("{entry_css} [data-testid=outbox-cancel]")).await?.click().await?;
+        let confirm = app.wait("[data-testid=outbox-cancel-confirm]", 5, "the cancel confirmation").await?;
+        ensure!(!confirm.is_enabled().await?, "cancelling needs a reason");
+        let why = app.find("[data-testid=outbox-cancel-reason]").await?;
+        why.send_keys("wrong member").await?;
+        app.shot("outbox-cancel").await?;
+        why.send_keys(&Key::Enter).await?;
+        app.wait(&format!("{entry_css}[data-status=cancelled]"), 30, "the entry cancelled").await?;
+        app.wait(&format!("[data-testid=toast][data-status=cancelled][data-case-id='{case_id}']"), 10, "the toast")
+            .await?;
+        app.shot("outbox-cancelled").await?;
+        app.find("[data-testid=outbox-close]").await?.click().await?;
+        app.until(
+            "return document.querySelector('[data-testid=status-outbox]')?.dataset.queued === '0'",
+            20,
+            "nothing queued any more",
+        )
+        .await?;
+
+        // The server back: the warning is never sent.
+        let _back = qunguan_tests::proxy::Proxy::start_on(port, upstream);
+        tokio::time::sleep(Duration::from_secs(20)).await;
+        let events = qunguan_tests::console::timeline(&owner, &tech.room_id).await?;
+        ensure!(
+            qunguan_tests::console::sent_for_case(&events, &case_id).is_empty(),
+            "a cancelled warning never reaches the group"
+        );
+        Ok(())
+    });
+}
+
+#[test]
 fn wrong_password_shows_the_translated_error() {
     let (synapse, world) = world();
     gui_test("wrong_password", "zh_CN.UTF-8", async |app| {

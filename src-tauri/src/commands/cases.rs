@@ -48,6 +48,16 @@ pub async fn list_outbox(state: State<'_, AppState>) -> Result<Vec<OutboxView>, 
     state.engine.outbox().await
 }
 
+/// Ends a queued action without carrying it out (`cancelled`, with the reason in its case).
+#[tauri::command]
+pub async fn cancel_outbox(
+    state: State<'_, AppState>,
+    case_id: String,
+    reason: String,
+) -> Result<ActionOutcome, ApiError> {
+    state.engine.cancel_outbox(&case_id, &reason).await
+}
+
 #[tauri::command]
 pub async fn audit_verify(state: State<'_, AppState>) -> Result<AuditReport, ApiError> {
     state.engine.audit_verify().await

@@ -214,4 +214,12 @@ pub enum Audit {
 pub enum OutboxCmd {
     /// Carry out every queued action now.
     Retry,
+    /// End a queued action without carrying it out (recorded in its case as `cancelled`).
+    Cancel {
+        /// The case ID of the queued action (see `qg outbox`).
+        case: String,
+        /// Why (required, not empty).
+        #[arg(long)]
+        reason: String,
+    },
 }

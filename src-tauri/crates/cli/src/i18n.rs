@@ -154,6 +154,12 @@ pub fn status(status: &str, lang: Lang) -> &'static str {
         ("refused", Lang::Zh) => "被拒绝",
         ("conflict", Lang::En) => "conflict (nothing done)",
         ("conflict", Lang::Zh) => "冲突（未执行）",
+        ("failed", Lang::En) => "failed (not carried out)",
+        ("failed", Lang::Zh) => "失败（未执行）",
+        ("expired", Lang::En) => "expired (not carried out)",
+        ("expired", Lang::Zh) => "已过期（未执行）",
+        ("cancelled", Lang::En) => "cancelled",
+        ("cancelled", Lang::Zh) => "已取消",
         (_, Lang::En) => "unknown",
         (_, Lang::Zh) => "未知",
     }

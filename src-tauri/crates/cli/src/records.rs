@@ -61,6 +61,12 @@ pub async fn run(engine: &Engine, command: Command, json: bool, lang: Lang) -> R
             print_outcomes(&outcomes, json, lang, true)?;
             Ok(worst(&outcomes))
         }
+        Command::Outbox { cmd: Some(OutboxCmd::Cancel { case, reason }) } => {
+            let outcome = engine.cancel_outbox(&case, &reason).await?;
+            print_outcomes(std::slice::from_ref(&outcome), json, lang, false)?;
+            // The command did what was asked: the entry is cancelled.
+            Ok(0)
+        }
         Command::Outbox { cmd: None } => {
             let entries = engine.outbox().await?;
             if json {

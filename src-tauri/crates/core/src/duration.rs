@@ -37,9 +37,26 @@ pub fn parse_duration(input: &str) -> Result<u64> {
     Ok(seconds)
 }
 
+/// Seconds in the largest unit that divides them evenly (`604800` → `1w`, `90` → `90s`): the
+/// inverse of [`parse_duration`], for messages.
+pub fn format_duration(seconds: u64) -> String {
+    let units = [(7 * 86_400, "w"), (86_400, "d"), (3600, "h"), (60, "m")];
+    match units.iter().find(|(n, _)| seconds > 0 && seconds.is_multiple_of(*n)) {
+        Some((n, unit)) => format!("{}{unit}", seconds / n),
+        None => format!("{seconds}s"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formats_what_it_parses() {
+        for text in ["1w", "3d", "2h", "10m", "90s", "8d"] {
+            assert_eq!(format_duration(parse_duration(text).unwrap()), text);
+        }
+    }
 
     #[test]
     fn accepts_the_documented_forms() {

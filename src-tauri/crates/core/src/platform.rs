@@ -168,9 +168,39 @@ pub struct SignedIn {
     pub access_token: Secret,
 }
 
+/// Which kind of platform identifier a value must be (see [`Connector::check_id`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdKind {
+    /// A member (`@name:server` on Matrix).
+    User,
+    /// A group by its ID (`!opaque` or `!opaque:server`).
+    Room,
+    /// A group by its ID or an alias (`#name:server`).
+    RoomOrAlias,
+    /// A message (`$opaque`).
+    Event,
+}
+
+impl IdKind {
+    /// What the value should have been, for the error message.
+    pub fn describe(self) -> &'static str {
+        match self {
+            IdKind::User => "user ID",
+            IdKind::Room => "room ID",
+            IdKind::RoomOrAlias => "room ID or alias",
+            IdKind::Event => "event ID",
+        }
+    }
+}
+
 /// Signs in and opens platform connections.
 #[async_trait]
 pub trait Connector: Send + Sync {
+    /// Checks an identifier with the platform's own grammar, before anything is recorded: an
+    /// ID the adapter would refuse at send time must never reach the outbox, where it could
+    /// only fail. `Err(invalid_input)` names the value and what it should have been.
+    fn check_id(&self, kind: IdKind, value: &str) -> Result<()>;
+
     async fn login_password(&self, homeserver: &str, user: &str, password: &Secret) -> Result<SignedIn>;
 
     async fn login_token(&self, homeserver: &str, token: &Secret) -> Result<SignedIn>;

@@ -1,26 +1,36 @@
 //! Acting: every moderation action goes decision → case log + outbox (one transaction) →
 //! platform → outcome, so a decided action survives a crash or a lost network and is carried
 //! out exactly once (the adapter's per-kind idempotency does the rest).
+//!
+//! The outbox never wedges: every ID is checked with the platform's grammar before anything is
+//! recorded; a failure the adapter calls transient (offline, 5xx, 429) keeps the entry queued
+//! with back-off, a permanent one (bad request, bad ID, unknown room) ends it as `failed` with
+//! the reason in its case; an entry older than the maximum age ends as `expired`; an admin can
+//! end a queued one as `cancelled`. One entry's failure never stops the ones behind it.
 
 use std::collections::BTreeMap;
 
 use qunguan_core::action::{Action, ActionOutcome, Applied, Evidence, OpContext, PlatformOp};
 use qunguan_core::case::{CASE_FORMAT, CaseRecord};
 use qunguan_core::outcome::Why;
+use qunguan_core::platform::{Connector, IdKind};
 use qunguan_core::policy::{self, Refusal};
 use qunguan_core::role::MESSAGE_EVENT;
-use qunguan_core::time::rfc3339_from_millis;
-use qunguan_core::{ApiError, Capability, ErrorCode, GroupState, Result, Role};
+use qunguan_core::time::{millis_from_rfc3339, rfc3339_from_millis};
+use qunguan_core::{ApiError, Capability, ErrorCode, GroupState, Result, RetryKind, Role};
 use qunguan_store::{CaseFilter, ENDS_CASE, EvidenceRow, OutboxEntry, OutboxStatus, Store};
 
 use crate::Engine;
-use crate::cache::{is_offline, now_ms};
+use crate::cache::now_ms;
 
 /// How many messages either side of a removed or reported one the evidence keeps.
 const CONTEXT_MESSAGES: u32 = 5;
 /// Retry back-off bounds for queued actions.
 const RETRY_MIN_MS: i64 = 5_000;
 const RETRY_MAX_MS: i64 = 10 * 60_000;
+/// How long a decided action may wait in the outbox, unless `QG_OUTBOX_MAX_AGE` says otherwise:
+/// a mute or a ban landing a week after it was decided is more likely harm than help.
+pub const DEFAULT_MAX_AGE_SECONDS: u64 = 7 * 86_400;
 
 /// The case-log chain of actions that are not about one group (reporting a member to the platform).
 pub const PLATFORM_CHAIN: &str = "platform";
@@ -70,6 +80,45 @@ struct Payload {
     rule: Option<String>,
     lang: String,
     actor: String,
+}
+
+/// Can trying again later succeed? The adapter's classification (see [`RetryKind`]).
+fn retry_later(e: &ApiError) -> bool {
+    e.retry_kind() != RetryKind::Permanent
+}
+
+/// A failure of the session or the store, not of one entry: every other entry would fail the
+/// same way, so the round stops and says so (signing in again or fixing the store resumes it).
+fn session_wide(e: &ApiError) -> bool {
+    matches!(
+        e.code,
+        ErrorCode::AuthInvalidToken | ErrorCode::NotSignedIn | ErrorCode::Store | ErrorCode::KeyringUnavailable
+    )
+}
+
+/// Every identifier of a request, checked with the platform's own parser before anything is
+/// asked or recorded: one the adapter would refuse at send time could only fail later.
+/// `group` is empty for the actions that are not about one group.
+pub(crate) fn check_ids(connector: &dyn Connector, group: &str, action: &Action) -> Result<()> {
+    let check = |kind, value: &str| connector.check_id(kind, value);
+    let groupless = group.is_empty()
+        && (matches!(
+            action,
+            Action::ReportMember { .. } | Action::BlocklistAdd { .. } | Action::BlocklistRemove { .. }
+        ) || action.is_staff());
+    if !groupless {
+        check(IdKind::RoomOrAlias, group)?;
+    }
+    if let Some(user) = action.target_user() {
+        check(IdKind::User, user)?;
+    }
+    match action {
+        Action::Remove { event_id } | Action::ReportMessage { event_id } | Action::Reveal { event_id } => {
+            check(IdKind::Event, event_id)
+        }
+        Action::StaffClose { room } => check(IdKind::RoomOrAlias, room),
+        _ => Ok(()),
+    }
 }
 
 fn status(s: &str, case_id: &str, detail: impl Into<String>) -> ActionOutcome {
@@ -152,6 +201,21 @@ fn warning_text(lang: &str, user: &str, reason: &str, rule: Option<&str>) -> Str
 }
 
 impl Engine {
+    /// Every identifier of a request, checked with the platform's own parser (see [`check_ids`]).
+    pub(crate) fn check_ids(&self, group: &str, action: &Action) -> Result<()> {
+        check_ids(self.connector.as_ref(), group, action)
+    }
+
+    /// The maximum age of an outbox entry, in ms (`QG_OUTBOX_MAX_AGE`, else seven days).
+    fn outbox_max_age_ms(&self) -> Result<i64> {
+        let seconds = match &self.env.outbox_max_age {
+            Some(text) => qunguan_core::duration::parse_duration(text)
+                .map_err(|e| ApiError::invalid_input(format!("QG_OUTBOX_MAX_AGE: {}", e.message)))?,
+            None => DEFAULT_MAX_AGE_SECONDS,
+        };
+        Ok(seconds as i64 * 1000)
+    }
+
     fn store_required(&self) -> Result<std::sync::Arc<std::sync::Mutex<Store>>> {
         self.cache.lock().expect("not poisoned").clone().ok_or_else(|| {
             ApiError::new(
@@ -208,6 +272,7 @@ impl Engine {
         {
             return Err(ApiError::invalid_input("a mute lasts more than zero seconds and at most one year"));
         }
+        self.check_ids(&req.group, &req.action)?;
         let (account, platform) = self.platform().await?;
         self.store_required()?;
         let case_id = uuid::Uuid::now_v7().to_string();
@@ -221,7 +286,7 @@ impl Engine {
             true => (None, None),
             false => match platform.group(&req.group).await {
                 Ok(s) => (Some(s), None),
-                Err(e) if is_offline(&e) => (None, Some(e.message)),
+                Err(e) if retry_later(&e) => (None, Some(e.message)),
                 // A group I am not in is beyond my reach: a refused case, like a lack of power.
                 Err(e) if e.code == ErrorCode::Forbidden => {
                     out_of_reach = Some((e.message, Why::NotInGroup));
@@ -320,7 +385,11 @@ impl Engine {
             let claim = self.claim(&outbox.case_id).await?;
             let Some(entry) = claim.entry.clone() else { return Ok(Some(claim.settled)) };
             let (text, why) = why;
-            return self.settle(&entry, "refused", &text, Some(why)).await.inspect(|_| claim.release()).map(Some);
+            return self
+                .settle(&entry, OutboxStatus::Refused, &text, Some(why))
+                .await
+                .inspect(|_| claim.release())
+                .map(Some);
         }
         if let Some(why) = offline {
             return Ok(Some(status(
@@ -332,19 +401,25 @@ impl Engine {
         self.carry_out(outbox).await.map(Some)
     }
 
-    /// Records the outcome of a decided action and returns it.
+    /// Records the outcome of a decided action and returns it. An entry whose payload cannot
+    /// be read is still settled (as the signed-in account, without the decision's reason).
     async fn settle(
         &self,
         entry: &OutboxEntry,
-        outcome: &str,
+        outcome: OutboxStatus,
         detail_text: &str,
         why: Option<Why>,
     ) -> Result<ActionOutcome> {
-        let payload: Payload = serde_json::from_str(&entry.payload).map_err(|e| ApiError::internal(e.to_string()))?;
+        let (actor, reason, rule) = match serde_json::from_str::<Payload>(&entry.payload) {
+            Ok(p) => (p.actor, p.reason, p.rule),
+            Err(_) => (self.platform().await?.0.user_id, String::new(), None),
+        };
+        // Expiring or cancelling is not an attempt at the platform.
+        let attempted = !matches!(outcome, OutboxStatus::Expired | OutboxStatus::Cancelled);
         let mut detail = BTreeMap::new();
-        detail.insert("status".to_string(), outcome.to_string());
+        detail.insert("status".to_string(), outcome.as_str().to_string());
         detail.insert("detail".to_string(), detail_text.to_string());
-        detail.insert("attempts".to_string(), (entry.attempts + 1).to_string());
+        detail.insert("attempts".to_string(), (entry.attempts + u32::from(attempted)).to_string());
         if let Some(why) = &why {
             detail
                 .insert("why".to_string(), serde_json::to_string(why).map_err(|e| ApiError::internal(e.to_string()))?);
@@ -354,23 +429,18 @@ impl Engine {
             case_id: entry.case_id.clone(),
             kind: "outcome".into(),
             group: entry.group_id.clone(),
-            actor: payload.actor,
+            actor,
             target: entry.target.clone(),
             action: entry.action.clone(),
-            reason: payload.reason,
-            rule: payload.rule,
+            reason,
+            rule,
             evidence_hash: None,
             created_at: rfc3339_from_millis(now_ms()),
             detail,
         };
-        let st = match outcome {
-            "done" => OutboxStatus::Done,
-            "refused" => OutboxStatus::Refused,
-            _ => OutboxStatus::Conflict,
-        };
-        let err = (st != OutboxStatus::Done).then(|| detail_text.to_owned());
-        self.on_store(move |s| s.record_outcome(record, st, err.as_deref()).map(drop)).await?;
-        Ok(ActionOutcome { why, ..status(outcome, &entry.case_id, detail_text) })
+        let err = (outcome != OutboxStatus::Done).then(|| detail_text.to_owned());
+        self.on_store(move |s| s.record_outcome(record, outcome, err.as_deref()).map(drop)).await?;
+        Ok(ActionOutcome { why, ..status(outcome.as_str(), &entry.case_id, detail_text) })
     }
 
     /// Claims a decided action for this process (see [`Claim`]) and re-reads it: `entry` is
@@ -406,6 +476,9 @@ impl Engine {
     async fn carry_out(&self, entry: OutboxEntry) -> Result<ActionOutcome> {
         let claim = self.claim(&entry.case_id).await?;
         let Some(entry) = claim.entry.clone() else { return Ok(claim.settled) };
+        if let Some(note) = self.too_old(&entry).await? {
+            return self.settle(&entry, OutboxStatus::Expired, &note, None).await.inspect(|_| claim.release());
+        }
         let outcome = self.carry_out_claimed(entry).await;
         if outcome.as_ref().is_ok_and(|o| o.status != "queued") {
             claim.release();
@@ -413,8 +486,30 @@ impl Engine {
         outcome
     }
 
+    /// The case note when `entry` waited longer than the maximum age; `None` while it may still go.
+    async fn too_old(&self, entry: &OutboxEntry) -> Result<Option<String>> {
+        let max_age = self.outbox_max_age_ms()?;
+        let id = entry.case_id.clone();
+        let decided = self.on_store(move |s| s.decided_at(&id)).await?;
+        let Some(decided_ms) = decided.as_deref().and_then(millis_from_rfc3339) else { return Ok(None) };
+        if now_ms() - decided_ms <= max_age {
+            return Ok(None);
+        }
+        let max = qunguan_core::duration::format_duration((max_age / 1000) as u64);
+        Ok(Some(format!(
+            "expired: not carried out within {max} of the decision ({}); ended instead of carried out late",
+            rfc3339_from_millis(decided_ms)
+        )))
+    }
+
     async fn carry_out_claimed(&self, entry: OutboxEntry) -> Result<ActionOutcome> {
-        let payload: Payload = serde_json::from_str(&entry.payload).map_err(|e| ApiError::internal(e.to_string()))?;
+        let payload: Payload = match serde_json::from_str(&entry.payload) {
+            Ok(p) => p,
+            Err(e) => {
+                let text = format!("the outbox entry cannot be read ({e}); nothing was carried out");
+                return self.settle(&entry, OutboxStatus::Failed, &text, None).await;
+            }
+        };
         let (account, platform) = self.platform().await?;
         if account.user_id != payload.actor {
             return Err(ApiError::new(
@@ -440,12 +535,12 @@ impl Engine {
             } else if entry.group_id == crate::staff::STAFF_CHAIN {
                 match self.staff_ops(platform.as_ref(), &account, &payload.action, &payload.reason).await? {
                     Ok(ops) => ops,
-                    Err(why) => return Ok(Err(("refused", why, None))),
+                    Err(why) => return Ok(Err((OutboxStatus::Refused, why, None))),
                 }
             } else {
                 let state = platform.group(&entry.group_id).await?;
                 if let Err((text, why)) = check(&state, &account.user_id, &payload.action) {
-                    return Ok(Err(("refused", text, Some(why))));
+                    return Ok(Err((OutboxStatus::Refused, text, Some(why))));
                 }
                 self.ops_for(&state, &payload).await?
             };
@@ -455,7 +550,7 @@ impl Engine {
                 match platform.apply(&entry.group_id, op, &ctx).await? {
                     Applied::Done { .. } => notes.push("carried out"),
                     Applied::AlreadyDone { .. } => notes.push("already in effect"),
-                    Applied::Conflict { reason, why } => return Ok(Err(("conflict", reason, why))),
+                    Applied::Conflict { reason, why } => return Ok(Err((OutboxStatus::Conflict, reason, why))),
                 }
             }
             if ops.is_empty() {
@@ -464,19 +559,26 @@ impl Engine {
             Ok::<_, ApiError>(Ok(notes.join(", ")))
         };
         match attempt.await {
-            Ok(Ok(note)) => self.settle(&entry, "done", &note, None).await,
+            Ok(Ok(note)) => self.settle(&entry, OutboxStatus::Done, &note, None).await,
             Ok(Err((outcome, text, why))) => self.settle(&entry, outcome, &text, why).await,
             Err(e) if e.code == ErrorCode::Forbidden => {
-                self.settle(&entry, "refused", &e.message, Some(Why::PlatformRefused)).await
+                self.settle(&entry, OutboxStatus::Refused, &e.message, Some(Why::PlatformRefused)).await
             }
-            Err(e) if e.code == ErrorCode::NotFound => self.settle(&entry, "conflict", &e.message, None).await,
-            Err(e) if is_offline(&e) => {
+            Err(e) if e.code == ErrorCode::NotFound => {
+                self.settle(&entry, OutboxStatus::Conflict, &e.message, None).await
+            }
+            Err(e) if session_wide(&e) => Err(e),
+            Err(e) if retry_later(&e) => {
                 let backoff = (RETRY_MIN_MS << entry.attempts.min(10)).min(RETRY_MAX_MS);
                 let (id, msg) = (entry.case_id.clone(), e.message.clone());
                 self.on_store(move |s| s.outbox_retry_later(&id, now_ms() + backoff, &msg)).await?;
                 Ok(status("queued", &entry.case_id, format!("not confirmed yet ({}); it will be retried", e.message)))
             }
-            Err(e) => Err(e),
+            // Retrying cannot help (bad request, bad ID, unknown room): end it, saying why.
+            Err(e) => {
+                let text = format!("failed: {} ({}); not retried", e.message, e.code.as_str());
+                self.settle(&entry, OutboxStatus::Failed, &text, None).await
+            }
         }
     }
 
@@ -552,14 +654,46 @@ impl Engine {
     }
 
     /// Carries out every queued action that is due (or all of them with `force`), oldest first.
+    /// An entry that cannot be carried out is skipped (and stays queued); only a failure of the
+    /// session or the store, which every entry would meet, ends the round early.
     pub async fn retry_outbox(&self, force: bool) -> Result<Vec<ActionOutcome>> {
         self.platform().await?;
+        self.outbox_max_age_ms()?; // A bad setting is named once, not met by every entry.
         let due = self.on_store(move |s| if force { s.outbox_due(i64::MAX) } else { s.outbox_due(now_ms()) }).await?;
         let mut out = Vec::new();
         for entry in due {
-            out.push(self.carry_out(entry).await?);
+            let case_id = entry.case_id.clone();
+            match self.carry_out(entry).await {
+                Ok(o) => out.push(o),
+                Err(e) if session_wide(&e) => return Err(e),
+                Err(e) => tracing::warn!(case = %case_id, code = e.code.as_str(), "outbox entry skipped this round"),
+            }
         }
         Ok(out)
+    }
+
+    /// Ends a queued action before it is carried out, as `cancelled`, with the admin's reason
+    /// in its case. Waits for a runner carrying it out right now; then it is no longer queued,
+    /// and cancelling it is refused (`invalid_input`, nothing recorded).
+    pub async fn cancel_outbox(&self, case_id: &str, reason: &str) -> Result<ActionOutcome> {
+        let reason = reason.trim().to_owned();
+        if reason.is_empty() {
+            return Err(ApiError::invalid_input("a reason is required"));
+        }
+        let (account, _) = self.platform().await?;
+        let id = case_id.to_owned();
+        if self.on_store(move |s| s.outbox_entry(&id)).await?.is_none() {
+            return Err(ApiError::invalid_input(format!("case {case_id} is not in the outbox")));
+        }
+        let claim = self.claim(case_id).await?;
+        let Some(entry) = claim.entry.clone() else {
+            return Err(ApiError::invalid_input(format!(
+                "case {case_id} is {} already: only a queued action can be cancelled",
+                claim.settled.status
+            )));
+        };
+        let text = format!("cancelled by {}: {reason}", account.user_id);
+        self.settle(&entry, OutboxStatus::Cancelled, &text, None).await.inspect(|_| claim.release())
     }
 }
 

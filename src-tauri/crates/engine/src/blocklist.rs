@@ -18,6 +18,8 @@ impl Engine {
         lang: &str,
         ban: bool,
     ) -> Result<Vec<ActionOutcome>> {
+        // Before the first of many cases: a bad ID would fail in every group.
+        self.check_ids("", &Action::BlocklistAdd { user: user.into() })?;
         let groups = self.groups().await?;
         let mut out = Vec::new();
         for g in groups.iter().filter(|g| g.can.contains(&Capability::Ban)) {

@@ -47,7 +47,9 @@ impl Engine {
         let mut latest = BTreeMap::new();
         for c in cases {
             let r = &c.decision.record;
-            if matches!(r.action.as_str(), "mute" | "unmute") && c.status != "refused" && c.status != "conflict" {
+            // Only decisions that took effect or may still: a failed, expired or cancelled
+            // unmute leaves the mute before it in force, to be ended on time.
+            if matches!(r.action.as_str(), "mute" | "unmute") && matches!(c.status.as_str(), "done" | "queued") {
                 latest.insert((r.group.clone(), r.target.clone().unwrap_or_default()), c);
             }
         }
@@ -96,8 +98,13 @@ impl Engine {
             };
             let request =
                 ActRequest { group, action: Action::Unmute { user }, reason, rule: r.rule.clone(), lang: "en".into() };
-            // `None`: another runner on this store ended it first.
-            out.extend(self.end_case(request, &r.case_id).await?);
+            // `None`: another runner on this store ended it first. One mute that cannot be ended
+            // now (its group gone) is tried again next round; it never holds up the others.
+            match self.end_case(request, &r.case_id).await {
+                Ok(outcome) => out.extend(outcome),
+                Err(e) if e.code == qunguan_core::ErrorCode::Store => return Err(e),
+                Err(e) => tracing::warn!(case = %r.case_id, code = e.code.as_str(), "timed mute not ended this round"),
+            }
         }
         Ok(out)
     }

@@ -9,7 +9,9 @@
 //!   open platform connection. `QG_HOMESERVER` + `QG_ACCESS_TOKEN` override the stored
 //!   session for scripts and CI, and then nothing is written to the keyring. The secret ones
 //!   are taken out of the environment as they are read ([`EnvOverride::take_from_env`]), so no
-//!   child process (WebKit's web and network processes) inherits them.
+//!   child process (WebKit's web and network processes) inherits them;
+//!   the account such a token belongs to is remembered by a hash of the token ([`tokens`]), so
+//!   it starts offline too.
 //! - The platform is reached only through `qunguan_core::platform::{Connector, Platform}`, so
 //!   unit tests run the engine against fakes and the end-to-end suite against Synapse.
 //! - Every error is a `qunguan_core::ApiError` — `{code, message}` — ready for IPC and `--json`.
@@ -29,6 +31,7 @@ pub mod secrets;
 mod session;
 mod shared;
 pub mod staff;
+mod tokens;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -49,6 +52,9 @@ pub struct EnvOverride {
     pub access_token: Option<Secret>,
     /// `QG_CACHE_KEY`: the cache key (64 hex characters) when the keyring is not used.
     pub cache_key: Option<Secret>,
+    /// `QG_OUTBOX_MAX_AGE`: how long a decided action may wait in the outbox (`7d`, `12h`, …;
+    /// default seven days) before it ends as `expired` instead of landing late.
+    pub outbox_max_age: Option<String>,
 }
 
 /// The variables that hold secrets: removed from the environment once read.
@@ -82,6 +88,7 @@ impl EnvOverride {
             homeserver: var("QG_HOMESERVER"),
             access_token: secret("QG_ACCESS_TOKEN"),
             cache_key: secret("QG_CACHE_KEY"),
+            outbox_max_age: var("QG_OUTBOX_MAX_AGE"),
         }
     }
 }

@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use qunguan_core::platform::{Platform, SignedIn};
-use qunguan_core::{Account, ApiError, ErrorCode, Result, Secret};
+use qunguan_core::{Account, ApiError, ErrorCode, Result, RetryKind, Secret};
 
 use crate::secrets::SecretStore;
-use crate::{Engine, Session, home};
+use crate::{Engine, Session, home, tokens};
 
 /// Runs a keyring call on the blocking pool (Secret Service calls are blocking D-Bus round trips).
 /// A keyring that has not answered by then is treated as unavailable: a locked keyring can sit
@@ -78,7 +78,7 @@ impl Engine {
                 self.env.homeserver.as_deref().ok_or_else(|| {
                     ApiError::invalid_input("QG_ACCESS_TOKEN is set but QG_HOMESERVER is not: set both")
                 })?;
-            let signed_in = self.connector.login_token(homeserver, token).await?;
+            let signed_in = self.env_session(homeserver, token).await?;
             let account = signed_in.account.clone();
             let platform = self.connector.open(signed_in);
             self.open_cache(&account, true).await?;
@@ -96,6 +96,30 @@ impl Engine {
         self.open_cache(&account, false).await?;
         *session = Some(Session { account: account.clone(), platform, from_env: false });
         Ok(Some(account))
+    }
+
+    /// The session of an environment token: the server says whose it is, and that is
+    /// remembered; while the server cannot be reached, the remembered account is used (like a
+    /// keyring session, nothing is asked of the server at start).
+    async fn env_session(&self, homeserver: &str, token: &Secret) -> Result<SignedIn> {
+        match self.connector.login_token(homeserver, token).await {
+            Ok(signed_in) => {
+                if let Err(e) = tokens::remember(&self.home, homeserver, token, &signed_in.account) {
+                    tracing::warn!(code = e.code.as_str(), "token's account not remembered; offline starts will fail");
+                }
+                Ok(signed_in)
+            }
+            Err(e) if e.retry_kind() != RetryKind::Permanent => match tokens::recall(&self.home, homeserver, token)? {
+                Some(account) => Ok(SignedIn { account, access_token: token.clone() }),
+                None => Err(e),
+            },
+            Err(e) => {
+                if e.code == ErrorCode::AuthInvalidToken {
+                    tokens::forget(&self.home, homeserver, token)?;
+                }
+                Err(e)
+            }
+        }
     }
 
     /// The platform connection of the signed-in account, or `not_signed_in`.

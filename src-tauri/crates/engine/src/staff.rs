@@ -56,18 +56,9 @@ fn not_staff_text(account: &Account) -> String {
     )
 }
 
-fn is_full_user_id(user: &str) -> bool {
-    user.starts_with('@') && user.contains(':')
-}
-
 /// Checks what can be checked without the network; the report of a resolve is parsed.
 fn check_syntax(action: &Action) -> Result<()> {
     match action {
-        Action::StaffSuspend { user } | Action::StaffUnsuspend { user } | Action::StaffDeactivate { user }
-            if !is_full_user_id(user) =>
-        {
-            Err(ApiError::invalid_input(format!("“{user}” is not a full Matrix ID (@name:server)")))
-        }
         Action::StaffClose { room } if room.trim().is_empty() => Err(ApiError::invalid_input("which group to close?")),
         Action::StaffResolve { report } => report.parse::<ReportRef>().map(drop),
         a if !a.is_staff() => Err(ApiError::invalid_input(format!("{} is not a platform-staff measure", a.name()))),
@@ -102,6 +93,7 @@ impl Engine {
     /// Decides and carries out one staff measure (a case, like [`Engine::act`]).
     pub async fn staff_act(&self, req: StaffRequest) -> Result<ActionOutcome> {
         check_syntax(&req.action)?;
+        self.check_ids("", &req.action)?;
         let mut reason = req.reason.trim().to_owned();
         if reason.is_empty() {
             if !matches!(req.action, Action::StaffResolve { .. }) {
@@ -180,11 +172,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn syntax_is_checked_before_the_network() {
+    fn syntax_and_ids_are_checked_before_the_network() {
         let table: &[(Action, bool)] = &[
             (Action::StaffSuspend { user: "@a:hs".into() }, true),
             (Action::StaffSuspend { user: "alice".into() }, false),
             (Action::StaffDeactivate { user: "@alice".into() }, false),
+            (Action::StaffUnsuspend { user: "@a:bad_host!".into() }, false),
             (Action::StaffClose { room: "#g:hs".into() }, true),
             (Action::StaffClose { room: " ".into() }, false),
             (Action::StaffResolve { report: "event:1".into() }, true),
@@ -192,7 +185,8 @@ mod tests {
             (Action::Kick { user: "@a:hs".into() }, false),
         ];
         for (action, ok) in table {
-            let got = check_syntax(action);
+            let connector = qunguan_matrix::MatrixConnector::default();
+            let got = check_syntax(action).and_then(|()| crate::act::check_ids(&connector, "", action));
             assert_eq!(got.is_ok(), *ok, "{action:?}: {got:?}");
             if let Err(e) = got {
                 assert_eq!(e.code, ErrorCode::InvalidInput, "{action:?}");

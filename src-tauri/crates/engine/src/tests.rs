@@ -28,6 +28,19 @@ struct Fake {
     shared_reads: std::sync::Mutex<Vec<(String, Option<String>, usize)>>,
     /// I was demoted to a plain member of `!b-admin`.
     demoted: AtomicBool,
+    /// What the platform answers to any operation on these members instead of carrying it out.
+    failing: std::sync::Mutex<Vec<(String, ApiError)>>,
+}
+
+/// The member an operation is about, if any.
+fn op_user(op: &PlatformOp) -> Option<&str> {
+    match op {
+        PlatformOp::SetUserPower { user, .. }
+        | PlatformOp::Kick { user, .. }
+        | PlatformOp::Ban { user, .. }
+        | PlatformOp::Unban { user, .. } => Some(user),
+        _ => None,
+    }
 }
 
 impl Fake {
@@ -102,6 +115,10 @@ impl Platform for FakePlatform {
     }
     async fn apply(&self, group: &str, op: &PlatformOp, ctx: &OpContext) -> Result<Applied> {
         self.fake.reachable()?;
+        let failing = self.fake.failing.lock().unwrap().clone();
+        if let Some((_, e)) = failing.into_iter().find(|(u, _)| Some(u.as_str()) == op_user(op)) {
+            return Err(e);
+        }
         self.fake.applied.lock().unwrap().push((group.to_owned(), op.clone(), ctx.txn_id.clone()));
         Ok(Applied::Done { event_id: None })
     }
@@ -143,6 +160,10 @@ struct FakeConnector(Arc<Fake>);
 
 #[async_trait]
 impl Connector for FakeConnector {
+    /// The production rules: the engine's check must be the adapter's.
+    fn check_id(&self, kind: qunguan_core::platform::IdKind, value: &str) -> Result<()> {
+        qunguan_matrix::ids::check_id(kind, value)
+    }
     async fn login_password(&self, _: &str, user: &str, password: &Secret) -> Result<SignedIn> {
         if password.expose() != PASSWORD {
             return Err(ApiError::new(ErrorCode::AuthInvalidCredentials, "Invalid username or password"));
@@ -150,6 +171,7 @@ impl Connector for FakeConnector {
         Ok(SignedIn { account: account(user), access_token: Secret::new("tok") })
     }
     async fn login_token(&self, _: &str, token: &Secret) -> Result<SignedIn> {
+        self.0.reachable()?;
         match token.expose() {
             "tok" => Ok(SignedIn { account: account("@me:hs"), access_token: token.clone() }),
             _ => Err(ApiError::new(ErrorCode::AuthInvalidToken, "Unknown token")),
@@ -431,6 +453,192 @@ mod act {
         assert_eq!(ops, 6, "each mute and one unmute each reached the platform");
         assert!(one.run_due().await.unwrap().is_empty() && two.run_due().await.unwrap().is_empty(), "nothing later");
         assert!(one.audit_verify().await.unwrap().ok);
+    }
+
+    fn queued_statuses(outbox: &[qunguan_core::action::OutboxView]) -> Vec<(String, String)> {
+        outbox.iter().map(|o| (o.target.clone().unwrap_or_default(), o.status.clone())).collect()
+    }
+
+    #[tokio::test]
+    async fn malformed_user_id_is_refused_before_recording() {
+        let (_home, e, fake) = signed_in().await;
+        let bad = [
+            ("!b-admin", Action::Mute { user: "@a:bad_host!".into(), seconds: 600 }),
+            ("!b-admin", Action::Kick { user: "zed".into() }),
+            ("!b-admin", Action::Remove { event_id: "not-an-event".into() }),
+            ("tech", Action::Lock),
+            ("", Action::ReportMember { user: "@a:bad_host!".into() }),
+            ("", Action::BlocklistAdd { user: "@:hs".into() }),
+        ];
+        for (group, action) in bad {
+            let err = e.act(req(group, action.clone(), "刷屏")).await.expect_err(&format!("{action:?}"));
+            assert_eq!(err.code, ErrorCode::InvalidInput, "{action:?} must be a usage error: {err:?}");
+        }
+        let err = e.ban_all_groups("@a:bad_host!", "spam", None, "en", true).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInput, "ban --all-groups checks the ID before any group");
+        assert!(e.cases(None, None, None).await.unwrap().is_empty(), "nothing recorded");
+        assert!(e.outbox().await.unwrap().is_empty(), "nothing queued");
+        assert!(fake.applied.lock().unwrap().is_empty(), "nothing reached the platform");
+        let ok = e.act(req("!b-admin", Action::Kick { user: "@zed:hs".into() }, "x")).await.unwrap();
+        assert_eq!(ok.status, "done", "a well-formed ID still goes through: {ok:?}");
+    }
+
+    #[tokio::test]
+    async fn failed_entry_does_not_block_the_next() {
+        let (_home, e, fake) = signed_in().await;
+        let mute = Action::Mute { user: "@x3:hs".into(), seconds: 1 };
+        assert_eq!(e.act(req("!b-admin", mute, "刷屏")).await.unwrap().status, "done");
+        fake.offline.store(true, Ordering::SeqCst);
+        let mut queued = Vec::new();
+        for user in ["@x1:hs", "@x2:hs", "@x4:hs", "@zed:hs"] {
+            let out = e.act(req("!b-admin", Action::Ban { user: user.into() }, "广告")).await.unwrap();
+            assert_eq!(out.status, "queued", "{out:?}");
+            queued.push(out.case_id);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        fake.offline.store(false, Ordering::SeqCst);
+        *fake.failing.lock().unwrap() = vec![
+            // What the adapter says of an ID its parser refuses at send time.
+            ("@x1:hs".into(), ApiError::invalid_input("“@x1:hs” is not a valid user ID")),
+            // A request the server refuses for good (the adapter classifies 4xx as permanent).
+            (
+                "@x2:hs".into(),
+                ApiError::new(ErrorCode::Platform, "HTTP 400 M_BAD_JSON: bad content")
+                    .with_retry(qunguan_core::RetryKind::Permanent),
+            ),
+            // A 503: the server is there but cannot serve it now.
+            ("@x4:hs".into(), ApiError::new(ErrorCode::Platform, "HTTP 503 Service Unavailable")),
+        ];
+
+        let round = e.run_due().await.expect("a failing entry must not fail the round");
+        let by_case = |id: &str| round.iter().find(|o| o.case_id == id).cloned();
+        assert_eq!(by_case(&queued[0]).map(|o| o.status), Some("failed".into()), "bad ID at send time: {round:?}");
+        assert_eq!(by_case(&queued[1]).map(|o| o.status), Some("failed".into()), "M_BAD_JSON: {round:?}");
+        assert_eq!(by_case(&queued[2]).map(|o| o.status), Some("queued".into()), "503 retries: {round:?}");
+        assert_eq!(by_case(&queued[3]).map(|o| o.status), Some("done".into()), "the next one went: {round:?}");
+        let unmute = round.iter().find(|o| !queued.contains(&o.case_id)).expect("the timed unmute ran");
+        assert_eq!(unmute.status, "done", "the due timed unmute behind them: {round:?}");
+        let applied: Vec<_> = fake.applied.lock().unwrap().iter().map(|a| a.1.clone()).collect();
+        assert!(applied.contains(&PlatformOp::Ban { user: "@zed:hs".into(), reason: "广告".into() }), "{applied:?}");
+        assert!(applied.contains(&PlatformOp::SetUserPower { user: "@x3:hs".into(), level: None }), "{applied:?}");
+
+        let cases = e.cases(None, None, None).await.unwrap();
+        let case = |id: &str| cases.iter().find(|c| c.case_id == id).unwrap().clone();
+        let failed = case(&queued[0]);
+        assert_eq!(failed.status, "failed");
+        assert!(
+            failed.status_detail.as_deref().is_some_and(|d| d.contains("is not a valid user ID")),
+            "the case records the reason: {:?}",
+            failed.status_detail
+        );
+        assert!(case(&queued[1]).status_detail.unwrap().contains("M_BAD_JSON"), "the reason is recorded");
+        let outbox = e.outbox().await.unwrap();
+        let retrying = outbox.iter().find(|o| o.case_id == queued[2]).unwrap();
+        assert_eq!((retrying.status.as_str(), retrying.attempts), ("queued", 1), "{retrying:?}");
+        assert!(retrying.last_error.as_deref().is_some_and(|m| m.contains("503")), "{retrying:?}");
+        assert!(outbox.iter().find(|o| o.case_id == queued[0]).unwrap().next_attempt_at.is_none(), "settled");
+        // A failed entry is never tried again.
+        fake.failing.lock().unwrap().clear();
+        let again = e.retry_outbox(true).await.unwrap();
+        assert_eq!(again.iter().map(|o| o.case_id.as_str()).collect::<Vec<_>>(), [queued[2].as_str()]);
+        assert!(e.audit_verify().await.unwrap().ok);
+    }
+
+    #[tokio::test]
+    async fn outbox_entry_past_its_age_expires_with_a_case_note() {
+        let home = tempfile::tempdir().unwrap();
+        let env = EnvOverride { outbox_max_age: Some("1s".into()), ..Default::default() };
+        let (e, fake) = engine(home.path(), Arc::new(MemorySecrets::default()), env);
+        e.sign_in_token("hs.test", &Secret::new("tok")).await.unwrap();
+        fake.offline.store(true, Ordering::SeqCst);
+        let out = e.act(req("!b-admin", Action::Ban { user: "@zed:hs".into() }, "广告")).await.unwrap();
+        assert_eq!(out.status, "queued");
+        assert_eq!(e.retry_outbox(true).await.unwrap()[0].status, "queued", "young enough: still queued");
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        fake.offline.store(false, Ordering::SeqCst);
+        let round = e.retry_outbox(true).await.unwrap();
+        assert_eq!(round.len(), 1);
+        assert_eq!(round[0].status, "expired", "{round:?}");
+        assert!(fake.applied.lock().unwrap().is_empty(), "an expired action never lands");
+        let case = e.cases(None, None, None).await.unwrap().into_iter().find(|c| c.case_id == out.case_id).unwrap();
+        assert_eq!(case.status, "expired");
+        let note = case.status_detail.unwrap_or_default();
+        assert!(note.contains("not carried out within 1s"), "the case says why it ended: {note}");
+        assert_eq!(e.outbox().await.unwrap()[0].status, "expired");
+        assert!(e.retry_outbox(true).await.unwrap().is_empty(), "and it is not tried again");
+
+        // A maximum age that is not a duration is named, not silently replaced.
+        let home = tempfile::tempdir().unwrap();
+        let env = EnvOverride { outbox_max_age: Some("a week".into()), ..Default::default() };
+        let (e, fake) = engine(home.path(), Arc::new(MemorySecrets::default()), env);
+        e.sign_in_token("hs.test", &Secret::new("tok")).await.unwrap();
+        fake.offline.store(true, Ordering::SeqCst);
+        e.act(req("!b-admin", Action::Kick { user: "@zed:hs".into() }, "x")).await.unwrap();
+        let err = e.retry_outbox(true).await.unwrap_err();
+        assert!(err.message.contains("QG_OUTBOX_MAX_AGE"), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn cancelled_entry_is_never_carried_out() {
+        let (_home, e, fake) = signed_in().await;
+        fake.offline.store(true, Ordering::SeqCst);
+        let kick = e.act(req("!b-admin", Action::Kick { user: "@zed:hs".into() }, "x")).await.unwrap();
+        let ban = e.act(req("!b-admin", Action::Ban { user: "@x1:hs".into() }, "x")).await.unwrap();
+        assert_eq!(e.cancel_outbox(&kick.case_id, "  ").await.unwrap_err().code, ErrorCode::InvalidInput);
+        let out = e.cancel_outbox(&kick.case_id, "wrong member").await.unwrap();
+        assert_eq!(out.status, "cancelled", "{out:?}");
+        let again = e.cancel_outbox(&kick.case_id, "twice").await.unwrap_err();
+        assert_eq!(again.code, ErrorCode::InvalidInput, "only a queued entry can be cancelled: {again:?}");
+        assert_eq!(e.cancel_outbox("no-such-case", "x").await.unwrap_err().code, ErrorCode::InvalidInput);
+        fake.offline.store(false, Ordering::SeqCst);
+        let round = e.retry_outbox(true).await.unwrap();
+        assert_eq!(round.iter().map(|o| o.case_id.as_str()).collect::<Vec<_>>(), [ban.case_id.as_str()]);
+        let applied: Vec<_> = fake.applied.lock().unwrap().iter().map(|a| a.1.clone()).collect();
+        assert!(!applied.iter().any(|op| matches!(op, PlatformOp::Kick { .. })), "never kicked: {applied:?}");
+        let case = e.cases(None, None, None).await.unwrap().into_iter().find(|c| c.case_id == kick.case_id).unwrap();
+        assert_eq!(case.status, "cancelled");
+        assert!(case.status_detail.unwrap_or_default().contains("wrong member"), "the reason is recorded");
+        assert_eq!(
+            queued_statuses(&e.outbox().await.unwrap()),
+            [("@zed:hs".into(), "cancelled".into()), ("@x1:hs".into(), "done".into())]
+        );
+        assert!(e.audit_verify().await.unwrap().ok);
+    }
+
+    #[tokio::test]
+    async fn token_session_works_offline_like_a_keyring_session() {
+        let home = tempfile::tempdir().unwrap();
+        let env = EnvOverride {
+            homeserver: Some("hs.test".into()),
+            access_token: Some(Secret::new("tok")),
+            cache_key: Some(Secret::new("ab".repeat(32))),
+            ..Default::default()
+        };
+        let no_keyring = || -> Arc<dyn SecretStore> { Arc::new(MemorySecrets::broken()) };
+        let (first, _) = engine(home.path(), no_keyring(), env.clone());
+        let online = first.groups().await.unwrap();
+        drop(first);
+
+        let (e, fake) = engine(home.path(), no_keyring(), env.clone());
+        fake.offline.store(true, Ordering::SeqCst);
+        assert_eq!(e.restore().await.unwrap().map(|a| a.user_id), Some("@me:hs".into()), "the remembered account");
+        assert_eq!(e.groups().await.unwrap(), online, "served from the cache");
+        assert!(e.offline_since().is_some(), "with the offline mark");
+        let out = e.act(req("!b-admin", Action::Kick { user: "@zed:hs".into() }, "x")).await.unwrap();
+        assert_eq!(out.status, "queued", "{out:?}");
+        fake.offline.store(false, Ordering::SeqCst);
+        assert_eq!(e.retry_outbox(true).await.unwrap()[0].status, "done");
+        assert_eq!(fake.applied.lock().unwrap().len(), 1);
+
+        // A token never seen online cannot be trusted offline: the real error.
+        let other = EnvOverride { access_token: Some(Secret::new("tok2")), ..env };
+        let (e, fake) = engine(home.path(), no_keyring(), other);
+        fake.offline.store(true, Ordering::SeqCst);
+        assert_eq!(e.restore().await.unwrap_err().code, ErrorCode::HomeserverUnreachable);
+        for entry in std::fs::read_dir(home.path().join("tokens")).unwrap() {
+            let body = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            assert!(!body.contains("tok"), "no token on disk: {body}");
+        }
     }
 }
 

@@ -89,7 +89,7 @@ fn report_id<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<u64, D::Err
 }
 
 fn is_user_id(s: &str) -> bool {
-    s.starts_with('@') && s.len() > 3 && s[1..].contains(':') && !s.chars().any(char::is_control)
+    crate::ids::is_user_id(s)
 }
 
 fn is_room_id(s: &str) -> bool {

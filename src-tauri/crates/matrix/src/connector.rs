@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use qunguan_core::platform::{Connector, Platform, SignedIn};
+use qunguan_core::platform::{Connector, IdKind, Platform, SignedIn};
 use qunguan_core::{Account, ApiError, ErrorCode, Secret};
 use ruma::api::client::account::whoami;
 use ruma::api::client::session::login::v3 as login;
@@ -50,6 +50,10 @@ fn check_user(user: &str) -> Result<&str, ApiError> {
 
 #[async_trait]
 impl Connector for MatrixConnector {
+    fn check_id(&self, kind: IdKind, value: &str) -> Result<(), ApiError> {
+        crate::ids::check_id(kind, value)
+    }
+
     async fn login_password(&self, homeserver: &str, user: &str, password: &Secret) -> Result<SignedIn, ApiError> {
         let user = check_user(user)?;
         if password.is_empty() {

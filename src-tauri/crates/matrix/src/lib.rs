@@ -26,6 +26,7 @@ pub mod admin;
 pub mod connector;
 pub mod discovery;
 pub mod http;
+pub mod ids;
 pub mod log_room;
 pub mod messages;
 pub mod moderation;

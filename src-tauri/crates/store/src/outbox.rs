@@ -14,6 +14,12 @@ pub enum OutboxStatus {
     Done,
     Refused,
     Conflict,
+    /// The platform refused the request itself (bad ID, bad JSON, unknown room): retrying cannot help.
+    Failed,
+    /// Not carried out within the maximum age: ended rather than landing days late.
+    Expired,
+    /// Ended by an admin before it was carried out.
+    Cancelled,
 }
 
 impl OutboxStatus {
@@ -23,6 +29,9 @@ impl OutboxStatus {
             OutboxStatus::Done => "done",
             OutboxStatus::Refused => "refused",
             OutboxStatus::Conflict => "conflict",
+            OutboxStatus::Failed => "failed",
+            OutboxStatus::Expired => "expired",
+            OutboxStatus::Cancelled => "cancelled",
         }
     }
 }
@@ -35,6 +44,9 @@ impl FromStr for OutboxStatus {
             "done" => OutboxStatus::Done,
             "refused" => OutboxStatus::Refused,
             "conflict" => OutboxStatus::Conflict,
+            "failed" => OutboxStatus::Failed,
+            "expired" => OutboxStatus::Expired,
+            "cancelled" => OutboxStatus::Cancelled,
             other => return Err(format!("unknown outbox status {other:?}")),
         })
     }
@@ -134,6 +146,19 @@ impl Store {
             .query_row(&format!("{SELECT} WHERE case_id = ?1"), [case_id], from_row)
             .optional()
             .map_err(|e| store_err("outbox read", e))
+    }
+
+    /// When the decision behind an outbox entry was taken (its case record's `created_at`).
+    pub fn decided_at(&self, case_id: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row(
+                "SELECT json_extract(record, '$.created_at') FROM case_log WHERE case_id = ?1 AND kind = 'decision'",
+                [case_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map(Option::flatten)
+            .map_err(|e| store_err("case log read", e))
     }
 
     /// Records a failed attempt that stays queued: count it, say why, and when to try again.

@@ -110,8 +110,16 @@ export type ActionInput =
   | { action: 'mute'; user: string; seconds: number };
 
 /** The status of an `ActionOutcome` / `CaseView` as the UI knows them. */
-export type CaseStatus = 'done' | 'queued' | 'refused' | 'conflict';
-export const CASE_STATUSES: readonly CaseStatus[] = ['done', 'queued', 'refused', 'conflict'];
+export type CaseStatus = 'done' | 'queued' | 'refused' | 'conflict' | 'failed' | 'expired' | 'cancelled';
+export const CASE_STATUSES: readonly CaseStatus[] = [
+  'done',
+  'queued',
+  'refused',
+  'conflict',
+  'failed',
+  'expired',
+  'cancelled',
+];
 export function isCaseStatus(v: string): v is CaseStatus {
   return (CASE_STATUSES as readonly string[]).includes(v);
 }
@@ -169,6 +177,9 @@ export const api = {
   rememberReason: (reason: string) => call<null>('remember_reason', { reason }),
   /** The outbox: decided actions and where they stand. */
   listOutbox: () => call<OutboxView[]>('list_outbox'),
+  /** Ends a queued action without carrying it out: `cancelled`, with the reason recorded in its case. */
+  cancelOutbox: (caseId: string, reason: string) =>
+    call<ActionOutcome>('cancel_outbox', { caseId, reason }),
   /** Checks the hash chain of the case log. */
   auditVerify: () => call<AuditReport>('audit_verify'),
   /** The OS locale as a BCP 47 tag, e.g. `zh-CN`. */

@@ -30,6 +30,9 @@ const STATUS_KEYS: Record<string, MessageKey> = {
   queued: 'case.status.queued',
   refused: 'case.status.refused',
   conflict: 'case.status.conflict',
+  failed: 'case.status.failed',
+  expired: 'case.status.expired',
+  cancelled: 'case.status.cancelled',
 };
 
 export function actionLabel(action: string): string {
