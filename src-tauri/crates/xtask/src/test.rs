@@ -55,7 +55,7 @@ pub fn test(only: &[String]) -> Result<()> {
             "clippy" => run(cargo_ci().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])),
             // Licences, banned crates and sources (deny.toml); advisories need the network.
             "deny" => run(cargo()
-                .args(["deny", "--locked", "check", "licenses", "bans", "sources"])
+                .args(["deny", "--locked", "check", "--hide-inclusion-graph", "licenses", "bans", "sources"])
                 .env("PATH", util::path_with_cargo_bin())),
             "ui-check" => ui_check(),
             "build-app" => build_app(),
