@@ -31,35 +31,50 @@ pub fn account_dir(home: &Path, account: &Account) -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// The account last signed in, if any. A damaged file is an error that names it.
-pub fn read_current(home: &Path) -> Result<Option<Account>> {
-    let path = home.join(CURRENT_FILE);
-    let text = match std::fs::read_to_string(&path) {
+/// An account kept in a small JSON file; `None` when there is no file. A damaged file is an
+/// error that names it.
+pub(crate) fn read_account(path: &Path) -> Result<Option<Account>> {
+    let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(store_error("cannot read", &path, e)),
+        Err(e) => return Err(store_error("cannot read", path, e)),
     };
-    serde_json::from_str(&text).map(Some).map_err(|e| store_error("damaged file", &path, e))
+    serde_json::from_str(&text).map(Some).map_err(|e| store_error("damaged file", path, e))
+}
+
+/// Keeps an account in a small JSON file, atomically (a temporary file, then a rename), making
+/// the directory first.
+pub(crate) fn write_account(path: &Path, account: &Account) -> Result<()> {
+    let dir = path.parent().expect("an account file is in a directory");
+    std::fs::create_dir_all(dir).map_err(|e| store_error("cannot create", dir, e))?;
+    let json = serde_json::to_vec_pretty(account).map_err(|e| ApiError::internal(e.to_string()))?;
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, json).map_err(|e| store_error("cannot write", &tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| store_error("cannot write", path, e))
+}
+
+/// Removes a file; one that is not there is fine.
+pub(crate) fn remove_file(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(store_error("cannot remove", path, e)),
+    }
+}
+
+/// The account last signed in, if any. A damaged file is an error that names it.
+pub fn read_current(home: &Path) -> Result<Option<Account>> {
+    read_account(&home.join(CURRENT_FILE))
 }
 
 /// Records the signed-in account, atomically (write a temporary file, then rename).
 pub fn write_current(home: &Path, account: &Account) -> Result<()> {
-    std::fs::create_dir_all(home).map_err(|e| store_error("cannot create", home, e))?;
-    let path = home.join(CURRENT_FILE);
-    let tmp = home.join(format!("{CURRENT_FILE}.tmp"));
-    let json = serde_json::to_vec_pretty(account).map_err(|e| ApiError::internal(e.to_string()))?;
-    std::fs::write(&tmp, json).map_err(|e| store_error("cannot write", &tmp, e))?;
-    std::fs::rename(&tmp, &path).map_err(|e| store_error("cannot write", &path, e))?;
+    write_account(&home.join(CURRENT_FILE), account)?;
     account_dir(home, account).map(drop)
 }
 
 pub fn clear_current(home: &Path) -> Result<()> {
-    let path = home.join(CURRENT_FILE);
-    match std::fs::remove_file(&path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(store_error("cannot remove", &path, e)),
-    }
+    remove_file(&home.join(CURRENT_FILE))
 }
 
 #[cfg(test)]

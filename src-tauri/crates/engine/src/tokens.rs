@@ -7,8 +7,10 @@
 
 use std::path::{Path, PathBuf};
 
-use qunguan_core::{Account, ApiError, ErrorCode, Result, Secret};
+use qunguan_core::{Account, Result, Secret};
 use sha2::{Digest, Sha256};
+
+use crate::home::{read_account, remove_file, write_account};
 
 const DIR: &str = "tokens";
 
@@ -22,40 +24,19 @@ fn path(home: &Path, homeserver: &str, token: &Secret) -> PathBuf {
     home.join(DIR).join(format!("{name}.json"))
 }
 
-fn store_error(what: &str, path: &Path, e: impl std::fmt::Display) -> ApiError {
-    ApiError::new(ErrorCode::Store, format!("{what} {}: {e}", path.display()))
-}
-
-/// Remembers the account the server said the token belongs to (atomically: temp file, rename).
+/// Remembers the account the server said the token belongs to.
 pub(crate) fn remember(home: &Path, homeserver: &str, token: &Secret, account: &Account) -> Result<()> {
-    let path = path(home, homeserver, token);
-    let dir = path.parent().expect("a file in the tokens directory");
-    std::fs::create_dir_all(dir).map_err(|e| store_error("cannot create", dir, e))?;
-    let json = serde_json::to_vec_pretty(account).map_err(|e| ApiError::internal(e.to_string()))?;
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, json).map_err(|e| store_error("cannot write", &tmp, e))?;
-    std::fs::rename(&tmp, &path).map_err(|e| store_error("cannot write", &path, e))
+    write_account(&path(home, homeserver, token), account)
 }
 
 /// The account remembered for this token, if it was seen online before.
 pub(crate) fn recall(home: &Path, homeserver: &str, token: &Secret) -> Result<Option<Account>> {
-    let path = path(home, homeserver, token);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(store_error("cannot read", &path, e)),
-    };
-    serde_json::from_str(&text).map(Some).map_err(|e| store_error("damaged file", &path, e))
+    read_account(&path(home, homeserver, token))
 }
 
 /// Forgets a token the server no longer accepts.
 pub(crate) fn forget(home: &Path, homeserver: &str, token: &Secret) -> Result<()> {
-    let path = path(home, homeserver, token);
-    match std::fs::remove_file(&path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(store_error("cannot remove", &path, e)),
-    }
+    remove_file(&path(home, homeserver, token))
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ pub mod ids;
 pub mod log_room;
 pub mod messages;
 pub mod moderation;
+mod own_room;
 pub mod paging;
 pub mod platform;
 pub mod policy;

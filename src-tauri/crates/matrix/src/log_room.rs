@@ -8,25 +8,22 @@
 //! rooms. Nobody else is in the room, so the chain name can be the state key (in a group's
 //! moderation room the key must be the admin's ID, so that only they can move their head).
 //!
-//! The room is created on first use, marked `org.qunguan.room` `{"kind": "log"}` (so no console
-//! lists it as a group), and found again by that marker among my joined rooms, only where I
-//! created it; its ID is then kept for the life of the connection.
+//! The room is one of my own rooms (see the `own_room` module), marked `{"kind": "log"}`; its
+//! ID is then kept for the life of the connection, and by the engine's store between runs.
 
 use qunguan_core::platform::{SharedEntry, SharedLog};
 use qunguan_core::{ApiError, Result};
-use ruma::api::client::membership::joined_rooms;
 use ruma::api::client::message::send_message_event;
-use ruma::api::client::room::{Visibility, create_room};
 use ruma::api::client::state::get_state_events;
 use ruma::events::{MessageLikeEventType, StateEventType};
 use ruma::{OwnedRoomId, OwnedTransactionId};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::actions::raw;
 use crate::http::Failure;
 use crate::moderation::{CASE_EVENT, HEAD_EVENT};
+use crate::own_room::OwnRoom;
 use crate::platform::MatrixPlatform;
-use crate::state::CONSOLE_ROOM_EVENT;
 
 const LOG_KIND: &str = "log";
 
@@ -92,33 +89,14 @@ impl MatrixPlatform {
             *known = Some(room.clone());
             return Ok(Some(room));
         }
-        let client = self.client().await?;
-        let rooms = client.send(joined_rooms::v3::Request::new()).await.map_err(Failure::into_api_error)?.joined_rooms;
-        for room in rooms {
-            let marker = self.state_content(&room, StateEventType::from(CONSOLE_ROOM_EVENT), "").await?;
-            if marker.as_ref().and_then(|m| m.get("kind")).and_then(Value::as_str) != Some(LOG_KIND) {
-                continue;
-            }
-            // Only a log I created: a marked room someone else made and invited me to is not mine.
-            let state = self.room_state(room.clone(), &Default::default()).await?;
-            if state.power.creators.first() == Some(&self.account.user_id) {
-                *known = Some(room.clone());
-                return Ok(Some(room));
-            }
-        }
-        if !create {
-            return Ok(None);
-        }
-        let mut request = create_room::v3::Request::new();
-        request.name = Some("Qunguan account log".into());
-        request.topic = Some("Case log of actions not about one group (kept by Qunguan)".into());
-        request.visibility = Visibility::Private;
-        request.preset = Some(create_room::v3::RoomPreset::PrivateChat);
-        request.initial_state =
-            vec![raw(&json!({"type": CONSOLE_ROOM_EVENT, "state_key": "", "content": {"kind": LOG_KIND}}))];
-        let room = client.send(request).await.map_err(Failure::into_api_error)?.room_id;
-        *known = Some(room.clone());
-        Ok(Some(room))
+        const LOG: OwnRoom = OwnRoom {
+            kind: LOG_KIND,
+            name: "Qunguan account log",
+            topic: "Case log of actions not about one group (kept by Qunguan)",
+        };
+        let room = self.own_room(&LOG, create).await?;
+        known.clone_from(&room);
+        Ok(room)
     }
 
     /// Posts one record of an account chain to my log `room`; `txn_id` makes a retry a no-op.
@@ -167,6 +145,8 @@ impl MatrixPlatform {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]

@@ -10,15 +10,12 @@
 use qunguan_core::action::{Applied, OpContext};
 use qunguan_core::{ApiError, Result};
 use ruma::OwnedRoomId;
-use ruma::api::client::membership::joined_rooms;
-use ruma::api::client::room::{Visibility, create_room};
 use ruma::events::StateEventType;
 use serde_json::{Value, json};
 
-use crate::actions::{raw, tagged_reason};
-use crate::http::Failure;
+use crate::actions::tagged_reason;
+use crate::own_room::OwnRoom;
 use crate::platform::MatrixPlatform;
-use crate::state::CONSOLE_ROOM_EVENT;
 
 const POLICY_KIND: &str = "policy";
 const RULE_EVENT: &str = "m.policy.rule.user";
@@ -30,33 +27,12 @@ fn rule_key(entity: &str) -> String {
 impl MatrixPlatform {
     /// My policy list room, created when missing and `create` is set.
     pub async fn policy_room(&self, create: bool) -> Result<Option<OwnedRoomId>> {
-        let client = self.client().await?;
-        let rooms = client.send(joined_rooms::v3::Request::new()).await.map_err(Failure::into_api_error)?.joined_rooms;
-        for room in rooms {
-            let marker = self.state_content(&room, StateEventType::from(CONSOLE_ROOM_EVENT), "").await;
-            let is_policy =
-                matches!(&marker, Ok(Some(m)) if m.get("kind").and_then(Value::as_str) == Some(POLICY_KIND));
-            if !is_policy {
-                continue;
-            }
-            // Only a list I created myself: a marked room someone else made is not my blocklist.
-            let state = self.room_state(room.clone(), &Default::default()).await?;
-            if state.power.creators.first() == Some(&self.account.user_id) {
-                return Ok(Some(room));
-            }
-        }
-        if !create {
-            return Ok(None);
-        }
-        let mut request = create_room::v3::Request::new();
-        request.name = Some("Qunguan blocklist".into());
-        request.topic = Some("Shared blocklist (Matrix policy list) kept by Qunguan".into());
-        request.visibility = Visibility::Private;
-        request.preset = Some(create_room::v3::RoomPreset::PrivateChat);
-        request.initial_state =
-            vec![raw(&json!({"type": CONSOLE_ROOM_EVENT, "state_key": "", "content": {"kind": POLICY_KIND}}))];
-        let r = client.send(request).await.map_err(Failure::into_api_error)?;
-        Ok(Some(r.room_id))
+        const POLICY: OwnRoom = OwnRoom {
+            kind: POLICY_KIND,
+            name: "Qunguan blocklist",
+            topic: "Shared blocklist (Matrix policy list) kept by Qunguan",
+        };
+        self.own_room(&POLICY, create).await
     }
 
     /// Writes (`ban`) or clears the entry for `entity`; idempotent on the state it finds.

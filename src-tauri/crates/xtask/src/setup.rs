@@ -185,19 +185,7 @@ fn synapse() -> Result<()> {
         eprintln!("setup: Synapse {SYNAPSE_VERSION} present ({})", venv.display());
         return Ok(());
     }
-    if !venv.join("bin/python").is_file() {
-        let python = which("python3").context("python3 is not on PATH")?;
-        std::fs::create_dir_all(venv.parent().context("venv has a parent")?)?;
-        run(Command::new(python).args(["-m", "venv"]).arg(&venv))?;
-    }
-    run(Command::new(venv.join("bin/python")).args([
-        "-m",
-        "pip",
-        "install",
-        "--disable-pip-version-check",
-        "--quiet",
-        &format!("matrix-synapse=={SYNAPSE_VERSION}"),
-    ]))?;
+    pip_install(&venv, &[format!("matrix-synapse=={SYNAPSE_VERSION}")])?;
     synapse_python()?;
     if !pinned() {
         bail!("pip finished but Synapse {SYNAPSE_VERSION} is not in {}", venv.display());
@@ -214,14 +202,19 @@ fn oracles() -> Result<()> {
         eprintln!("setup: oracle packages present ({})", venv.display());
         return Ok(());
     }
+    pip_install(&venv, &missing)?;
+    oracle_python()?;
+    Ok(())
+}
+
+/// `pip install` of pinned requirements into `venv`, made first if it is not there.
+fn pip_install(venv: &Path, requirements: &[String]) -> Result<()> {
     if !venv.join("bin/python").is_file() {
         let python = which("python3").context("python3 is not on PATH")?;
         std::fs::create_dir_all(venv.parent().context("venv has a parent")?)?;
-        run(Command::new(python).args(["-m", "venv"]).arg(&venv))?;
+        run(Command::new(python).args(["-m", "venv"]).arg(venv))?;
     }
     run(Command::new(venv.join("bin/python"))
         .args(["-m", "pip", "install", "--disable-pip-version-check", "--quiet"])
-        .args(&missing))?;
-    oracle_python()?;
-    Ok(())
+        .args(requirements))
 }
