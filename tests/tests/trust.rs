@@ -183,3 +183,38 @@ fn records_are_judged_by_the_standing_their_sender_had_then() {
     }
     assert_eq!(owner_qg.case(&first.case_id)["trusted"], true, "the owner's own records are trusted");
 }
+
+#[test]
+fn a_moderator_does_not_start_the_case_log_and_is_shared_once_an_owner_has() {
+    require_keyring();
+    let s = synapse();
+    let (owner, moderator, member) = (user("owner"), user("mod"), user("member"));
+    let room = group_with_moderator(&owner, &moderator, &member);
+    let o = Client::new(&s.base_url, &owner.access_token);
+    let pointer = || {
+        RUNTIME
+            .block_on(o.get_state(&room, "org.qunguan.moderation_room", ""))
+            .unwrap()
+            .and_then(|p| p["room_id"].as_str().map(str::to_owned))
+    };
+    let mod_qg = Console::sign_in(&s.base_url, &moderator);
+
+    // The moderator acts first: the case is theirs to keep, but no console would follow a case
+    // log a moderator started, so none is started.
+    let early = mod_qg.act(&["warn", &room, &member.user_id, "--reason", "版主先警告"]);
+    assert_eq!(early.status, "done", "{early:#?}");
+    assert_eq!(pointer(), None, "a moderator's console does not point the group at a case log of its own");
+    assert_eq!(mod_qg.run(&["cases", "--json"]).code, 0, "and that is no error");
+
+    // The owner starts it; the moderator's waiting records go there on their next round.
+    let owner_qg = Console::sign_in(&s.base_url, &owner);
+    let later = owner_qg.act(&["warn", &room, &member.user_id, "--reason", "群主警告"]);
+    assert_eq!(later.status, "done", "{later:#?}");
+    let log = pointer().expect("the owner's console started the case log");
+    assert_eq!(mod_qg.run(&["cases", "--json"]).code, 0);
+    let shared = cases_in(&o, &log);
+    assert!(shared.contains(&early.case_id), "the moderator's earlier case is shared now: {shared:?}");
+    assert!(shared.contains(&later.case_id), "{shared:?}");
+    let seen = owner_qg.case(&early.case_id);
+    assert_eq!(seen["actor"], moderator.user_id.as_str(), "and reaches the owner's console: {seen}");
+}

@@ -42,7 +42,7 @@
 //! those pages, so a record removed after it was imported is still seen.
 
 use qunguan_core::platform::{CaseLogRoom, SharedEntry, SharedLog};
-use qunguan_core::{ApiError, Result};
+use qunguan_core::{ApiError, Result, Role};
 use ruma::api::Direction;
 use ruma::api::client::membership::{invite_user, join_room_by_id, joined_members, joined_rooms};
 use ruma::api::client::message::{get_message_events, send_message_event};
@@ -285,6 +285,16 @@ impl MatrixPlatform {
             return self.use_room(room, Some(why)).await;
         }
         if !create {
+            return Ok(CaseLogRoom::default());
+        }
+        // Only those whose pointer the other consoles would follow start the case log: a
+        // moderator's room would be refused by every console (see `check_pointer`), so a
+        // moderator's records wait until an owner or admin has started it.
+        let raw: Vec<String> = group_state.iter().map(Value::to_string).collect();
+        let me = state::group_state(group.as_str(), raw.iter().map(String::as_str), &Default::default())
+            .power
+            .role(&self.account.user_id);
+        if !matches!(me, Role::Owner | Role::Admin) {
             return Ok(CaseLogRoom::default());
         }
         let mut request = create_room::v3::Request::new();

@@ -10,7 +10,7 @@ actor: string | null,
  */
 index: number, case_id: string | null, 
 /**
- * `edited`, `unlinked`, `truncated` or `removed`.
+ * `edited`, `unlinked`, `truncated`, `removed` or `missing`.
  */
 kind: string, 
 /**
