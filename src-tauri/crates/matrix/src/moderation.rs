@@ -290,8 +290,8 @@ impl MatrixPlatform {
         // Only those whose pointer the other consoles would follow start the case log: a
         // moderator's room would be refused by every console (see `check_pointer`), so a
         // moderator's records wait until an owner or admin has started it.
-        let raw: Vec<String> = group_state.iter().map(Value::to_string).collect();
-        let me = state::group_state(group.as_str(), raw.iter().map(String::as_str), &Default::default())
+        let raw_group: Vec<String> = group_state.iter().map(Value::to_string).collect();
+        let me = state::group_state(group.as_str(), raw_group.iter().map(String::as_str), &Default::default())
             .power
             .role(&self.account.user_id);
         if !matches!(me, Role::Owner | Role::Admin) {
