@@ -979,6 +979,8 @@ fn outbox_view_cancels_a_queued_action_with_a_reason() {
         check_eq!(entry.attr("data-status").await?.as_deref(), Some("queued"));
         let last_error = app.text(&format!("{entry_css} [data-testid=outbox-last-error]")).await?;
         ensure!(!last_error.is_empty(), "the entry says why it waits");
+        let group = app.text(&format!("{entry_css} [data-testid=outbox-group]")).await?;
+        check_eq!(group.as_str(), "技术交流群", "the group by its name, not its room ID");
         app.find(&format!("{entry_css} [data-testid=outbox-cancel]")).await?.click().await?;
         let confirm = app.wait("[data-testid=outbox-cancel-confirm]", 5, "the cancel confirmation").await?;
         ensure!(!confirm.is_enabled().await?, "cancelling needs a reason");
@@ -989,6 +991,8 @@ fn outbox_view_cancels_a_queued_action_with_a_reason() {
         app.wait(&format!("{entry_css}[data-status=cancelled]"), 30, "the entry cancelled").await?;
         app.wait(&format!("[data-testid=toast][data-status=cancelled][data-case-id='{case_id}']"), 10, "the toast")
             .await?;
+        let note = app.text(&format!("{entry_css} [data-testid=outbox-note]")).await?;
+        ensure!(note.contains("wrong member"), "a cancelled entry's note says who cancelled it and why: {note:?}");
         app.shot("outbox-cancelled").await?;
         app.find("[data-testid=outbox-close]").await?.click().await?;
         app.until(

@@ -185,6 +185,7 @@ export const en: Catalogue = {
   'outbox.field.attempts': 'Attempts',
   'outbox.field.next': 'Next attempt',
   'outbox.field.error': 'Last error',
+  'outbox.field.note': 'Note',
   'outbox.cancel': 'Cancel…',
   'outbox.cancel.reason': 'Why cancel it?',
   'outbox.cancel.confirm': 'Cancel this action',

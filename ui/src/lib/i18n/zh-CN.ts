@@ -184,6 +184,7 @@ export const zhCN = {
   'outbox.field.attempts': '尝试次数',
   'outbox.field.next': '下次尝试',
   'outbox.field.error': '最近的错误',
+  'outbox.field.note': '说明',
   'outbox.cancel': '取消…',
   'outbox.cancel.reason': '为什么取消？',
   'outbox.cancel.confirm': '取消此操作',
