@@ -40,7 +40,7 @@ pub struct Outcome {
     pub run: Run,
 }
 
-/// The exit code `cli.md` gives each action status.
+/// The exit code `docs/cli.md` gives each action status.
 pub fn code_for(status: &str) -> i32 {
     match status {
         "done" => 0,

@@ -83,7 +83,7 @@ fn is_hash(v: &Value) -> bool {
     v.as_str().is_some_and(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// The case as `qg cases` shows it, checked for the fields `cli.md` promises.
+/// The case as `qg cases` shows it, checked for the fields `docs/cli.md` promises.
 fn case_of(c: &Console, case_id: &str) -> Value {
     let case = c.case(case_id);
     for k in ["case_id", "group", "actor", "target", "action", "reason", "rule", "evidence_hash", "created_at"] {

@@ -1,4 +1,4 @@
-//! `qg scan` as a black box: the output contract of `cli.md` and its bad-input rules.
+//! `qg scan` as a black box: the output contract of `docs/cli.md` and its bad-input rules.
 
 use qunguan_tests::Qg;
 use serde_json::Value;

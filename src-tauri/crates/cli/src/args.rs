@@ -206,7 +206,7 @@ pub enum Report {
 
 #[derive(Debug, Subcommand)]
 pub enum Audit {
-    /// Verify every group's hash chain; exit 6 and the first bad entry if broken.
+    /// Verify every hash chain (and against the moderation rooms); exit 6 and every break if broken.
     Verify,
 }
 

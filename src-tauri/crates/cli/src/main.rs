@@ -1,4 +1,4 @@
-//! `qg` — the headless face of the Qunguan engine (see `cli.md` for the contract).
+//! `qg` — the headless face of the Qunguan engine (see `docs/cli.md` for the contract).
 //!
 //! Each subcommand is a thin call into `qunguan_engine::Engine` plus output formatting; the
 //! exit code and the `{code, message}` error shape are decided in one place, [`exit`].

@@ -6,7 +6,7 @@
 //!
 //! ## Design
 //! - Roles are *computed* from a platform-neutral [`role::PowerSnapshot`]; the Matrix adapter
-//!   only translates room state into that snapshot. This keeps the rules of `cli.md`
+//!   only translates room state into that snapshot. This keeps the rules of `docs/cli.md`
 //!   ("Roles, read from power levels") in one tested function.
 //! - The [`platform::Platform`] trait is the seam between the engine and a chat platform.
 //!   Unit tests put fakes behind it; the end-to-end suite runs the Matrix adapter on Synapse.

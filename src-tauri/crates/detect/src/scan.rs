@@ -1,4 +1,4 @@
-//! `qg scan`: JSON Lines in, one result line per input line out (see `cli.md`).
+//! `qg scan`: JSON Lines in, one result line per input line out (see `docs/cli.md`).
 //!
 //! Input lines are `{"id": …, "text": "…"}`, optionally with `"sender"` (string) and `"ts"`
 //! (milliseconds). Output lines are

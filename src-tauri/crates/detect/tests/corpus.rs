@@ -1,7 +1,7 @@
 //! The corpus scorer: per-kind precision and recall over `corpus/`, through `qg scan`'s API.
 //!
 //! A finding matches a label when the kind (and, for keywords, the category) agree and the
-//! byte spans overlap: the acceptance rule of `cli.md`. Personal-data kinds, doxxing and each
+//! byte spans overlap: the acceptance rule of `docs/cli.md`. Personal-data kinds, doxxing and each
 //! keyword category are scored; links, mentions and flooding are not labelled and not scored.
 //! The test prints the table and fails if any scored row is under 0.97.
 //!

@@ -11,7 +11,7 @@
 //! - **Resolving a report is a case, not a plain call.** Deleting a report removes the
 //!   platform's only copy of it; whoever dismisses reports answers for it as much as whoever
 //!   acts on them (谁管理谁负责). The report's ID (`event:12`) is the case's target. Because
-//!   `cli.md` lists `qg staff resolve REPORT` without a reason, the reason is optional there
+//!   `docs/cli.md` lists `qg staff resolve REPORT` without a reason, the reason is optional there
 //!   and the case then says [`RESOLVED_WITHOUT_REASON`] rather than inventing one.
 //! - **Who may** is asked of the platform (is this account a server admin?) right before each
 //!   attempt, the first and every retry, as group actions re-read power levels. Not a server

@@ -1,5 +1,5 @@
 //! Carrying out [`PlatformOp`]s on Matrix, each kind with its own exactly-once promise
-//! (see `qunguan_core::action` and `architecture.md`, "Exactly once, per kind of action").
+//! (see `qunguan_core::action` and `docs/architecture.md`, "Exactly once, per kind of action").
 
 use qunguan_core::action::{Applied, MessageSnapshot, OpContext, PlatformOp};
 use qunguan_core::outcome::Why;
