@@ -2,7 +2,7 @@
 
 use qunguan_core::action::{Action, ActionOutcome};
 use qunguan_core::duration::parse_duration;
-use qunguan_core::{ApiError, Result, Role};
+use qunguan_core::{ApiError, Result, Role, Status};
 use qunguan_engine::{ActRequest, Engine};
 
 use crate::args::{Command, Report, RoleArg, Why};
@@ -11,14 +11,13 @@ use crate::term;
 
 /// `0` done · `3` queued · `4` refused · `5` conflict · `1` failed, expired or cancelled
 /// (ended without being carried out; the case says why).
-pub fn exit_code(status: &str) -> u8 {
+pub fn exit_code(status: Status) -> u8 {
     match status {
-        "done" => 0,
-        "queued" => 3,
-        "refused" => 4,
-        "conflict" => 5,
-        "failed" | "expired" | "cancelled" => 1,
-        _ => 1,
+        Status::Done => 0,
+        Status::Queued => 3,
+        Status::Refused => 4,
+        Status::Conflict => 5,
+        Status::Failed | Status::Expired | Status::Cancelled => 1,
     }
 }
 
@@ -75,7 +74,7 @@ pub async fn run(engine: &Engine, group: String, action: Action, why: Why, json:
     };
     let outcome = engine.act(request).await?;
     print_outcomes(std::slice::from_ref(&outcome), json, lang, false)?;
-    Ok(exit_code(&outcome.status))
+    Ok(exit_code(outcome.status))
 }
 
 /// Prints outcomes: with `json`, an array when `many`, else one compact
@@ -90,7 +89,7 @@ pub fn print_outcomes(outcomes: &[ActionOutcome], json: bool, lang: Lang, many: 
         }
     } else {
         for o in outcomes {
-            let status = i18n::status(&o.status, lang);
+            let status = i18n::status(o.status, lang);
             let why = term::line(&i18n::why(o, lang));
             term::out(&format!("{} {}: {} — {why}", i18n::word("case", lang), o.case_id, status));
         }
@@ -102,7 +101,7 @@ pub fn print_outcomes(outcomes: &[ActionOutcome], json: bool, lang: Lang, many: 
 pub fn worst(outcomes: &[ActionOutcome]) -> u8 {
     outcomes
         .iter()
-        .map(|o| exit_code(&o.status))
+        .map(|o| exit_code(o.status))
         .max_by_key(|c| match c {
             0 => 0,
             3 => 1,

@@ -144,24 +144,23 @@ pub fn case_log_warning(group: &str, why: &str, lang: Lang) -> String {
 }
 
 /// An action's outcome, in words.
-pub fn status(status: &str, lang: Lang) -> &'static str {
+pub fn status(status: qunguan_core::Status, lang: Lang) -> &'static str {
+    use qunguan_core::Status as S;
     match (status, lang) {
-        ("done", Lang::En) => "done",
-        ("done", Lang::Zh) => "已完成",
-        ("queued", Lang::En) => "queued (not confirmed yet)",
-        ("queued", Lang::Zh) => "已排队（尚未确认）",
-        ("refused", Lang::En) => "refused",
-        ("refused", Lang::Zh) => "被拒绝",
-        ("conflict", Lang::En) => "conflict (nothing done)",
-        ("conflict", Lang::Zh) => "冲突（未执行）",
-        ("failed", Lang::En) => "failed (not carried out)",
-        ("failed", Lang::Zh) => "失败（未执行）",
-        ("expired", Lang::En) => "expired (not carried out)",
-        ("expired", Lang::Zh) => "已过期（未执行）",
-        ("cancelled", Lang::En) => "cancelled",
-        ("cancelled", Lang::Zh) => "已取消",
-        (_, Lang::En) => "unknown",
-        (_, Lang::Zh) => "未知",
+        (S::Done, Lang::En) => "done",
+        (S::Done, Lang::Zh) => "已完成",
+        (S::Queued, Lang::En) => "queued (not confirmed yet)",
+        (S::Queued, Lang::Zh) => "已排队（尚未确认）",
+        (S::Refused, Lang::En) => "refused",
+        (S::Refused, Lang::Zh) => "被拒绝",
+        (S::Conflict, Lang::En) => "conflict (nothing done)",
+        (S::Conflict, Lang::Zh) => "冲突（未执行）",
+        (S::Failed, Lang::En) => "failed (not carried out)",
+        (S::Failed, Lang::Zh) => "失败（未执行）",
+        (S::Expired, Lang::En) => "expired (not carried out)",
+        (S::Expired, Lang::Zh) => "已过期（未执行）",
+        (S::Cancelled, Lang::En) => "cancelled",
+        (S::Cancelled, Lang::Zh) => "已取消",
     }
 }
 

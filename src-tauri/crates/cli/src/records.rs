@@ -35,7 +35,7 @@ pub async fn run(engine: &Engine, command: Command, json: bool, lang: Lang) -> R
                             c.actor.clone(),
                             c.action.clone(),
                             c.target.clone().unwrap_or_default(),
-                            i18n::status(&c.status, lang).to_owned(),
+                            i18n::status(c.status, lang).to_owned(),
                             c.reason.clone(),
                         ]
                     })
@@ -82,7 +82,7 @@ pub async fn run(engine: &Engine, command: Command, json: bool, lang: Lang) -> R
                             e.action.clone(),
                             e.group.clone(),
                             e.target.clone().unwrap_or_default(),
-                            i18n::status(&e.status, lang).to_owned(),
+                            i18n::status(e.status, lang).to_owned(),
                             e.attempts.to_string(),
                             e.next_attempt_at.clone().unwrap_or_default(),
                             e.last_error.clone().unwrap_or_default(),

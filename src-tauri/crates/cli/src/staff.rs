@@ -100,7 +100,7 @@ pub async fn run(engine: &Engine, command: Staff, json: bool, lang: Lang) -> Res
     };
     let outcome = engine.staff_act(StaffRequest { action, reason, rule }).await?;
     print_outcomes(std::slice::from_ref(&outcome), json, lang, false)?;
-    Ok(exit_code(&outcome.status))
+    Ok(exit_code(outcome.status))
 }
 
 fn word(key: &str, lang: Lang) -> &'static str {

@@ -326,7 +326,7 @@ mod tests {
 pub struct ActionOutcome {
     pub case_id: String,
     /// `done`, `queued`, `refused` or `conflict`.
-    pub status: String,
+    pub status: crate::Status,
     /// In English, as `qg` prints it and the case log keeps it.
     pub detail: String,
     /// Why it was refused or conflicted, as data the app translates (when the engine knows).
@@ -364,7 +364,7 @@ pub struct OutboxView {
     pub action: String,
     pub group: String,
     pub target: Option<String>,
-    pub status: String,
+    pub status: crate::Status,
     pub attempts: u32,
     /// RFC 3339; `null` once settled.
     pub next_attempt_at: Option<String>,

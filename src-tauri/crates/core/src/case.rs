@@ -328,7 +328,7 @@ pub struct CaseView {
     pub evidence_hash: Option<String>,
     pub created_at: String,
     /// `queued`, `done`, `refused` or `conflict`.
-    pub status: String,
+    pub status: crate::Status,
     pub status_detail: Option<String>,
     /// The outcome's reason as data, for the app to translate (when the engine knew it).
     #[serde(default, skip_serializing_if = "Option::is_none")]

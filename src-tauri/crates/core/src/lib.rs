@@ -28,6 +28,7 @@ pub mod policy;
 pub mod role;
 pub mod secret;
 pub mod staff;
+pub mod status;
 pub mod time;
 
 pub use account::{Account, ConnectionStatus};
@@ -36,3 +37,4 @@ pub use group::{Group, GroupState, Tier};
 pub use member::{Member, MemberState, Membership};
 pub use role::{Capability, PowerLevels, PowerSnapshot, Role};
 pub use secret::Secret;
+pub use status::Status;

@@ -121,8 +121,8 @@ pub(crate) fn check_ids(connector: &dyn Connector, group: &str, action: &Action)
     }
 }
 
-fn status(s: &str, case_id: &str, detail: impl Into<String>) -> ActionOutcome {
-    ActionOutcome { case_id: case_id.to_owned(), status: s.to_owned(), detail: detail.into(), why: None }
+fn status(s: OutboxStatus, case_id: &str, detail: impl Into<String>) -> ActionOutcome {
+    ActionOutcome { case_id: case_id.to_owned(), status: s, detail: detail.into(), why: None }
 }
 
 /// A refusal: the English text for the record and `qg`, and the same as data for the app.
@@ -393,7 +393,7 @@ impl Engine {
         }
         if let Some(why) = offline {
             return Ok(Some(status(
-                "queued",
+                OutboxStatus::Queued,
                 &case_id,
                 format!("the homeserver cannot be reached ({why}); it will be carried out later"),
             )));
@@ -440,7 +440,7 @@ impl Engine {
         };
         let err = (outcome != OutboxStatus::Done).then(|| detail_text.to_owned());
         self.on_store(move |s| s.record_outcome(record, outcome, err.as_deref()).map(drop)).await?;
-        Ok(ActionOutcome { why, ..status(outcome.as_str(), &entry.case_id, detail_text) })
+        Ok(ActionOutcome { why, ..status(outcome, &entry.case_id, detail_text) })
     }
 
     /// Claims a decided action for this process (see [`Claim`]) and re-reads it: `entry` is
@@ -461,7 +461,7 @@ impl Engine {
         let fresh = self.on_store(move |s| s.outbox_entry(&id)).await?;
         let settled = match &fresh {
             Some(e) => status(
-                e.status.as_str(),
+                e.status,
                 case_id,
                 e.last_error.clone().unwrap_or_else(|| "carried out by another runner".into()),
             ),
@@ -480,7 +480,7 @@ impl Engine {
             return self.settle(&entry, OutboxStatus::Expired, &note, None).await.inspect(|_| claim.release());
         }
         let outcome = self.carry_out_claimed(entry).await;
-        if outcome.as_ref().is_ok_and(|o| o.status != "queued") {
+        if outcome.as_ref().is_ok_and(|o| o.status != OutboxStatus::Queued) {
             claim.release();
         }
         outcome
@@ -572,7 +572,11 @@ impl Engine {
                 let backoff = (RETRY_MIN_MS << entry.attempts.min(10)).min(RETRY_MAX_MS);
                 let (id, msg) = (entry.case_id.clone(), e.message.clone());
                 self.on_store(move |s| s.outbox_retry_later(&id, now_ms() + backoff, &msg)).await?;
-                Ok(status("queued", &entry.case_id, format!("not confirmed yet ({}); it will be retried", e.message)))
+                Ok(status(
+                    OutboxStatus::Queued,
+                    &entry.case_id,
+                    format!("not confirmed yet ({}); it will be retried", e.message),
+                ))
             }
             // Retrying cannot help (bad request, bad ID, unknown room): end it, saying why.
             Err(e) => {
@@ -647,7 +651,7 @@ impl Engine {
             Ok(s.own_cases(&filter)?
                 .into_iter()
                 .rev()
-                .find(|c| c.decision.record.action == action && c.status == "done")
+                .find(|c| c.decision.record.action == action && c.status == OutboxStatus::Done)
                 .and_then(|c| c.decision.record.detail.get(&key).cloned()))
         })
         .await

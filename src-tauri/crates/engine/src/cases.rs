@@ -132,7 +132,7 @@ impl Engine {
                     action: e.action,
                     group: e.group_id,
                     target: e.target,
-                    status: e.status.as_str().into(),
+                    status: e.status,
                     attempts: e.attempts,
                     last_error: e.last_error,
                 })

@@ -12,7 +12,7 @@ use qunguan_core::message::{Flag, MessageView, Revealed, RuleView, Severity, Sta
 use qunguan_core::outcome::Why;
 use qunguan_core::policy::Refusal;
 use qunguan_core::staff::StaffReport;
-use qunguan_core::{ApiError, Capability, ErrorCode, Group, Result, Role};
+use qunguan_core::{ApiError, Capability, ErrorCode, Group, Result, Role, Status};
 use qunguan_detect::{self as detect, Finding, Scratch, Stream};
 
 use crate::act::Refused;
@@ -217,7 +217,7 @@ impl Engine {
             lang: "en".into(),
         };
         let outcome = self.act(req).await?;
-        if outcome.status != "done" && outcome.status != "queued" {
+        if !matches!(outcome.status, Status::Done | Status::Queued) {
             return Err(ApiError::new(ErrorCode::Forbidden, outcome.detail));
         }
         let (account, platform) = self.platform().await?;

@@ -7,7 +7,8 @@ use async_trait::async_trait;
 use qunguan_core::action::{Applied, MessageSnapshot, OpContext, PlatformOp};
 use qunguan_core::platform::{CaseLogRoom, Connector, Platform, SharedEntry, SharedLog, SignedIn};
 use qunguan_core::{
-    Account, ApiError, ErrorCode, GroupState, MemberState, Membership, PowerLevels, PowerSnapshot, Result, Role, Secret,
+    Account, ApiError, ErrorCode, GroupState, MemberState, Membership, PowerLevels, PowerSnapshot, Result, Role,
+    Secret, Status,
 };
 
 use crate::{Engine, EngineConfig, EnvOverride, MemorySecrets, SecretStore};
@@ -368,7 +369,7 @@ mod act {
     async fn an_allowed_action_is_recorded_carried_out_and_chained() {
         let (_home, e, fake) = signed_in().await;
         let out = e.act(req("!b-admin", Action::Mute { user: "@zed:hs".into(), seconds: 600 }, "刷屏")).await.unwrap();
-        assert_eq!(out.status, "done", "{out:?}");
+        assert_eq!(out.status, Status::Done, "{out:?}");
         let applied = fake.applied.lock().unwrap().clone();
         assert_eq!(applied.len(), 1);
         assert_eq!(applied[0].1, PlatformOp::SetUserPower { user: "@zed:hs".into(), level: Some(-1) });
@@ -383,12 +384,12 @@ mod act {
     async fn a_moderator_cannot_mute_and_the_refusal_is_recorded() {
         let (_home, e, fake) = signed_in().await;
         let out = e.act(req("!c-mod", Action::Mute { user: "@zed:hs".into(), seconds: 60 }, "x")).await.unwrap();
-        assert_eq!(out.status, "refused", "{out:?}");
+        assert_eq!(out.status, Status::Refused, "{out:?}");
         assert!(fake.applied.lock().unwrap().is_empty(), "nothing reached the platform");
         let cases = e.cases(None, None, None).await.unwrap();
-        assert_eq!(cases[0].status, "refused");
+        assert_eq!(cases[0].status, Status::Refused);
         let out = e.act(req("!b-admin", Action::Kick { user: "@owner:hs".into() }, "x")).await.unwrap();
-        assert_eq!(out.status, "refused", "nobody acts on the creator: {out:?}");
+        assert_eq!(out.status, Status::Refused, "nobody acts on the creator: {out:?}");
     }
 
     #[tokio::test]
@@ -410,17 +411,17 @@ mod act {
         let (_home, e, fake) = signed_in().await;
         fake.offline.store(true, Ordering::SeqCst);
         let out = e.act(req("!b-admin", Action::Ban { user: "@zed:hs".into() }, "广告")).await.unwrap();
-        assert_eq!(out.status, "queued", "{out:?}");
-        assert_eq!(e.outbox().await.unwrap()[0].status, "queued");
-        assert!(e.retry_outbox(true).await.unwrap().iter().all(|o| o.status == "queued"), "still away");
+        assert_eq!(out.status, Status::Queued, "{out:?}");
+        assert_eq!(e.outbox().await.unwrap()[0].status, Status::Queued);
+        assert!(e.retry_outbox(true).await.unwrap().iter().all(|o| o.status == Status::Queued), "still away");
         fake.offline.store(false, Ordering::SeqCst);
         let done = e.retry_outbox(true).await.unwrap();
         assert_eq!(done.len(), 1);
-        assert_eq!(done[0].status, "done");
+        assert_eq!(done[0].status, Status::Done);
         assert!(e.retry_outbox(true).await.unwrap().is_empty(), "nothing left to do");
         let applied = fake.applied.lock().unwrap().clone();
         assert_eq!(applied.len(), 1, "carried out exactly once: {applied:?}");
-        assert_eq!(e.cases(None, None, None).await.unwrap()[0].status, "done");
+        assert_eq!(e.cases(None, None, None).await.unwrap()[0].status, Status::Done);
     }
 
     /// Two `qg serve` (or `qg serve` and the app) on one data directory both see the mute come due.
@@ -436,7 +437,7 @@ mod act {
         let members = ["@zed:hs", "@x1:hs", "@x2:hs"];
         for user in members {
             let mute = Action::Mute { user: user.into(), seconds: 1 };
-            assert_eq!(one.act(req("!b-admin", mute, "刷屏")).await.unwrap().status, "done");
+            assert_eq!(one.act(req("!b-admin", mute, "刷屏")).await.unwrap().status, Status::Done);
         }
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
 
@@ -446,7 +447,7 @@ mod act {
         // for under its claim ("carried out by another runner"): the same case, not a second one.
         let cases: std::collections::BTreeSet<_> = ended.iter().map(|o| o.case_id.as_str()).collect();
         assert_eq!(cases.len(), 3, "exactly one runner decides each reversal: {ended:?}");
-        assert!(ended.iter().all(|o| o.status == "done"), "{ended:?}");
+        assert!(ended.iter().all(|o| o.status == Status::Done), "{ended:?}");
         let unmutes = one.cases(None, None, None).await.unwrap().into_iter().filter(|c| c.action == "unmute").count();
         assert_eq!(unmutes, 3, "one unmute case per mute");
         let ops = [&fake_one, &fake_two].iter().map(|f| f.applied.lock().unwrap().len()).sum::<usize>();
@@ -455,8 +456,8 @@ mod act {
         assert!(one.audit_verify().await.unwrap().ok);
     }
 
-    fn queued_statuses(outbox: &[qunguan_core::action::OutboxView]) -> Vec<(String, String)> {
-        outbox.iter().map(|o| (o.target.clone().unwrap_or_default(), o.status.clone())).collect()
+    fn queued_statuses(outbox: &[qunguan_core::action::OutboxView]) -> Vec<(String, Status)> {
+        outbox.iter().map(|o| (o.target.clone().unwrap_or_default(), o.status)).collect()
     }
 
     #[tokio::test]
@@ -480,19 +481,19 @@ mod act {
         assert!(e.outbox().await.unwrap().is_empty(), "nothing queued");
         assert!(fake.applied.lock().unwrap().is_empty(), "nothing reached the platform");
         let ok = e.act(req("!b-admin", Action::Kick { user: "@zed:hs".into() }, "x")).await.unwrap();
-        assert_eq!(ok.status, "done", "a well-formed ID still goes through: {ok:?}");
+        assert_eq!(ok.status, Status::Done, "a well-formed ID still goes through: {ok:?}");
     }
 
     #[tokio::test]
     async fn failed_entry_does_not_block_the_next() {
         let (_home, e, fake) = signed_in().await;
         let mute = Action::Mute { user: "@x3:hs".into(), seconds: 1 };
-        assert_eq!(e.act(req("!b-admin", mute, "刷屏")).await.unwrap().status, "done");
+        assert_eq!(e.act(req("!b-admin", mute, "刷屏")).await.unwrap().status, Status::Done);
         fake.offline.store(true, Ordering::SeqCst);
         let mut queued = Vec::new();
         for user in ["@x1:hs", "@x2:hs", "@x4:hs", "@zed:hs"] {
             let out = e.act(req("!b-admin", Action::Ban { user: user.into() }, "广告")).await.unwrap();
-            assert_eq!(out.status, "queued", "{out:?}");
+            assert_eq!(out.status, Status::Queued, "{out:?}");
             queued.push(out.case_id);
         }
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
@@ -512,12 +513,12 @@ mod act {
 
         let round = e.run_due().await.expect("a failing entry must not fail the round");
         let by_case = |id: &str| round.iter().find(|o| o.case_id == id).cloned();
-        assert_eq!(by_case(&queued[0]).map(|o| o.status), Some("failed".into()), "bad ID at send time: {round:?}");
-        assert_eq!(by_case(&queued[1]).map(|o| o.status), Some("failed".into()), "M_BAD_JSON: {round:?}");
-        assert_eq!(by_case(&queued[2]).map(|o| o.status), Some("queued".into()), "503 retries: {round:?}");
-        assert_eq!(by_case(&queued[3]).map(|o| o.status), Some("done".into()), "the next one went: {round:?}");
+        assert_eq!(by_case(&queued[0]).map(|o| o.status), Some(Status::Failed), "bad ID at send time: {round:?}");
+        assert_eq!(by_case(&queued[1]).map(|o| o.status), Some(Status::Failed), "M_BAD_JSON: {round:?}");
+        assert_eq!(by_case(&queued[2]).map(|o| o.status), Some(Status::Queued), "503 retries: {round:?}");
+        assert_eq!(by_case(&queued[3]).map(|o| o.status), Some(Status::Done), "the next one went: {round:?}");
         let unmute = round.iter().find(|o| !queued.contains(&o.case_id)).expect("the timed unmute ran");
-        assert_eq!(unmute.status, "done", "the due timed unmute behind them: {round:?}");
+        assert_eq!(unmute.status, Status::Done, "the due timed unmute behind them: {round:?}");
         let applied: Vec<_> = fake.applied.lock().unwrap().iter().map(|a| a.1.clone()).collect();
         assert!(applied.contains(&PlatformOp::Ban { user: "@zed:hs".into(), reason: "广告".into() }), "{applied:?}");
         assert!(applied.contains(&PlatformOp::SetUserPower { user: "@x3:hs".into(), level: None }), "{applied:?}");
@@ -525,7 +526,7 @@ mod act {
         let cases = e.cases(None, None, None).await.unwrap();
         let case = |id: &str| cases.iter().find(|c| c.case_id == id).unwrap().clone();
         let failed = case(&queued[0]);
-        assert_eq!(failed.status, "failed");
+        assert_eq!(failed.status, Status::Failed);
         assert!(
             failed.status_detail.as_deref().is_some_and(|d| d.contains("is not a valid user ID")),
             "the case records the reason: {:?}",
@@ -552,19 +553,19 @@ mod act {
         e.sign_in_token("hs.test", &Secret::new("tok")).await.unwrap();
         fake.offline.store(true, Ordering::SeqCst);
         let out = e.act(req("!b-admin", Action::Ban { user: "@zed:hs".into() }, "广告")).await.unwrap();
-        assert_eq!(out.status, "queued");
-        assert_eq!(e.retry_outbox(true).await.unwrap()[0].status, "queued", "young enough: still queued");
+        assert_eq!(out.status, Status::Queued);
+        assert_eq!(e.retry_outbox(true).await.unwrap()[0].status, Status::Queued, "young enough: still queued");
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
         fake.offline.store(false, Ordering::SeqCst);
         let round = e.retry_outbox(true).await.unwrap();
         assert_eq!(round.len(), 1);
-        assert_eq!(round[0].status, "expired", "{round:?}");
+        assert_eq!(round[0].status, Status::Expired, "{round:?}");
         assert!(fake.applied.lock().unwrap().is_empty(), "an expired action never lands");
         let case = e.cases(None, None, None).await.unwrap().into_iter().find(|c| c.case_id == out.case_id).unwrap();
-        assert_eq!(case.status, "expired");
+        assert_eq!(case.status, Status::Expired);
         let note = case.status_detail.unwrap_or_default();
         assert!(note.contains("not carried out within 1s"), "the case says why it ended: {note}");
-        assert_eq!(e.outbox().await.unwrap()[0].status, "expired");
+        assert_eq!(e.outbox().await.unwrap()[0].status, Status::Expired);
         assert!(e.retry_outbox(true).await.unwrap().is_empty(), "and it is not tried again");
 
         // A maximum age that is not a duration is named, not silently replaced.
@@ -586,7 +587,7 @@ mod act {
         let ban = e.act(req("!b-admin", Action::Ban { user: "@x1:hs".into() }, "x")).await.unwrap();
         assert_eq!(e.cancel_outbox(&kick.case_id, "  ").await.unwrap_err().code, ErrorCode::InvalidInput);
         let out = e.cancel_outbox(&kick.case_id, "wrong member").await.unwrap();
-        assert_eq!(out.status, "cancelled", "{out:?}");
+        assert_eq!(out.status, Status::Cancelled, "{out:?}");
         let again = e.cancel_outbox(&kick.case_id, "twice").await.unwrap_err();
         assert_eq!(again.code, ErrorCode::InvalidInput, "only a queued entry can be cancelled: {again:?}");
         assert_eq!(e.cancel_outbox("no-such-case", "x").await.unwrap_err().code, ErrorCode::InvalidInput);
@@ -596,11 +597,11 @@ mod act {
         let applied: Vec<_> = fake.applied.lock().unwrap().iter().map(|a| a.1.clone()).collect();
         assert!(!applied.iter().any(|op| matches!(op, PlatformOp::Kick { .. })), "never kicked: {applied:?}");
         let case = e.cases(None, None, None).await.unwrap().into_iter().find(|c| c.case_id == kick.case_id).unwrap();
-        assert_eq!(case.status, "cancelled");
+        assert_eq!(case.status, Status::Cancelled);
         assert!(case.status_detail.unwrap_or_default().contains("wrong member"), "the reason is recorded");
         assert_eq!(
             queued_statuses(&e.outbox().await.unwrap()),
-            [("@zed:hs".into(), "cancelled".into()), ("@x1:hs".into(), "done".into())]
+            [("@zed:hs".into(), Status::Cancelled), ("@x1:hs".into(), Status::Done)]
         );
         assert!(e.audit_verify().await.unwrap().ok);
     }
@@ -625,9 +626,9 @@ mod act {
         assert_eq!(e.groups().await.unwrap(), online, "served from the cache");
         assert!(e.offline_since().is_some(), "with the offline mark");
         let out = e.act(req("!b-admin", Action::Kick { user: "@zed:hs".into() }, "x")).await.unwrap();
-        assert_eq!(out.status, "queued", "{out:?}");
+        assert_eq!(out.status, Status::Queued, "{out:?}");
         fake.offline.store(false, Ordering::SeqCst);
-        assert_eq!(e.retry_outbox(true).await.unwrap()[0].status, "done");
+        assert_eq!(e.retry_outbox(true).await.unwrap()[0].status, Status::Done);
         assert_eq!(fake.applied.lock().unwrap().len(), 1);
 
         // A token never seen online cannot be trusted offline: the real error.
@@ -767,12 +768,12 @@ mod shared {
     async fn imported_mute_record_cannot_raise_a_level() {
         let (_home, e, fake) = signed_in().await;
         let mute = e.act(req(Action::Mute { user: "@zed:hs".into(), seconds: 3600 })).await.unwrap();
-        assert_eq!(mute.status, "done", "{mute:?}");
+        assert_eq!(mute.status, Status::Done, "{mute:?}");
         future_dated_mute(&fake);
         let cases = e.cases(Some("!b-admin".into()), None, None).await.unwrap();
         assert!(cases.iter().any(|c| c.actor == "@mallory:hs"), "the forged record was imported: {cases:?}");
         let unmute = e.act(req(Action::Unmute { user: "@zed:hs".into() })).await.unwrap();
-        assert_eq!(unmute.status, "done", "{unmute:?}");
+        assert_eq!(unmute.status, Status::Done, "{unmute:?}");
         let last = fake.applied.lock().unwrap().last().cloned().unwrap().1;
         assert_eq!(
             last,
@@ -785,13 +786,13 @@ mod shared {
     async fn future_dated_imported_mute_does_not_stop_my_timed_unmute() {
         let (_home, e, fake) = signed_in().await;
         let mute = e.act(req(Action::Mute { user: "@zed:hs".into(), seconds: 1 })).await.unwrap();
-        assert_eq!(mute.status, "done", "{mute:?}");
+        assert_eq!(mute.status, Status::Done, "{mute:?}");
         future_dated_mute(&fake);
         e.cases(None, None, None).await.unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
         let ended = e.run_due().await.unwrap();
         assert_eq!(ended.len(), 1, "my timed mute ends on time, whatever was imported: {ended:?}");
-        assert_eq!(ended[0].status, "done", "{ended:?}");
+        assert_eq!(ended[0].status, Status::Done, "{ended:?}");
         let last = fake.applied.lock().unwrap().last().cloned().unwrap().1;
         assert_eq!(last, PlatformOp::SetUserPower { user: "@zed:hs".into(), level: None });
     }

@@ -29,7 +29,7 @@ pub struct CaseFilter {
 pub struct CaseRow {
     pub decision: Chained,
     /// `queued` until an outcome is recorded, then that outcome's status.
-    pub status: String,
+    pub status: OutboxStatus,
     pub status_detail: Option<String>,
     /// The outcome's reason as data (JSON of `qunguan_core::outcome::Why`), when it has one.
     pub status_why: Option<String>,
@@ -93,14 +93,31 @@ fn push_decisions(
         }
         let outcome = chain.iter().rev().find(|o| o.record.kind == "outcome" && o.record.case_id == r.case_id);
         let (listed_at, trusted) = meta(i);
+        let (status, status_detail) = outcome_status(outcome);
         rows.push(CaseRow {
             trusted,
             listed_at,
             decision: c.clone(),
-            status: outcome.and_then(|o| o.record.detail.get("status").cloned()).unwrap_or_else(|| "queued".into()),
-            status_detail: outcome.and_then(|o| o.record.detail.get("detail").cloned()),
+            status,
+            status_detail,
             status_why: outcome.and_then(|o| o.record.detail.get("why").cloned()),
         });
+    }
+}
+
+/// The latest outcome's status and detail; `queued` without one. An outcome whose status is not
+/// one of ours (another admin's record, hostile or from a newer version) is shown as `failed`,
+/// its detail naming the word, rather than hiding the case or passing the word on.
+fn outcome_status(outcome: Option<&Chained>) -> (OutboxStatus, Option<String>) {
+    let Some(o) = outcome else { return (OutboxStatus::Queued, None) };
+    let detail = o.record.detail.get("detail").cloned();
+    match o.record.detail.get("status").map(|s| s.parse::<OutboxStatus>()) {
+        Some(Ok(status)) => (status, detail),
+        Some(Err(_)) | None => {
+            let word = o.record.detail.get("status").map_or("(none)", String::as_str);
+            let note = format!("unknown outcome status {word:?}");
+            (OutboxStatus::Failed, Some(detail.map_or(note.clone(), |d| format!("{note}: {d}"))))
+        }
     }
 }
 

@@ -1,56 +1,12 @@
 //! The outbox: actions decided but not yet confirmed, written before any network call.
 
-use std::str::FromStr;
-
 use qunguan_core::Result;
 use rusqlite::{OptionalExtension, Row, params};
 
 use crate::{Store, store_err};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutboxStatus {
-    /// Waiting for its (next) attempt.
-    Queued,
-    Done,
-    Refused,
-    Conflict,
-    /// The platform refused the request itself (bad ID, bad JSON, unknown room): retrying cannot help.
-    Failed,
-    /// Not carried out within the maximum age: ended rather than landing days late.
-    Expired,
-    /// Ended by an admin before it was carried out.
-    Cancelled,
-}
-
-impl OutboxStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OutboxStatus::Queued => "queued",
-            OutboxStatus::Done => "done",
-            OutboxStatus::Refused => "refused",
-            OutboxStatus::Conflict => "conflict",
-            OutboxStatus::Failed => "failed",
-            OutboxStatus::Expired => "expired",
-            OutboxStatus::Cancelled => "cancelled",
-        }
-    }
-}
-
-impl FromStr for OutboxStatus {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        Ok(match s {
-            "queued" => OutboxStatus::Queued,
-            "done" => OutboxStatus::Done,
-            "refused" => OutboxStatus::Refused,
-            "conflict" => OutboxStatus::Conflict,
-            "failed" => OutboxStatus::Failed,
-            "expired" => OutboxStatus::Expired,
-            "cancelled" => OutboxStatus::Cancelled,
-            other => return Err(format!("unknown outbox status {other:?}")),
-        })
-    }
-}
+/// An entry's state: the core's one status vocabulary, stored as its word (`queued`, `done`, …).
+pub use qunguan_core::Status as OutboxStatus;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxEntry {
@@ -78,9 +34,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
         group_id: r.get("group_id")?,
         target: r.get("target")?,
         txn_id: r.get("txn_id")?,
-        status: status
-            .parse()
-            .map_err(|e: String| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))?,
+        status: status.parse().map_err(|e: qunguan_core::ApiError| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+        })?,
         attempts: r.get("attempts")?,
         next_attempt_at_ms: r.get("next_attempt_at")?,
         last_error: r.get("last_error")?,

@@ -195,13 +195,31 @@ mod case_log {
         let cases = s.cases(&CaseFilter::default()).unwrap();
         assert_eq!(cases.len(), 5);
         let c1 = cases.iter().find(|c| c.decision.record.case_id == "c1").unwrap();
-        assert_eq!(c1.status, "done");
+        assert_eq!(c1.status, OutboxStatus::Done);
         assert_eq!(s.outbox_entry("c1").unwrap().unwrap().status, OutboxStatus::Done);
         let due: Vec<String> = s.outbox_due(0).unwrap().into_iter().map(|e| e.case_id).collect();
         assert_eq!(due, ["c0", "c2", "c3"], "settled entries are not due");
         let filtered = s.cases(&CaseFilter { target: Some("@u2:hs".into()), ..Default::default() }).unwrap();
         assert_eq!(filtered.len(), 1);
-        assert_eq!(filtered[0].status, "queued");
+        assert_eq!(filtered[0].status, OutboxStatus::Queued);
+    }
+
+    #[test]
+    fn an_outcome_with_an_unknown_status_is_listed_as_failed_naming_the_word() {
+        let (_dir, mut s) = filled();
+        let mut odd = outcome(2, "exploded");
+        odd.detail.insert("detail".into(), "by another client".into());
+        s.record_outcome(odd, OutboxStatus::Failed, None).unwrap();
+        let cases = s.cases(&CaseFilter::default()).unwrap();
+        let c2 = cases.iter().find(|c| c.decision.record.case_id == "c2").unwrap();
+        assert_eq!(c2.status, OutboxStatus::Failed, "a word that is not a status should not pass as one");
+        assert_eq!(
+            c2.status_detail.as_deref(),
+            Some(r#"unknown outcome status "exploded": by another client"#),
+            "the detail should name the unknown word and keep the record's own detail"
+        );
+        let c1 = cases.iter().find(|c| c.decision.record.case_id == "c1").unwrap();
+        assert_eq!(c1.status, OutboxStatus::Done, "the other cases are listed as before");
     }
 
     #[test]

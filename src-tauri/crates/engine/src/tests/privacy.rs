@@ -52,7 +52,7 @@ async fn offline_reveal_checks_my_cached_power() {
     fake2.offline.store(false, Ordering::SeqCst);
     for (e, reason) in [(&e, "just curious"), (&e2, "x")] {
         let cases = e.cases(Some("!b-admin".into()), None, None).await.unwrap();
-        let refused: Vec<_> = cases.iter().filter(|c| c.action == "reveal" && c.status == "refused").collect();
+        let refused: Vec<_> = cases.iter().filter(|c| c.action == "reveal" && c.status == Status::Refused).collect();
         assert_eq!(refused.len(), 1, "the refused reveal is a case, like a refusal online: {cases:#?}");
         assert_eq!(refused[0].reason, reason);
     }
