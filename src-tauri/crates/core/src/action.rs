@@ -325,7 +325,7 @@ mod tests {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ActionOutcome {
     pub case_id: String,
-    /// `done`, `queued`, `refused` or `conflict`.
+    /// Where the action stands: `done`, `queued`, `refused`, `conflict`, or ended without being carried out.
     pub status: crate::Status,
     /// In English, as `qg` prints it and the case log keeps it.
     pub detail: String,

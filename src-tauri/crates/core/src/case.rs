@@ -327,7 +327,7 @@ pub struct CaseView {
     pub rule: Option<String>,
     pub evidence_hash: Option<String>,
     pub created_at: String,
-    /// `queued`, `done`, `refused` or `conflict`.
+    /// The latest outcome's status; `queued` until there is one.
     pub status: crate::Status,
     pub status_detail: Option<String>,
     /// The outcome's reason as data, for the app to translate (when the engine knew it).

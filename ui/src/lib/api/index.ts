@@ -20,6 +20,7 @@ import type { MessageView } from './bindings/MessageView';
 import type { RuleView } from './bindings/RuleView';
 import type { Revealed } from './bindings/Revealed';
 import type { StaffItem } from './bindings/StaffItem';
+import type { Status } from './bindings/Status';
 
 export type { Account } from './bindings/Account';
 export type { Action } from './bindings/Action';
@@ -27,6 +28,7 @@ export type { ActionOutcome } from './bindings/ActionOutcome';
 export type { AuditReport } from './bindings/AuditReport';
 export type { CaseView } from './bindings/CaseView';
 export type { OutboxView } from './bindings/OutboxView';
+export type { Status } from './bindings/Status';
 export type { ApiError } from './bindings/ApiError';
 export type { Capability } from './bindings/Capability';
 export type { ConnectionStatus } from './bindings/ConnectionStatus';
@@ -109,19 +111,19 @@ export type ActionInput =
   | (Exclude<Action, { action: 'mute' }> & { seconds?: never })
   | { action: 'mute'; user: string; seconds: number };
 
-/** The status of an `ActionOutcome` / `CaseView` as the UI knows them. */
-export type CaseStatus = 'done' | 'queued' | 'refused' | 'conflict' | 'failed' | 'expired' | 'cancelled';
-export const CASE_STATUSES: readonly CaseStatus[] = [
-  'done',
-  'queued',
-  'refused',
-  'conflict',
-  'failed',
-  'expired',
-  'cancelled',
-];
-export function isCaseStatus(v: string): v is CaseStatus {
-  return (CASE_STATUSES as readonly string[]).includes(v);
+/** Every status of an `ActionOutcome` / `CaseView` / `OutboxView` (the generated `Status`), at run time. */
+const STATUS_SET: Record<Status, true> = {
+  queued: true,
+  done: true,
+  refused: true,
+  conflict: true,
+  failed: true,
+  expired: true,
+  cancelled: true,
+};
+export const CASE_STATUSES = Object.keys(STATUS_SET) as readonly Status[];
+export function isCaseStatus(v: string): v is Status {
+  return Object.hasOwn(STATUS_SET, v);
 }
 
 /** Language of the warning text the member sees. */

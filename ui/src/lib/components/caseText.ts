@@ -1,5 +1,5 @@
-// Translated names for raw action and status values from the case log; an unknown value shows as itself.
-import type { Why } from '../api';
+// Translated names for raw action and status values from the case log; an unknown action shows as itself.
+import type { Status, Why } from '../api';
 import { t, type MessageKey } from '../i18n/index.svelte';
 
 const ACTION_KEYS: Record<string, MessageKey> = {
@@ -25,7 +25,7 @@ const ACTION_KEYS: Record<string, MessageKey> = {
   report_group: 'action.kind.report',
 };
 
-const STATUS_KEYS: Record<string, MessageKey> = {
+const STATUS_KEYS: Record<Status, MessageKey> = {
   done: 'case.status.done',
   queued: 'case.status.queued',
   refused: 'case.status.refused',
@@ -40,9 +40,8 @@ export function actionLabel(action: string): string {
   return key ? t(key) : action;
 }
 
-export function statusLabel(status: string): string {
-  const key = STATUS_KEYS[status];
-  return key ? t(key) : status;
+export function statusLabel(status: Status): string {
+  return t(STATUS_KEYS[status]);
 }
 
 /** Why an action was refused or conflicted, in the UI language; `detail` is the engine's English text. */

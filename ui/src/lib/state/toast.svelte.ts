@@ -1,10 +1,10 @@
 // Toasts: the outcome of an action (its case ID and status), shown at the bottom right until closed or timed out.
-import type { CaseStatus, Why } from '../api';
+import type { Status, Why } from '../api';
 
 export interface Toast {
   id: number;
   caseId: string;
-  status: CaseStatus | string;
+  status: Status;
   /** The engine's detail (why refused / what conflicted); plain text, English. */
   detail: string;
   /** The same as data, shown translated when present. */
