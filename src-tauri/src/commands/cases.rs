@@ -1,8 +1,8 @@
 //! Acting on members and messages, and the case history.
 
-use qunguan_core::ApiError;
 use qunguan_core::action::{Action, ActionOutcome, OutboxView};
 use qunguan_core::case::{AuditReport, CaseView};
+use qunguan_core::{ApiError, Lang};
 use qunguan_engine::ActRequest;
 use tauri::State;
 
@@ -16,7 +16,7 @@ pub async fn act(
     action: Action,
     reason: String,
     rule: Option<String>,
-    lang: String,
+    lang: Lang,
 ) -> Result<ActionOutcome, ApiError> {
     state.engine.act(ActRequest { group, action, reason, rule, lang }).await
 }

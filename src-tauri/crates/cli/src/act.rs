@@ -57,21 +57,14 @@ pub async fn run_all_groups(engine: &Engine, user: String, ban: bool, why: Why, 
     if why.reason.trim().is_empty() {
         return Err(ApiError::invalid_input("a reason is required"));
     }
-    let lang_tag = if lang == Lang::Zh { "zh" } else { "en" };
-    let outcomes = engine.ban_all_groups(&user, &why.reason, why.rule, lang_tag, ban).await?;
+    let outcomes = engine.ban_all_groups(&user, &why.reason, why.rule, lang, ban).await?;
     print_outcomes(&outcomes, json, lang, true)?;
     Ok(worst(&outcomes))
 }
 
 /// IDs are checked by the engine, with the platform's parser, before anything is recorded.
 pub async fn run(engine: &Engine, group: String, action: Action, why: Why, json: bool, lang: Lang) -> Result<u8> {
-    let request = ActRequest {
-        group,
-        action,
-        reason: why.reason,
-        rule: why.rule,
-        lang: if lang == Lang::Zh { "zh".into() } else { "en".into() },
-    };
+    let request = ActRequest { group, action, reason: why.reason, rule: why.rule, lang };
     let outcome = engine.act(request).await?;
     print_outcomes(std::slice::from_ref(&outcome), json, lang, false)?;
     Ok(exit_code(outcome.status))

@@ -2,11 +2,8 @@
 
 use qunguan_core::{ApiError, ErrorCode, Role, Tier};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Zh,
-    En,
-}
+/// The same two languages the engine writes warnings in.
+pub use qunguan_core::Lang;
 
 /// `QG_LANG`, then `LC_ALL`, `LC_MESSAGES`, `LANG`: Chinese when the first one set starts with `zh`.
 pub fn lang() -> Lang {

@@ -17,7 +17,7 @@ use qunguan_core::platform::{Connector, IdKind};
 use qunguan_core::policy::{self, Refusal};
 use qunguan_core::role::MESSAGE_EVENT;
 use qunguan_core::time::{millis_from_rfc3339, rfc3339_from_millis};
-use qunguan_core::{ApiError, Capability, ErrorCode, GroupState, Result, RetryKind, Role};
+use qunguan_core::{ApiError, Capability, ErrorCode, GroupState, Lang, Result, RetryKind, Role};
 use qunguan_store::{CaseFilter, ENDS_CASE, EvidenceRow, OutboxEntry, OutboxStatus, Store};
 
 use crate::Engine;
@@ -68,8 +68,8 @@ pub struct ActRequest {
     pub action: Action,
     pub reason: String,
     pub rule: Option<String>,
-    /// Language of the warning text the member sees: `zh` or `en`.
-    pub lang: String,
+    /// Language of the warning text the member sees.
+    pub lang: Lang,
 }
 
 /// What the outbox replays: the decision and everything needed to carry it out again.
@@ -78,7 +78,9 @@ struct Payload {
     action: Action,
     reason: String,
     rule: Option<String>,
-    lang: String,
+    /// Entries written before the type may hold any tag (`zh-CN`): read as the warning always chose.
+    #[serde(deserialize_with = "lang_tag")]
+    lang: Lang,
     actor: String,
 }
 
@@ -188,8 +190,12 @@ fn role_level(state: &GroupState, role: Role) -> Option<i64> {
     }
 }
 
-fn warning_text(lang: &str, user: &str, reason: &str, rule: Option<&str>) -> String {
-    let zh = lang.starts_with("zh");
+fn lang_tag<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Lang, D::Error> {
+    <String as serde::Deserialize>::deserialize(d).map(|t| Lang::from_tag(&t))
+}
+
+fn warning_text(lang: Lang, user: &str, reason: &str, rule: Option<&str>) -> String {
+    let zh = lang == Lang::Zh;
     match (zh, rule) {
         (true, Some(r)) => format!("{user} 管理员警告：{reason}（依据群规 {r}）。请遵守群规。"),
         (true, None) => format!("{user} 管理员警告：{reason}。请遵守群规。"),
@@ -350,7 +356,7 @@ impl Engine {
             action: req.action.clone(),
             reason,
             rule: req.rule.clone(),
-            lang: req.lang.clone(),
+            lang: req.lang,
             actor: account.user_id.clone(),
         };
         let outbox = OutboxEntry {
@@ -592,7 +598,7 @@ impl Engine {
         let reason = p.reason.clone();
         Ok(match &p.action {
             Action::Warn { user } => vec![PlatformOp::SendNotice {
-                body: warning_text(&p.lang, user, &p.reason, p.rule.as_deref()),
+                body: warning_text(p.lang, user, &p.reason, p.rule.as_deref()),
                 mentions: vec![user.clone()],
             }],
             Action::Mute { user, .. } => {
@@ -733,9 +739,12 @@ mod tests {
     #[test]
     fn warnings_follow_the_group_language() {
         assert_eq!(
-            warning_text("zh-CN", "@u:hs", "刷屏", Some("flood")),
+            warning_text(qunguan_core::Lang::from_tag("zh-CN"), "@u:hs", "刷屏", Some("flood")),
             "@u:hs 管理员警告：刷屏（依据群规 flood）。请遵守群规。"
         );
-        assert!(warning_text("en", "@u:hs", "spam", None).starts_with("@u:hs: warning from the admins: spam."));
+        assert!(
+            warning_text(qunguan_core::Lang::En, "@u:hs", "spam", None)
+                .starts_with("@u:hs: warning from the admins: spam.")
+        );
     }
 }

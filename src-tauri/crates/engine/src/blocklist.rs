@@ -15,7 +15,7 @@ impl Engine {
         user: &str,
         reason: &str,
         rule: Option<String>,
-        lang: &str,
+        lang: qunguan_core::Lang,
         ban: bool,
     ) -> Result<Vec<ActionOutcome>> {
         // Before the first of many cases: a bad ID would fail in every group.
@@ -24,13 +24,7 @@ impl Engine {
         let mut out = Vec::new();
         for g in groups.iter().filter(|g| g.can.contains(&Capability::Ban)) {
             let action = if ban { Action::Ban { user: user.into() } } else { Action::Unban { user: user.into() } };
-            let request = ActRequest {
-                group: g.id.clone(),
-                action,
-                reason: reason.into(),
-                rule: rule.clone(),
-                lang: lang.into(),
-            };
+            let request = ActRequest { group: g.id.clone(), action, reason: reason.into(), rule: rule.clone(), lang };
             out.push(self.act(request).await?);
         }
         let action = if ban {
@@ -38,10 +32,7 @@ impl Engine {
         } else {
             Action::BlocklistRemove { user: user.into() }
         };
-        out.push(
-            self.act(ActRequest { group: String::new(), action, reason: reason.into(), rule, lang: lang.into() })
-                .await?,
-        );
+        out.push(self.act(ActRequest { group: String::new(), action, reason: reason.into(), rule, lang }).await?);
         Ok(out)
     }
 }

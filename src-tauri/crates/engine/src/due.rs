@@ -96,8 +96,13 @@ impl Engine {
             } else {
                 format!("timed mute ended (case {})", r.case_id)
             };
-            let request =
-                ActRequest { group, action: Action::Unmute { user }, reason, rule: r.rule.clone(), lang: "en".into() };
+            let request = ActRequest {
+                group,
+                action: Action::Unmute { user },
+                reason,
+                rule: r.rule.clone(),
+                lang: qunguan_core::Lang::En,
+            };
             // `None`: another runner on this store ended it first. One mute that cannot be ended
             // now (its group gone) is tried again next round; it never holds up the others.
             match self.end_case(request, &r.case_id).await {

@@ -214,7 +214,7 @@ impl Engine {
             action: Action::Reveal { event_id: event_id.to_owned() },
             reason: reason.to_owned(),
             rule: None,
-            lang: "en".into(),
+            lang: qunguan_core::Lang::En,
         };
         let outcome = self.act(req).await?;
         if !matches!(outcome.status, Status::Done | Status::Queued) {

@@ -120,7 +120,8 @@ impl Engine {
             Err(e) if is_offline(&e) => {}
             Err(e) => return Err(e),
         }
-        self.act(ActRequest { group: String::new(), action, reason, rule: req.rule, lang: "en".into() }).await
+        self.act(ActRequest { group: String::new(), action, reason, rule: req.rule, lang: qunguan_core::Lang::En })
+            .await
     }
 
     /// The operations that carry out a staff measure, or the refusal when I am not staff now.

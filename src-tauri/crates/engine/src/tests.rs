@@ -355,7 +355,7 @@ mod act {
     use crate::ActRequest;
 
     fn req(group: &str, action: Action, reason: &str) -> ActRequest {
-        ActRequest { group: group.into(), action, reason: reason.into(), rule: None, lang: "en".into() }
+        ActRequest { group: group.into(), action, reason: reason.into(), rule: None, lang: qunguan_core::Lang::En }
     }
 
     async fn signed_in() -> (tempfile::TempDir, Engine, Arc<Fake>) {
@@ -475,7 +475,7 @@ mod act {
             let err = e.act(req(group, action.clone(), "刷屏")).await.expect_err(&format!("{action:?}"));
             assert_eq!(err.code, ErrorCode::InvalidInput, "{action:?} must be a usage error: {err:?}");
         }
-        let err = e.ban_all_groups("@a:bad_host!", "spam", None, "en", true).await.unwrap_err();
+        let err = e.ban_all_groups("@a:bad_host!", "spam", None, qunguan_core::Lang::En, true).await.unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidInput, "ban --all-groups checks the ID before any group");
         assert!(e.cases(None, None, None).await.unwrap().is_empty(), "nothing recorded");
         assert!(e.outbox().await.unwrap().is_empty(), "nothing queued");
@@ -761,7 +761,13 @@ mod shared {
     }
 
     fn req(action: Action) -> crate::ActRequest {
-        crate::ActRequest { group: "!b-admin".into(), action, reason: "r".into(), rule: None, lang: "en".into() }
+        crate::ActRequest {
+            group: "!b-admin".into(),
+            action,
+            reason: "r".into(),
+            rule: None,
+            lang: qunguan_core::Lang::En,
+        }
     }
 
     #[tokio::test]

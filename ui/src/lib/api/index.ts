@@ -15,6 +15,7 @@ import type { ApiError } from './bindings/ApiError';
 import type { ConnectionStatus } from './bindings/ConnectionStatus';
 import type { ErrorCode } from './bindings/ErrorCode';
 import type { Group } from './bindings/Group';
+import type { Lang } from './bindings/Lang';
 import type { Member } from './bindings/Member';
 import type { MessageView } from './bindings/MessageView';
 import type { RuleView } from './bindings/RuleView';
@@ -126,8 +127,8 @@ export function isCaseStatus(v: string): v is Status {
   return Object.hasOwn(STATUS_SET, v);
 }
 
-/** Language of the warning text the member sees. */
-export type WarningLang = 'zh' | 'en';
+/** Language of the warning text the member sees (the generated `Lang`). */
+export type WarningLang = Lang;
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
