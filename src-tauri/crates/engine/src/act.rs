@@ -747,4 +747,14 @@ mod tests {
                 .starts_with("@u:hs: warning from the admins: spam.")
         );
     }
+
+    #[test]
+    fn an_outbox_payload_written_with_a_language_tag_still_replays() {
+        let old = |lang: &str| serde_json::json!({"action": {"action": "lock"}, "reason": "r", "rule": null, "lang": lang, "actor": "@me:hs"});
+        let read = |lang: &str| serde_json::from_value::<super::Payload>(old(lang)).map(|p| p.lang);
+        assert_eq!(read("zh-CN").unwrap(), qunguan_core::Lang::Zh, "a zh tag is Chinese, as before the type");
+        assert_eq!(read("en-GB").unwrap(), qunguan_core::Lang::En, "any other tag is English");
+        let p = serde_json::from_value::<super::Payload>(old("zh")).unwrap();
+        assert_eq!(serde_json::to_value(&p).unwrap()["lang"], "zh", "written back as today's word");
+    }
 }
