@@ -207,3 +207,28 @@ pub async fn membership(client: &Client, room: &str, user: &str) -> anyhow::Resu
 pub async fn user_level(client: &Client, room: &str, user: &str) -> anyhow::Result<Option<i64>> {
     Ok(client.power_levels(room).await?["users"][user].as_i64())
 }
+
+/// A group `owner` creates on the server at `base_url` (named `群 <prefix…>`, unique), with
+/// each of `levels` at its power level, joined by every one of `joiners`; its room ID.
+pub fn create_group(
+    base_url: &str,
+    owner: &TestUser,
+    levels: &[(&TestUser, i64)],
+    joiners: &[&TestUser],
+    prefix: &str,
+) -> String {
+    crate::RUNTIME
+        .block_on(async {
+            let spec = qunguan_testkit::RoomSpec {
+                name: Some(format!("群 {}", unique(prefix))),
+                power: levels.iter().map(|(u, level)| (u.user_id.clone(), *level)).collect(),
+                ..qunguan_testkit::RoomSpec::default()
+            };
+            let room = Client::new(base_url, &owner.access_token).create_room(&spec).await?;
+            for u in joiners {
+                Client::new(base_url, &u.access_token).join(&room).await?;
+            }
+            anyhow::Ok(room)
+        })
+        .expect("create the group and join its members")
+}

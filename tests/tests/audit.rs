@@ -5,8 +5,8 @@
 use std::sync::OnceLock;
 
 use qunguan_testkit::oracles::run_oracle;
-use qunguan_testkit::{Client, RoomSpec, Synapse, TestUser};
-use qunguan_tests::console::{Console, PASSWORD, timeline, unique};
+use qunguan_testkit::{Client, Synapse, TestUser};
+use qunguan_tests::console::{Console, PASSWORD, create_group, timeline, unique};
 use qunguan_tests::{RUNTIME, require_keyring};
 use serde_json::Value;
 
@@ -24,17 +24,9 @@ fn group(members: usize) -> (String, TestUser, Client, Vec<TestUser>) {
     let s = synapse();
     let owner = user("owner");
     let members: Vec<TestUser> = (0..members).map(|_| user("member")).collect();
+    let joiners: Vec<&TestUser> = members.iter().collect();
+    let room = create_group(&s.base_url, &owner, &[], &joiners, "audit");
     let o = Client::new(&s.base_url, &owner.access_token);
-    let room = RUNTIME
-        .block_on(async {
-            let spec = RoomSpec { name: Some(format!("群 {}", unique("audit"))), ..RoomSpec::default() };
-            let room = o.create_room(&spec).await?;
-            for m in &members {
-                Client::new(&s.base_url, &m.access_token).join(&room).await?;
-            }
-            anyhow::Ok(room)
-        })
-        .expect("create the group");
     (room, owner, o, members)
 }
 

@@ -3,8 +3,8 @@
 
 use std::sync::OnceLock;
 
-use qunguan_testkit::{Client, RoomSpec, Synapse, TestUser};
-use qunguan_tests::console::{Console, PASSWORD, timeline, unique};
+use qunguan_testkit::{Client, Synapse, TestUser};
+use qunguan_tests::console::{Console, PASSWORD, create_group, timeline, unique};
 use qunguan_tests::{RUNTIME, require_keyring};
 
 fn synapse() -> &'static Synapse {
@@ -21,21 +21,7 @@ fn a_case_made_by_one_admin_appears_in_the_others_cases() {
     require_keyring();
     let s = synapse();
     let (owner, admin, member) = (user("owner"), user("admin"), user("member"));
-    let o = Client::new(&s.base_url, &owner.access_token);
-    let room = RUNTIME
-        .block_on(async {
-            let spec = RoomSpec {
-                name: Some(format!("群 {}", unique("share"))),
-                power: vec![(admin.user_id.clone(), 100)],
-                ..RoomSpec::default()
-            };
-            let room = o.create_room(&spec).await?;
-            for u in [&admin, &member] {
-                Client::new(&s.base_url, &u.access_token).join(&room).await?;
-            }
-            anyhow::Ok(room)
-        })
-        .unwrap();
+    let room = group_of(&owner, &admin, &member);
     let (owner_qg, admin_qg) = (Console::sign_in(&s.base_url, &owner), Console::sign_in(&s.base_url, &admin));
 
     let warned = owner_qg.act(&["warn", &room, &member.user_id, "--reason", "请勿刷屏"]);
@@ -88,21 +74,7 @@ fn a_case_made_by_one_admin_appears_in_the_others_cases() {
 
 /// A group where `owner` and `admin` (level 100) manage and `member` is a member.
 fn group_of(owner: &TestUser, admin: &TestUser, member: &TestUser) -> String {
-    let s = synapse();
-    RUNTIME
-        .block_on(async {
-            let spec = RoomSpec {
-                name: Some(format!("群 {}", unique("head"))),
-                power: vec![(admin.user_id.clone(), 100)],
-                ..RoomSpec::default()
-            };
-            let room = Client::new(&s.base_url, &owner.access_token).create_room(&spec).await?;
-            for u in [admin, member] {
-                Client::new(&s.base_url, &u.access_token).join(&room).await?;
-            }
-            anyhow::Ok(room)
-        })
-        .unwrap()
+    create_group(&synapse().base_url, owner, &[(admin, 100)], &[admin, member], "head")
 }
 
 #[test]

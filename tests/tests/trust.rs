@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use qunguan_testkit::{Client, RoomSpec, Synapse, TestUser};
-use qunguan_tests::console::{Console, PASSWORD, timeline, unique};
+use qunguan_tests::console::{Console, PASSWORD, create_group, timeline, unique};
 use qunguan_tests::{RUNTIME, require_keyring};
 use serde_json::{Value, json};
 
@@ -20,21 +20,7 @@ fn user(prefix: &str) -> TestUser {
 
 /// A group the owner created, where `moderator` is at 50 and `member` is a member.
 fn group_with_moderator(owner: &TestUser, moderator: &TestUser, member: &TestUser) -> String {
-    let s = synapse();
-    RUNTIME
-        .block_on(async {
-            let spec = RoomSpec {
-                name: Some(format!("群 {}", unique("trust"))),
-                power: vec![(moderator.user_id.clone(), 50)],
-                ..RoomSpec::default()
-            };
-            let room = Client::new(&s.base_url, &owner.access_token).create_room(&spec).await?;
-            for u in [moderator, member] {
-                Client::new(&s.base_url, &u.access_token).join(&room).await?;
-            }
-            anyhow::Ok(room)
-        })
-        .unwrap()
+    create_group(&synapse().base_url, owner, &[(moderator, 50)], &[moderator, member], "trust")
 }
 
 /// The case IDs of the case records in a room's timeline.
@@ -132,21 +118,7 @@ fn marker_from_a_moderator_does_not_hide_the_group() {
 
 /// A group where `owner` and `admin` (level 100) manage and `member` is a member.
 fn group_with_admin(owner: &TestUser, admin: &TestUser, member: &TestUser) -> String {
-    let s = synapse();
-    RUNTIME
-        .block_on(async {
-            let spec = RoomSpec {
-                name: Some(format!("群 {}", unique("standing"))),
-                power: vec![(admin.user_id.clone(), 100)],
-                ..RoomSpec::default()
-            };
-            let room = Client::new(&s.base_url, &owner.access_token).create_room(&spec).await?;
-            for u in [admin, member] {
-                Client::new(&s.base_url, &u.access_token).join(&room).await?;
-            }
-            anyhow::Ok(room)
-        })
-        .unwrap()
+    create_group(&synapse().base_url, owner, &[(admin, 100)], &[admin, member], "standing")
 }
 
 /// An imported record is trusted by the power levels in force when the server received it:
