@@ -1,73 +1,40 @@
 // The groups I manage, and each group's members, loaded on demand and kept for the session.
-import { api, toApiError, type ApiError, type Group, type Member, type Role } from '../api';
+import { api, type Group, type Member, type Role } from '../api';
+import { Loader } from './loader.svelte';
 import { network } from './online.svelte';
-
-export type LoadState = 'idle' | 'loading' | 'ready' | 'error';
 
 export const ROLES: readonly Role[] = ['owner', 'admin', 'moderator', 'member'];
 export const ROLE_RANK: Record<Role, number> = { owner: 0, admin: 1, moderator: 2, member: 3 };
 
-class GroupsStore {
-  state = $state<LoadState>('idle');
-  groups = $state.raw<Group[]>([]);
-  error = $state<ApiError | null>(null);
-  #seq = 0;
+/** Reads from the homeserver tell whether it can be reached: the status bar follows. */
+const refreshNetwork = (): void => void network.refresh();
 
-  async load(): Promise<void> {
-    const seq = ++this.#seq;
-    this.state = 'loading';
-    this.error = null;
-    try {
-      const groups = await api.listGroups();
-      if (seq !== this.#seq) return;
-      this.groups = groups;
-      this.state = 'ready';
-    } catch (e) {
-      if (seq !== this.#seq) return;
-      this.error = toApiError(e);
-      this.state = 'error';
-    } finally {
-      void network.refresh();
-    }
+class GroupsStore extends Loader<Group[]> {
+  constructor() {
+    super(() => api.listGroups(), [], { settled: refreshNetwork });
+  }
+
+  get groups(): Group[] {
+    return this.value;
   }
 
   find(id: string): Group | undefined {
     return this.groups.find((g) => g.id === id);
   }
 
-  reset(): void {
-    this.#seq++;
-    this.state = 'idle';
-    this.groups = [];
-    this.error = null;
+  override reset(): void {
+    super.reset();
     members.reset();
   }
 }
 
-export class MemberList {
-  state = $state<LoadState>('idle');
-  members = $state.raw<Member[]>([]);
-  error = $state<ApiError | null>(null);
-  #seq = 0;
+export class MemberList extends Loader<Member[]> {
+  constructor(readonly groupId: string) {
+    super(() => api.listMembers(groupId), [], { settled: refreshNetwork });
+  }
 
-  constructor(readonly groupId: string) {}
-
-  async load(): Promise<void> {
-    const seq = ++this.#seq;
-    this.state = 'loading';
-    this.error = null;
-    try {
-      const list = await api.listMembers(this.groupId);
-      if (seq !== this.#seq) return;
-      this.members = list;
-      this.state = 'ready';
-    } catch (e) {
-      if (seq !== this.#seq) return;
-      this.error = toApiError(e);
-      this.state = 'error';
-    } finally {
-      void network.refresh();
-    }
+  get members(): Member[] {
+    return this.value;
   }
 }
 

@@ -1,44 +1,39 @@
-// A group's latest messages (newest first on screen) and the rule set a case can cite.
-import { api, toApiError, type ApiError, type MessageView, type RuleView } from '../api';
-import type { LoadState } from './groups.svelte';
-import { NewestFirst } from './newestFirst.svelte';
+// A group's latest messages (newest first on screen, all or flagged only) and the rule set a case can cite.
+import { api, type MessageView, type RuleView } from '../api';
+import { Loader, newestFirst } from './loader.svelte';
 import { network } from './online.svelte';
 
-export class MessageList extends NewestFirst<MessageView> {
-  constructor(readonly group: string) {
-    super();
-  }
+export type MessageFilter = 'all' | 'flagged';
 
+/** A reload keeps the rows on screen (only the first load shows the spinner). */
+export class MessageList extends Loader<MessageView[]> {
+  filter = $state<MessageFilter>('all');
   /** Newest first. */
   get messages(): MessageView[] {
-    return this.items;
+    return this.value;
   }
+  readonly flagged = $derived(this.value.filter((m) => m.flags.length > 0));
+  /** The rows as the filter shows them, newest first. */
+  readonly shown = $derived(this.filter === 'all' ? this.value : this.flagged);
 
-  protected fetch(): Promise<MessageView[]> {
-    return api.listMessages(this.group);
-  }
-
-  protected override settled(): void {
-    void network.refresh();
+  constructor(readonly group: string) {
+    super(() => newestFirst(api.listMessages(group)), [], { inPlace: true, settled: () => void network.refresh() });
   }
 }
 
-class RulesStore {
-  state = $state<LoadState>('idle');
-  rules = $state.raw<RuleView[]>([]);
-  error = $state<ApiError | null>(null);
+class RulesStore extends Loader<RuleView[]> {
+  constructor() {
+    super(() => api.listRules(), []);
+  }
+
+  get rules(): RuleView[] {
+    return this.value;
+  }
 
   /** Loads once per session; a failed load is tried again on the next call. */
   async ensure(): Promise<void> {
     if (this.state === 'ready' || this.state === 'loading') return;
-    this.state = 'loading';
-    try {
-      this.rules = await api.listRules();
-      this.state = 'ready';
-    } catch (e) {
-      this.error = toApiError(e);
-      this.state = 'error';
-    }
+    await this.load();
   }
 }
 

@@ -1,24 +1,19 @@
 // How many decided actions wait in the outbox (status bar: "2 queued"). Read at start, after every action and
 // every 30 s; `null` while unknown (e.g. no store), when the status bar shows nothing.
 import { api } from '../api';
+import { Loader } from './loader.svelte';
 
-class Outbox {
-  queued = $state<number | null>(null);
-  #seq = 0;
-
-  async refresh(): Promise<void> {
-    const seq = ++this.#seq;
-    try {
-      const list = await api.listOutbox();
-      if (seq === this.#seq) this.queued = list.filter((e) => e.status === 'queued').length;
-    } catch {
-      if (seq === this.#seq) this.queued = null;
-    }
+class Outbox extends Loader<number | null> {
+  constructor() {
+    // A failed read is "unknown", not an error to show.
+    super(
+      () => api.listOutbox().then((list) => list.filter((e) => e.status === 'queued').length, () => null),
+      null,
+    );
   }
 
-  reset(): void {
-    this.#seq++;
-    this.queued = null;
+  get queued(): number | null {
+    return this.value;
   }
 }
 

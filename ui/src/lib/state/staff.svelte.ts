@@ -1,15 +1,19 @@
 // Platform-staff mode: whether the account is a server admin (checked once per session), and the report inbox.
-import { api, toApiError, type ApiError, type StaffItem } from '../api';
-import type { LoadState } from './groups.svelte';
+import { api, type StaffItem } from '../api';
+import { Loader } from './loader.svelte';
 
-class StaffStore {
+/** The report inbox, newest first as the engine answers; a reload keeps the rows on screen. */
+class StaffStore extends Loader<StaffItem[]> {
   /** `null` until known; a failed check counts as not staff (the inbox is simply not offered). */
   isStaff = $state<boolean | null>(null);
-  state = $state<LoadState>('idle');
-  /** Newest first, as the engine answers. */
-  items = $state.raw<StaffItem[]>([]);
-  error = $state<ApiError | null>(null);
-  #seq = 0;
+
+  constructor() {
+    super(() => api.staffInbox(), [], { inPlace: true });
+  }
+
+  get items(): StaffItem[] {
+    return this.value;
+  }
 
   async check(): Promise<void> {
     try {
@@ -20,28 +24,9 @@ class StaffStore {
     if (this.isStaff) void this.load();
   }
 
-  async load(): Promise<void> {
-    const seq = ++this.#seq;
-    if (this.state !== 'ready') this.state = 'loading';
-    this.error = null;
-    try {
-      const items = await api.staffInbox();
-      if (seq !== this.#seq) return;
-      this.items = items;
-      this.state = 'ready';
-    } catch (e) {
-      if (seq !== this.#seq) return;
-      this.error = toApiError(e);
-      this.state = 'error';
-    }
-  }
-
-  reset(): void {
-    this.#seq++;
+  override reset(): void {
+    super.reset();
     this.isStaff = null;
-    this.state = 'idle';
-    this.items = [];
-    this.error = null;
   }
 }
 
