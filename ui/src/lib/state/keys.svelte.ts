@@ -32,6 +32,14 @@ export interface ScreenKeys {
   act?(action: KeyedAction): boolean;
 }
 
+/** j / k in a list of `length` rows: the index `delta` rows from `current`, kept inside the list; with nothing
+ * selected (`current` < 0), the first row going down and the last going up. -1 for an empty list. */
+export function moveIndex(length: number, current: number, delta: number): number {
+  if (length === 0) return -1;
+  if (current < 0) return delta > 0 ? 0 : length - 1;
+  return Math.min(length - 1, Math.max(0, current + delta));
+}
+
 let active: ScreenKeys | null = null;
 
 /** Called from a screen's `$effect`; returns the cleanup. */
