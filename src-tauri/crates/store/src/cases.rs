@@ -5,9 +5,9 @@
 //! transaction that upgrades from read to write while another process (`qg serve`, the app,
 //! a second `qg`) has written gets `SQLITE_BUSY` at once, without waiting for the busy timeout.
 
-use qunguan_core::Result;
-use qunguan_core::case::{CASE_FORMAT, CaseRecord, Chained, GENESIS, chain};
+use qunguan_core::case::{CASE_FORMAT, CaseRecord, Chained, GENESIS, RecordKind, chain};
 use qunguan_core::time::rfc3339_from_millis;
+use qunguan_core::{ApiError, ErrorCode, Result};
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
 use crate::outbox::{self, OutboxEntry, OutboxStatus};
@@ -62,7 +62,7 @@ fn append(tx: &Transaction<'_>, record: CaseRecord) -> rusqlite::Result<Chained>
         params![
             chained.record.group,
             chained.record.case_id,
-            chained.record.kind,
+            chained.record.kind.as_str(),
             json,
             chained.prev_hash,
             chained.hash
@@ -84,14 +84,15 @@ fn push_decisions(
     rows: &mut Vec<CaseRow>,
     meta: impl Fn(usize) -> (String, bool),
 ) {
-    for (i, c) in chain.iter().enumerate().filter(|(_, c)| c.record.kind == "decision") {
+    for (i, c) in chain.iter().enumerate().filter(|(_, c)| c.record.kind == RecordKind::Decision) {
         let r = &c.record;
         if filter.target.as_ref().is_some_and(|t| r.target.as_ref() != Some(t))
             || filter.actor.as_ref().is_some_and(|a| &r.actor != a)
         {
             continue;
         }
-        let outcome = chain.iter().rev().find(|o| o.record.kind == "outcome" && o.record.case_id == r.case_id);
+        let outcome =
+            chain.iter().rev().find(|o| o.record.kind == RecordKind::Outcome && o.record.case_id == r.case_id);
         let (listed_at, trusted) = meta(i);
         let (status, status_detail) = outcome_status(outcome);
         rows.push(CaseRow {
@@ -157,7 +158,7 @@ impl Store {
             .detail
             .get(ENDS_CASE)
             .cloned()
-            .ok_or_else(|| store_err("case log write", "a reversal names the case it ends"))?;
+            .ok_or_else(|| ApiError::new(ErrorCode::Store, "case log write: a reversal names the case it ends"))?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
         let decided: bool = tx
             .query_row(
@@ -211,7 +212,7 @@ impl Store {
                 let record = serde_json::from_str(&json).unwrap_or_else(|_| CaseRecord {
                     v: CASE_FORMAT,
                     case_id,
-                    kind: "undecodable".into(),
+                    kind: RecordKind::Other("undecodable".into()),
                     group: group.to_owned(),
                     actor: String::new(),
                     target: None,
@@ -283,7 +284,7 @@ mod tests {
         let record = CaseRecord {
             v: CASE_FORMAT,
             case_id: case_id.into(),
-            kind: "decision".into(),
+            kind: RecordKind::Decision,
             group: "!g".into(),
             actor: "@me:hs".into(),
             target: Some("@u:hs".into()),

@@ -165,7 +165,7 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {
-    let err = |e: rusqlite::Error| ApiError::new(ErrorCode::Store, format!("cache migration: {e}"));
+    let err = |e: rusqlite::Error| ApiError::caused_by(ErrorCode::Store, "cache migration", e);
     let current: usize = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).map_err(err)? as usize;
     if current > MIGRATIONS.len() {
         return Err(ApiError::new(

@@ -136,7 +136,7 @@ mod case_log {
         CaseRecord {
             v: CASE_FORMAT,
             case_id: format!("c{n}"),
-            kind: "decision".into(),
+            kind: qunguan_core::case::RecordKind::Decision,
             group: group.into(),
             actor: "@admin:hs".into(),
             target: Some(format!("@u{n}:hs")),
@@ -166,7 +166,7 @@ mod case_log {
 
     fn outcome(n: usize, status: &str) -> CaseRecord {
         let mut r = decision(n, "!g");
-        r.kind = "outcome".into();
+        r.kind = qunguan_core::case::RecordKind::Outcome;
         r.detail.insert("status".into(), status.into());
         r
     }
