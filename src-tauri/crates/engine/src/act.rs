@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use qunguan_core::action::{Action, ActionOutcome, Applied, Evidence, OpContext, PlatformOp};
+use qunguan_core::action::{Action, ActionOutcome, Applied, Evidence, OpContext, OutboxError, PlatformOp};
 use qunguan_core::case::{CASE_FORMAT, CaseRecord, RecordKind};
 use qunguan_core::outcome::Why;
 use qunguan_core::platform::{Connector, IdKind};
@@ -243,7 +243,7 @@ impl Engine {
             true => (None, None),
             false => match platform.group(&req.group).await {
                 Ok(s) => (Some(s), None),
-                Err(e) if retry_later(&e) => (None, Some(e.message)),
+                Err(e) if retry_later(&e) => (None, Some(OutboxError::from_api(&e))),
                 // A group I am not in is beyond my reach: a refused case, like a lack of power.
                 Err(e) if e.code == ErrorCode::Forbidden => {
                     out_of_reach = Some((e.message, Why::NotInGroup));
@@ -320,7 +320,8 @@ impl Engine {
             status: OutboxStatus::Queued,
             attempts: 0,
             next_attempt_at_ms: now_ms(),
-            last_error: offline.clone(),
+            last_error: offline.as_ref().map(|e| e.message().to_owned()),
+            error: offline.clone(),
         };
         let entry = outbox.clone();
         let reversal = ends.is_some();
@@ -343,7 +344,7 @@ impl Engine {
             let Some(entry) = claim.entry.clone() else { return Ok(Some(claim.settled)) };
             let (text, why) = why;
             return self
-                .settle(&entry, OutboxStatus::Refused, &text, Some(why))
+                .settle(&entry, OutboxStatus::Refused, &text, Some(why), None)
                 .await
                 .inspect(|_| claim.release())
                 .map(Some);
@@ -352,7 +353,7 @@ impl Engine {
             return Ok(Some(status(
                 OutboxStatus::Queued,
                 &case_id,
-                format!("the homeserver cannot be reached ({why}); it will be carried out later"),
+                format!("the homeserver cannot be reached ({}); it will be carried out later", why.message()),
             )));
         }
         self.carry_out(outbox).await.map(Some)
@@ -366,6 +367,7 @@ impl Engine {
         outcome: OutboxStatus,
         detail_text: &str,
         why: Option<Why>,
+        error: Option<OutboxError>,
     ) -> Result<ActionOutcome> {
         let (actor, reason, rule) = match serde_json::from_str::<Payload>(&entry.payload) {
             Ok(p) => (p.actor, p.reason, p.rule),
@@ -395,8 +397,8 @@ impl Engine {
             created_at: rfc3339_from_millis(now_ms()),
             detail,
         };
-        let err = (outcome != OutboxStatus::Done).then(|| detail_text.to_owned());
-        self.on_store(move |s| s.record_outcome(record, outcome, err.as_deref()).map(drop)).await?;
+        let note = (outcome != OutboxStatus::Done).then(|| detail_text.to_owned());
+        self.on_store(move |s| s.record_outcome(record, outcome, note.as_deref(), error.as_ref()).map(drop)).await?;
         Ok(ActionOutcome { why, ..status(outcome, &entry.case_id, detail_text) })
     }
 
@@ -434,7 +436,7 @@ impl Engine {
         let claim = self.claim(&entry.case_id).await?;
         let Some(entry) = claim.entry.clone() else { return Ok(claim.settled) };
         if let Some(note) = self.too_old(&entry).await? {
-            return self.settle(&entry, OutboxStatus::Expired, &note, None).await.inspect(|_| claim.release());
+            return self.settle(&entry, OutboxStatus::Expired, &note, None, None).await.inspect(|_| claim.release());
         }
         let outcome = self.carry_out_claimed(entry).await;
         if outcome.as_ref().is_ok_and(|o| o.status != OutboxStatus::Queued) {
@@ -464,7 +466,8 @@ impl Engine {
             Ok(p) => p,
             Err(e) => {
                 let text = format!("the outbox entry cannot be read ({e}); nothing was carried out");
-                return self.settle(&entry, OutboxStatus::Failed, &text, None).await;
+                let error = OutboxError::Unreadable { message: text.clone() };
+                return self.settle(&entry, OutboxStatus::Failed, &text, None, Some(error)).await;
             }
         };
         let (account, platform) = self.platform().await?;
@@ -516,19 +519,19 @@ impl Engine {
             Ok::<_, ApiError>(Ok(notes.join(", ")))
         };
         match attempt.await {
-            Ok(Ok(note)) => self.settle(&entry, OutboxStatus::Done, &note, None).await,
-            Ok(Err((outcome, text, why))) => self.settle(&entry, outcome, &text, why).await,
+            Ok(Ok(note)) => self.settle(&entry, OutboxStatus::Done, &note, None, None).await,
+            Ok(Err((outcome, text, why))) => self.settle(&entry, outcome, &text, why, None).await,
             Err(e) if e.code == ErrorCode::Forbidden => {
-                self.settle(&entry, OutboxStatus::Refused, &e.message, Some(Why::PlatformRefused)).await
+                self.settle(&entry, OutboxStatus::Refused, &e.message, Some(Why::PlatformRefused), None).await
             }
             Err(e) if e.code == ErrorCode::NotFound => {
-                self.settle(&entry, OutboxStatus::Conflict, &e.message, None).await
+                self.settle(&entry, OutboxStatus::Conflict, &e.message, None, None).await
             }
             Err(e) if session_wide(&e) => Err(e),
             Err(e) if retry_later(&e) => {
                 let backoff = (RETRY_MIN_MS << entry.attempts.min(10)).min(RETRY_MAX_MS);
-                let (id, msg) = (entry.case_id.clone(), e.message.clone());
-                self.on_store(move |s| s.outbox_retry_later(&id, now_ms() + backoff, &msg)).await?;
+                let (id, error) = (entry.case_id.clone(), OutboxError::from_api(&e));
+                self.on_store(move |s| s.outbox_retry_later(&id, now_ms() + backoff, &error)).await?;
                 Ok(status(
                     OutboxStatus::Queued,
                     &entry.case_id,
@@ -538,7 +541,7 @@ impl Engine {
             // Retrying cannot help (bad request, bad ID, unknown room): end it, saying why.
             Err(e) => {
                 let text = format!("failed: {} ({}); not retried", e.message, e.code.as_str());
-                self.settle(&entry, OutboxStatus::Failed, &text, None).await
+                self.settle(&entry, OutboxStatus::Failed, &text, None, Some(OutboxError::from_api(&e))).await
             }
         }
     }
@@ -657,7 +660,7 @@ impl Engine {
             )));
         };
         let text = format!("cancelled by {}: {reason}", account.user_id);
-        self.settle(&entry, OutboxStatus::Cancelled, &text, None).await.inspect(|_| claim.release())
+        self.settle(&entry, OutboxStatus::Cancelled, &text, None, None).await.inspect(|_| claim.release())
     }
 }
 

@@ -135,6 +135,7 @@ impl Engine {
                     status: e.status,
                     attempts: e.attempts,
                     last_error: e.last_error,
+                    error: e.error,
                 })
                 .collect())
         })

@@ -357,7 +357,7 @@ async fn messages_are_only_for_managed_groups_and_readable_offline() {
 }
 
 mod act {
-    use qunguan_core::action::{Action, PlatformOp};
+    use qunguan_core::action::{Action, OutboxError, PlatformOp};
 
     use super::*;
     use crate::ActRequest;
@@ -572,6 +572,13 @@ mod act {
         let retrying = outbox.iter().find(|o| o.case_id == queued[2]).unwrap();
         assert_eq!((retrying.status.as_str(), retrying.attempts), ("queued", 1), "{retrying:?}");
         assert!(retrying.last_error.as_deref().is_some_and(|m| m.contains("503")), "{retrying:?}");
+        let busy = OutboxError::Busy { code: ErrorCode::Platform, message: "HTTP 503 Service Unavailable".into() };
+        assert_eq!(retrying.error.as_ref(), Some(&busy), "why it waits, as data: {retrying:?}");
+        let bad_json = outbox.iter().find(|o| o.case_id == queued[1]).unwrap();
+        assert!(
+            matches!(&bad_json.error, Some(OutboxError::Rejected { .. })),
+            "a failure retrying cannot help is typed as rejected: {bad_json:?}"
+        );
         assert!(outbox.iter().find(|o| o.case_id == queued[0]).unwrap().next_attempt_at.is_none(), "settled");
         // A failed entry is never tried again.
         fake.failing.lock().unwrap().clear();

@@ -12,6 +12,7 @@ use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
 use crate::outbox::{self, OutboxEntry, OutboxStatus};
 use crate::{Store, store_err};
+use qunguan_core::action::OutboxError;
 
 /// The `detail` key of a decision that ends an earlier case: that case's ID.
 pub const ENDS_CASE: &str = "ends_case";
@@ -178,12 +179,18 @@ impl Store {
     }
 
     /// Appends an outcome record and settles the outbox entry, in one transaction.
-    pub fn record_outcome(&mut self, record: CaseRecord, status: OutboxStatus, error: Option<&str>) -> Result<Chained> {
+    pub fn record_outcome(
+        &mut self,
+        record: CaseRecord,
+        status: OutboxStatus,
+        note: Option<&str>,
+        error: Option<&OutboxError>,
+    ) -> Result<Chained> {
         let err = |e| store_err("case log write", e);
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
         let case_id = record.case_id.clone();
         let chained = append(&tx, record).map_err(err)?;
-        outbox::set_status(&tx, &case_id, status, error).map_err(err)?;
+        outbox::set_status(&tx, &case_id, status, note, error).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(chained)
     }
@@ -306,6 +313,7 @@ mod tests {
             attempts: 0,
             next_attempt_at_ms: 0,
             last_error: None,
+            error: None,
         };
         (record, outbox)
     }

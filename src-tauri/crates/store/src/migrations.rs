@@ -162,6 +162,11 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE console_identity (id TEXT NOT NULL);
     INSERT INTO console_identity (id) VALUES (lower(hex(randomblob(16))));
 ",
+    "
+    -- Why an entry waits or failed, as data (core's OutboxError, JSON); `last_error` keeps the
+    -- words, and the note of an entry settled otherwise.
+    ALTER TABLE outbox ADD COLUMN error TEXT;
+",
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {
