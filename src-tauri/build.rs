@@ -1,7 +1,8 @@
 //! Allow-lists the app's own commands: each gets a generated `allow-<command>` permission,
 //! and only those granted in `capabilities/` can be invoked by the window.
 
-/// Every IPC command the UI may call. Keep in step with `src/commands/` and `ui/src/lib/api/`.
+/// Every IPC command the UI may call: the same list as `generate_handler!` in `src/main.rs`,
+/// the grants in `capabilities/` and the calls in `ui/src/lib/api/` (`src/allow_list.rs` checks).
 const COMMANDS: &[&str] = &[
     "session_restore",
     "sign_in_password",
@@ -9,6 +10,7 @@ const COMMANDS: &[&str] = &[
     "sign_out",
     "list_groups",
     "list_members",
+    "case_log_warning",
     "list_messages",
     "list_rules",
     "reveal_message",
@@ -18,6 +20,7 @@ const COMMANDS: &[&str] = &[
     "system_locale",
     "connection_status",
     "act",
+    "warning_preview",
     "list_cases",
     "recent_reasons",
     "remember_reason",

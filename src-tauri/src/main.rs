@@ -3,6 +3,8 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+#[cfg(test)]
+mod allow_list;
 mod commands;
 mod due;
 mod state;
@@ -44,6 +46,7 @@ fn main() {
             commands::settings::system_locale,
             commands::session::connection_status,
             commands::cases::act,
+            commands::cases::warning_preview,
             commands::cases::list_cases,
             commands::cases::recent_reasons,
             commands::cases::remember_reason,

@@ -2,6 +2,7 @@
 
 use qunguan_core::action::{Action, ActionOutcome, OutboxView};
 use qunguan_core::case::{AuditReport, CaseView};
+use qunguan_core::warning::WarningPreview;
 use qunguan_core::{ApiError, Lang};
 use qunguan_engine::ActRequest;
 use tauri::State;
@@ -19,6 +20,12 @@ pub async fn act(
     lang: Lang,
 ) -> Result<ActionOutcome, ApiError> {
     state.engine.act(ActRequest { group, action, reason, rule, lang }).await
+}
+
+/// The text a warning will carry (the dialog's preview), from the engine's one template.
+#[tauri::command]
+pub fn warning_preview(state: State<'_, AppState>, preview: WarningPreview) -> Result<String, ApiError> {
+    state.engine.warning_preview(&preview)
 }
 
 /// Cases, oldest first, by group (room ID) and/or member.

@@ -2,23 +2,17 @@
 
 use qunguan_core::ApiError;
 use qunguan_core::message::{MessageView, Revealed, RuleView};
-use qunguan_engine::messages::{DEFAULT_PAGE, MAX_PAGE};
 use tauri::State;
 
 use crate::state::AppState;
 
-/// The group's latest messages, oldest first, masked and flagged. `limit` defaults to
-/// [`DEFAULT_PAGE`] and may not exceed [`MAX_PAGE`].
+/// The group's latest messages, oldest first, masked and flagged (the engine checks `limit`).
 #[tauri::command]
 pub async fn list_messages(
     state: State<'_, AppState>,
     group: String,
     limit: Option<u32>,
 ) -> Result<Vec<MessageView>, ApiError> {
-    let limit = limit.unwrap_or(DEFAULT_PAGE);
-    if limit == 0 || limit > MAX_PAGE {
-        return Err(ApiError::invalid_input(format!("limit must be 1 to {MAX_PAGE}, not {limit}")));
-    }
     state.engine.messages(&group, limit).await
 }
 

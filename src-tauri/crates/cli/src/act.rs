@@ -54,9 +54,6 @@ pub fn decision(command: Command) -> Result<Option<(String, Action, Why)>> {
 
 /// `ban|unban --all-groups`: one case per group plus the blocklist entry; the worst exit code.
 pub async fn run_all_groups(engine: &Engine, user: String, ban: bool, why: Why, json: bool, lang: Lang) -> Result<u8> {
-    if why.reason.trim().is_empty() {
-        return Err(ApiError::invalid_input("a reason is required"));
-    }
     let outcomes = engine.ban_all_groups(&user, &why.reason, why.rule, lang, ban).await?;
     print_outcomes(&outcomes, json, lang, true)?;
     Ok(worst(&outcomes))

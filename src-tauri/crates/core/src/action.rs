@@ -356,6 +356,50 @@ impl Evidence {
     }
 }
 
+/// Why a decided action is not carried out (yet), as data — matrix-rust-sdk's
+/// `QueueWedgeError` for the outbox: the app translates it and `qg outbox --json` prints it
+/// next to `last_error`, which keeps the words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OutboxError {
+    /// No answer from the homeserver (offline, refused, timed out): tried again when it answers.
+    Unreachable { message: String },
+    /// The homeserver could not serve it now (5xx, 429): tried again after a back-off.
+    Busy { code: crate::ErrorCode, message: String },
+    /// The request cannot succeed as it is (bad request, unknown room): ended as failed.
+    Rejected { code: crate::ErrorCode, message: String },
+    /// The entry itself cannot be read back (a damaged payload): ended as failed.
+    Unreadable { message: String },
+}
+
+impl OutboxError {
+    /// The adapter's classification of a failure ([`crate::RetryKind`]) as the outbox keeps it.
+    pub fn from_api(e: &crate::ApiError) -> Self {
+        let (code, message) = (e.code, e.message.clone());
+        match e.retry_kind() {
+            crate::RetryKind::Network => OutboxError::Unreachable { message },
+            crate::RetryKind::Transient => OutboxError::Busy { code, message },
+            crate::RetryKind::Permanent => OutboxError::Rejected { code, message },
+        }
+    }
+
+    /// The words, as `last_error` shows them.
+    pub fn message(&self) -> &str {
+        match self {
+            OutboxError::Unreachable { message }
+            | OutboxError::Busy { message, .. }
+            | OutboxError::Rejected { message, .. }
+            | OutboxError::Unreadable { message } => message,
+        }
+    }
+
+    /// Whether the entry stays queued for another attempt.
+    pub fn retried(&self) -> bool {
+        matches!(self, OutboxError::Unreachable { .. } | OutboxError::Busy { .. })
+    }
+}
+
 /// An outbox entry as listed by `qg outbox`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -368,5 +412,8 @@ pub struct OutboxView {
     pub attempts: u32,
     /// RFC 3339; `null` once settled.
     pub next_attempt_at: Option<String>,
+    /// The last error's words while queued or failed; how it was settled otherwise.
     pub last_error: Option<String>,
+    /// Why it waits or failed, as data; `null` when it did neither (or before this was kept).
+    pub error: Option<OutboxError>,
 }

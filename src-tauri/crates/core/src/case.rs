@@ -32,6 +32,51 @@ fn is_legacy(v: &u32) -> bool {
     *v == 0
 }
 
+/// What a record is. The words are inside the hashed format, so a word this build does not
+/// know (a newer console's) is kept exactly as written: the record still verifies, and is
+/// neither a decision nor an outcome here.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RecordKind {
+    /// What an admin decided (the case itself).
+    Decision,
+    /// How carrying it out went (done, queued, refused…); never edited, only followed.
+    Outcome,
+    /// Any other word, kept as written.
+    Other(String),
+}
+
+impl RecordKind {
+    pub fn as_str(&self) -> &str {
+        match self {
+            RecordKind::Decision => "decision",
+            RecordKind::Outcome => "outcome",
+            RecordKind::Other(word) => word,
+        }
+    }
+}
+
+impl From<&str> for RecordKind {
+    fn from(word: &str) -> Self {
+        match word {
+            "decision" => RecordKind::Decision,
+            "outcome" => RecordKind::Outcome,
+            other => RecordKind::Other(other.to_owned()),
+        }
+    }
+}
+
+impl Serialize for RecordKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for RecordKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|w| RecordKind::from(w.as_str()))
+    }
+}
+
 /// One entry of the case log, without its hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseRecord {
@@ -39,8 +84,7 @@ pub struct CaseRecord {
     #[serde(default, skip_serializing_if = "is_legacy")]
     pub v: u32,
     pub case_id: String,
-    /// `decision` or `outcome`.
-    pub kind: String,
+    pub kind: RecordKind,
     pub group: String,
     pub actor: String,
     pub target: Option<String>,
@@ -100,7 +144,9 @@ pub struct Break {
     pub kind: BreakKind,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
 pub enum BreakKind {
     /// The record's content no longer matches its hash.
     Edited,
@@ -179,7 +225,7 @@ mod tests {
         CaseRecord {
             v: CASE_FORMAT,
             case_id: format!("case-{n}"),
-            kind: "decision".into(),
+            kind: RecordKind::Decision,
             group: "!g".into(),
             actor: "@admin:hs".into(),
             target: Some(format!("@u{n}:hs")),
@@ -299,6 +345,19 @@ mod tests {
     }
 
     #[test]
+    fn a_record_kind_this_build_does_not_know_keeps_its_word_and_its_hash() {
+        let newer = CaseRecord { kind: RecordKind::from("appeal"), ..record(0) };
+        let json = serde_json::to_string(&newer).unwrap();
+        assert!(json.contains(r#""kind":"appeal""#), "written back as it came: {json}");
+        let read: CaseRecord = serde_json::from_str(&json).unwrap();
+        assert_eq!(read.kind, RecordKind::Other("appeal".into()));
+        assert_eq!(hash_record(GENESIS, &read), hash_record(GENESIS, &newer), "the hash is unchanged by reading");
+        for kind in [RecordKind::Decision, RecordKind::Outcome] {
+            assert_eq!(RecordKind::from(kind.as_str()), kind, "{kind:?} round-trips as its word");
+        }
+    }
+
+    #[test]
     fn the_hash_covers_the_rfc_8785_form() {
         // The value is SHA-256 of GENESIS, "\n" and the JCS form below, computed independently
         // (Python: hashlib over rfc8785.dumps of the same object); docs/case-log.md shows it too.
@@ -364,8 +423,7 @@ pub struct AuditBreak {
     /// 0-based position in the chain (for `truncated`: how many records are there).
     pub index: u32,
     pub case_id: Option<String>,
-    /// `edited`, `unlinked`, `truncated`, `removed` or `missing`.
-    pub kind: String,
+    pub kind: BreakKind,
     /// For another admin's chain: how many records the head they published names.
     pub published: Option<u32>,
 }

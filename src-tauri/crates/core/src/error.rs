@@ -81,23 +81,79 @@ impl ErrorCode {
     }
 }
 
+/// The typed cause of an [`ApiError`], shared so the error stays `Clone`.
+pub type Cause = std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>;
+
 /// `{code, message}`: the error of every engine call, every IPC command and `qg --json`.
-// `retry` is not part of the wire shape: it is the adapter's classification of a platform
-// failure (a 400 is `platform` but permanent, a 503 is `platform` and transient), read by the
-// outbox through `ApiError::retry_kind`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+// `retry` and `source` are not part of the wire shape. `retry` is the adapter's classification
+// of a platform failure (a 400 is `platform` but permanent, a 503 is `platform` and transient),
+// read by the outbox through `ApiError::retry_kind`. `source` is the typed error underneath
+// (the store's SQLite error, the adapter's HTTP failure, an I/O error), kept up to the
+// IPC/`--json` boundary for `Error::source` walkers and debug logs; `message` already carries
+// its words, so what crosses the boundary is unchanged.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-#[error("{message}")]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
     #[serde(skip)]
     pub retry: Option<RetryKind>,
+    #[serde(skip)]
+    pub source: Option<Cause>,
 }
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+// By hand: the cause is the error inside the `Arc`, so that `downcast_ref` finds its type.
+impl std::error::Error for ApiError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// Two errors are the same when they say the same: the cause is how it came about.
+impl PartialEq for ApiError {
+    fn eq(&self, other: &Self) -> bool {
+        (self.code, &self.message, self.retry) == (other.code, &other.message, other.retry)
+    }
+}
+
+impl Eq for ApiError {}
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), retry: None }
+        Self { code, message: message.into(), retry: None, source: None }
+    }
+
+    /// `context: cause` as the message, and the cause kept as the error's source.
+    pub fn caused_by(
+        code: ErrorCode,
+        context: impl std::fmt::Display,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::new(code, format!("{context}: {cause}")).with_source(cause)
+    }
+
+    /// The same error, keeping the typed error it came from.
+    pub fn with_source(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(std::sync::Arc::new(cause));
+        self
+    }
+
+    /// The first error of type `E` in the chain under this one, if any.
+    pub fn cause<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        let mut next = std::error::Error::source(self);
+        while let Some(e) = next {
+            if let Some(found) = e.downcast_ref::<E>() {
+                return Some(found);
+            }
+            next = e.source();
+        }
+        None
     }
 
     /// The same error, classified for retrying by the one who knows (the platform adapter).
@@ -152,6 +208,21 @@ mod tests {
         for (code, want) in table {
             assert_eq!(ApiError::new(code, "x").retry_kind(), want, "{code:?}");
         }
+    }
+
+    #[test]
+    fn the_cause_is_kept_under_the_error_and_left_off_the_wire() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "read-only file system");
+        let e = ApiError::caused_by(ErrorCode::Store, "cannot write the cache", io);
+        assert_eq!(e.message, "cannot write the cache: read-only file system", "the cause's words are in the message");
+        let kind = e.cause::<std::io::Error>().map(std::io::Error::kind);
+        assert_eq!(kind, Some(std::io::ErrorKind::PermissionDenied), "the typed cause is reachable");
+        assert!(e.cause::<std::fmt::Error>().is_none(), "no cause of another type is invented");
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!({"code": "store", "message": "cannot write the cache: read-only file system"})
+        );
+        assert_eq!(e.clone(), ApiError::new(ErrorCode::Store, e.message.clone()), "equal by what they say");
     }
 
     #[test]

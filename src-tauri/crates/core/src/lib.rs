@@ -31,6 +31,8 @@ pub mod secret;
 pub mod staff;
 pub mod status;
 pub mod time;
+/// The warning a member reads: one template for sending and for the dialog's preview.
+pub mod warning;
 
 pub use account::{Account, ConnectionStatus};
 pub use error::{ApiError, ErrorCode, Result, RetryKind};

@@ -10,13 +10,14 @@
 
 use std::collections::BTreeMap;
 
-use qunguan_core::action::{Action, ActionOutcome, Applied, Evidence, OpContext, PlatformOp};
-use qunguan_core::case::{CASE_FORMAT, CaseRecord};
+use qunguan_core::action::{Action, ActionOutcome, Applied, Evidence, OpContext, OutboxError, PlatformOp};
+use qunguan_core::case::{CASE_FORMAT, CaseRecord, RecordKind};
 use qunguan_core::outcome::Why;
 use qunguan_core::platform::{Connector, IdKind};
-use qunguan_core::policy::{self, Refusal};
+use qunguan_core::policy;
 use qunguan_core::role::MESSAGE_EVENT;
 use qunguan_core::time::{millis_from_rfc3339, rfc3339_from_millis};
+use qunguan_core::warning::{WarningPreview, warning_text};
 use qunguan_core::{ApiError, Capability, ErrorCode, GroupState, Lang, Result, RetryKind, Role};
 use qunguan_store::{CaseFilter, ENDS_CASE, EvidenceRow, OutboxEntry, OutboxStatus, Store};
 
@@ -130,83 +131,32 @@ fn status(s: OutboxStatus, case_id: &str, detail: impl Into<String>) -> ActionOu
 /// A refusal: the English text for the record and `qg`, and the same as data for the app.
 pub(crate) type Refused = (String, Why);
 
-fn capability(action: &Action) -> Option<Capability> {
-    Some(match action {
-        Action::Mute { .. } | Action::Unmute { .. } => Capability::Mute,
-        Action::Kick { .. } => Capability::Kick,
-        Action::Ban { .. } | Action::Unban { .. } => Capability::Ban,
-        Action::Role { .. } => Capability::Role,
-        _ => return None,
-    })
-}
-
-/// Checks the decision against the group's current power levels; `Err` is the refusal.
+/// The group's policy ([`policy::check_action`]) as the engine records it: English and data.
 fn check(state: &GroupState, actor: &str, action: &Action) -> std::result::Result<(), Refused> {
-    let p = &state.power;
-    let refused = |r: Refusal, target: &str| (r.message(actor, target), r.why(target));
-    let on_member = |user: &str, cap| policy::check_on_member(p, actor, user, cap).map_err(|r| refused(r, user));
-    let need = |cap: Capability| {
-        if p.capabilities(actor).contains(&cap) {
-            Ok(())
-        } else {
-            Err(refused(Refusal::NotAllowed { capability: cap }, &state.id))
-        }
-    };
-    match action {
-        Action::Role { user, role } => {
-            let level = role_level(state, *role).unwrap_or(p.levels.users_default);
-            policy::check_role_change(p, actor, user, level).map_err(|r| refused(r, user))
-        }
-        Action::Unban { user } => need(Capability::Ban)
-            .and_then(|()| if actor == user { Err(refused(Refusal::SelfTarget, user)) } else { Ok(()) }),
-        a => match (capability(a), a.target_user()) {
-            (Some(cap), Some(user)) => on_member(user, cap),
-            _ => match a {
-                Action::Lock | Action::Unlock => need(Capability::Lock),
-                // Personal data is for those who could remove the message that shows it.
-                Action::Remove { .. } | Action::Reveal { .. } => need(Capability::Remove),
-                Action::Warn { .. } => need(Capability::Warn),
-                _ => Ok(()),
-            },
-        },
-    }
-}
-
-/// A level a reversal restores (`previous`, as recorded before my mute or lock), kept below my
-/// own level now: a reversal never makes anyone my equal, whatever the record says.
-fn restored(state: &GroupState, me: &str, previous: Option<String>) -> Option<i64> {
-    let level = previous?.trim().parse::<i64>().ok()?;
-    Some(match state.power.power(me) {
-        Some(mine) => level.min(mine - 1),
-        None => level, // A creator who outranks every level.
-    })
-}
-
-fn role_level(state: &GroupState, role: Role) -> Option<i64> {
-    match role {
-        Role::Owner | Role::Admin => Some(state.power.levels.admin_level()),
-        Role::Moderator => Some(state.power.levels.moderator_level()),
-        Role::Member => None,
-    }
+    policy::check_action(state, actor, action).map_err(|d| (d.message(actor), d.why()))
 }
 
 fn lang_tag<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Lang, D::Error> {
     <String as serde::Deserialize>::deserialize(d).map(|t| Lang::from_tag(&t))
 }
 
-fn warning_text(lang: Lang, user: &str, reason: &str, rule: Option<&str>) -> String {
-    let zh = lang == Lang::Zh;
-    match (zh, rule) {
-        (true, Some(r)) => format!("{user} 管理员警告：{reason}（依据群规 {r}）。请遵守群规。"),
-        (true, None) => format!("{user} 管理员警告：{reason}。请遵守群规。"),
-        (false, Some(r)) => {
-            format!("{user}: warning from the admins: {reason} (rule {r}). Please follow the group rules.")
-        }
-        (false, None) => format!("{user}: warning from the admins: {reason}. Please follow the group rules."),
-    }
+/// The rule a decision cites, as typed: blank is none.
+fn rule_id(rule: Option<&str>) -> Option<String> {
+    rule.map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned)
 }
 
 impl Engine {
+    /// The text a warning will carry, from the template the engine sends, so the dialog's
+    /// preview is what the member reads. The member's ID is checked like an action's.
+    pub fn warning_preview(&self, p: &WarningPreview) -> Result<String> {
+        self.connector.check_id(IdKind::User, &p.user)?;
+        let reason = match p.reason.trim() {
+            "" => "…",
+            r => r,
+        };
+        Ok(warning_text(p.lang, &p.user, reason, rule_id(p.rule.as_deref()).as_deref()))
+    }
+
     /// Every identifier of a request, checked with the platform's own parser (see [`check_ids`]).
     pub(crate) fn check_ids(&self, group: &str, action: &Action) -> Result<()> {
         check_ids(self.connector.as_ref(), group, action)
@@ -238,7 +188,7 @@ impl Engine {
         let store = self.store_required()?;
         tokio::task::spawn_blocking(move || f(&mut store.lock().expect("not poisoned")))
             .await
-            .map_err(|e| ApiError::internal(format!("store task failed: {e}")))?
+            .map_err(|e| ApiError::caused_by(ErrorCode::Internal, "store task failed", e))?
     }
 
     /// Decides and carries out one action. `Err` only for bad input or a broken session/store;
@@ -273,6 +223,7 @@ impl Engine {
         if reason.is_empty() {
             return Err(ApiError::invalid_input("a reason is required"));
         }
+        let rule = rule_id(req.rule.as_deref());
         if let Action::Mute { seconds, .. } = req.action
             && (seconds == 0 || seconds > qunguan_core::duration::MAX_SECONDS)
         {
@@ -292,7 +243,7 @@ impl Engine {
             true => (None, None),
             false => match platform.group(&req.group).await {
                 Ok(s) => (Some(s), None),
-                Err(e) if retry_later(&e) => (None, Some(e.message)),
+                Err(e) if retry_later(&e) => (None, Some(OutboxError::from_api(&e))),
                 // A group I am not in is beyond my reach: a refused case, like a lack of power.
                 Err(e) if e.code == ErrorCode::Forbidden => {
                     out_of_reach = Some((e.message, Why::NotInGroup));
@@ -341,13 +292,13 @@ impl Engine {
         let record = CaseRecord {
             v: CASE_FORMAT,
             case_id: case_id.clone(),
-            kind: "decision".into(),
+            kind: RecordKind::Decision,
             group: group_id.clone(),
             actor: account.user_id.clone(),
             target: req.action.target().map(str::to_owned),
             action: req.action.name().into(),
             reason: reason.clone(),
-            rule: req.rule.clone(),
+            rule: rule.clone(),
             evidence_hash: evidence.as_ref().map(|(_, h)| h.clone()),
             created_at,
             detail,
@@ -355,7 +306,7 @@ impl Engine {
         let payload = Payload {
             action: req.action.clone(),
             reason,
-            rule: req.rule.clone(),
+            rule: rule.clone(),
             lang: req.lang,
             actor: account.user_id.clone(),
         };
@@ -369,7 +320,8 @@ impl Engine {
             status: OutboxStatus::Queued,
             attempts: 0,
             next_attempt_at_ms: now_ms(),
-            last_error: offline.clone(),
+            last_error: offline.as_ref().map(|e| e.message().to_owned()),
+            error: offline.clone(),
         };
         let entry = outbox.clone();
         let reversal = ends.is_some();
@@ -392,7 +344,7 @@ impl Engine {
             let Some(entry) = claim.entry.clone() else { return Ok(Some(claim.settled)) };
             let (text, why) = why;
             return self
-                .settle(&entry, OutboxStatus::Refused, &text, Some(why))
+                .settle(&entry, OutboxStatus::Refused, &text, Some(why), None)
                 .await
                 .inspect(|_| claim.release())
                 .map(Some);
@@ -401,7 +353,7 @@ impl Engine {
             return Ok(Some(status(
                 OutboxStatus::Queued,
                 &case_id,
-                format!("the homeserver cannot be reached ({why}); it will be carried out later"),
+                format!("the homeserver cannot be reached ({}); it will be carried out later", why.message()),
             )));
         }
         self.carry_out(outbox).await.map(Some)
@@ -415,6 +367,7 @@ impl Engine {
         outcome: OutboxStatus,
         detail_text: &str,
         why: Option<Why>,
+        error: Option<OutboxError>,
     ) -> Result<ActionOutcome> {
         let (actor, reason, rule) = match serde_json::from_str::<Payload>(&entry.payload) {
             Ok(p) => (p.actor, p.reason, p.rule),
@@ -433,7 +386,7 @@ impl Engine {
         let record = CaseRecord {
             v: CASE_FORMAT,
             case_id: entry.case_id.clone(),
-            kind: "outcome".into(),
+            kind: RecordKind::Outcome,
             group: entry.group_id.clone(),
             actor,
             target: entry.target.clone(),
@@ -444,8 +397,8 @@ impl Engine {
             created_at: rfc3339_from_millis(now_ms()),
             detail,
         };
-        let err = (outcome != OutboxStatus::Done).then(|| detail_text.to_owned());
-        self.on_store(move |s| s.record_outcome(record, outcome, err.as_deref()).map(drop)).await?;
+        let note = (outcome != OutboxStatus::Done).then(|| detail_text.to_owned());
+        self.on_store(move |s| s.record_outcome(record, outcome, note.as_deref(), error.as_ref()).map(drop)).await?;
         Ok(ActionOutcome { why, ..status(outcome, &entry.case_id, detail_text) })
     }
 
@@ -461,8 +414,8 @@ impl Engine {
             file.lock().map(|()| (file, path))
         })
         .await
-        .map_err(|e| ApiError::internal(format!("claim task failed: {e}")))?
-        .map_err(|e| ApiError::new(ErrorCode::Store, format!("cannot claim case {case_id}: {e}")))?;
+        .map_err(|e| ApiError::caused_by(ErrorCode::Internal, "claim task failed", e))?
+        .map_err(|e| ApiError::caused_by(ErrorCode::Store, format!("cannot claim case {case_id}"), e))?;
         let id = case_id.to_owned();
         let fresh = self.on_store(move |s| s.outbox_entry(&id)).await?;
         let settled = match &fresh {
@@ -483,7 +436,7 @@ impl Engine {
         let claim = self.claim(&entry.case_id).await?;
         let Some(entry) = claim.entry.clone() else { return Ok(claim.settled) };
         if let Some(note) = self.too_old(&entry).await? {
-            return self.settle(&entry, OutboxStatus::Expired, &note, None).await.inspect(|_| claim.release());
+            return self.settle(&entry, OutboxStatus::Expired, &note, None, None).await.inspect(|_| claim.release());
         }
         let outcome = self.carry_out_claimed(entry).await;
         if outcome.as_ref().is_ok_and(|o| o.status != OutboxStatus::Queued) {
@@ -513,7 +466,8 @@ impl Engine {
             Ok(p) => p,
             Err(e) => {
                 let text = format!("the outbox entry cannot be read ({e}); nothing was carried out");
-                return self.settle(&entry, OutboxStatus::Failed, &text, None).await;
+                let error = OutboxError::Unreadable { message: text.clone() };
+                return self.settle(&entry, OutboxStatus::Failed, &text, None, Some(error)).await;
             }
         };
         let (account, platform) = self.platform().await?;
@@ -565,19 +519,19 @@ impl Engine {
             Ok::<_, ApiError>(Ok(notes.join(", ")))
         };
         match attempt.await {
-            Ok(Ok(note)) => self.settle(&entry, OutboxStatus::Done, &note, None).await,
-            Ok(Err((outcome, text, why))) => self.settle(&entry, outcome, &text, why).await,
+            Ok(Ok(note)) => self.settle(&entry, OutboxStatus::Done, &note, None, None).await,
+            Ok(Err((outcome, text, why))) => self.settle(&entry, outcome, &text, why, None).await,
             Err(e) if e.code == ErrorCode::Forbidden => {
-                self.settle(&entry, OutboxStatus::Refused, &e.message, Some(Why::PlatformRefused)).await
+                self.settle(&entry, OutboxStatus::Refused, &e.message, Some(Why::PlatformRefused), None).await
             }
             Err(e) if e.code == ErrorCode::NotFound => {
-                self.settle(&entry, OutboxStatus::Conflict, &e.message, None).await
+                self.settle(&entry, OutboxStatus::Conflict, &e.message, None, None).await
             }
             Err(e) if session_wide(&e) => Err(e),
             Err(e) if retry_later(&e) => {
                 let backoff = (RETRY_MIN_MS << entry.attempts.min(10)).min(RETRY_MAX_MS);
-                let (id, msg) = (entry.case_id.clone(), e.message.clone());
-                self.on_store(move |s| s.outbox_retry_later(&id, now_ms() + backoff, &msg)).await?;
+                let (id, error) = (entry.case_id.clone(), OutboxError::from_api(&e));
+                self.on_store(move |s| s.outbox_retry_later(&id, now_ms() + backoff, &error)).await?;
                 Ok(status(
                     OutboxStatus::Queued,
                     &entry.case_id,
@@ -587,7 +541,7 @@ impl Engine {
             // Retrying cannot help (bad request, bad ID, unknown room): end it, saying why.
             Err(e) => {
                 let text = format!("failed: {} ({}); not retried", e.message, e.code.as_str());
-                self.settle(&entry, OutboxStatus::Failed, &text, None).await
+                self.settle(&entry, OutboxStatus::Failed, &text, None, Some(OutboxError::from_api(&e))).await
             }
         }
     }
@@ -609,16 +563,19 @@ impl Engine {
             }
             Action::Unmute { user } => {
                 let previous = self.previous_value(&state.id, "mute", Some(user), "previous_power").await?;
-                let level = restored(state, &p.actor, previous).filter(|l| *l != levels.users_default);
+                let level = policy::restored_level(&state.power, &p.actor, previous.as_deref())
+                    .filter(|l| *l != levels.users_default);
                 vec![PlatformOp::SetUserPower { user: user.clone(), level }]
             }
             Action::Lock => vec![PlatformOp::SetPostingLevel { level: levels.moderator_level() }],
             Action::Unlock => {
                 let previous = self.previous_value(&state.id, "lock", None, "previous_events_default").await?;
-                vec![PlatformOp::SetPostingLevel { level: restored(state, &p.actor, previous).unwrap_or(0) }]
+                vec![PlatformOp::SetPostingLevel {
+                    level: policy::restored_level(&state.power, &p.actor, previous.as_deref()).unwrap_or(0),
+                }]
             }
             Action::Role { user, role } => {
-                vec![PlatformOp::SetUserPower { user: user.clone(), level: role_level(state, *role) }]
+                vec![PlatformOp::SetUserPower { user: user.clone(), level: policy::role_level(&state.power, *role) }]
             }
             Action::Remove { event_id } => vec![PlatformOp::Redact { event_id: event_id.clone(), reason }],
             Action::Kick { user } => vec![PlatformOp::Kick { user: user.clone(), reason }],
@@ -703,51 +660,12 @@ impl Engine {
             )));
         };
         let text = format!("cancelled by {}: {reason}", account.user_id);
-        self.settle(&entry, OutboxStatus::Cancelled, &text, None).await.inspect(|_| claim.release())
+        self.settle(&entry, OutboxStatus::Cancelled, &text, None, None).await.inspect(|_| claim.release())
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{restored, warning_text};
-    use qunguan_core::{GroupState, PowerLevels, PowerSnapshot};
-
-    #[test]
-    fn a_restored_level_stays_below_my_own() {
-        let state = |creators_outrank| GroupState {
-            id: "!g".into(),
-            name: None,
-            alias: None,
-            joined_members: 2,
-            encrypted: false,
-            is_direct: false,
-            console_room: false,
-            power: PowerSnapshot {
-                creators: vec!["@owner:hs".into()],
-                creators_outrank,
-                levels: PowerLevels { users: [("@me:hs".into(), 50)].into(), ..PowerLevels::default() },
-            },
-        };
-        let s = state(true);
-        assert_eq!(restored(&s, "@me:hs", Some("100".into())), Some(49), "never up to my own level or past it");
-        assert_eq!(restored(&s, "@me:hs", Some("20".into())), Some(20), "a lower level comes back as it was");
-        assert_eq!(restored(&s, "@owner:hs", Some("100".into())), Some(100), "an outranking creator has no cap");
-        assert_eq!(restored(&s, "@me:hs", Some("creator".into())), None, "not a level: the default");
-        assert_eq!(restored(&s, "@me:hs", None), None);
-    }
-
-    #[test]
-    fn warnings_follow_the_group_language() {
-        assert_eq!(
-            warning_text(qunguan_core::Lang::from_tag("zh-CN"), "@u:hs", "刷屏", Some("flood")),
-            "@u:hs 管理员警告：刷屏（依据群规 flood）。请遵守群规。"
-        );
-        assert!(
-            warning_text(qunguan_core::Lang::En, "@u:hs", "spam", None)
-                .starts_with("@u:hs: warning from the admins: spam.")
-        );
-    }
-
     #[test]
     fn an_outbox_payload_written_with_a_language_tag_still_replays() {
         let old = |lang: &str| serde_json::json!({"action": {"action": "lock"}, "reason": "r", "rule": null, "lang": lang, "actor": "@me:hs"});

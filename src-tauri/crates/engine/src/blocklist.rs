@@ -18,7 +18,10 @@ impl Engine {
         lang: qunguan_core::Lang,
         ban: bool,
     ) -> Result<Vec<ActionOutcome>> {
-        // Before the first of many cases: a bad ID would fail in every group.
+        // Before the first of many cases: a bad ID or no reason would fail in every group.
+        if reason.trim().is_empty() {
+            return Err(qunguan_core::ApiError::invalid_input("a reason is required"));
+        }
         self.check_ids("", &Action::BlocklistAdd { user: user.into() })?;
         let groups = self.groups().await?;
         let mut out = Vec::new();

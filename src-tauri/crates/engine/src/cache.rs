@@ -94,7 +94,7 @@ impl Engine {
         let Some(key) = key else { return Ok(()) };
         let store = tokio::task::spawn_blocking(move || Store::open(&path, &key))
             .await
-            .map_err(|e| ApiError::internal(format!("cache task failed: {e}")))??;
+            .map_err(|e| ApiError::caused_by(ErrorCode::Internal, "cache task failed", e))??;
         *self.cache.lock().expect("not poisoned") = Some(Arc::new(Mutex::new(store)));
         Ok(())
     }
@@ -107,7 +107,7 @@ impl Engine {
         let Some(store) = self.cache.lock().expect("not poisoned").clone() else { return Ok(None) };
         tokio::task::spawn_blocking(move || f(&mut store.lock().expect("not poisoned")).map(Some))
             .await
-            .map_err(|e| ApiError::internal(format!("cache task failed: {e}")))?
+            .map_err(|e| ApiError::caused_by(ErrorCode::Internal, "cache task failed", e))?
     }
 
     pub(crate) fn set_online(&self) {

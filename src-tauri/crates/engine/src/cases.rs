@@ -11,7 +11,7 @@ use qunguan_store::{CaseFilter, OutboxStatus};
 use crate::Engine;
 
 fn audit_break(group: String, actor: Option<String>, b: Break, published: Option<u32>) -> AuditBreak {
-    AuditBreak { group, actor, index: b.index as u32, case_id: b.case_id, kind: b.kind.as_str().into(), published }
+    AuditBreak { group, actor, index: b.index as u32, case_id: b.case_id, kind: b.kind, published }
 }
 
 impl Engine {
@@ -135,6 +135,7 @@ impl Engine {
                     status: e.status,
                     attempts: e.attempts,
                     last_error: e.last_error,
+                    error: e.error,
                 })
                 .collect())
         })

@@ -20,8 +20,8 @@ pub fn resolve(flag: Option<PathBuf>) -> Result<PathBuf> {
         .ok_or_else(|| ApiError::new(ErrorCode::Store, "no data directory: set QG_HOME or pass --home"))
 }
 
-fn store_error(what: &str, path: &Path, e: impl std::fmt::Display) -> ApiError {
-    ApiError::new(ErrorCode::Store, format!("{what} {}: {e}", path.display()))
+fn store_error(what: &str, path: &Path, e: impl std::error::Error + Send + Sync + 'static) -> ApiError {
+    ApiError::caused_by(ErrorCode::Store, format!("{what} {}", path.display()), e)
 }
 
 /// The account directory, created on first use.

@@ -35,7 +35,7 @@ async fn detector() -> Result<Arc<detect::Engine>> {
     }
     let built = tokio::task::spawn_blocking(|| Arc::new(detect::Engine::builtin()))
         .await
-        .map_err(|e| ApiError::internal(format!("detector build failed: {e}")))?;
+        .map_err(|e| ApiError::caused_by(ErrorCode::Internal, "detector build failed", e))?;
     Ok(DETECTOR.get_or_init(|| built).clone())
 }
 
@@ -152,12 +152,17 @@ pub(crate) async fn mask_reports(reports: Vec<StaffReport>) -> Result<Vec<StaffR
             .collect()
     })
     .await
-    .map_err(|e| ApiError::internal(format!("scan task failed: {e}")))
+    .map_err(|e| ApiError::caused_by(ErrorCode::Internal, "scan task failed", e))
 }
 
 impl Engine {
     /// The latest `limit` messages of a group I manage, oldest first, scanned and masked.
-    pub async fn messages(&self, id_or_alias: &str, limit: u32) -> Result<Vec<MessageView>> {
+    /// `limit` defaults to [`DEFAULT_PAGE`] and may not exceed [`MAX_PAGE`].
+    pub async fn messages(&self, id_or_alias: &str, limit: Option<u32>) -> Result<Vec<MessageView>> {
+        let limit = limit.unwrap_or(DEFAULT_PAGE);
+        if limit == 0 || limit > MAX_PAGE {
+            return Err(ApiError::invalid_input(format!("limit must be 1 to {MAX_PAGE}, not {limit}")));
+        }
         let (account, _) = self.platform().await?;
         let (page, managers) = match self.messages_live(id_or_alias, limit).await {
             Ok(live) => live,
@@ -183,7 +188,7 @@ impl Engine {
         let o = ViewOptions { me: account.user_id.clone(), unmasked: false, managers };
         tokio::task::spawn_blocking(move || views(&d, &page, &o))
             .await
-            .map_err(|e| ApiError::internal(format!("scan task failed: {e}")))
+            .map_err(|e| ApiError::caused_by(ErrorCode::Internal, "scan task failed", e))
     }
 
     /// The live page and the senders on it who manage the group.
@@ -240,7 +245,7 @@ impl Engine {
         let o = ViewOptions { me, unmasked: true, ..ViewOptions::default() };
         let view = tokio::task::spawn_blocking(move || views(&d, &[message], &o))
             .await
-            .map_err(|e| ApiError::internal(format!("scan task failed: {e}")))?
+            .map_err(|e| ApiError::caused_by(ErrorCode::Internal, "scan task failed", e))?
             .pop()
             .ok_or_else(|| ApiError::internal("no view of the message"))?;
         Ok(Revealed { case_id: outcome.case_id, message: view })
@@ -303,7 +308,7 @@ impl Engine {
                 .collect()
         })
         .await
-        .map_err(|e| ApiError::internal(format!("scan task failed: {e}")))
+        .map_err(|e| ApiError::caused_by(ErrorCode::Internal, "scan task failed", e))
     }
 
     /// The rules a case can cite in a group: the built-in rule set (per-group rule sets are

@@ -20,7 +20,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
     let secrets = secrets.clone();
     let task = tokio::task::spawn_blocking(move || f(secrets.as_ref()));
     match tokio::time::timeout(KEYRING_TIMEOUT, task).await {
-        Ok(joined) => joined.map_err(|e| ApiError::internal(format!("keyring task failed: {e}")))?,
+        Ok(joined) => joined.map_err(|e| ApiError::caused_by(ErrorCode::Internal, "keyring task failed", e))?,
         Err(_) => Err(ApiError::new(
             ErrorCode::KeyringUnavailable,
             "the OS keyring did not answer (is it locked?): unlock it, or set QG_HOMESERVER and QG_ACCESS_TOKEN \

@@ -288,7 +288,7 @@ mod tests {
         let record = CaseRecord {
             v: CASE_FORMAT,
             case_id: "c".into(),
-            kind: "decision".into(),
+            kind: qunguan_core::case::RecordKind::Decision,
             group: "!g".into(),
             actor: actor.into(),
             target: None,

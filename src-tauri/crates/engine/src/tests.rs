@@ -318,16 +318,24 @@ async fn messages_are_only_for_managed_groups_and_readable_offline() {
             case_id: None,
         })
         .collect();
-    assert_eq!(e.messages("!a-member", 10).await.unwrap_err().code, ErrorCode::Forbidden, "not managed");
-    let live = e.messages("!b-admin", 3).await.unwrap();
+    assert_eq!(e.messages("!a-member", Some(10)).await.unwrap_err().code, ErrorCode::Forbidden, "not managed");
+    for bad in [0, crate::messages::MAX_PAGE + 1] {
+        let err = e.messages("!b-admin", Some(bad)).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInput, "a page of {bad} is refused by the engine, for app and qg alike");
+    }
+    let live = e.messages("!b-admin", Some(3)).await.unwrap();
     assert_eq!(live.iter().map(|m| m.event_id.as_str()).collect::<Vec<_>>(), ["$m2", "$m3", "$m4"]);
     let shown: String = live[2].segments.iter().map(|s| s.text.as_str()).collect();
     assert_eq!(shown, "身份证 110105********002X", "masked before it leaves the engine");
 
     fake.offline.store(true, Ordering::SeqCst);
-    assert_eq!(e.messages("!b-admin", 3).await.unwrap(), live, "served from the cache");
+    assert_eq!(e.messages("!b-admin", Some(3)).await.unwrap(), live, "served from the cache");
     assert!(e.offline_since().is_some());
-    assert_eq!(e.messages("!c-mod", 3).await.unwrap_err().code, ErrorCode::HomeserverUnreachable, "never fetched");
+    assert_eq!(
+        e.messages("!c-mod", Some(3)).await.unwrap_err().code,
+        ErrorCode::HomeserverUnreachable,
+        "never fetched"
+    );
 
     // Revealing is recorded first (queued while offline), then shown from the cached page.
     let r = e.reveal("!b-admin", "$m4", "checking a leaked ID").await.unwrap();
@@ -349,7 +357,7 @@ async fn messages_are_only_for_managed_groups_and_readable_offline() {
 }
 
 mod act {
-    use qunguan_core::action::{Action, PlatformOp};
+    use qunguan_core::action::{Action, OutboxError, PlatformOp};
 
     use super::*;
     use crate::ActRequest;
@@ -390,6 +398,33 @@ mod act {
         assert_eq!(cases[0].status, Status::Refused);
         let out = e.act(req("!b-admin", Action::Kick { user: "@owner:hs".into() }, "x")).await.unwrap();
         assert_eq!(out.status, Status::Refused, "nobody acts on the creator: {out:?}");
+    }
+
+    #[tokio::test]
+    async fn a_warning_is_sent_in_the_words_the_dialog_previewed() {
+        use qunguan_core::warning::WarningPreview;
+        let (_home, e, fake) = signed_in().await;
+        let preview = |reason: &str, rule: Option<&str>| WarningPreview {
+            lang: qunguan_core::Lang::Zh,
+            user: "@zed:hs".into(),
+            reason: reason.into(),
+            rule: rule.map(str::to_owned),
+        };
+        let shown = e.warning_preview(&preview(" 刷屏 ", Some(" flood "))).unwrap();
+        let mut r = req("!b-admin", Action::Warn { user: "@zed:hs".into() }, " 刷屏 ");
+        (r.lang, r.rule) = (qunguan_core::Lang::Zh, Some(" flood ".into()));
+        assert_eq!(e.act(r).await.unwrap().status, Status::Done);
+        let applied = fake.applied.lock().unwrap().clone();
+        let PlatformOp::SendNotice { body, .. } = &applied[0].1 else { panic!("a warning is a notice: {applied:?}") };
+        assert_eq!(body, &shown, "the member reads what the admin previewed");
+        assert_eq!(shown, "@zed:hs 管理员警告：刷屏（依据群规 flood）。请遵守群规。");
+        let cases = e.cases(None, None, None).await.unwrap();
+        assert_eq!(cases[0].rule.as_deref(), Some("flood"), "the rule is recorded as the engine reads it, trimmed");
+
+        let blank = e.warning_preview(&preview("  ", Some(" "))).unwrap();
+        assert_eq!(blank, "@zed:hs 管理员警告：…。请遵守群规。", "nothing typed yet: an ellipsis, no rule");
+        let err = e.warning_preview(&WarningPreview { user: "zed".into(), ..preview("x", None) }).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInput, "the member's ID is checked as for the action itself");
     }
 
     #[tokio::test]
@@ -537,6 +572,13 @@ mod act {
         let retrying = outbox.iter().find(|o| o.case_id == queued[2]).unwrap();
         assert_eq!((retrying.status.as_str(), retrying.attempts), ("queued", 1), "{retrying:?}");
         assert!(retrying.last_error.as_deref().is_some_and(|m| m.contains("503")), "{retrying:?}");
+        let busy = OutboxError::Busy { code: ErrorCode::Platform, message: "HTTP 503 Service Unavailable".into() };
+        assert_eq!(retrying.error.as_ref(), Some(&busy), "why it waits, as data: {retrying:?}");
+        let bad_json = outbox.iter().find(|o| o.case_id == queued[1]).unwrap();
+        assert!(
+            matches!(&bad_json.error, Some(OutboxError::Rejected { .. })),
+            "a failure retrying cannot help is typed as rejected: {bad_json:?}"
+        );
         assert!(outbox.iter().find(|o| o.case_id == queued[0]).unwrap().next_attempt_at.is_none(), "settled");
         // A failed entry is never tried again.
         fake.failing.lock().unwrap().clear();

@@ -97,6 +97,20 @@ pub struct Failure {
     pub verdict: Option<(ErrorCode, RetryKind)>,
 }
 
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.status, &self.errcode) {
+            (Some(s), Some(c)) => write!(f, "HTTP {s} {c}: {}", self.message),
+            (Some(s), None) => write!(f, "HTTP {s}: {}", self.message),
+            (None, Some(c)) => write!(f, "{c}: {}", self.message),
+            (None, None) => f.write_str(&self.message),
+        }
+    }
+}
+
+/// The [`ApiError`]'s source: the engine can still read the status and `errcode` it came from.
+impl std::error::Error for Failure {}
+
 impl Failure {
     /// No answer came (connection refused, DNS, timeout, cut off).
     pub fn no_answer(message: impl Into<String>) -> Self {
@@ -141,11 +155,7 @@ impl Failure {
             (_, _, Some("M_INVALID_PARAM" | "M_BAD_JSON" | "M_NOT_JSON")) => ErrorCode::InvalidInput,
             _ => ErrorCode::Platform,
         };
-        let status = self.status.map(|s| format!("HTTP {s}")).unwrap_or_default();
-        let errcode = self.errcode.unwrap_or_default();
-        let prefix = [status, errcode].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
-        let message = if prefix.is_empty() { self.message } else { format!("{prefix}: {}", self.message) };
-        ApiError::new(code, message).with_retry(retry)
+        ApiError::new(code, self.to_string()).with_retry(retry).with_source(self)
     }
 }
 
@@ -453,7 +463,12 @@ mod tests {
         for (status, body, code) in table {
             let e = failure_from(*status, &h, body.as_bytes()).into_api_error();
             assert_eq!(e.code, *code, "{status} {body}");
+            let cause = e.cause::<Failure>().unwrap_or_else(|| panic!("the HTTP failure stays under {e:?}"));
+            assert_eq!(cause.status, Some(*status), "the status survives as data, not only as words");
         }
+        let e = failure_from(403, &h, br#"{"errcode":"M_FORBIDDEN","error":"no"}"#).into_api_error();
+        assert_eq!(e.message, "HTTP 403 M_FORBIDDEN: no", "the words are unchanged by keeping the cause");
+        assert_eq!(Failure::no_answer("connection refused").into_api_error().message, "connection refused");
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! ID is then kept for the life of the connection, and by the engine's store between runs.
 
 use qunguan_core::platform::{SharedEntry, SharedLog};
-use qunguan_core::{ApiError, Result};
+use qunguan_core::{ApiError, ErrorCode, Result};
 use ruma::api::client::message::send_message_event;
 use ruma::api::client::state::get_state_events;
 use ruma::events::{MessageLikeEventType, StateEventType};
@@ -74,7 +74,8 @@ fn my_records(me: &str, events: &[Value], log: &mut SharedLog) {
 }
 
 fn log_room_id(room: &str) -> Result<OwnedRoomId> {
-    OwnedRoomId::try_from(room).map_err(|e| ApiError::internal(format!("bad account log room ID {room:?}: {e}")))
+    OwnedRoomId::try_from(room)
+        .map_err(|e| ApiError::caused_by(ErrorCode::Internal, format!("bad account log room ID {room:?}"), e))
 }
 
 impl MatrixPlatform {

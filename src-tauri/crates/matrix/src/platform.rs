@@ -66,7 +66,7 @@ impl MatrixPlatform {
 
     fn user_id(&self) -> Result<OwnedUserId, ApiError> {
         OwnedUserId::try_from(self.account.user_id.as_str())
-            .map_err(|e| ApiError::internal(format!("stored user ID is invalid: {e}")))
+            .map_err(|e| ApiError::caused_by(ErrorCode::Internal, "stored user ID is invalid", e))
     }
 
     async fn direct_rooms(&self) -> Result<HashSet<String>, ApiError> {

@@ -5,13 +5,14 @@
 //! transaction that upgrades from read to write while another process (`qg serve`, the app,
 //! a second `qg`) has written gets `SQLITE_BUSY` at once, without waiting for the busy timeout.
 
-use qunguan_core::Result;
-use qunguan_core::case::{CASE_FORMAT, CaseRecord, Chained, GENESIS, chain};
+use qunguan_core::case::{CASE_FORMAT, CaseRecord, Chained, GENESIS, RecordKind, chain};
 use qunguan_core::time::rfc3339_from_millis;
+use qunguan_core::{ApiError, ErrorCode, Result};
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
 use crate::outbox::{self, OutboxEntry, OutboxStatus};
 use crate::{Store, store_err};
+use qunguan_core::action::OutboxError;
 
 /// The `detail` key of a decision that ends an earlier case: that case's ID.
 pub const ENDS_CASE: &str = "ends_case";
@@ -62,7 +63,7 @@ fn append(tx: &Transaction<'_>, record: CaseRecord) -> rusqlite::Result<Chained>
         params![
             chained.record.group,
             chained.record.case_id,
-            chained.record.kind,
+            chained.record.kind.as_str(),
             json,
             chained.prev_hash,
             chained.hash
@@ -84,14 +85,15 @@ fn push_decisions(
     rows: &mut Vec<CaseRow>,
     meta: impl Fn(usize) -> (String, bool),
 ) {
-    for (i, c) in chain.iter().enumerate().filter(|(_, c)| c.record.kind == "decision") {
+    for (i, c) in chain.iter().enumerate().filter(|(_, c)| c.record.kind == RecordKind::Decision) {
         let r = &c.record;
         if filter.target.as_ref().is_some_and(|t| r.target.as_ref() != Some(t))
             || filter.actor.as_ref().is_some_and(|a| &r.actor != a)
         {
             continue;
         }
-        let outcome = chain.iter().rev().find(|o| o.record.kind == "outcome" && o.record.case_id == r.case_id);
+        let outcome =
+            chain.iter().rev().find(|o| o.record.kind == RecordKind::Outcome && o.record.case_id == r.case_id);
         let (listed_at, trusted) = meta(i);
         let (status, status_detail) = outcome_status(outcome);
         rows.push(CaseRow {
@@ -157,7 +159,7 @@ impl Store {
             .detail
             .get(ENDS_CASE)
             .cloned()
-            .ok_or_else(|| store_err("case log write", "a reversal names the case it ends"))?;
+            .ok_or_else(|| ApiError::new(ErrorCode::Store, "case log write: a reversal names the case it ends"))?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
         let decided: bool = tx
             .query_row(
@@ -177,12 +179,18 @@ impl Store {
     }
 
     /// Appends an outcome record and settles the outbox entry, in one transaction.
-    pub fn record_outcome(&mut self, record: CaseRecord, status: OutboxStatus, error: Option<&str>) -> Result<Chained> {
+    pub fn record_outcome(
+        &mut self,
+        record: CaseRecord,
+        status: OutboxStatus,
+        note: Option<&str>,
+        error: Option<&OutboxError>,
+    ) -> Result<Chained> {
         let err = |e| store_err("case log write", e);
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
         let case_id = record.case_id.clone();
         let chained = append(&tx, record).map_err(err)?;
-        outbox::set_status(&tx, &case_id, status, error).map_err(err)?;
+        outbox::set_status(&tx, &case_id, status, note, error).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(chained)
     }
@@ -211,7 +219,7 @@ impl Store {
                 let record = serde_json::from_str(&json).unwrap_or_else(|_| CaseRecord {
                     v: CASE_FORMAT,
                     case_id,
-                    kind: "undecodable".into(),
+                    kind: RecordKind::Other("undecodable".into()),
                     group: group.to_owned(),
                     actor: String::new(),
                     target: None,
@@ -283,7 +291,7 @@ mod tests {
         let record = CaseRecord {
             v: CASE_FORMAT,
             case_id: case_id.into(),
-            kind: "decision".into(),
+            kind: RecordKind::Decision,
             group: "!g".into(),
             actor: "@me:hs".into(),
             target: Some("@u:hs".into()),
@@ -305,6 +313,7 @@ mod tests {
             attempts: 0,
             next_attempt_at_ms: 0,
             last_error: None,
+            error: None,
         };
         (record, outbox)
     }

@@ -33,8 +33,8 @@ use rusqlite::Connection;
 /// File name of the cache inside an account directory.
 pub const CACHE_FILE: &str = "cache.db";
 
-pub(crate) fn store_err(context: &str, e: impl std::fmt::Display) -> ApiError {
-    ApiError::new(ErrorCode::Store, format!("{context}: {e}"))
+pub(crate) fn store_err(context: &str, e: impl std::error::Error + Send + Sync + 'static) -> ApiError {
+    ApiError::caused_by(ErrorCode::Store, context, e)
 }
 
 /// A cached value and when it was fetched (Unix ms).

@@ -162,10 +162,15 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE console_identity (id TEXT NOT NULL);
     INSERT INTO console_identity (id) VALUES (lower(hex(randomblob(16))));
 ",
+    "
+    -- Why an entry waits or failed, as data (core's OutboxError, JSON); `last_error` keeps the
+    -- words, and the note of an entry settled otherwise.
+    ALTER TABLE outbox ADD COLUMN error TEXT;
+",
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {
-    let err = |e: rusqlite::Error| ApiError::new(ErrorCode::Store, format!("cache migration: {e}"));
+    let err = |e: rusqlite::Error| ApiError::caused_by(ErrorCode::Store, "cache migration", e);
     let current: usize = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).map_err(err)? as usize;
     if current > MIGRATIONS.len() {
         return Err(ApiError::new(

@@ -1,6 +1,7 @@
 //! The outbox: actions decided but not yet confirmed, written before any network call.
 
 use qunguan_core::Result;
+use qunguan_core::action::OutboxError;
 use rusqlite::{OptionalExtension, Row, params};
 
 use crate::{Store, store_err};
@@ -22,7 +23,10 @@ pub struct OutboxEntry {
     pub status: OutboxStatus,
     pub attempts: u32,
     pub next_attempt_at_ms: i64,
+    /// The last error's words while queued or failed; the note it was settled with otherwise.
     pub last_error: Option<String>,
+    /// Why it waits or failed, as data (entries written before this was kept have none).
+    pub error: Option<OutboxError>,
 }
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
@@ -40,13 +44,15 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
         attempts: r.get("attempts")?,
         next_attempt_at_ms: r.get("next_attempt_at")?,
         last_error: r.get("last_error")?,
+        // A value this build cannot read (a newer console's kind) is shown by its words only.
+        error: r.get::<_, Option<String>>("error")?.and_then(|j| serde_json::from_str(&j).ok()),
     })
 }
 
 pub(crate) fn insert(tx: &rusqlite::Transaction<'_>, e: &OutboxEntry) -> rusqlite::Result<()> {
     tx.execute(
-        "INSERT INTO outbox (case_id, action, payload, group_id, target, txn_id, status, attempts, next_attempt_at, last_error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO outbox (case_id, action, payload, group_id, target, txn_id, status, attempts, next_attempt_at, last_error, error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             e.case_id,
             e.action,
@@ -57,26 +63,35 @@ pub(crate) fn insert(tx: &rusqlite::Transaction<'_>, e: &OutboxEntry) -> rusqlit
             e.status.as_str(),
             e.attempts,
             e.next_attempt_at_ms,
-            e.last_error
+            e.last_error,
+            e.error.as_ref().map(json)
         ],
     )
     .map(drop)
 }
 
+fn json(e: &OutboxError) -> String {
+    serde_json::to_string(e).expect("an outbox error always serialises")
+}
+
+/// How an entry was settled: its status, the note (kept unless `None`) and, for a failure,
+/// why as data.
 pub(crate) fn set_status(
     tx: &rusqlite::Transaction<'_>,
     case_id: &str,
     status: OutboxStatus,
-    error: Option<&str>,
+    note: Option<&str>,
+    error: Option<&OutboxError>,
 ) -> rusqlite::Result<()> {
     tx.execute(
-        "UPDATE outbox SET status = ?2, last_error = coalesce(?3, last_error) WHERE case_id = ?1",
-        params![case_id, status.as_str(), error],
+        "UPDATE outbox SET status = ?2, last_error = coalesce(?3, last_error), error = coalesce(?4, error)
+         WHERE case_id = ?1",
+        params![case_id, status.as_str(), note, error.map(json)],
     )
     .map(drop)
 }
 
-const SELECT: &str = "SELECT case_id, action, payload, group_id, target, txn_id, status, attempts, next_attempt_at, last_error FROM outbox";
+const SELECT: &str = "SELECT case_id, action, payload, group_id, target, txn_id, status, attempts, next_attempt_at, last_error, error FROM outbox";
 
 impl Store {
     /// Every outbox entry, newest decision last.
@@ -118,12 +133,12 @@ impl Store {
     }
 
     /// Records a failed attempt that stays queued: count it, say why, and when to try again.
-    pub fn outbox_retry_later(&mut self, case_id: &str, next_attempt_at_ms: i64, error: &str) -> Result<()> {
+    pub fn outbox_retry_later(&mut self, case_id: &str, next_attempt_at_ms: i64, error: &OutboxError) -> Result<()> {
         self.conn
             .execute(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3, error = ?4
                  WHERE case_id = ?1 AND status = 'queued'",
-                params![case_id, next_attempt_at_ms, error],
+                params![case_id, next_attempt_at_ms, error.message(), json(error)],
             )
             .map(drop)
             .map_err(|e| store_err("outbox write", e))

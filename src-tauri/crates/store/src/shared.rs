@@ -88,7 +88,7 @@ impl Store {
                     c.record.group,
                     c.record.actor,
                     c.record.case_id,
-                    c.record.kind,
+                    c.record.kind.as_str(),
                     json,
                     c.prev_hash,
                     c.hash,
@@ -321,7 +321,7 @@ mod tests {
         CaseRecord {
             v: CASE_FORMAT,
             case_id: format!("c{n}"),
-            kind: "decision".into(),
+            kind: qunguan_core::case::RecordKind::Decision,
             group: group.into(),
             actor: actor.into(),
             target: None,

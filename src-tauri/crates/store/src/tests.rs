@@ -136,7 +136,7 @@ mod case_log {
         CaseRecord {
             v: CASE_FORMAT,
             case_id: format!("c{n}"),
-            kind: "decision".into(),
+            kind: qunguan_core::case::RecordKind::Decision,
             group: group.into(),
             actor: "@admin:hs".into(),
             target: Some(format!("@u{n}:hs")),
@@ -161,12 +161,13 @@ mod case_log {
             attempts: 0,
             next_attempt_at_ms: 0,
             last_error: None,
+            error: None,
         }
     }
 
     fn outcome(n: usize, status: &str) -> CaseRecord {
         let mut r = decision(n, "!g");
-        r.kind = "outcome".into();
+        r.kind = qunguan_core::case::RecordKind::Outcome;
         r.detail.insert("status".into(), status.into());
         r
     }
@@ -178,13 +179,38 @@ mod case_log {
             s.record_decision(decision(n, "!g"), Some(&outbox(n)), None).unwrap();
         }
         s.record_decision(decision(9, "!other"), None, None).unwrap();
-        s.record_outcome(outcome(1, "done"), OutboxStatus::Done, None).unwrap();
+        s.record_outcome(outcome(1, "done"), OutboxStatus::Done, None, None).unwrap();
         (dir, s)
     }
 
     fn verify_group(s: &Store, group: &str) -> Result<(), qunguan_core::case::Break> {
         let head = s.chain_heads().unwrap().into_iter().find(|(g, _)| g == group).map(|(_, h)| h);
         verify(&s.chain(group).unwrap(), head.as_deref())
+    }
+
+    #[test]
+    fn an_outbox_error_is_kept_as_data_with_its_words() {
+        use qunguan_core::ErrorCode;
+        use qunguan_core::action::OutboxError;
+        let (_dir, mut s) = filled();
+        let busy = OutboxError::Busy { code: ErrorCode::Platform, message: "HTTP 503: try later".into() };
+        s.outbox_retry_later("c2", 5_000, &busy).unwrap();
+        let e = s.outbox_entry("c2").unwrap().unwrap();
+        assert_eq!(
+            (e.error.as_ref(), e.last_error.as_deref(), e.attempts),
+            (Some(&busy), Some("HTTP 503: try later"), 1)
+        );
+
+        let rejected = OutboxError::Rejected { code: ErrorCode::InvalidInput, message: "M_BAD_JSON".into() };
+        s.record_outcome(outcome(2, "failed"), OutboxStatus::Failed, Some("failed: M_BAD_JSON"), Some(&rejected))
+            .unwrap();
+        let e = s.outbox_entry("c2").unwrap().unwrap();
+        assert_eq!(e.error, Some(rejected), "the failure replaces the transient error");
+        assert_eq!(e.last_error.as_deref(), Some("failed: M_BAD_JSON"));
+
+        // A kind this build does not know (a newer console's) is shown by its words only.
+        s.tamper(r#"UPDATE outbox SET error = '{"kind":"quarantined","message":"x"}' WHERE case_id = 'c3'"#).unwrap();
+        assert_eq!(s.outbox_entry("c3").unwrap().unwrap().error, None, "an unknown kind does not fail the read");
     }
 
     #[test]
@@ -209,7 +235,7 @@ mod case_log {
         let (_dir, mut s) = filled();
         let mut odd = outcome(2, "exploded");
         odd.detail.insert("detail".into(), "by another client".into());
-        s.record_outcome(odd, OutboxStatus::Failed, None).unwrap();
+        s.record_outcome(odd, OutboxStatus::Failed, None, None).unwrap();
         let cases = s.cases(&CaseFilter::default()).unwrap();
         let c2 = cases.iter().find(|c| c.decision.record.case_id == "c2").unwrap();
         assert_eq!(c2.status, OutboxStatus::Failed, "a word that is not a status should not pass as one");

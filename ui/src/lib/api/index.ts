@@ -22,6 +22,7 @@ import type { RuleView } from './bindings/RuleView';
 import type { Revealed } from './bindings/Revealed';
 import type { StaffItem } from './bindings/StaffItem';
 import type { Status } from './bindings/Status';
+import type { WarningPreview } from './bindings/WarningPreview';
 
 export type { Account } from './bindings/Account';
 export type { Action } from './bindings/Action';
@@ -172,6 +173,8 @@ export const api = {
    */
   act: (group: string, action: ActionInput, reason: string, rule: string | null, lang: WarningLang) =>
     call<ActionOutcome>('act', { group, action, reason, rule, lang }),
+  /** The text a warning will carry, from the engine's template: the action dialog's preview. */
+  warningPreview: (preview: WarningPreview) => call<string>('warning_preview', { preview }),
   /** Cases, oldest first; `group` (room ID) and `user` narrow the list. */
   listCases: (group: string | null, user: string | null) => call<CaseView[]>('list_cases', { group, user }),
   /** My recent reasons, newest first (kept in the encrypted store, per account). */

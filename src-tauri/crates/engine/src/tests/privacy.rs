@@ -20,7 +20,7 @@ async fn offline_reveal_checks_my_cached_power() {
     let (e, fake) = engine(home.path(), Arc::new(MemorySecrets::default()), EnvOverride::default());
     e.sign_in_token("hs.test", &Secret::new("tok")).await.unwrap();
     *fake.messages.lock().unwrap() = vec![leak()];
-    e.messages("!b-admin", 10).await.unwrap();
+    e.messages("!b-admin", Some(10)).await.unwrap();
 
     // As an admin (cached), a reveal offline is recorded, queued and shown.
     fake.offline.store(true, Ordering::SeqCst);
@@ -42,9 +42,9 @@ async fn offline_reveal_checks_my_cached_power() {
     let (e2, fake2) = engine(home2.path(), Arc::new(MemorySecrets::default()), EnvOverride::default());
     e2.sign_in_token("hs.test", &Secret::new("tok")).await.unwrap();
     *fake2.messages.lock().unwrap() = vec![leak()];
-    e2.messages("!b-admin", 10).await.unwrap();
+    e2.messages("!b-admin", Some(10)).await.unwrap();
     fake2.demoted.store(true, Ordering::SeqCst);
-    assert_eq!(e2.messages("!b-admin", 10).await.unwrap_err().code, ErrorCode::Forbidden);
+    assert_eq!(e2.messages("!b-admin", Some(10)).await.unwrap_err().code, ErrorCode::Forbidden);
     fake2.offline.store(true, Ordering::SeqCst);
     assert_eq!(e2.reveal("!b-admin", "$leak", "x").await.unwrap_err().code, ErrorCode::Forbidden);
 
