@@ -846,12 +846,14 @@ fn action_dialog_checks_its_input_and_previews_the_warning_in_chinese() {
         )
         .await?;
         pick(app, "[data-testid=action-rule]", "kw.spam").await?;
-        let preview = app.text("[data-testid=action-preview]").await?;
-        check_eq!(
-            preview,
-            format!("{} 管理员警告：发广告（依据群规 kw.spam）。请遵守群规。", target.user_id),
-            "the preview"
+        // The engine writes the preview (the template it sends), so it arrives after the last input.
+        let want = format!("{} 管理员警告：发广告（依据群规 kw.spam）。请遵守群规。", target.user_id);
+        let script = format!(
+            "return document.querySelector('[data-testid=action-preview]')?.textContent === {}",
+            serde_json::to_string(&want)?
         );
+        let _ = app.until(&script, 10, "the engine's preview with the reason and the rule").await;
+        check_eq!(app.text("[data-testid=action-preview]").await?, want, "the preview");
         app.shot("warn-dialog").await?;
         // Esc cancels: no case.
         press(app, Key::Escape.into()).await?;
@@ -979,6 +981,9 @@ fn outbox_view_cancels_a_queued_action_with_a_reason() {
         check_eq!(entry.attr("data-status").await?.as_deref(), Some("queued"));
         let last_error = app.text(&format!("{entry_css} [data-testid=outbox-last-error]")).await?;
         ensure!(!last_error.is_empty(), "the entry says why it waits");
+        let why = app.find(&format!("{entry_css} [data-testid=outbox-why]")).await?;
+        check_eq!(why.attr("data-kind").await?.as_deref(), Some("unreachable"), "why it waits, as data: no answer");
+        ensure!(!why.text().await?.is_empty(), "and in words the admin reads");
         let group = app.text(&format!("{entry_css} [data-testid=outbox-group]")).await?;
         check_eq!(group.as_str(), "技术交流群", "the group by its name, not its room ID");
         app.find(&format!("{entry_css} [data-testid=outbox-cancel]")).await?.click().await?;

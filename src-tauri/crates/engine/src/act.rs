@@ -18,7 +18,7 @@ use qunguan_core::policy;
 use qunguan_core::role::MESSAGE_EVENT;
 use qunguan_core::time::{millis_from_rfc3339, rfc3339_from_millis};
 use qunguan_core::warning::{WarningPreview, warning_text};
-use qunguan_core::{ApiError, Capability, ErrorCode, GroupState, Lang, Result, RetryKind, Role};
+use qunguan_core::{ApiError, ErrorCode, GroupState, Lang, Result, RetryKind};
 use qunguan_store::{CaseFilter, ENDS_CASE, EvidenceRow, OutboxEntry, OutboxStatus, Store};
 
 use crate::Engine;
