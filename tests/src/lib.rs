@@ -7,7 +7,8 @@
 //! - `tests/crash.rs`: `qg` SIGKILLed at random points mid-batch (`QG_CRASH_KILLS` for the
 //!   soak), and Synapse stopped mid-batch; every decided action done exactly once.
 //! - `tests/ratelimit.rs`: a rate-limited Synapse; 429s waited out, each send once.
-//! - `tests/gui.rs`: the built app in its real window, driven through `tauri-driver`.
+//! - `tests/gui.rs`: the built app in its real window, driven through `tauri-driver` (the
+//!   harness: [`gui`]).
 //!
 //! Tests that need something this machine lacks (Synapse, a keyring, the app binary) fail
 //! with a message that says what to install — they never skip.
@@ -133,4 +134,5 @@ pub fn require_keyring() {
     let _ = Command::new("secret-tool").args(["clear", "service", "qunguan-probe", "key", "probe"]).status();
 }
 pub mod console;
+pub mod gui;
 pub mod proxy;
