@@ -23,18 +23,18 @@
 
 pub mod actions;
 pub mod admin;
+pub mod blocklist;
 pub mod connector;
 pub mod discovery;
 pub mod http;
 pub mod ids;
 pub mod log_room;
 pub mod messages;
-pub mod moderation;
 mod own_room;
 pub mod paging;
 pub mod platform;
-pub mod policy;
 pub mod power;
+pub mod shared;
 pub mod state;
 #[cfg(test)]
 mod testserver;
