@@ -11,9 +11,15 @@ use crate::role::{Capability, PowerSnapshot, Rank, Role};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     /// My power does not allow this kind of action in this group.
-    NotAllowed { capability: Capability },
+    NotAllowed {
+        /// The capability my role lacks.
+        capability: Capability,
+    },
     /// The target's rank is at or above mine.
-    TargetTooPowerful { target_role: Role },
+    TargetTooPowerful {
+        /// The target's role.
+        target_role: Role,
+    },
     /// A role change would give the target more power than I have.
     AboveMyOwnLevel,
     /// Acting on myself (mute, kick, ban, demote) is refused.
@@ -21,6 +27,7 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// The refusal in English, naming both sides, as `qg` prints it and the case log keeps it.
     pub fn message(&self, actor: &str, target: &str) -> String {
         match self {
             Refusal::NotAllowed { capability } => {

@@ -217,8 +217,11 @@ pub fn parse_delete_tasks(body: &Value) -> Vec<(Option<String>, String)> {
 /// Where a delete task stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeleteState {
+    /// Scheduled or under way: wait and look again.
     Running,
+    /// The room is gone.
     Complete,
+    /// Failed or cancelled: the measure is tried again.
     Failed,
 }
 
