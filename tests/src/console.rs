@@ -33,10 +33,15 @@ pub fn random_key() -> String {
 /// What an action printed with `--json`: `{case_id, status, detail}` and the exit code.
 #[derive(Debug)]
 pub struct Outcome {
+    /// `qg`'s exit code.
     pub code: i32,
+    /// The case the action was recorded under.
     pub case_id: String,
+    /// `done`, `queued`, `refused`, `conflict`, …
     pub status: String,
+    /// The English detail `qg` printed.
     pub detail: String,
+    /// The whole run, for messages when an assertion fails.
     pub run: Run,
 }
 
@@ -70,9 +75,11 @@ pub fn outcome_fields(v: &Value) -> (String, String, String) {
 
 /// One account's `qg` data directory, signed in through the OS keyring, with a known cache key.
 pub struct Console {
+    /// The data directory and environment every run uses.
     pub qg: Qg,
     /// The `QG_CACHE_KEY` every run gets (so the test can open the store itself).
     pub key: String,
+    /// The signed-in account.
     pub user_id: String,
 }
 
@@ -86,6 +93,7 @@ impl Console {
         Console { qg, key, user_id: user.user_id.clone() }
     }
 
+    /// Runs `qg ARGS` in this console, with no stdin.
     pub fn run(&self, args: &[&str]) -> Run {
         self.qg.run(args, "")
     }

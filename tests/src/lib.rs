@@ -7,10 +7,13 @@
 //! - `tests/crash.rs`: `qg` SIGKILLed at random points mid-batch (`QG_CRASH_KILLS` for the
 //!   soak), and Synapse stopped mid-batch; every decided action done exactly once.
 //! - `tests/ratelimit.rs`: a rate-limited Synapse; 429s waited out, each send once.
-//! - `tests/gui.rs`: the built app in its real window, driven through `tauri-driver`.
+//! - `tests/gui.rs`: the built app in its real window, driven through `tauri-driver` (the
+//!   harness: [`gui`]).
 //!
 //! Tests that need something this machine lacks (Synapse, a keyring, the app binary) fail
 //! with a message that says what to install — they never skip.
+
+#![warn(missing_docs)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -42,12 +45,16 @@ pub fn qg_binary() -> PathBuf {
 /// What one `qg` run printed and how it ended.
 #[derive(Debug)]
 pub struct Run {
+    /// The exit code (`-1` when killed by a signal).
     pub code: i32,
+    /// What it printed on stdout.
     pub stdout: String,
+    /// What it printed on stderr.
     pub stderr: String,
 }
 
 impl Run {
+    /// Stdout parsed as JSON (panics with the run when it is not).
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:#?}"))
     }
@@ -62,6 +69,7 @@ impl Run {
 
 /// A `qg` invocation with its own data directory and a controlled environment.
 pub struct Qg {
+    /// The data directory, passed as `--home` (deleted on drop).
     pub home: tempfile::TempDir,
     env: Vec<(String, String)>,
 }
@@ -73,10 +81,12 @@ impl Default for Qg {
 }
 
 impl Qg {
+    /// A `qg` with a fresh temporary data directory.
     pub fn new() -> Self {
         Self { home: tempfile::tempdir().expect("temp dir"), env: Vec::new() }
     }
 
+    /// Sets an environment variable for every run.
     pub fn env(mut self, key: &str, value: &str) -> Self {
         self.env.push((key.into(), value.into()));
         self
@@ -132,5 +142,9 @@ pub fn require_keyring() {
     assert!(stored, "no Secret Service: run the tests through `cargo xtask test` (D-Bus session with gnome-keyring)");
     let _ = Command::new("secret-tool").args(["clear", "service", "qunguan-probe", "key", "probe"]).status();
 }
+/// A signed-in `qg` console per test user, and readers of the homeserver's state.
 pub mod console;
+/// The GUI tests' harness: the app in its window through `tauri-driver`, and WebDriver helpers.
+pub mod gui;
+/// A loopback forwarder to take a homeserver "offline" for one client, or hold requests back.
 pub mod proxy;

@@ -20,6 +20,7 @@ pub struct Gate {
 }
 
 impl Gate {
+    /// A gate for requests that contain every one of `needles`.
     pub fn new(needles: &[&str]) -> Arc<Gate> {
         Arc::new(Gate {
             needles: needles.iter().map(|n| n.as_bytes().to_vec()).collect(),
@@ -59,6 +60,7 @@ impl Gate {
     }
 }
 
+/// A forwarder on a free loopback port to one upstream address; dropping it stops it.
 pub struct Proxy {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
@@ -113,10 +115,12 @@ impl Proxy {
         Proxy { addr, stop, accept: Some(accept), open }
     }
 
+    /// The loopback port it listens on.
     pub fn port(&self) -> u16 {
         self.addr.port()
     }
 
+    /// `http://127.0.0.1:PORT`: the homeserver URL a client should use.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }

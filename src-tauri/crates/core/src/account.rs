@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A signed-in account: the homeserver and the user on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Account {
@@ -9,6 +10,7 @@ pub struct Account {
     pub homeserver: String,
     /// Full Matrix ID, e.g. `@owner:example.org`.
     pub user_id: String,
+    /// The session's device, when the sign-in named one.
     pub device_id: Option<String>,
 }
 

@@ -24,68 +24,107 @@ use crate::role::Role;
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
+    /// Send the group a notice that mentions the member.
     Warn {
+        /// The member warned.
         user: String,
     },
+    /// Lower the member's level below what posting needs, for `seconds`.
     Mute {
+        /// The member muted.
         user: String,
+        /// How long the mute lasts; the engine ends it when the time is up.
         #[cfg_attr(feature = "ts", ts(type = "number"))]
         seconds: u64,
     },
+    /// Give the member back the level a mute took away.
     Unmute {
+        /// The member unmuted.
         user: String,
     },
+    /// Remove (redact) a message, its evidence kept first.
     Remove {
+        /// The message removed.
         event_id: String,
     },
+    /// Remove the member from the group; they may join again.
     Kick {
+        /// The member kicked.
         user: String,
     },
+    /// Remove the member and keep them out.
     Ban {
+        /// The member banned.
         user: String,
     },
+    /// Lift a ban; the member may join again.
     Unban {
+        /// The member unbanned.
         user: String,
     },
+    /// Suspend posting for the whole group (raise `events_default`).
     Lock,
+    /// Resume posting: restore the level the lock replaced.
     Unlock,
+    /// Change the member's role (their power level).
     Role {
+        /// The member whose role changes.
         user: String,
+        /// The role they get.
         role: Role,
     },
+    /// Report a message to the platform's staff.
     ReportMessage {
+        /// The message reported.
         event_id: String,
     },
+    /// Report a member to the platform's staff.
     ReportMember {
+        /// The member reported.
         user: String,
     },
+    /// Report the whole group to the platform's staff.
     ReportGroup,
     // Platform staff (server admin) measures, see `crate::staff`; `report` is `event:12` / `user:3`.
+    /// Staff: stop an account from acting on the server (reversible).
     StaffSuspend {
+        /// The account suspended.
         user: String,
     },
+    /// Staff: lift a suspension.
     StaffUnsuspend {
+        /// The account unsuspended.
         user: String,
     },
+    /// Staff: close an account for good.
     StaffDeactivate {
+        /// The account deactivated.
         user: String,
     },
+    /// Staff: close a group: block it, remove everyone, purge it.
     StaffClose {
+        /// The group's room ID.
         room: String,
     },
+    /// Staff: take a report out of the inbox.
     StaffResolve {
+        /// The report (`event:12`, `user:3`).
         report: String,
     },
     /// Showing a message's masked personal data to the admin: no platform operation, but a
     /// case, so who looked at whose ID or phone number, and why, is on the record.
     Reveal {
+        /// The message whose personal data was shown.
         event_id: String,
     },
     /// Add / remove a member on my shared blocklist (a Matrix policy list), see `ban --all-groups`.
     BlocklistAdd {
+        /// The member added to the blocklist.
         user: String,
     },
+    /// Take a member off my shared blocklist.
     BlocklistRemove {
+        /// The member taken off.
         user: String,
     },
 }
@@ -175,72 +214,108 @@ impl Action {
 pub enum PlatformOp {
     /// A notice to the group mentioning `mentions` (an `m.text` with `m.mentions`).
     SendNotice {
+        /// The notice's text.
         body: String,
+        /// User IDs the notice mentions.
         mentions: Vec<String>,
     },
     /// Set one member's power level; `None` removes their entry (back to `users_default`).
     SetUserPower {
+        /// The member whose level is set.
         user: String,
+        /// The new level, or `None` for the group's default.
         level: Option<i64>,
     },
     /// Set the level needed to post (`events_default`): raising it suspends posting.
     SetPostingLevel {
+        /// The level posting needs from now on.
         level: i64,
     },
+    /// Redact an event (a message's content is gone for everyone).
     Redact {
+        /// The event redacted.
         event_id: String,
+        /// The reason the platform shows with it.
         reason: String,
     },
+    /// Remove a member from the room.
     Kick {
+        /// The member kicked.
         user: String,
+        /// The reason the platform shows with it.
         reason: String,
     },
+    /// Ban a member from the room.
     Ban {
+        /// The member banned.
         user: String,
+        /// The reason the platform shows with it.
         reason: String,
     },
+    /// Lift a member's ban in the room.
     Unban {
+        /// The member unbanned.
         user: String,
+        /// The reason the platform shows with it.
         reason: String,
     },
+    /// Report an event to the homeserver's staff.
     ReportEvent {
+        /// The event reported.
         event_id: String,
+        /// The reason staff read.
         reason: String,
     },
+    /// Report a user to the homeserver's staff.
     ReportUser {
+        /// The user reported.
         user: String,
+        /// The reason staff read.
         reason: String,
     },
+    /// Report the room to the homeserver's staff.
     ReportRoom {
+        /// The reason staff read.
         reason: String,
     },
     /// Platform staff: suspend (`true`) or unsuspend an account.
     SuspendUser {
+        /// The account (on this server).
         user: String,
+        /// `true` suspends, `false` lifts the suspension.
         suspend: bool,
     },
+    /// Platform staff: deactivate an account for good.
     DeactivateUser {
+        /// The account (on this server).
         user: String,
     },
     /// Platform staff: refuse every future join to a room.
     BlockRoom {
+        /// The room's ID.
         room: String,
     },
     /// Platform staff: remove everyone from a room and purge it, keeping it blocked; waits
     /// (bounded) for the platform to finish.
     DeleteRoom {
+        /// The room's ID.
         room: String,
+        /// What the removed members are told.
         message: String,
     },
     /// Platform staff: remove a report from the inbox.
     ResolveReport {
+        /// The report resolved.
         report: crate::staff::ReportRef,
     },
     /// Write (`ban`) or clear an `m.policy.rule.user` entry in my policy list room (created on
     /// first use, marked with `org.qunguan.room` so it is never listed as a group).
     SetPolicyRule {
+        /// The user ID the rule is about.
         entity: String,
+        /// The reason policy-list readers see.
         reason: String,
+        /// `true` writes the ban rule, `false` clears it.
         ban: bool,
     },
 }
@@ -263,12 +338,19 @@ impl PlatformOp {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "applied", rename_all = "snake_case")]
 pub enum Applied {
-    /// Carried out now; `event_id` of what was sent, where there is one.
-    Done { event_id: Option<String> },
+    /// Carried out now.
+    Done {
+        /// The event sent, where there is one.
+        event_id: Option<String>,
+    },
     /// The state already held (or an earlier attempt's event exists): nothing was done again.
-    AlreadyDone { event_id: Option<String> },
+    AlreadyDone {
+        /// The earlier attempt's event, where there is one.
+        event_id: Option<String>,
+    },
     /// The world changed since the decision; nothing was done.
     Conflict {
+        /// What changed, in English (for `qg` and the case log).
         reason: String,
         /// The reason as data, for the app to translate.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -288,13 +370,17 @@ pub struct OpContext {
 /// A message as captured for evidence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageSnapshot {
+    /// The message's event ID.
     pub event_id: String,
+    /// Who sent it.
     pub sender: String,
     /// Unix ms.
     pub ts: i64,
+    /// The event type (`m.room.message`, …).
     pub kind: String,
     /// The text body, if any (`None` when redacted or not a text message).
     pub body: Option<String>,
+    /// Already redacted when captured.
     pub redacted: bool,
     /// The case a message sent by this console carries (`org.qunguan.case_id`, e.g. a warning).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -324,6 +410,7 @@ mod tests {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ActionOutcome {
+    /// The case the action is recorded under.
     pub case_id: String,
     /// Where the action stands: `done`, `queued`, `refused`, `conflict`, or ended without being carried out.
     pub status: crate::Status,
@@ -339,8 +426,11 @@ pub struct ActionOutcome {
 /// their canonical JSON (struct fields in declaration order).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
+    /// The group's room ID.
     pub group: String,
+    /// The message acted on.
     pub message: MessageSnapshot,
+    /// The messages around it, as the platform returned them.
     pub context: Vec<MessageSnapshot>,
     /// RFC 3339 time of capture.
     pub captured_at: String,
@@ -364,13 +454,29 @@ impl Evidence {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum OutboxError {
     /// No answer from the homeserver (offline, refused, timed out): tried again when it answers.
-    Unreachable { message: String },
+    Unreachable {
+        /// The failure's words.
+        message: String,
+    },
     /// The homeserver could not serve it now (5xx, 429): tried again after a back-off.
-    Busy { code: crate::ErrorCode, message: String },
+    Busy {
+        /// The error code the answer maps to (`platform`, `rate_limited`).
+        code: crate::ErrorCode,
+        /// The failure's words.
+        message: String,
+    },
     /// The request cannot succeed as it is (bad request, unknown room): ended as failed.
-    Rejected { code: crate::ErrorCode, message: String },
+    Rejected {
+        /// The error code the answer maps to (`invalid_input`, `not_found`, `platform`…).
+        code: crate::ErrorCode,
+        /// The failure's words.
+        message: String,
+    },
     /// The entry itself cannot be read back (a damaged payload): ended as failed.
-    Unreadable { message: String },
+    Unreadable {
+        /// What could not be read.
+        message: String,
+    },
 }
 
 impl OutboxError {
@@ -404,11 +510,17 @@ impl OutboxError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct OutboxView {
+    /// The case the entry carries out.
     pub case_id: String,
+    /// The action's name (`mute`, `ban`, …).
     pub action: String,
+    /// The group's room ID.
     pub group: String,
+    /// The member or message acted on, if any.
     pub target: Option<String>,
+    /// `queued` while waiting, else how it ended.
     pub status: crate::Status,
+    /// Attempts made so far.
     pub attempts: u32,
     /// RFC 3339; `null` once settled.
     pub next_attempt_at: Option<String>,

@@ -46,6 +46,7 @@ pub enum RecordKind {
 }
 
 impl RecordKind {
+    /// The word the record holds.
     pub fn as_str(&self) -> &str {
         match self {
             RecordKind::Decision => "decision",
@@ -83,15 +84,25 @@ pub struct CaseRecord {
     /// The format the hash covers: [`CASE_FORMAT`] for new records, 0 (absent) for older ones.
     #[serde(default, skip_serializing_if = "is_legacy")]
     pub v: u32,
+    /// The case this record belongs to; a decision and its outcome share it.
     pub case_id: String,
+    /// A decision or an outcome of one.
     pub kind: RecordKind,
+    /// The group's room ID, or the name of a chain about no group (`platform`, `policy`, `staff`).
     pub group: String,
+    /// Who decided: the acting admin's user ID.
     pub actor: String,
+    /// Whom or what the action is about (a user, an event, a report); `None` for group-wide actions.
     pub target: Option<String>,
+    /// The action's name as `qg` spells it (`mute`, `ban`, `remove`, …).
     pub action: String,
+    /// The reason the admin gave (personal data masked when shared).
     pub reason: String,
+    /// The group rule the action cites, if any.
     pub rule: Option<String>,
+    /// SHA-256 of the evidence captured before the action (removals, reports).
     pub evidence_hash: Option<String>,
+    /// RFC 3339 UTC time the record was written.
     pub created_at: String,
     /// Action-specific facts (duration, previous level, outcome status and detail), sorted by key.
     pub detail: BTreeMap<String, String>,
@@ -100,9 +111,12 @@ pub struct CaseRecord {
 /// A record with its place in the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Chained {
+    /// The record itself (flattened into the same JSON object).
     #[serde(flatten)]
     pub record: CaseRecord,
+    /// The hash of the record before it, or [`GENESIS`] for the first.
     pub prev_hash: String,
+    /// [`hash_record`] over `prev_hash` and `record`.
     pub hash: String,
 }
 
@@ -125,6 +139,7 @@ pub fn hash_record(prev_hash: &str, record: &CaseRecord) -> String {
     hex(&h.finalize())
 }
 
+/// Lower-case hex, as every hash in the case log is written.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -140,10 +155,13 @@ pub fn chain(head: &str, record: CaseRecord) -> Chained {
 pub struct Break {
     /// 0-based position of the first bad record (`len` when the head is missing records).
     pub index: usize,
+    /// The case of the bad record, when there is one (not for a missing tail).
     pub case_id: Option<String>,
+    /// What is wrong there.
     pub kind: BreakKind,
 }
 
+/// How a chain is broken; each kind names a different tampering.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
@@ -377,24 +395,37 @@ mod tests {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CaseView {
+    /// The case's ID, shared by its decision and outcomes.
     pub case_id: String,
+    /// The group's room ID, or the name of a chain about no group.
     pub group: String,
+    /// The admin who decided.
     pub actor: String,
+    /// The member, message, room or report acted on.
     pub target: Option<String>,
+    /// The action's name (`mute`, `ban`, …).
     pub action: String,
+    /// The reason the admin gave.
     pub reason: String,
+    /// The group rule cited, if any.
     pub rule: Option<String>,
+    /// SHA-256 of the evidence kept before acting.
     pub evidence_hash: Option<String>,
+    /// RFC 3339 time of the decision.
     pub created_at: String,
     /// The latest outcome's status; `queued` until there is one.
     pub status: crate::Status,
+    /// The latest outcome's detail, in English.
     pub status_detail: Option<String>,
     /// The outcome's reason as data, for the app to translate (when the engine knew it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub status_why: Option<crate::outcome::Why>,
+    /// The decision's action-specific facts (duration, previous level, …).
     pub detail: BTreeMap<String, String>,
+    /// The chain link before the decision record.
     pub prev_hash: String,
+    /// The decision record's own hash.
     pub hash: String,
     /// `false` for another admin's record whose sender did not manage the group when it was
     /// posted: kept and shown, never acted on.
@@ -405,8 +436,11 @@ pub struct CaseView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct AuditReport {
+    /// No chain is broken.
     pub ok: bool,
+    /// How many chains were checked.
     pub groups: u32,
+    /// How many records they hold.
     pub records: u32,
     /// The first broken entry, when the chain is broken.
     pub broken: Option<AuditBreak>,
@@ -414,21 +448,26 @@ pub struct AuditReport {
     pub breaks: Vec<AuditBreak>,
 }
 
+/// One break found by `qg audit verify`, as it prints it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct AuditBreak {
+    /// The chain's group (room ID, or `platform`, `policy`, `staff`).
     pub group: String,
     /// Whose chain: another admin's, imported from the moderation room; `None` for mine.
     pub actor: Option<String>,
     /// 0-based position in the chain (for `truncated`: how many records are there).
     pub index: u32,
+    /// The case of the bad record, when there is one.
     pub case_id: Option<String>,
+    /// How it is broken.
     pub kind: BreakKind,
     /// For another admin's chain: how many records the head they published names.
     pub published: Option<u32>,
 }
 
 impl BreakKind {
+    /// The kind as `qg audit verify` and [`AuditBreak::kind`] spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             BreakKind::Edited => "edited",

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The stable codes the UI switches on and `qg --json` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
@@ -25,17 +26,22 @@ pub enum ErrorCode {
     InvalidInput,
     /// A file given to a command (input, lexicon, rules) is malformed; the message names file and line.
     InvalidFile,
+    /// The group, member, message, case or report does not exist (or not for me).
     NotFound,
+    /// The server refused: my account may not do this.
     Forbidden,
+    /// The server asked us to slow down and the wait ran out.
     RateLimited,
     /// The homeserver failed (5xx) or answered something unexpected.
     Platform,
     /// The local store failed (disk, encryption key).
     Store,
+    /// A bug: something that should not happen did.
     Internal,
 }
 
 impl ErrorCode {
+    /// The code as it appears in JSON (`auth_invalid_token`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::AuthInvalidCredentials => "auth_invalid_credentials",
@@ -94,10 +100,14 @@ pub type Cause = std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ApiError {
+    /// What kind of failure, for the UI to switch on.
     pub code: ErrorCode,
+    /// An English detail for logs and the "details" line (never a secret).
     pub message: String,
+    /// The adapter's retry classification, when it made one (not serialised).
     #[serde(skip)]
     pub retry: Option<RetryKind>,
+    /// The typed error this one came from, if kept (never on the wire).
     #[serde(skip)]
     pub source: Option<Cause>,
 }
@@ -125,6 +135,7 @@ impl PartialEq for ApiError {
 impl Eq for ApiError {}
 
 impl ApiError {
+    /// An error with this code and detail, not classified for retrying.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self { code, message: message.into(), retry: None, source: None }
     }
@@ -167,15 +178,18 @@ impl ApiError {
         self.retry.unwrap_or_else(|| self.code.default_retry())
     }
 
+    /// Bad arguments: nothing was done.
     pub fn invalid_input(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidInput, message)
     }
 
+    /// A bug, reported as `internal`.
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::Internal, message)
     }
 }
 
+/// The result of every fallible call in Qunguan.
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ pub enum Tier {
 }
 
 impl Tier {
+    /// The tier of a group with this many joined members.
     pub fn for_members(members: u64) -> Tier {
         match members {
             0..100 => Tier::Small,
@@ -33,15 +34,21 @@ impl Tier {
 /// A room as the platform adapter reports it, before the console decides whether it is a group I manage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupState {
+    /// The room ID.
     pub id: String,
+    /// The room name, if set.
     pub name: Option<String>,
+    /// The canonical alias, if set.
     pub alias: Option<String>,
+    /// Joined members now.
     pub joined_members: u64,
+    /// End-to-end encrypted: member actions work, message content cannot be read.
     pub encrypted: bool,
     /// A direct chat (never listed as a group).
     pub is_direct: bool,
     /// One of the console's own rooms (moderation room, policy list).
     pub console_room: bool,
+    /// Creators and power levels, from which every role is computed.
     pub power: PowerSnapshot,
 }
 
@@ -49,18 +56,25 @@ pub struct GroupState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Group {
+    /// The room ID.
     pub id: String,
     /// The room name; falls back to the alias, then the ID.
     pub name: String,
+    /// The canonical alias, if set.
     pub alias: Option<String>,
+    /// Joined members.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub members: u64,
+    /// My role in the group.
     pub role: Role,
     /// My power level; `null` where I am a creator who outranks every level.
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub power: Option<i64>,
+    /// The size tier, from `members`.
     pub tier: Tier,
+    /// What my power allows here.
     pub can: Vec<Capability>,
+    /// End-to-end encrypted: messages cannot be read or flagged yet.
     pub encrypted: bool,
 }
 

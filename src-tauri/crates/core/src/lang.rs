@@ -3,16 +3,20 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A language a warning can be written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
+    /// Simplified Chinese.
     Zh,
+    /// English (the default).
     #[default]
     En,
 }
 
 impl Lang {
+    /// The tag the app, `qg` and the outbox use (`zh`, `en`).
     pub fn as_str(self) -> &'static str {
         match self {
             Lang::Zh => "zh",

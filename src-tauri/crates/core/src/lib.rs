@@ -13,23 +13,43 @@
 //! - DTOs (`Group`, `Member`, `Account`) are what the app and `qg --json` print; with the `ts`
 //!   feature they export TypeScript bindings so the UI never writes them twice.
 
+#![warn(missing_docs)]
+
+/// The signed-in account (homeserver, user) and its connection status.
 pub mod account;
+/// Actions an admin decides and the platform operations that carry them out.
 pub mod action;
+/// RFC 8785 canonical JSON: the bytes the case log hashes, the same in every language.
 pub mod canonical;
+/// Case records: the append-only, hash-chained log of every action.
 pub mod case;
+/// Durations as people type them (`10m`, `2h`, `3d`), checked before anything is recorded.
 pub mod duration;
+/// The `{code, message}` error that crosses every boundary (IPC, `qg --json`).
 pub mod error;
+/// Groups: what the platform reports about a room and the row the console shows.
 pub mod group;
+/// The language a member reads a warning in (`zh` | `en`).
 pub mod lang;
+/// Members of a group and their membership state.
 pub mod member;
+/// A group's messages as the console shows them, and the rules a finding cites.
 pub mod message;
+/// Why an action was refused or ended in conflict, as data the app translates.
 pub mod outcome;
+/// The `Platform` / `Connector` traits: the seam between the engine and a chat platform.
 pub mod platform;
+/// Permission checks made before asking the platform, so a refusal is immediate and recorded.
 pub mod policy;
+/// Roles and their capabilities, computed from a platform-neutral power-level snapshot.
 pub mod role;
+/// Secrets whose `Debug` prints `<redacted>` and whose memory is wiped on drop.
 pub mod secret;
+/// Platform-staff mode: the report inbox and the measures of a server admin.
 pub mod staff;
+/// Where a decided action stands: one vocabulary for `qg`'s outcome, cases and the outbox.
 pub mod status;
+/// RFC 3339 UTC times to and from Unix milliseconds, without a date crate.
 pub mod time;
 /// The warning a member reads: one template for sending and for the dialog's preview.
 pub mod warning;

@@ -5,22 +5,31 @@ use serde::{Deserialize, Serialize};
 use crate::role::{PowerSnapshot, Role};
 use crate::time::rfc3339_from_millis;
 
+/// A member's membership state, as Matrix names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum Membership {
+    /// In the group.
     Join,
+    /// Invited, not joined yet.
     Invite,
+    /// Asked to join.
     Knock,
+    /// Left or was kicked.
     Leave,
+    /// Banned.
     Ban,
 }
 
 /// A member as the platform adapter reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberState {
+    /// The member's user ID.
     pub user_id: String,
+    /// Their display name in this group, if set.
     pub display_name: Option<String>,
+    /// Their current membership.
     pub membership: Membership,
     /// When the current membership took effect (the member event's timestamp), in Unix ms.
     pub since_ms: Option<i64>,
@@ -30,12 +39,16 @@ pub struct MemberState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Member {
+    /// The member's user ID.
     pub user_id: String,
+    /// Their display name in this group, if set.
     pub display_name: Option<String>,
+    /// Their role, computed from the power snapshot.
     pub role: Role,
     /// Power level; `null` for creators who outrank every level.
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub power: Option<i64>,
+    /// Their current membership.
     pub membership: Membership,
     /// RFC 3339 time the member joined (for joined members).
     pub joined_at: Option<String>,
@@ -46,6 +59,7 @@ pub struct Member {
 }
 
 impl Member {
+    /// The row for `state`, its role and power read from the group's `power`.
     pub fn from_state(state: &MemberState, power: &PowerSnapshot) -> Member {
         Member {
             user_id: state.user_id.clone(),

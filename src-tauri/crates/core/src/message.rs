@@ -14,8 +14,11 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
+    /// Worth a look.
     Low,
+    /// Likely needs acting on.
     Medium,
+    /// Act now (personal data, fraud, violence).
     High,
 }
 
@@ -29,6 +32,7 @@ pub struct Flag {
     pub kind: String,
     /// `porn`, `privacy`, a lexicon's own category, …
     pub category: Option<String>,
+    /// The rule's severity.
     pub severity: Severity,
     /// What the rule suggests: `review`, `warn`, `remove`, `mute`, `kick`, `ban`.
     pub suggested: String,
@@ -38,6 +42,7 @@ pub struct Flag {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Segment {
+    /// The run's text, masked where `masked` says.
     pub text: String,
     /// Index into the message's `flags` when this run is (part of) a finding.
     pub flag: Option<u32>,
@@ -49,7 +54,9 @@ pub struct Segment {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct MessageView {
+    /// The message's event ID.
     pub event_id: String,
+    /// Who sent it.
     pub sender: String,
     /// Unix ms.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
@@ -58,6 +65,7 @@ pub struct MessageView {
     pub redacted: bool,
     /// The text, masked and split; empty when redacted or not text.
     pub segments: Vec<Segment>,
+    /// What the detectors found in it.
     pub flags: Vec<Flag>,
     /// The highest severity among `flags`.
     pub severity: Option<Severity>,
@@ -69,13 +77,17 @@ pub struct MessageView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct RuleView {
+    /// The rule's ID, as cases cite it.
     pub id: String,
     /// The detector: `keyword`, `cn_resident_id`, `url`, `flood`, …
     pub detector: String,
+    /// The lexicon category it matches, for keyword rules.
     pub category: Option<String>,
+    /// How much a finding by it matters.
     pub severity: Severity,
     /// What it suggests: `review`, `warn`, `remove`, `mute`, `kick`, `ban`.
     pub suggested: String,
+    /// Off rules are listed but flag nothing.
     pub enabled: bool,
 }
 
@@ -84,7 +96,9 @@ pub struct RuleView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Revealed {
+    /// The `reveal` case recorded before showing it.
     pub case_id: String,
+    /// The message, personal data unmasked.
     pub message: MessageView,
 }
 
@@ -93,8 +107,12 @@ pub struct Revealed {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct StaffItem {
+    /// The report itself.
     pub report: crate::staff::StaffReport,
+    /// The reported message's text, masked and split.
     pub segments: Vec<Segment>,
+    /// What the detectors found in that text.
     pub flags: Vec<Flag>,
+    /// The highest severity among `flags`.
     pub severity: Option<Severity>,
 }

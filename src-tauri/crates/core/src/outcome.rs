@@ -12,23 +12,40 @@ use crate::role::{Capability, Role};
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum Why {
     /// My power in the group does not allow this kind of action.
-    NotAllowed { capability: Capability },
+    NotAllowed {
+        /// The capability my role lacks.
+        capability: Capability,
+    },
     /// The member's rank is at or above mine.
-    TargetTooPowerful { target: String, role: Role },
+    TargetTooPowerful {
+        /// The member.
+        target: String,
+        /// Their role.
+        role: Role,
+    },
     /// A role change would give the member more power than I have.
-    AboveOwnLevel { target: String },
+    AboveOwnLevel {
+        /// The member whose role would change.
+        target: String,
+    },
     /// Acting on my own account.
     SelfTarget,
     /// I am not (or no longer) in the group.
     NotInGroup,
     /// The member is not (or no longer) in the group.
-    NotMember { target: String },
+    NotMember {
+        /// The member.
+        target: String,
+    },
     /// The server does not know the message.
     MessageUnknown,
     /// Someone else removed the message already.
     AlreadyRemoved,
     /// There is no such account on this server (platform staff).
-    NoAccount { target: String },
+    NoAccount {
+        /// The account asked for.
+        target: String,
+    },
     /// The platform said no; the detail has its words.
     PlatformRefused,
 }

@@ -20,6 +20,7 @@ use crate::staff::{ReportRef, StaffReport};
 /// A signed-in connection to the platform.
 #[async_trait]
 pub trait Platform: Send + Sync {
+    /// The account this connection is signed in as.
     fn account(&self) -> &Account;
 
     /// Checks that the token is still valid; returns the user ID it belongs to.
@@ -132,7 +133,9 @@ pub struct CaseLogRoom {
 pub struct SharedEntry {
     /// Who posted it (authenticated by the homeserver).
     pub sender: String,
+    /// The event that carries the record.
     pub event_id: String,
+    /// The record as posted (parsed and checked by the engine).
     pub content: serde_json::Value,
     /// When the server received it (Unix ms): imported records are ordered by this, never by
     /// the `created_at` their writer chose.
@@ -164,7 +167,9 @@ fn no_staff_mode() -> crate::ApiError {
 /// What a successful sign-in hands back: the account and its access token.
 #[derive(Debug, Clone)]
 pub struct SignedIn {
+    /// Who signed in, where.
     pub account: Account,
+    /// The session's token, for the keyring.
     pub access_token: Secret,
 }
 
@@ -201,9 +206,12 @@ pub trait Connector: Send + Sync {
     /// only fail. `Err(invalid_input)` names the value and what it should have been.
     fn check_id(&self, kind: IdKind, value: &str) -> Result<()>;
 
+    /// Signs in with a user name (or full ID) and password.
     async fn login_password(&self, homeserver: &str, user: &str, password: &Secret) -> Result<SignedIn>;
 
+    /// Signs in with an existing access token (checked with the server).
     async fn login_token(&self, homeserver: &str, token: &Secret) -> Result<SignedIn>;
 
+    /// Opens a platform connection for a signed-in account (no network call).
     fn open(&self, signed_in: SignedIn) -> Arc<dyn Platform>;
 }

@@ -16,9 +16,15 @@ use crate::role::{Capability, PowerSnapshot, Rank, Role};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     /// My power does not allow this kind of action in this group.
-    NotAllowed { capability: Capability },
+    NotAllowed {
+        /// The capability my role lacks.
+        capability: Capability,
+    },
     /// The target's rank is at or above mine.
-    TargetTooPowerful { target_role: Role },
+    TargetTooPowerful {
+        /// The target's role.
+        target_role: Role,
+    },
     /// A role change would give the target more power than I have.
     AboveMyOwnLevel,
     /// Acting on myself (mute, kick, ban, demote) is refused.
@@ -26,6 +32,7 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// The refusal in English, naming both sides, as `qg` prints it and the case log keeps it.
     pub fn message(&self, actor: &str, target: &str) -> String {
         match self {
             Refusal::NotAllowed { capability } => {
@@ -43,7 +50,9 @@ impl Refusal {
 /// A refusal and whom it is about (the member acted on, or the group's ID).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Denied {
+    /// What is refused.
     pub refusal: Refusal,
+    /// The member acted on, or the group's ID for a group-wide refusal.
     pub target: String,
 }
 

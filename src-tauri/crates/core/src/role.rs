@@ -17,17 +17,24 @@ pub const POWER_LEVELS_EVENT: &str = "m.room.power_levels";
 /// The message event whose required level decides who may post (and so who is muted).
 pub const MESSAGE_EVENT: &str = "m.room.message";
 
+/// A member's role, computed from power levels (see `docs/cli.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
+    /// No moderation power.
     Member,
+    /// Power at least the lowest of kick, ban and redact, below admin.
     Moderator,
+    /// Power at least what changing the power levels needs.
     Admin,
+    /// A creator who outranks every level (v12 rooms), or in older rooms the creator while
+    /// their power is at least an admin's.
     Owner,
 }
 
 impl Role {
+    /// The role as `qg` and JSON spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Owner => "owner",
@@ -48,27 +55,44 @@ impl Role {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum Capability {
+    /// Send a warning notice.
     Warn,
+    /// Mute and unmute members.
     Mute,
+    /// Remove messages.
     Remove,
+    /// Kick members.
     Kick,
+    /// Ban and unban members.
     Ban,
+    /// Suspend and resume posting for the whole group.
     Lock,
+    /// Change members' roles.
     Role,
+    /// Report to the platform's staff.
     Report,
 }
 
 /// The power-level content of a group, with the spec's defaults for absent keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PowerLevels {
+    /// Members with a level of their own.
     pub users: BTreeMap<String, i64>,
+    /// Everyone else's level.
     pub users_default: i64,
+    /// The level each event type needs, where it differs from the defaults.
     pub events: BTreeMap<String, i64>,
+    /// The level posting (message events) needs.
     pub events_default: i64,
+    /// The level state events need.
     pub state_default: i64,
+    /// The level kicking needs.
     pub kick: i64,
+    /// The level banning needs.
     pub ban: i64,
+    /// The level removing others' messages needs.
     pub redact: i64,
+    /// The level inviting needs.
     pub invite: i64,
 }
 
@@ -117,13 +141,16 @@ pub struct PowerSnapshot {
     pub creators: Vec<String>,
     /// True where creators outrank every level (Matrix room version 12 and later).
     pub creators_outrank: bool,
+    /// The group's power levels.
     pub levels: PowerLevels,
 }
 
 /// A member's rank: an outranking creator sits above every numeric level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Rank {
+    /// A numeric power level.
     Level(i64),
+    /// A creator in a room where creators outrank every level.
     Creator,
 }
 
@@ -137,6 +164,7 @@ impl Rank {
 }
 
 impl PowerSnapshot {
+    /// The member's rank: creator, else their level (or the default).
     pub fn rank(&self, user: &str) -> Rank {
         if self.creators_outrank && self.creators.iter().any(|c| c == user) {
             return Rank::Creator;
@@ -152,6 +180,7 @@ impl PowerSnapshot {
         }
     }
 
+    /// The member's role by `docs/cli.md`'s rules.
     pub fn role(&self, user: &str) -> Role {
         let rank = self.rank(user);
         let levels = &self.levels;

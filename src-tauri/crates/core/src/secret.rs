@@ -12,6 +12,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 pub struct Secret(String);
 
 impl Secret {
+    /// Takes ownership of the value; from here on only [`Secret::expose`] reads it.
     pub fn new(value: impl Into<String>) -> Self {
         Self(value.into())
     }
@@ -21,6 +22,7 @@ impl Secret {
         &self.0
     }
 
+    /// Whether the secret is empty (an unset token), without exposing it.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

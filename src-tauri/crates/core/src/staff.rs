@@ -33,6 +33,7 @@ pub enum ReportKind {
 }
 
 impl ReportKind {
+    /// The kind as report IDs spell it (`event`, `user`).
     pub fn as_str(self) -> &'static str {
         match self {
             ReportKind::Event => "event",
@@ -44,6 +45,7 @@ impl ReportKind {
 /// A report's ID with its kind: `event:12`, `user:3`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ReportRef {
+    /// An event report or a user report (their IDs are counted apart).
     pub kind: ReportKind,
     /// The platform's ID of the report among reports of its kind.
     pub id: u64,
@@ -97,6 +99,7 @@ impl<'de> Deserialize<'de> for ReportRef {
 pub struct StaffReport {
     /// `event:12` or `user:3`: what `qg staff resolve` takes.
     pub id: String,
+    /// What was reported: a message or an account.
     pub kind: ReportKind,
     /// The reported message (event reports).
     pub event_id: Option<String>,
@@ -104,10 +107,13 @@ pub struct StaffReport {
     pub reported_user: Option<String>,
     /// The group (room ID) the reported message is in (event reports).
     pub group: Option<String>,
+    /// The group's name, when the server knows it.
     pub group_name: Option<String>,
+    /// The group's canonical alias, when it has one.
     pub group_alias: Option<String>,
     /// Who reported it.
     pub reporter: String,
+    /// The reporter's reason, as their client sent it (untrusted).
     pub reason: Option<String>,
     /// The reporter's score (Matrix: -100 most offensive … 0 inoffensive), when given.
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]

@@ -10,12 +10,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::{ApiError, ErrorCode};
 
+/// Where a decided action stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Recorded, waiting for its (next) attempt.
     Queued,
+    /// Carried out (or it already held).
     Done,
     /// Our own rules said no; nothing was sent.
     Refused,
@@ -41,6 +43,7 @@ impl Status {
         Status::Cancelled,
     ];
 
+    /// The lower-case word `docs/cli.md` documents.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Queued => "queued",

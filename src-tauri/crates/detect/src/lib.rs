@@ -37,16 +37,27 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+/// The per-message engine: every detector over one message, with reusable scratch space.
 pub mod engine;
+/// What a detector reports: kind, category, rule, severity and the original byte span.
 pub mod finding;
+/// A leetspeak view of the text (`p0rn` → `porn`), byte for byte, for a second pass.
 pub mod leet;
+/// Category term lists and the one-pass Aho-Corasick matcher over them.
 pub mod lexicon;
+/// URLs in a message, judged against a group's allow and deny lists.
 pub mod links;
+/// Mention spam: one message that pings many people, or everyone.
 pub mod mentions;
+/// Folding evasion away (NFKC, case, look-alikes, traditional → simplified) with an exact map back.
 pub mod normalize;
+/// Personal-data detectors (IDs, phones, cards, e-mail, doxxing), validated rather than pattern-matched.
 pub mod pii;
+/// A group's rule set: what each kind of finding means there (severity, action, thresholds).
 pub mod rules;
+/// `qg scan`: JSON Lines in, one result line per input line out.
 pub mod scan;
+/// Behaviour over a stream of messages (flooding), with bounded per-group state.
 pub mod stream;
 
 pub use engine::{Engine, Scratch};

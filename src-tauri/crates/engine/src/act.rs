@@ -66,8 +66,11 @@ impl Claim {
 pub struct ActRequest {
     /// Room ID or alias.
     pub group: String,
+    /// What to do, and to whom.
     pub action: Action,
+    /// Why, in the admin's words (required; recorded in the case).
     pub reason: String,
+    /// The group rule the action cites.
     pub rule: Option<String>,
     /// Language of the warning text the member sees.
     pub lang: Lang,

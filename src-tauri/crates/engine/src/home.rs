@@ -8,6 +8,7 @@ use qunguan_core::{Account, ApiError, ErrorCode, Result};
 
 const CURRENT_FILE: &str = "current.json";
 
+/// The data directory: `--home DIR`, else `$QG_HOME`, else the XDG data dir (`qunguan` in it).
 pub fn resolve(flag: Option<PathBuf>) -> Result<PathBuf> {
     if let Some(dir) = flag {
         return Ok(dir);
@@ -73,6 +74,7 @@ pub fn write_current(home: &Path, account: &Account) -> Result<()> {
     account_dir(home, account).map(drop)
 }
 
+/// Forgets which account is signed in (sign-out); the account's files stay.
 pub fn clear_current(home: &Path) -> Result<()> {
     remove_file(&home.join(CURRENT_FILE))
 }

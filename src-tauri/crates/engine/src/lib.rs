@@ -16,21 +16,39 @@
 //!   unit tests run the engine against fakes and the end-to-end suite against Synapse.
 //! - Every error is a `qunguan_core::ApiError` — `{code, message}` — ready for IPC and `--json`.
 
+#![warn(missing_docs)]
+
+/// Acting: decision → case log + outbox (one transaction) → platform → outcome.
 mod act;
+/// `ban` / `unban --all-groups`: a case per group plus the shared blocklist entry.
 mod blocklist;
+/// The offline path: reads written to the cache, served with an "offline since" mark.
 mod cache;
+/// Reading the case log and the outbox, and verifying the chains.
 mod cases;
+/// Work that comes due: queued retries and timed mutes that end.
 mod due;
+/// Groups I manage and their members, live or from the cache.
 mod groups;
+/// The data directory and the per-account subdirectories in it.
 pub mod home;
+/// A message's text split into display segments, personal data masked.
 mod mask;
+/// A group's messages, scanned and masked, and its rules for the rule picker.
 pub mod messages;
+/// Recent reasons, kept in the encrypted store and offered again by the action dialog.
 pub mod reasons;
+/// `qg scan`: the detection engine over a JSONL document.
 pub mod scan;
+/// Where access tokens and cache keys live: the OS keyring, never a plain file.
 pub mod secrets;
+/// Signing in and out, and restoring the session at start-up.
 mod session;
+/// The shared case log: posting my records to each group's moderation room, importing the others'.
 mod shared;
+/// Platform-staff mode: the report inbox and the platform-level measures.
 pub mod staff;
+/// Which account an environment token belongs to, so such a session starts offline too.
 mod tokens;
 
 use std::path::PathBuf;
@@ -48,7 +66,9 @@ pub use secrets::{KeyringSecrets, MemorySecrets, SecretStore};
 /// Credentials from the environment (`QG_HOMESERVER`, `QG_ACCESS_TOKEN`); they win over the keyring.
 #[derive(Debug, Clone, Default)]
 pub struct EnvOverride {
+    /// `QG_HOMESERVER`: the homeserver to use with `access_token`.
     pub homeserver: Option<String>,
+    /// `QG_ACCESS_TOKEN`: a token that replaces the stored session.
     pub access_token: Option<Secret>,
     /// `QG_CACHE_KEY`: the cache key (64 hex characters) when the keyring is not used.
     pub cache_key: Option<Secret>,
@@ -97,8 +117,11 @@ impl EnvOverride {
 pub struct EngineConfig {
     /// The data directory (see [`home::resolve`]).
     pub home: PathBuf,
+    /// Credentials and settings from the environment.
     pub env: EnvOverride,
+    /// How to sign in and reach the platform (Matrix, or a fake in tests).
     pub connector: Arc<dyn Connector>,
+    /// Where tokens and store keys are kept (the OS keyring, or memory in tests).
     pub secrets: Arc<dyn SecretStore>,
 }
 
@@ -135,6 +158,7 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// An engine over `config`; nothing is read or sent until the first call.
     pub fn new(config: EngineConfig) -> Self {
         Self {
             home: config.home,
@@ -154,5 +178,6 @@ impl Engine {
     }
 }
 
+/// Engine behaviour against a fake platform (the end-to-end suite runs it on Synapse).
 #[cfg(test)]
 mod tests;

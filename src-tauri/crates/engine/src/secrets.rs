@@ -14,8 +14,11 @@ pub const KEYRING_SERVICE: &str = "qunguan";
 
 /// A place to keep secrets by key. Implementations must be cheap to call from a blocking thread.
 pub trait SecretStore: Send + Sync {
+    /// The secret under `key`, `None` when there is none.
     fn get(&self, key: &str) -> Result<Option<Secret>>;
+    /// Stores `value` under `key`, replacing what was there.
     fn set(&self, key: &str, value: &Secret) -> Result<()>;
+    /// Removes the secret under `key` (no error when there is none).
     fn delete(&self, key: &str) -> Result<()>;
 }
 
@@ -74,10 +77,12 @@ impl SecretStore for KeyringSecrets {
 #[derive(Default)]
 pub struct MemorySecrets {
     values: Mutex<HashMap<String, Secret>>,
+    /// Answer every call like a missing keyring (`keyring_unavailable`).
     pub unavailable: bool,
 }
 
 impl MemorySecrets {
+    /// A store that fails like a machine without a Secret Service.
     pub fn broken() -> Self {
         Self { unavailable: true, ..Self::default() }
     }

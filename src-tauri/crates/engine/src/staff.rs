@@ -43,6 +43,7 @@ pub const RESOLVED_WITHOUT_REASON: &str = "resolved (no reason given)";
 pub struct StaffRequest {
     /// One of the `Action::Staff*` measures.
     pub action: Action,
+    /// Why, in the staff member's words.
     pub reason: String,
     /// A platform rule (terms of service clause) the measure cites.
     pub rule: Option<String>,

@@ -36,13 +36,13 @@ pub(crate) fn raw<T>(value: &Value) -> Raw<T> {
     Raw::from_json(serde_json::value::to_raw_value(value).expect("JSON values always serialise"))
 }
 
-/// The reason as sent: the admin's words plus the case ID, so membership changes and
-/// redactions can be recognised as this case's on a retry.
 /// The `membership` of a member event's content, if there is one.
 fn membership(member: &Option<Value>) -> Option<&str> {
     member.as_ref()?.get("membership")?.as_str()
 }
 
+/// The reason as sent: the admin's words plus the case ID, so membership changes and
+/// redactions can be recognised as this case's on a retry.
 pub fn tagged_reason(reason: &str, case_id: &str) -> String {
     format!("{reason} [case {case_id}]")
 }

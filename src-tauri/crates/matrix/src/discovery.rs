@@ -18,7 +18,9 @@ use crate::http::{HttpClient, check_url, well_known_client};
 /// A homeserver that answered as one.
 #[derive(Debug, Clone)]
 pub struct Homeserver {
+    /// The client API base URL, without a trailing `/`.
     pub base_url: String,
+    /// The spec versions and features it announced.
     pub versions: SupportedVersions,
 }
 

@@ -40,6 +40,7 @@ const MAX_WELL_KNOWN_REDIRECTS: usize = 5;
 
 /// Supplies the authentication input of each ruma auth scheme from an optional token.
 pub trait AuthInput: AuthScheme {
+    /// What this scheme sends: the token where it takes one, nothing otherwise.
     fn input(token: Option<&str>) -> Self::Input<'_>;
 }
 
@@ -64,6 +65,7 @@ token_auth!(AccessToken, AccessTokenOptional, AppserviceTokenOptional, NoAccessT
 
 /// Supplies the path-builder input of each ruma path scheme.
 pub trait PathInput: PathBuilder {
+    /// What this path builder needs: the server's supported versions, or nothing.
     fn input(versions: &SupportedVersions) -> Self::Input<'_>;
 }
 
@@ -90,7 +92,9 @@ struct ErrorBody {
 pub struct Failure {
     /// HTTP status, `None` when no answer came at all.
     pub status: Option<u16>,
+    /// The Matrix `errcode` of the answer (`M_FORBIDDEN`, …), if any.
     pub errcode: Option<String>,
+    /// What happened, in English (the server's `error`, or ours).
     pub message: String,
     /// Set when this layer itself judged the request or its answer (never sent, a redirect,
     /// an oversized answer): that code and retry kind, instead of what the status implies.
@@ -226,19 +230,23 @@ pub fn check_url(url: &url::Url) -> Result<(), String> {
 }
 
 impl HttpClient {
+    /// A client for one homeserver; requests are unauthenticated until [`HttpClient::with_token`].
     pub fn new(http: reqwest::Client, base_url: &str, versions: SupportedVersions) -> Self {
         Self { http, base_url: base_url.trim_end_matches('/').to_owned(), token: None, versions }
     }
 
+    /// The same client, sending `token` as the bearer on every request.
     pub fn with_token(mut self, token: &str) -> Self {
         self.token = Some(token.to_owned());
         self
     }
 
+    /// The homeserver's client API base URL.
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
 
+    /// The underlying reqwest client (it follows no redirects), for calls outside [`HttpClient`]'s own.
     pub fn raw(&self) -> &reqwest::Client {
         &self.http
     }

@@ -21,23 +21,42 @@
 //! - Room version 12 semantics (creators outrank every power level) are decided from the
 //!   create event's `room_version`, in [`state::creators_outrank`].
 
+#![warn(missing_docs)]
+
+/// Platform operations carried out on Matrix, each kind with its own exactly-once promise.
 pub mod actions;
+/// Synapse's admin API for platform-staff mode: reading reports, taking measures.
 pub mod admin;
+/// My shared blocklist as a Matrix policy list (`m.policy.rule.user`).
+pub mod blocklist;
+/// Signing in (password or token) and opening a platform connection.
 pub mod connector;
+/// From what the user typed to a homeserver's client API base URL (`.well-known`).
 pub mod discovery;
+/// The one HTTP client: typed ruma requests, 429 back-off, failure classification, answer caps.
 pub mod http;
+/// Matrix IDs checked with ruma's parsers before anything is recorded.
 pub mod ids;
+/// My account log: the room carrying my chains that are not about one group.
 pub mod log_room;
+/// A group's latest messages, for the Messages tab.
 pub mod messages;
-pub mod moderation;
+/// Rooms of my own (blocklist, account log), found again by their marker.
 mod own_room;
+/// A cap on every loop that follows pagination tokens.
 pub mod paging;
+/// `MatrixPlatform`: the platform trait over a signed-in Matrix account.
 pub mod platform;
-pub mod policy;
+/// Power-level edits that never lose another admin's concurrent edit.
 pub mod power;
+/// The shared case log: each group's moderation room, its records, chain heads and trust.
+pub mod shared;
+/// Tolerant parsers for room state and member events (untrusted JSON).
 pub mod state;
+/// A loopback HTTP server with canned answers, for this crate's tests.
 #[cfg(test)]
 mod testserver;
+/// Who managed a group when: power levels at a server time, to judge what others wrote.
 pub mod trust;
 
 pub use connector::MatrixConnector;

@@ -21,9 +21,9 @@ use serde_json::Value;
 
 use crate::actions::raw;
 use crate::http::Failure;
-use crate::moderation::{CASE_EVENT, HEAD_EVENT};
 use crate::own_room::OwnRoom;
 use crate::platform::MatrixPlatform;
+use crate::shared::{CASE_EVENT, HEAD_EVENT};
 
 const LOG_KIND: &str = "log";
 

@@ -43,7 +43,7 @@ mod tests {
     use super::*;
     use crate::MatrixPlatform;
     use crate::http::reqwest_client;
-    use crate::moderation::MAX_PAGES;
+    use crate::shared::MAX_PAGES;
     use crate::testserver::{Answer, TestServer, versions};
 
     /// A homeserver whose moderation room's timeline has a next page, always, both ways.

@@ -27,6 +27,7 @@ use crate::state;
 /// How many rooms' state is fetched at once when listing groups.
 const ROOM_FETCH_CONCURRENCY: usize = 6;
 
+/// A signed-in Matrix account: the [`Platform`](qunguan_core::platform::Platform) the engine acts through.
 pub struct MatrixPlatform {
     http: reqwest::Client,
     pub(crate) account: Account,
@@ -37,6 +38,7 @@ pub struct MatrixPlatform {
 }
 
 impl MatrixPlatform {
+    /// A platform for `signed_in` over `http` (the connector's client); nothing is sent yet.
     pub fn new(http: reqwest::Client, signed_in: SignedIn) -> Self {
         Self {
             http,

@@ -14,6 +14,7 @@ use crate::{Store, store_err};
 /// What a group's moderation room holds of my chain.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RoomAnchor {
+    /// The group's room ID (or the account-log chain's name).
     pub group: String,
     /// The head I announced there: (hash, count).
     pub head: Option<(String, u32)>,

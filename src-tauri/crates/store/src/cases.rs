@@ -20,17 +20,22 @@ pub const ENDS_CASE: &str = "ends_case";
 /// Which cases to list; `None` matches everything.
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
+    /// Only this group's cases (room ID).
     pub group: Option<String>,
+    /// Only cases about this member or message.
     pub target: Option<String>,
+    /// Only this admin's decisions.
     pub actor: Option<String>,
 }
 
 /// A decision with its latest outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseRow {
+    /// The decision record, with its place in the chain.
     pub decision: Chained,
     /// `queued` until an outcome is recorded, then that outcome's status.
     pub status: OutboxStatus,
+    /// The latest outcome's detail, in English.
     pub status_detail: Option<String>,
     /// The outcome's reason as data (JSON of `qunguan_core::outcome::Why`), when it has one.
     pub status_why: Option<String>,
@@ -44,8 +49,11 @@ pub struct CaseRow {
 /// Evidence to keep with a decision: canonical JSON and its SHA-256.
 #[derive(Debug, Clone)]
 pub struct EvidenceRow<'a> {
+    /// The evidence's canonical JSON.
     pub json: &'a str,
+    /// Its SHA-256 (hex), the decision's `evidence_hash`.
     pub sha256: &'a str,
+    /// When it was captured (Unix ms).
     pub captured_at_ms: i64,
 }
 
@@ -276,6 +284,7 @@ impl Store {
     }
 
     /// For tamper tests only: runs raw SQL against the store, as an attacker with the key could.
+    #[cfg(any(test, feature = "test-support"))]
     #[doc(hidden)]
     pub fn tamper(&self, sql: &str) -> Result<()> {
         self.conn.execute_batch(sql).map_err(|e| store_err("tamper", e))

@@ -11,13 +11,21 @@
 //!   `PRAGMA user_version`; a newer file than this build understands is refused, not guessed.
 //! - WAL journal, one connection per process; writes for one group are one transaction.
 
+#![warn(missing_docs)]
+
 /// My chains as the moderation rooms hold them (audit verify's outside anchor).
 mod anchor;
+/// Cached groups, members and message pages: the last online answer, served offline.
 mod cache;
+/// The case log and evidence on disk, appended in the same transaction as the outbox entry.
 mod cases;
+/// Numbered schema migrations, tracked by `PRAGMA user_version`.
 mod migrations;
+/// The outbox: decided actions not yet confirmed, written before any network call.
 mod outbox;
+/// The reasons I gave lately, for the action dialog's quick picks.
 mod reasons;
+/// The shared log's bookkeeping: my records still to post, and the other admins' imported ones.
 mod shared;
 
 pub use anchor::RoomAnchor;
@@ -40,10 +48,13 @@ pub(crate) fn store_err(context: &str, e: impl std::error::Error + Send + Sync +
 /// A cached value and when it was fetched (Unix ms).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cached<T> {
+    /// The value as the last online read returned it.
     pub value: T,
+    /// When it was read (the "offline since" the UI shows).
     pub fetched_at_ms: i64,
 }
 
+/// One account's open store: every read and write of local data goes through it.
 pub struct Store {
     pub(crate) conn: Connection,
 }
@@ -74,5 +85,6 @@ impl Store {
     }
 }
 
+/// The store's tests, each on a fresh encrypted file.
 #[cfg(test)]
 mod tests;

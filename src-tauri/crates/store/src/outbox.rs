@@ -9,19 +9,26 @@ use crate::{Store, store_err};
 /// An entry's state: the core's one status vocabulary, stored as its word (`queued`, `done`, …).
 pub use qunguan_core::Status as OutboxStatus;
 
+/// One decided action waiting to be (or having been) carried out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxEntry {
+    /// The case it carries out.
     pub case_id: String,
     /// The action's name (`mute`, `kick`, …).
     pub action: String,
     /// The engine's serialised action, replayed as is on every attempt.
     pub payload: String,
+    /// The group's room ID.
     pub group_id: String,
+    /// The member or message acted on, if any.
     pub target: Option<String>,
     /// The transaction ID every attempt of this action reuses.
     pub txn_id: String,
+    /// `queued` until it ends.
     pub status: OutboxStatus,
+    /// Attempts made so far (the back-off grows with them).
     pub attempts: u32,
+    /// When it is due again (Unix ms).
     pub next_attempt_at_ms: i64,
     /// The last error's words while queued or failed; the note it was settled with otherwise.
     pub last_error: Option<String>,
@@ -112,6 +119,7 @@ impl Store {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| store_err("outbox read", e))
     }
 
+    /// The entry of one case, if it has one.
     pub fn outbox_entry(&self, case_id: &str) -> Result<Option<OutboxEntry>> {
         self.conn
             .query_row(&format!("{SELECT} WHERE case_id = ?1"), [case_id], from_row)

@@ -16,7 +16,9 @@ use crate::{Store, store_err};
 /// An imported record, where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SharedRecord {
+    /// The record with its chain link.
     pub chained: Chained,
+    /// The moderation-room event that carried it.
     pub event_id: String,
     /// When the server received it (Unix ms).
     pub received_at_ms: i64,
@@ -34,7 +36,9 @@ pub type ImportedRecord = (Chained, i64, bool);
 /// Another admin's chain of one group as the moderation room holds it now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SharedChain {
+    /// The group's room ID.
     pub group: String,
+    /// The admin whose chain it is.
     pub actor: String,
     /// Their records still in the room, in timeline order.
     pub records: Vec<Chained>,
@@ -67,6 +71,7 @@ impl Store {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| store_err("case log read", e))
     }
 
+    /// Marks my record `seq` as posted, so it is not posted again.
     pub fn mark_published(&mut self, seq: i64) -> Result<()> {
         self.conn
             .execute("UPDATE case_log SET published = 1 WHERE seq = ?1", [seq])

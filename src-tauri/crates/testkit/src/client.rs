@@ -24,9 +24,13 @@ pub fn encode(s: &str) -> String {
 #[derive(Debug, thiserror::Error)]
 #[error("{method} {path}: HTTP {status}: {body}")]
 pub struct ApiError {
+    /// The request's method.
     pub method: Method,
+    /// The request's path under `/_matrix/client/v3`.
     pub path: String,
+    /// The HTTP status of the answer.
     pub status: u16,
+    /// The answer's JSON (`{errcode, error}` from Synapse).
     pub body: Value,
 }
 
@@ -40,7 +44,9 @@ impl ApiError {
 /// How [`Client::create_room`] makes a room. `Default` is a public v12 room with no name.
 #[derive(Clone, Debug, Default)]
 pub struct RoomSpec {
+    /// The room name, if any.
     pub name: Option<String>,
+    /// The room topic, if any.
     pub topic: Option<String>,
     /// Local part of the canonical alias (`tech` → `#tech:server`).
     pub alias: Option<String>,
@@ -50,7 +56,9 @@ pub struct RoomSpec {
     pub power: Vec<(String, i64)>,
     /// Other `power_level_content_override` keys (`events_default`, `kick`, …).
     pub power_override: Map<String, Value>,
+    /// Users invited at creation.
     pub invite: Vec<String>,
+    /// Create it as a direct chat (`is_direct` on the invites).
     pub is_direct: bool,
     /// Extra `initial_state` events: `(type, state_key, content)`.
     pub initial_state: Vec<(String, String, Value)>,
@@ -59,7 +67,9 @@ pub struct RoomSpec {
 /// One signed-in user's raw client.
 #[derive(Clone, Debug)]
 pub struct Client {
+    /// The homeserver's base URL.
     pub base_url: String,
+    /// The user's access token.
     pub token: String,
     http: reqwest::Client,
 }
@@ -73,6 +83,7 @@ pub fn txn_id() -> String {
 }
 
 impl Client {
+    /// A client for the user whose token this is.
     pub fn new(base_url: &str, token: &str) -> Self {
         let http = reqwest::Client::builder()
             .no_proxy()
@@ -116,11 +127,13 @@ impl Client {
         bail!("{method} {path}: still rate limited after 20 tries")
     }
 
+    /// The user ID the token belongs to.
     pub async fn whoami(&self) -> Result<String> {
         let v = self.call(Method::GET, "/account/whoami", None).await?;
         Ok(v["user_id"].as_str().context("whoami: no user_id")?.to_owned())
     }
 
+    /// Creates a room as `spec` says; returns its room ID.
     pub async fn create_room(&self, spec: &RoomSpec) -> Result<String> {
         let mut pl = spec.power_override.clone();
         if !spec.power.is_empty() {
@@ -156,20 +169,24 @@ impl Client {
         Ok(v["room_id"].as_str().context("join: no room_id")?.to_owned())
     }
 
+    /// Invites `user_id` to `room`.
     pub async fn invite(&self, room: &str, user_id: &str) -> Result<()> {
         let path = format!("/rooms/{}/invite", encode(room));
         self.call(Method::POST, &path, Some(json!({"user_id": user_id}))).await.map(drop)
     }
 
+    /// Leaves `room`.
     pub async fn leave(&self, room: &str) -> Result<()> {
         self.call(Method::POST, &format!("/rooms/{}/leave", encode(room)), Some(json!({}))).await.map(drop)
     }
 
+    /// Kicks `user_id` from `room`.
     pub async fn kick(&self, room: &str, user_id: &str, reason: &str) -> Result<()> {
         let path = format!("/rooms/{}/kick", encode(room));
         self.call(Method::POST, &path, Some(json!({"user_id": user_id, "reason": reason}))).await.map(drop)
     }
 
+    /// Bans `user_id` from `room`.
     pub async fn ban(&self, room: &str, user_id: &str, reason: &str) -> Result<()> {
         let path = format!("/rooms/{}/ban", encode(room));
         self.call(Method::POST, &path, Some(json!({"user_id": user_id, "reason": reason}))).await.map(drop)
@@ -187,12 +204,14 @@ impl Client {
         self.send_event(room, "m.room.message", json!({"msgtype": "m.text", "body": body})).await
     }
 
+    /// Redacts an event; returns the redaction's event ID.
     pub async fn redact(&self, room: &str, event_id: &str, reason: &str) -> Result<String> {
         let path = format!("/rooms/{}/redact/{}/{}", encode(room), encode(event_id), txn_id());
         let v = self.call(Method::PUT, &path, Some(json!({"reason": reason}))).await?;
         Ok(v["event_id"].as_str().context("redact: no event_id")?.to_owned())
     }
 
+    /// Writes one state event; returns its event ID.
     pub async fn set_state(&self, room: &str, event_type: &str, state_key: &str, content: Value) -> Result<String> {
         let path = format!("/rooms/{}/state/{}/{}", encode(room), encode(event_type), encode(state_key));
         let v = self.call(Method::PUT, &path, Some(content)).await?;
@@ -215,6 +234,7 @@ impl Client {
         Ok(v.as_array().cloned().unwrap_or_default())
     }
 
+    /// The room's `m.room.power_levels` content.
     pub async fn power_levels(&self, room: &str) -> Result<Value> {
         self.get_state(room, "m.room.power_levels", "").await?.context("room has no power levels")
     }
@@ -270,16 +290,19 @@ impl Client {
         Ok(out)
     }
 
+    /// The room ID an alias points to.
     pub async fn resolve_alias(&self, alias: &str) -> Result<String> {
         let v = self.call(Method::GET, &format!("/directory/room/{}", encode(alias)), None).await?;
         Ok(v["room_id"].as_str().context("alias: no room_id")?.to_owned())
     }
 
+    /// The rooms this user has joined.
     pub async fn joined_rooms(&self) -> Result<Vec<String>> {
         let v = self.call(Method::GET, "/joined_rooms", None).await?;
         Ok(v["joined_rooms"].as_array().into_iter().flatten().filter_map(|r| r.as_str().map(str::to_owned)).collect())
     }
 
+    /// Sets the user's global display name.
     pub async fn set_display_name(&self, user_id: &str, name: &str) -> Result<()> {
         let path = format!("/profile/{}/displayname", encode(user_id));
         self.call(Method::PUT, &path, Some(json!({"displayname": name}))).await.map(drop)

@@ -13,9 +13,15 @@
 //!
 //! Nothing here skips: a missing Synapse is an error that says to run `cargo xtask setup`.
 
+#![warn(missing_docs)]
+
+/// A raw client-server API helper for seeding and checking worlds (not the product's adapter).
 pub mod client;
+/// The demo world (owner, admins, 1,200 members, four groups), built once and cached.
 pub mod demo;
+/// Pinned third-party packages that re-check our output.
 pub mod oracles;
+/// A real Synapse per caller on a free loopback port, with stop / crash / restart.
 pub mod synapse;
 
 pub use client::{ApiError, Client, RoomSpec};

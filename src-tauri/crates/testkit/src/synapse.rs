@@ -82,12 +82,16 @@ pub struct SynapseOptions {
 /// A stopped server's data (SQLite database + signing key) to start copies from.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Fixture {
+    /// The directory holding [`Fixture::DB`] and [`Fixture::KEY`].
     pub dir: PathBuf,
+    /// The server name the data was made under (copies must keep it).
     pub server_name: String,
 }
 
 impl Fixture {
+    /// Synapse's SQLite database.
     pub const DB: &'static str = "homeserver.db";
+    /// The server's signing key (events in the database are signed with it).
     pub const KEY: &'static str = "signing.key";
 
     fn check(&self) -> Result<()> {
@@ -104,8 +108,11 @@ impl Fixture {
 /// A user made through shared-secret registration, signed in with one device.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TestUser {
+    /// The full Matrix ID.
     pub user_id: String,
+    /// The password it was registered with.
     pub password: String,
+    /// The token of its one device.
     pub access_token: String,
 }
 
@@ -113,7 +120,9 @@ pub struct TestUser {
 pub struct Synapse {
     /// `http://127.0.0.1:PORT`
     pub base_url: String,
+    /// The server name in user IDs (`localhost`).
     pub server_name: String,
+    /// The loopback port it listens on.
     pub port: u16,
     dir: tempfile::TempDir,
     child: Option<Child>,
@@ -133,6 +142,7 @@ impl Synapse {
         Self::start_with(SynapseOptions::default()).await
     }
 
+    /// A server configured by `opts` (rate limits, registration, …).
     pub async fn start_with(opts: SynapseOptions) -> Result<Synapse> {
         Self::start_configured(opts, true).await
     }

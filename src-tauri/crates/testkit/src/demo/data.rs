@@ -35,12 +35,14 @@ pub const SURNAMES: &[(&str, &str)] = &[
     ("曹", "cao"),
 ];
 
+/// Chinese given names, combined with [`SURNAMES`] for members' display names.
 pub const GIVEN: &[&str] = &[
     "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
     "秀兰", "霞", "平", "刚", "桂英", "浩然", "子涵", "雨萱", "梓轩", "思远", "欣怡", "一鸣", "晨曦", "嘉怡", "宇航",
     "诗涵", "俊杰", "佳琪",
 ];
 
+/// English first names some members go by.
 pub const ENGLISH_GIVEN: &[&str] = &[
     "Kevin", "Lucy", "Tony", "Grace", "Jason", "Vivian", "Eric", "Cindy", "Leo", "Amy", "Frank", "Iris", "Sam", "Nina",
 ];
@@ -49,6 +51,7 @@ pub const ENGLISH_GIVEN: &[&str] = &[
 pub const HANDLES: &[&str] =
     &["rustacean", "夜猫子", "小透明", "coder", "摸鱼达人", "bytewalker", "潜水员", "k8s_fan", "喵喵", "devnull"];
 
+/// Technologies 技术交流群 talks about (`{t}` in its templates).
 pub const TECH: &[&str] = &[
     "Rust",
     "Tokio",
@@ -100,6 +103,7 @@ pub const TECH_LINES: &[&str] = &[
     "我觉得{t}的学习曲线没有大家说的那么陡",
 ];
 
+/// Projects Open Source Chat talks about (`{p}` in its templates).
 pub const PROJECTS: &[&str] =
     &["ripgrep", "tokio", "Synapse", "Element", "Svelte", "Tauri", "SQLite", "curl", "nginx", "Matrix spec", "ruma"];
 
@@ -121,6 +125,7 @@ pub const OPEN_SOURCE_LINES: &[&str] = &[
     "Good morning from Shanghai 👋",
 ];
 
+/// Things for sale in 二手交易群, with asking prices in yuan.
 pub const ITEMS: &[(&str, u32)] = &[
     ("iPhone 13 128G", 2600),
     ("MacBook Air M1", 4200),
@@ -149,6 +154,7 @@ pub const SECOND_HAND_LINES: &[&str] = &[
     "求购{i}，最好是自用的",
 ];
 
+/// Hikes Weekend Hikers plans.
 pub const TRAILS: &[&str] =
     &["Dragon's Back", "MacLehose Stage 2", "Lion Rock", "West Lake loop", "Xiangshan", "Huangshan east steps"];
 
@@ -201,4 +207,5 @@ pub const FLAGGED: &[(&str, &str, &str)] = &[
 
 /// The flooding burst in 技术交流群: one member posts this many times in a row.
 pub const FLOOD_BODY: &str = "加群领福利，扫码进群免费领取会员 👉 http://fuli-vip.example";
+/// How many times the flood message is posted in a row.
 pub const FLOOD_COUNT: usize = 15;

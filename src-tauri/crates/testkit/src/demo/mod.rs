@@ -12,6 +12,7 @@
 //!
 //! Everything is deterministic (a fixed-seed PRNG), so tests can rely on names, counts and roles.
 
+/// The seed's vocabulary: names, topics and the messages a moderator must act on.
 pub mod data;
 
 use std::collections::BTreeMap;
@@ -28,9 +29,13 @@ use sha2::Digest as _;
 use crate::client::{Client, RoomSpec};
 use crate::synapse::{Fixture, SERVER_NAME, SYNAPSE_VERSION, Synapse, SynapseOptions, cache_dir, synapse_python};
 
+/// The owner's password (`@owner`), as the README lists it.
 pub const OWNER_PASSWORD: &str = "demo-owner-pass";
+/// Both admins' password (`@admin1`, `@admin2`).
 pub const ADMIN_PASSWORD: &str = "demo-admin-pass";
+/// The moderator's password (`@moderator`).
 pub const MODERATOR_PASSWORD: &str = "demo-moderator-pass";
+/// Every plain member's password.
 pub const MEMBER_PASSWORD: &str = "demo-member-pass";
 /// Number of plain members (`@wang0001` … `@xx1200`).
 pub const MEMBERS: usize = 1200;
@@ -38,9 +43,13 @@ pub const MEMBERS: usize = 1200;
 /// A demo account, signed in.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct DemoUser {
+    /// The full Matrix ID.
     pub user_id: String,
+    /// The display name it was seeded with.
     pub display_name: String,
+    /// Its password (one of the `*_PASSWORD` constants).
     pub password: String,
+    /// A token of the seeding session, valid in every copy of the fixture.
     pub access_token: String,
 }
 
@@ -49,10 +58,13 @@ pub struct DemoUser {
 pub struct DemoGroup {
     /// Short stable name: `tech`, `opensource`, `secondhand`, `hikers`, `chitchat`.
     pub key: String,
+    /// The room ID.
     pub room_id: String,
+    /// The room name (技术交流群, …).
     pub name: String,
     /// `#key:server`
     pub alias: String,
+    /// The account that created the room (its owner).
     pub creator: String,
     /// What the owner account is here: `owner`, `admin` or `member`.
     pub owner_role: String,
@@ -69,21 +81,30 @@ pub struct DemoGroup {
 /// A message a moderator must act on.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DemoMessage {
+    /// The [`DemoGroup::key`] of its room.
     pub group: String,
+    /// The room ID.
     pub room_id: String,
+    /// The message's event ID.
     pub event_id: String,
+    /// Who sent it.
     pub sender: String,
     /// `gambling`, `fraud`, `pii`, `insult` or `flood`.
     pub category: String,
+    /// Its text.
     pub body: String,
 }
 
 /// Everything tests and the demo need to know about the seeded world.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DemoWorld {
+    /// The server name (`localhost`).
     pub server_name: String,
+    /// 王建国, the owner of three groups and an admin of the fourth.
     pub owner: DemoUser,
+    /// The two admins (power 100).
     pub admins: Vec<DemoUser>,
+    /// The moderator of all four groups (power 50).
     pub moderator: DemoUser,
     /// Plain members, `members[0]` is number 1.
     pub members: Vec<DemoUser>,
@@ -93,6 +114,7 @@ pub struct DemoWorld {
     pub plain_room: DemoGroup,
     /// The owner's direct chat with the first admin (must not be listed as a group).
     pub direct_room: String,
+    /// The seeded messages a moderator must act on.
     pub flagged: Vec<DemoMessage>,
     /// All `m.room.message` events sent, in every room.
     pub total_messages: usize,

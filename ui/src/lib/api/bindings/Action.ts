@@ -4,4 +4,84 @@ import type { Role } from "./Role";
 /**
  * A decision, as recorded in the case log and replayed from the outbox.
  */
-export type Action = { "action": "warn", user: string, } | { "action": "mute", user: string, seconds: number, } | { "action": "unmute", user: string, } | { "action": "remove", event_id: string, } | { "action": "kick", user: string, } | { "action": "ban", user: string, } | { "action": "unban", user: string, } | { "action": "lock" } | { "action": "unlock" } | { "action": "role", user: string, role: Role, } | { "action": "report_message", event_id: string, } | { "action": "report_member", user: string, } | { "action": "report_group" } | { "action": "staff_suspend", user: string, } | { "action": "staff_unsuspend", user: string, } | { "action": "staff_deactivate", user: string, } | { "action": "staff_close", room: string, } | { "action": "staff_resolve", report: string, } | { "action": "reveal", event_id: string, } | { "action": "blocklist_add", user: string, } | { "action": "blocklist_remove", user: string, };
+export type Action = { "action": "warn", 
+/**
+ * The member warned.
+ */
+user: string, } | { "action": "mute", 
+/**
+ * The member muted.
+ */
+user: string, 
+/**
+ * How long the mute lasts; the engine ends it when the time is up.
+ */
+seconds: number, } | { "action": "unmute", 
+/**
+ * The member unmuted.
+ */
+user: string, } | { "action": "remove", 
+/**
+ * The message removed.
+ */
+event_id: string, } | { "action": "kick", 
+/**
+ * The member kicked.
+ */
+user: string, } | { "action": "ban", 
+/**
+ * The member banned.
+ */
+user: string, } | { "action": "unban", 
+/**
+ * The member unbanned.
+ */
+user: string, } | { "action": "lock" } | { "action": "unlock" } | { "action": "role", 
+/**
+ * The member whose role changes.
+ */
+user: string, 
+/**
+ * The role they get.
+ */
+role: Role, } | { "action": "report_message", 
+/**
+ * The message reported.
+ */
+event_id: string, } | { "action": "report_member", 
+/**
+ * The member reported.
+ */
+user: string, } | { "action": "report_group" } | { "action": "staff_suspend", 
+/**
+ * The account suspended.
+ */
+user: string, } | { "action": "staff_unsuspend", 
+/**
+ * The account unsuspended.
+ */
+user: string, } | { "action": "staff_deactivate", 
+/**
+ * The account deactivated.
+ */
+user: string, } | { "action": "staff_close", 
+/**
+ * The group's room ID.
+ */
+room: string, } | { "action": "staff_resolve", 
+/**
+ * The report (`event:12`, `user:3`).
+ */
+report: string, } | { "action": "reveal", 
+/**
+ * The message whose personal data was shown.
+ */
+event_id: string, } | { "action": "blocklist_add", 
+/**
+ * The member added to the blocklist.
+ */
+user: string, } | { "action": "blocklist_remove", 
+/**
+ * The member taken off.
+ */
+user: string, };

@@ -5,7 +5,11 @@ import type { Why } from "./Why";
 /**
  * The outcome of one decided action, as `qg` prints it and the app shows it.
  */
-export type ActionOutcome = { case_id: string, 
+export type ActionOutcome = { 
+/**
+ * The case the action is recorded under.
+ */
+case_id: string, 
 /**
  * Where the action stands: `done`, `queued`, `refused`, `conflict`, or ended without being carried out.
  */

@@ -4,4 +4,12 @@ import type { ErrorCode } from "./ErrorCode";
 /**
  * `{code, message}`: the error of every engine call, every IPC command and `qg --json`.
  */
-export type ApiError = { code: ErrorCode, message: string, };
+export type ApiError = { 
+/**
+ * What kind of failure, for the UI to switch on.
+ */
+code: ErrorCode, 
+/**
+ * An English detail for logs and the "details" line (never a secret).
+ */
+message: string, };

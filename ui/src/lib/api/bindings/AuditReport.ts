@@ -4,7 +4,19 @@ import type { AuditBreak } from "./AuditBreak";
 /**
  * The result of `qg audit verify`.
  */
-export type AuditReport = { ok: boolean, groups: number, records: number, 
+export type AuditReport = { 
+/**
+ * No chain is broken.
+ */
+ok: boolean, 
+/**
+ * How many chains were checked.
+ */
+groups: number, 
+/**
+ * How many records they hold.
+ */
+records: number, 
 /**
  * The first broken entry, when the chain is broken.
  */

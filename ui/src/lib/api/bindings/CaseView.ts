@@ -5,15 +5,67 @@ import type { Why } from "./Why";
 /**
  * A case as listed by the app and `qg cases`: the decision with its latest outcome.
  */
-export type CaseView = { case_id: string, group: string, actor: string, target: string | null, action: string, reason: string, rule: string | null, evidence_hash: string | null, created_at: string, 
+export type CaseView = { 
+/**
+ * The case's ID, shared by its decision and outcomes.
+ */
+case_id: string, 
+/**
+ * The group's room ID, or the name of a chain about no group.
+ */
+group: string, 
+/**
+ * The admin who decided.
+ */
+actor: string, 
+/**
+ * The member, message, room or report acted on.
+ */
+target: string | null, 
+/**
+ * The action's name (`mute`, `ban`, …).
+ */
+action: string, 
+/**
+ * The reason the admin gave.
+ */
+reason: string, 
+/**
+ * The group rule cited, if any.
+ */
+rule: string | null, 
+/**
+ * SHA-256 of the evidence kept before acting.
+ */
+evidence_hash: string | null, 
+/**
+ * RFC 3339 time of the decision.
+ */
+created_at: string, 
 /**
  * The latest outcome's status; `queued` until there is one.
  */
-status: Status, status_detail: string | null, 
+status: Status, 
+/**
+ * The latest outcome's detail, in English.
+ */
+status_detail: string | null, 
 /**
  * The outcome's reason as data, for the app to translate (when the engine knew it).
  */
-status_why?: Why, detail: { [key in string]: string }, prev_hash: string, hash: string, 
+status_why?: Why, 
+/**
+ * The decision's action-specific facts (duration, previous level, …).
+ */
+detail: { [key in string]: string }, 
+/**
+ * The chain link before the decision record.
+ */
+prev_hash: string, 
+/**
+ * The decision record's own hash.
+ */
+hash: string, 
 /**
  * `false` for another admin's record whose sender did not manage the group when it was
  * posted: kept and shown, never acted on.

@@ -16,7 +16,11 @@ kind: string,
 /**
  * `porn`, `privacy`, a lexicon's own category, …
  */
-category: string | null, severity: Severity, 
+category: string | null, 
+/**
+ * The rule's severity.
+ */
+severity: Severity, 
 /**
  * What the rule suggests: `review`, `warn`, `remove`, `mute`, `kick`, `ban`.
  */

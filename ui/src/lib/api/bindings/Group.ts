@@ -6,12 +6,40 @@ import type { Tier } from "./Tier";
 /**
  * A group I manage, as listed by the app and `qg groups`.
  */
-export type Group = { id: string, 
+export type Group = { 
+/**
+ * The room ID.
+ */
+id: string, 
 /**
  * The room name; falls back to the alias, then the ID.
  */
-name: string, alias: string | null, members: number, role: Role, 
+name: string, 
+/**
+ * The canonical alias, if set.
+ */
+alias: string | null, 
+/**
+ * Joined members.
+ */
+members: number, 
+/**
+ * My role in the group.
+ */
+role: Role, 
 /**
  * My power level; `null` where I am a creator who outranks every level.
  */
-power: number | null, tier: Tier, can: Array<Capability>, encrypted: boolean, };
+power: number | null, 
+/**
+ * The size tier, from `members`.
+ */
+tier: Tier, 
+/**
+ * What my power allows here.
+ */
+can: Array<Capability>, 
+/**
+ * End-to-end encrypted: messages cannot be read or flagged yet.
+ */
+encrypted: boolean, };

@@ -5,11 +5,27 @@ import type { Role } from "./Role";
 /**
  * A member as listed by the app and `qg members`.
  */
-export type Member = { user_id: string, display_name: string | null, role: Role, 
+export type Member = { 
+/**
+ * The member's user ID.
+ */
+user_id: string, 
+/**
+ * Their display name in this group, if set.
+ */
+display_name: string | null, 
+/**
+ * Their role, computed from the power snapshot.
+ */
+role: Role, 
 /**
  * Power level; `null` for creators who outrank every level.
  */
-power: number | null, membership: Membership, 
+power: number | null, 
+/**
+ * Their current membership.
+ */
+membership: Membership, 
 /**
  * RFC 3339 time the member joined (for joined members).
  */

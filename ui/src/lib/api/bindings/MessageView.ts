@@ -6,7 +6,15 @@ import type { Severity } from "./Severity";
 /**
  * One message of a group.
  */
-export type MessageView = { event_id: string, sender: string, 
+export type MessageView = { 
+/**
+ * The message's event ID.
+ */
+event_id: string, 
+/**
+ * Who sent it.
+ */
+sender: string, 
 /**
  * Unix ms.
  */
@@ -18,7 +26,11 @@ redacted: boolean,
 /**
  * The text, masked and split; empty when redacted or not text.
  */
-segments: Array<Segment>, flags: Array<Flag>, 
+segments: Array<Segment>, 
+/**
+ * What the detectors found in it.
+ */
+flags: Array<Flag>, 
 /**
  * The highest severity among `flags`.
  */

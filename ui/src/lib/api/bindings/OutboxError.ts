@@ -6,4 +6,28 @@ import type { ErrorCode } from "./ErrorCode";
  * `QueueWedgeError` for the outbox: the app translates it and `qg outbox --json` prints it
  * next to `last_error`, which keeps the words.
  */
-export type OutboxError = { "kind": "unreachable", message: string, } | { "kind": "busy", code: ErrorCode, message: string, } | { "kind": "rejected", code: ErrorCode, message: string, } | { "kind": "unreadable", message: string, };
+export type OutboxError = { "kind": "unreachable", 
+/**
+ * The failure's words.
+ */
+message: string, } | { "kind": "busy", 
+/**
+ * The error code the answer maps to (`platform`, `rate_limited`).
+ */
+code: ErrorCode, 
+/**
+ * The failure's words.
+ */
+message: string, } | { "kind": "rejected", 
+/**
+ * The error code the answer maps to (`invalid_input`, `not_found`, `platform`…).
+ */
+code: ErrorCode, 
+/**
+ * The failure's words.
+ */
+message: string, } | { "kind": "unreadable", 
+/**
+ * What could not be read.
+ */
+message: string, };

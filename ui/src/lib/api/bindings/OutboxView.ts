@@ -5,7 +5,31 @@ import type { Status } from "./Status";
 /**
  * An outbox entry as listed by `qg outbox`.
  */
-export type OutboxView = { case_id: string, action: string, group: string, target: string | null, status: Status, attempts: number, 
+export type OutboxView = { 
+/**
+ * The case the entry carries out.
+ */
+case_id: string, 
+/**
+ * The action's name (`mute`, `ban`, …).
+ */
+action: string, 
+/**
+ * The group's room ID.
+ */
+group: string, 
+/**
+ * The member or message acted on, if any.
+ */
+target: string | null, 
+/**
+ * `queued` while waiting, else how it ended.
+ */
+status: Status, 
+/**
+ * Attempts made so far.
+ */
+attempts: number, 
 /**
  * RFC 3339; `null` once settled.
  */

@@ -5,4 +5,12 @@ import type { MessageView } from "./MessageView";
  * A message with its personal data shown, after the admin asked with a reason; `case_id` is
  * the case that put the look on the record.
  */
-export type Revealed = { case_id: string, message: MessageView, };
+export type Revealed = { 
+/**
+ * The `reveal` case recorded before showing it.
+ */
+case_id: string, 
+/**
+ * The message, personal data unmasked.
+ */
+message: MessageView, };

@@ -4,12 +4,28 @@ import type { Severity } from "./Severity";
 /**
  * A rule of a group's rule set, as the rule picker and the Rules tab show it.
  */
-export type RuleView = { id: string, 
+export type RuleView = { 
+/**
+ * The rule's ID, as cases cite it.
+ */
+id: string, 
 /**
  * The detector: `keyword`, `cn_resident_id`, `url`, `flood`, …
  */
-detector: string, category: string | null, severity: Severity, 
+detector: string, 
+/**
+ * The lexicon category it matches, for keyword rules.
+ */
+category: string | null, 
+/**
+ * How much a finding by it matters.
+ */
+severity: Severity, 
 /**
  * What it suggests: `review`, `warn`, `remove`, `mute`, `kick`, `ban`.
  */
-suggested: string, enabled: boolean, };
+suggested: string, 
+/**
+ * Off rules are listed but flag nothing.
+ */
+enabled: boolean, };

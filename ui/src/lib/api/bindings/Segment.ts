@@ -3,7 +3,11 @@
 /**
  * A run of a message's text.
  */
-export type Segment = { text: string, 
+export type Segment = { 
+/**
+ * The run's text, masked where `masked` says.
+ */
+text: string, 
 /**
  * Index into the message's `flags` when this run is (part of) a finding.
  */

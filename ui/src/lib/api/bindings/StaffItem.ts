@@ -8,4 +8,20 @@ import type { StaffReport } from "./StaffReport";
  * One report of the staff inbox as the app shows it: the report, with the reported message's
  * text (`report.text` is then `None`) split and masked like any message.
  */
-export type StaffItem = { report: StaffReport, segments: Array<Segment>, flags: Array<Flag>, severity: Severity | null, };
+export type StaffItem = { 
+/**
+ * The report itself.
+ */
+report: StaffReport, 
+/**
+ * The reported message's text, masked and split.
+ */
+segments: Array<Segment>, 
+/**
+ * What the detectors found in that text.
+ */
+flags: Array<Flag>, 
+/**
+ * The highest severity among `flags`.
+ */
+severity: Severity | null, };

@@ -8,7 +8,11 @@ export type StaffReport = {
 /**
  * `event:12` or `user:3`: what `qg staff resolve` takes.
  */
-id: string, kind: ReportKind, 
+id: string, 
+/**
+ * What was reported: a message or an account.
+ */
+kind: ReportKind, 
 /**
  * The reported message (event reports).
  */
@@ -20,11 +24,23 @@ reported_user: string | null,
 /**
  * The group (room ID) the reported message is in (event reports).
  */
-group: string | null, group_name: string | null, group_alias: string | null, 
+group: string | null, 
+/**
+ * The group's name, when the server knows it.
+ */
+group_name: string | null, 
+/**
+ * The group's canonical alias, when it has one.
+ */
+group_alias: string | null, 
 /**
  * Who reported it.
  */
-reporter: string, reason: string | null, 
+reporter: string, 
+/**
+ * The reporter's reason, as their client sent it (untrusted).
+ */
+reason: string | null, 
 /**
  * The reporter's score (Matrix: -100 most offensive … 0 inoffensive), when given.
  */

@@ -5,4 +5,28 @@ import type { Role } from "./Role";
 /**
  * The reason behind a `refused` or `conflict` outcome.
  */
-export type Why = { "code": "not_allowed", capability: Capability, } | { "code": "target_too_powerful", target: string, role: Role, } | { "code": "above_own_level", target: string, } | { "code": "self_target" } | { "code": "not_in_group" } | { "code": "not_member", target: string, } | { "code": "message_unknown" } | { "code": "already_removed" } | { "code": "no_account", target: string, } | { "code": "platform_refused" };
+export type Why = { "code": "not_allowed", 
+/**
+ * The capability my role lacks.
+ */
+capability: Capability, } | { "code": "target_too_powerful", 
+/**
+ * The member.
+ */
+target: string, 
+/**
+ * Their role.
+ */
+role: Role, } | { "code": "above_own_level", 
+/**
+ * The member whose role would change.
+ */
+target: string, } | { "code": "self_target" } | { "code": "not_in_group" } | { "code": "not_member", 
+/**
+ * The member.
+ */
+target: string, } | { "code": "message_unknown" } | { "code": "already_removed" } | { "code": "no_account", 
+/**
+ * The account asked for.
+ */
+target: string, } | { "code": "platform_refused" };

@@ -336,6 +336,7 @@ impl MatrixPlatform {
         Ok(())
     }
 
+    /// Posts one of my case records to the group's moderation room (inviting its managers who are not in yet); `txn_id` makes a retry a no-op.
     pub async fn publish_case_event(&self, group_id: &str, room: &str, content: &Value, txn_id: &str) -> Result<()> {
         let (group, room) = (room_id(group_id)?, room_id(room)?);
         self.invite_managers(&group, &room).await?;
