@@ -156,6 +156,40 @@ pub enum Command {
         #[arg(long, value_name = "FILE.tsv")]
         lexicon: Option<PathBuf>,
     },
+    /// Follow the groups I manage: store new messages, check them, queue what needs a look.
+    Sync {
+        /// Keep following (live) until Ctrl-C, instead of one round.
+        #[arg(long)]
+        follow: bool,
+    },
+    /// The flagged queue: open items, most severe first, then oldest.
+    Queue {
+        /// Only this group (room ID or alias).
+        #[arg(long)]
+        group: Option<String>,
+        /// Items in this state instead of open ones.
+        #[arg(long, value_enum)]
+        state: Option<StateArg>,
+    },
+    /// One queue item with the messages around it (personal data masked unless --unmask).
+    Show {
+        /// The item's ID (see `qg queue`).
+        item: String,
+        /// Show personal data: recorded as a reveal case, with --reason.
+        #[arg(long, requires = "reason")]
+        unmask: bool,
+        /// Why the personal data is shown (with --unmask).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Close a queue item without acting (recorded as a `dismiss` case).
+    Dismiss {
+        /// The item's ID (see `qg queue`).
+        item: String,
+        /// Why (required, not empty).
+        #[arg(long)]
+        reason: String,
+    },
     /// Members of a group, with their roles.
     Members {
         /// Room ID (!abc) or alias (#name:server).
@@ -172,6 +206,14 @@ pub struct Why {
     /// The group rule this cites.
     #[arg(long)]
     pub rule: Option<String>,
+}
+
+/// A queue item's state, as `--state` takes it.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StateArg {
+    Open,
+    Dismissed,
+    Actioned,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -33,6 +33,9 @@ async fn dispatch(engine: &Engine, command: Command, json: bool, lang: Lang) -> 
     let command = match command {
         Command::Serve { interval } => return crate::serve::run(engine, interval, json, lang).await,
         Command::Staff(staff) => return crate::staff::run(engine, staff, json, lang).await,
+        c @ (Command::Sync { .. } | Command::Queue { .. } | Command::Show { .. } | Command::Dismiss { .. }) => {
+            return crate::queue::run(engine, c, json, lang).await;
+        }
         c @ (Command::Cases { .. } | Command::Audit(_) | Command::Outbox { .. }) => {
             return crate::records::run(engine, c, json, lang).await;
         }

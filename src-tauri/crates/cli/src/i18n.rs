@@ -115,6 +115,16 @@ pub fn word(key: &str, lang: Lang) -> &'static str {
         "attempts" => ("ATTEMPTS", "尝试次数"),
         "next_attempt" => ("NEXT TRY", "下次尝试"),
         "last_error" => ("LAST ERROR", "最近错误"),
+        "item" => ("ITEM", "条目"),
+        "sender" => ("SENDER", "发送者"),
+        "kind" => ("KIND", "类型"),
+        "category" => ("CATEGORY", "类别"),
+        "severity" => ("SEVERITY", "严重程度"),
+        "source" => ("SOURCE", "来源"),
+        "count" => ("COUNT", "次数"),
+        "claimed_by" => ("CLAIMED BY", "认领人"),
+        "text" => ("TEXT", "内容"),
+        "reporters" => ("REPORTERS", "举报人"),
         _ => ("?", "?"),
     };
     match lang {
@@ -212,6 +222,48 @@ pub fn audit_break(b: &qunguan_core::case::AuditBreak, lang: Lang) -> String {
             b.published.unwrap_or_default()
         ),
         (None, kind, _) => format!("{} #{} {case} ({kind})", b.group, b.index),
+    }
+}
+
+/// What one sync round did, for `qg sync`'s stderr.
+pub fn synced(r: &qunguan_engine::sync::SyncReport, lang: Lang) -> String {
+    let (items, raised) = (r.new_items.len(), r.raised_items.len());
+    match lang {
+        Lang::En => format!(
+            "synced {} groups: {} new messages, {items} new items, {raised} raised{}",
+            r.groups,
+            r.new_messages,
+            if r.skipped > 0 { format!(", {} unreadable events skipped", r.skipped) } else { String::new() }
+        ),
+        Lang::Zh => format!(
+            "已同步 {} 个群：新消息 {} 条，新条目 {items} 个，升级 {raised} 个{}",
+            r.groups,
+            r.new_messages,
+            if r.skipped > 0 { format!("，跳过无法读取的事件 {} 个", r.skipped) } else { String::new() }
+        ),
+    }
+}
+
+/// A group whose messages cannot be checked because they are end-to-end encrypted.
+pub fn encrypted_group(group: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "{group}: messages are end-to-end encrypted and cannot be read by this version; 🚩 reactions still report"
+        ),
+        Lang::Zh => format!("{group}：消息为端到端加密，此版本无法读取；🚩 表情举报仍然有效"),
+    }
+}
+
+/// A severity word.
+pub fn severity(s: qunguan_core::message::Severity, lang: Lang) -> &'static str {
+    use qunguan_core::message::Severity as S;
+    match (s, lang) {
+        (S::High, Lang::En) => "high",
+        (S::Medium, Lang::En) => "medium",
+        (S::Low, Lang::En) => "low",
+        (S::High, Lang::Zh) => "高",
+        (S::Medium, Lang::Zh) => "中",
+        (S::Low, Lang::Zh) => "低",
     }
 }
 

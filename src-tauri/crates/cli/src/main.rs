@@ -8,6 +8,7 @@ mod args;
 mod commands;
 mod exit;
 mod i18n;
+mod queue;
 mod records;
 mod serve;
 mod staff;

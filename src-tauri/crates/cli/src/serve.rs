@@ -1,19 +1,54 @@
-//! `qg serve`: the always-on loop over the engine's due work.
+//! `qg serve`: the always-on loop over the engine's due work, and the groups followed live.
 
 use std::time::Duration;
 
 use qunguan_core::Result;
 use qunguan_engine::Engine;
+use tokio::sync::watch;
 
 use crate::act::print_outcomes;
 use crate::i18n::{self, Lang};
 
-/// Runs rounds until SIGINT/SIGTERM. A round that fails (e.g. the server is away) is reported
-/// and the loop goes on: the work stays queued for the next round.
+/// How long a following round waits for news.
+const FOLLOW_WAIT_MS: u64 = 30_000;
+/// The longest pause after failed sync rounds (it doubles from one second).
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// Runs until SIGINT/SIGTERM: due work every `interval` seconds, and the groups' feed
+/// continuously. A round that fails (e.g. the server is away) is reported and the loop goes
+/// on: the work stays queued, and the feed resumes from its stored token.
 pub async fn run(engine: &Engine, interval: u64, json: bool, lang: Lang) -> Result<u8> {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(|e| qunguan_core::ApiError::internal(format!("cannot watch SIGTERM: {e}")))?;
+        .map_err(|e| qunguan_core::ApiError::caused_by(qunguan_core::ErrorCode::Internal, "cannot watch SIGTERM", e))?;
     crate::term::err(&i18n::serving(interval, lang));
+    let (stop, stopped) = watch::channel(false);
+    let signals = async {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        let _ = stop.send(true);
+    };
+    let ((), due, followed) =
+        tokio::join!(signals, due_work(engine, interval, json, lang, stopped.clone()), follow(engine, stopped));
+    due.and(followed).map(|()| 0)
+}
+
+/// Waits `pause`, or less if told to stop; true when stopping.
+async fn pause_or_stop(pause: Duration, stopped: &mut watch::Receiver<bool>) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(pause) => *stopped.borrow(),
+        _ = stopped.changed() => true,
+    }
+}
+
+async fn due_work(
+    engine: &Engine,
+    interval: u64,
+    json: bool,
+    lang: Lang,
+    mut stopped: watch::Receiver<bool>,
+) -> Result<()> {
     // Each case-log warning once when it appears (or changes), not every round.
     let mut warned = Vec::new();
     loop {
@@ -27,11 +62,32 @@ pub async fn run(engine: &Engine, interval: u64, json: bool, lang: Lang) -> Resu
             crate::term::err(&i18n::case_log_warning(group, why, lang));
         }
         warned = now;
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(interval)) => {}
-            _ = tokio::signal::ctrl_c() => break,
-            _ = term.recv() => break,
+        if pause_or_stop(Duration::from_secs(interval), &mut stopped).await {
+            return Ok(());
         }
     }
-    Ok(0)
+}
+
+async fn follow(engine: &Engine, mut stopped: watch::Receiver<bool>) -> Result<()> {
+    let (mut wait, mut backoff) = (0, Duration::from_secs(1));
+    loop {
+        let pause = tokio::select! {
+            r = engine.sync_once(wait) => match r {
+                Ok(_) => {
+                    (wait, backoff) = (FOLLOW_WAIT_MS, Duration::from_secs(1));
+                    Duration::ZERO
+                }
+                Err(e) => {
+                    crate::term::err(&i18n::describe(&e));
+                    let pause = backoff;
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                    pause
+                }
+            },
+            _ = stopped.changed() => return Ok(()),
+        };
+        if pause_or_stop(pause, &mut stopped).await {
+            return Ok(());
+        }
+    }
 }

@@ -117,6 +117,12 @@ pub enum Action {
         /// The message whose personal data was shown.
         event_id: String,
     },
+    /// Closing a queue item without acting: the message was looked at and left alone, with a
+    /// reason (no platform operation; the case and its evidence are the point).
+    Dismiss {
+        /// The message the item is about.
+        event_id: String,
+    },
     /// Add / remove a member on my shared blocklist (a Matrix policy list), see `ban --all-groups`.
     BlocklistAdd {
         /// The member added to the blocklist.
@@ -154,6 +160,7 @@ impl Action {
             Action::BlocklistAdd { .. } => "blocklist_add",
             Action::BlocklistRemove { .. } => "blocklist_remove",
             Action::Reveal { .. } => "reveal",
+            Action::Dismiss { .. } => "dismiss",
         }
     }
 
@@ -202,7 +209,9 @@ impl Action {
     /// The message the action is about, if any.
     pub fn target_event(&self) -> Option<&str> {
         match self {
-            Action::Remove { event_id } | Action::ReportMessage { event_id } => Some(event_id),
+            Action::Remove { event_id } | Action::ReportMessage { event_id } | Action::Dismiss { event_id } => {
+                Some(event_id)
+            }
             _ => None,
         }
     }
@@ -385,6 +394,9 @@ pub struct MessageSnapshot {
     /// The case a message sent by this console carries (`org.qunguan.case_id`, e.g. a warning).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub case_id: Option<String>,
+    /// The message this one replies to (its `body` is then without the quoted fallback).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
 }
 
 #[cfg(test)]

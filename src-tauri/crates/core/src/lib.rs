@@ -41,6 +41,10 @@ pub mod outcome;
 pub mod platform;
 /// Permission checks made before asking the platform, so a refusal is immediate and recorded.
 pub mod policy;
+/// The flagged queue: items, their sources and reporters, how they rank.
+pub mod queue;
+/// Members' reports inside a group: `!report` replies and 🚩 reactions.
+pub mod report;
 /// Roles and their capabilities, computed from a platform-neutral power-level snapshot.
 pub mod role;
 /// Secrets whose `Debug` prints `<redacted>` and whose memory is wiped on drop.
@@ -49,6 +53,8 @@ pub mod secret;
 pub mod staff;
 /// Where a decided action stands: one vocabulary for `qg`'s outcome, cases and the outbox.
 pub mod status;
+/// What one round of following the groups brings: timeline events per group, gaps, state changes.
+pub mod sync;
 /// RFC 3339 UTC times to and from Unix milliseconds, without a date crate.
 pub mod time;
 /// The warning a member reads: one template for sending and for the dialog's preview.

@@ -16,6 +16,7 @@ use crate::group::GroupState;
 use crate::member::MemberState;
 use crate::secret::Secret;
 use crate::staff::{ReportRef, StaffReport};
+use crate::sync::{Backfill, SyncBatch};
 
 /// A signed-in connection to the platform.
 #[async_trait]
@@ -116,6 +117,22 @@ pub trait Platform: Send + Sync {
     async fn publish_chain_head(&self, _group_id: &str, _room: &str, _head: &serde_json::Value) -> Result<()> {
         Ok(())
     }
+
+    /// One round of following `groups` (see [`crate::sync`]): from `since`, the `next` of the
+    /// previous round (`None`: the first), waiting up to `timeout_ms` for something new.
+    async fn sync(&self, _since: Option<&str>, _groups: &[String], _timeout_ms: u64) -> Result<SyncBatch> {
+        Err(cannot_follow())
+    }
+
+    /// Up to `limit` events of a group before `from` (a [`crate::sync::GroupBatch::gap`] or an
+    /// earlier [`Backfill::earlier`]), for filling a gap.
+    async fn backfill(&self, _group_id: &str, _from: &str, _limit: u32) -> Result<Backfill> {
+        Err(cannot_follow())
+    }
+}
+
+fn cannot_follow() -> crate::ApiError {
+    crate::ApiError::internal("this platform cannot follow groups")
 }
 
 /// Where a group's shared case log is, as far as it can be trusted.

@@ -116,7 +116,8 @@ pub fn check_action(state: &GroupState, actor: &str, action: &Action) -> Result<
             _ => match a {
                 Action::Lock | Action::Unlock => need(Capability::Lock),
                 // Personal data is for those who could remove the message that shows it.
-                Action::Remove { .. } | Action::Reveal { .. } => need(Capability::Remove),
+                // Dismissing what members reported is for those who could have removed it.
+                Action::Remove { .. } | Action::Reveal { .. } | Action::Dismiss { .. } => need(Capability::Remove),
                 Action::Warn { .. } => need(Capability::Warn),
                 _ => Ok(()),
             },
@@ -248,6 +249,9 @@ mod tests {
             // Revealing personal data needs the power to remove the message that shows it.
             ("@member:hs", Action::Reveal { event_id: ev() }, not_allowed(Remove)),
             ("@mod:hs", Action::Reveal { event_id: ev() }, Ok(())),
+            // Dismissing a flagged message: for those who could have removed it.
+            ("@member:hs", Action::Dismiss { event_id: ev() }, not_allowed(Remove)),
+            ("@mod:hs", Action::Dismiss { event_id: ev() }, Ok(())),
             ("@mod:hs", Action::Kick { user: user("@member:hs") }, Ok(())),
             ("@mod:hs", Action::Ban { user: user("@mod:hs") }, Err(Refusal::SelfTarget)),
             ("@owner:hs", Action::Ban { user: user("@admin:hs") }, Ok(())),

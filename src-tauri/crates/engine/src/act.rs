@@ -18,7 +18,7 @@ use qunguan_core::policy;
 use qunguan_core::role::MESSAGE_EVENT;
 use qunguan_core::time::{millis_from_rfc3339, rfc3339_from_millis};
 use qunguan_core::warning::{WarningPreview, warning_text};
-use qunguan_core::{ApiError, ErrorCode, GroupState, Lang, Result, RetryKind};
+use qunguan_core::{ApiError, ErrorCode, GroupState, Lang, Result, RetryKind, Status};
 use qunguan_store::{CaseFilter, ENDS_CASE, EvidenceRow, OutboxEntry, OutboxStatus, Store};
 
 use crate::Engine;
@@ -119,9 +119,10 @@ pub(crate) fn check_ids(connector: &dyn Connector, group: &str, action: &Action)
         check(IdKind::User, user)?;
     }
     match action {
-        Action::Remove { event_id } | Action::ReportMessage { event_id } | Action::Reveal { event_id } => {
-            check(IdKind::Event, event_id)
-        }
+        Action::Remove { event_id }
+        | Action::ReportMessage { event_id }
+        | Action::Reveal { event_id }
+        | Action::Dismiss { event_id } => check(IdKind::Event, event_id),
         Action::StaffClose { room } => check(IdKind::RoomOrAlias, room),
         _ => Ok(()),
     }
@@ -175,7 +176,7 @@ impl Engine {
         Ok(seconds as i64 * 1000)
     }
 
-    fn store_required(&self) -> Result<std::sync::Arc<std::sync::Mutex<Store>>> {
+    pub(crate) fn store_required(&self) -> Result<std::sync::Arc<std::sync::Mutex<Store>>> {
         self.cache.lock().expect("not poisoned").clone().ok_or_else(|| {
             ApiError::new(
                 ErrorCode::Store,
@@ -197,7 +198,18 @@ impl Engine {
     /// Decides and carries out one action. `Err` only for bad input or a broken session/store;
     /// every platform answer (refused, conflict, unreachable) is an outcome with a case.
     pub async fn act(&self, req: ActRequest) -> Result<ActionOutcome> {
+        let closes = match &req.action {
+            Action::Remove { event_id } | Action::ReportMessage { event_id } => Some(event_id.clone()),
+            _ => None,
+        };
         let outcome = self.decide_and_carry_out(req, None).await?;
+        // Removing or reporting a queued message decides its item, for every admin's queue here.
+        if let (Some(event), Some(o)) = (closes, &outcome)
+            && matches!(o.status, Status::Done | Status::Queued)
+        {
+            let case = o.case_id.clone();
+            self.on_store(move |s| s.close_item_for(&event, qunguan_core::queue::ItemState::Actioned, &case)).await?;
+        }
         self.share_now().await;
         outcome.ok_or_else(|| ApiError::internal("a decision that ends no case cannot be taken already"))
     }
@@ -588,7 +600,7 @@ impl Engine {
             Action::ReportMember { user } => vec![PlatformOp::ReportUser { user: user.clone(), reason }],
             Action::ReportGroup => vec![PlatformOp::ReportRoom { reason }],
             // The case is the point: nothing to ask of the platform.
-            Action::Reveal { .. } => Vec::new(),
+            Action::Reveal { .. } | Action::Dismiss { .. } => Vec::new(),
             Action::StaffSuspend { .. }
             | Action::StaffUnsuspend { .. }
             | Action::StaffDeactivate { .. }

@@ -36,6 +36,8 @@ pub mod home;
 mod mask;
 /// A group's messages, scanned and masked, and its rules for the rule picker.
 pub mod messages;
+/// The flagged queue as the app and `qg queue` show it, and closing items (dismiss).
+pub mod queue;
 /// Recent reasons, kept in the encrypted store and offered again by the action dialog.
 pub mod reasons;
 /// `qg scan`: the detection engine over a JSONL document.
@@ -48,6 +50,8 @@ mod session;
 mod shared;
 /// Platform-staff mode: the report inbox and the platform-level measures.
 pub mod staff;
+/// Following the groups: sync rounds into the store, messages checked, reports queued.
+pub mod sync;
 /// Which account an environment token belongs to, so such a session starts offline too.
 mod tokens;
 
@@ -155,6 +159,8 @@ pub struct Engine {
     offline_since: std::sync::Mutex<Option<i64>>,
     /// Groups whose case-log pointer was not followed this run: `group → why` (see `shared`).
     case_log_warnings: std::sync::Mutex<std::collections::BTreeMap<String, String>>,
+    /// The groups followed between sync rounds (their power levels, their flood detectors).
+    following: Mutex<sync::Following>,
 }
 
 impl Engine {
@@ -169,6 +175,7 @@ impl Engine {
             cache: std::sync::Mutex::new(None),
             offline_since: std::sync::Mutex::new(None),
             case_log_warnings: std::sync::Mutex::default(),
+            following: Mutex::default(),
         }
     }
 

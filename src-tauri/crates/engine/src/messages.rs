@@ -29,7 +29,7 @@ const MAX_SHOWN_BYTES: usize = 16 * 1024;
 static DETECTOR: OnceLock<Arc<detect::Engine>> = OnceLock::new();
 
 /// The built-in lexicons and default rules, compiled once per process (about a second).
-async fn detector() -> Result<Arc<detect::Engine>> {
+pub(crate) async fn detector() -> Result<Arc<detect::Engine>> {
     if let Some(d) = DETECTOR.get() {
         return Ok(d.clone());
     }
@@ -62,7 +62,7 @@ fn rule_view(r: &detect::Rule) -> RuleView {
     }
 }
 
-fn flag(d: &detect::Engine, f: &Finding) -> Flag {
+pub(crate) fn flag(d: &detect::Engine, f: &Finding) -> Flag {
     Flag {
         rule: f.rule.to_string(),
         kind: f.kind.as_str().to_owned(),
@@ -127,6 +127,11 @@ fn views(d: &detect::Engine, page: &[MessageSnapshot], o: &ViewOptions) -> Vec<M
             }
         })
         .collect()
+}
+
+/// Stored messages as the Messages tab shows them (masked, flagged), e.g. a queue item's context.
+pub(crate) fn masked_views(d: &detect::Engine, page: &[MessageSnapshot], me: &str) -> Vec<MessageView> {
+    views(d, page, &ViewOptions { me: me.to_owned(), ..ViewOptions::default() })
 }
 
 /// `text` with its personal data masked as the Messages tab masks it, as one string (for text
@@ -299,6 +304,7 @@ impl Engine {
                         body: report.text.take(),
                         redacted: false,
                         case_id: None,
+                        reply_to: None,
                     };
                     let view = views(&d, std::slice::from_ref(&snapshot), &ViewOptions::default()).pop();
                     let (segments, flags, severity) =
@@ -331,6 +337,7 @@ mod tests {
             body: Some(body.into()),
             redacted: false,
             case_id: None,
+            reply_to: None,
         }
     }
 

@@ -31,6 +31,14 @@ struct Fake {
     demoted: AtomicBool,
     /// What the platform answers to any operation on these members instead of carrying it out.
     failing: std::sync::Mutex<Vec<(String, ApiError)>>,
+    /// The feed: the round each `since` token gives (`None`: the first round).
+    feed: std::sync::Mutex<std::collections::HashMap<Option<String>, qunguan_core::sync::SyncBatch>>,
+    /// Tokens the server no longer accepts.
+    forgotten: std::sync::Mutex<Vec<String>>,
+    /// What paging back from each token gives.
+    history: std::sync::Mutex<std::collections::HashMap<String, qunguan_core::sync::Backfill>>,
+    /// Each sync call's `since`.
+    sync_calls: std::sync::Mutex<Vec<Option<String>>>,
 }
 
 /// The member an operation is about, if any.
@@ -149,6 +157,21 @@ impl Platform for FakePlatform {
         self.fake.shared_reads.lock().unwrap().push((group.to_owned(), since.map(str::to_owned), records.len()));
         let heads = self.fake.heads.lock().unwrap().clone();
         Ok(SharedLog { heads, records, next: Some(all.len().to_string()), ..SharedLog::default() })
+    }
+    async fn sync(&self, since: Option<&str>, _: &[String], _: u64) -> Result<qunguan_core::sync::SyncBatch> {
+        self.fake.reachable()?;
+        self.fake.sync_calls.lock().unwrap().push(since.map(str::to_owned));
+        if since.is_some_and(|t| self.fake.forgotten.lock().unwrap().iter().any(|f| f == t)) {
+            return Err(ApiError::new(ErrorCode::InvalidInput, "HTTP 400 M_UNKNOWN: unknown since token"));
+        }
+        let feed = self.fake.feed.lock().unwrap();
+        let next = feed.get(&since.map(str::to_owned)).cloned();
+        // Nothing new: the same token back, no groups.
+        Ok(next.unwrap_or_else(|| qunguan_core::sync::SyncBatch { next: since.unwrap_or("s0").into(), groups: vec![] }))
+    }
+    async fn backfill(&self, _: &str, from: &str, _: u32) -> Result<qunguan_core::sync::Backfill> {
+        self.fake.reachable()?;
+        Ok(self.fake.history.lock().unwrap().get(from).cloned().unwrap_or_default())
     }
     async fn recent_messages(&self, _: &str, limit: u32) -> Result<Vec<MessageSnapshot>> {
         self.fake.reachable()?;
@@ -316,6 +339,7 @@ async fn messages_are_only_for_managed_groups_and_readable_offline() {
             body: Some(if i == 4 { "身份证 11010519491231002X".into() } else { format!("消息{i}") }),
             redacted: false,
             case_id: None,
+            reply_to: None,
         })
         .collect();
     assert_eq!(e.messages("!a-member", Some(10)).await.unwrap_err().code, ErrorCode::Forbidden, "not managed");
@@ -899,4 +923,5 @@ mod shared {
     }
 }
 
+mod follow;
 mod privacy;

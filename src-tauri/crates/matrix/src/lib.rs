@@ -53,6 +53,8 @@ pub mod power;
 pub mod shared;
 /// Tolerant parsers for room state and member events (untrusted JSON).
 pub mod state;
+/// Following the groups: `/sync` filtered to them and `/messages` to fill a gap, event by event.
+pub mod sync;
 /// A loopback HTTP server with canned answers, for this crate's tests.
 #[cfg(test)]
 mod testserver;

@@ -7,6 +7,7 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use qunguan_core::action::{Applied, MessageSnapshot, OpContext, PlatformOp};
 use qunguan_core::platform::{CaseLogRoom, Platform, SharedLog, SignedIn};
 use qunguan_core::staff::{ReportRef, StaffReport};
+use qunguan_core::sync::{Backfill, SyncBatch};
 use qunguan_core::{Account, ApiError, ErrorCode, GroupState, MemberState};
 use ruma::api::SupportedVersions;
 use ruma::api::client::account::whoami;
@@ -189,6 +190,14 @@ impl Platform for MatrixPlatform {
 
     async fn recent_messages(&self, group_id: &str, limit: u32) -> Result<Vec<MessageSnapshot>, ApiError> {
         self.recent_message_snapshots(group_id, limit).await
+    }
+
+    async fn sync(&self, since: Option<&str>, groups: &[String], timeout_ms: u64) -> Result<SyncBatch, ApiError> {
+        self.sync_round(since, groups, timeout_ms).await
+    }
+
+    async fn backfill(&self, group_id: &str, from: &str, limit: u32) -> Result<Backfill, ApiError> {
+        self.backfill_page(group_id, from, limit).await
     }
 
     async fn group_id(&self, id_or_alias: &str) -> Result<String, ApiError> {

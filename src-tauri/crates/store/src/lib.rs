@@ -23,6 +23,8 @@ mod cases;
 mod migrations;
 /// The outbox: decided actions not yet confirmed, written before any network call.
 mod outbox;
+/// Following the groups: the sync token, the timeline as it arrived, the flagged queue.
+mod queue;
 /// The reasons I gave lately, for the action dialog's quick picks.
 mod reasons;
 /// The shared log's bookkeeping: my records still to post, and the other admins' imported ones.
@@ -31,6 +33,7 @@ mod shared;
 pub use anchor::RoomAnchor;
 pub use cases::{CaseFilter, CaseRow, ENDS_CASE, EvidenceRow};
 pub use outbox::{OutboxEntry, OutboxStatus};
+pub use queue::{Flagged, Ingest, Ingested, ItemRow, NewReport, QueueFilter, REPORT_KIND, ReportRow};
 pub use shared::{SharedChain, SharedRecord};
 
 use std::path::Path;

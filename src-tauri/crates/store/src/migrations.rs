@@ -167,6 +167,56 @@ const MIGRATIONS: &[&str] = &[
     -- words, and the note of an entry settled otherwise.
     ALTER TABLE outbox ADD COLUMN error TEXT;
 ",
+    "
+    -- Following the groups: where the next /sync round continues.
+    CREATE TABLE sync_tokens (
+        scope      TEXT PRIMARY KEY,
+        token      TEXT NOT NULL
+    );
+    -- Every message of a followed group as it arrived (encrypted at rest like the rest).
+    CREATE TABLE timeline (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        group_id   TEXT NOT NULL,
+        event_id   TEXT NOT NULL,
+        sender     TEXT NOT NULL,
+        ts         INTEGER NOT NULL,
+        body       TEXT,
+        reply_to   TEXT,
+        redacted   INTEGER NOT NULL DEFAULT 0,
+        case_id    TEXT,
+        UNIQUE (group_id, event_id)
+    );
+    CREATE INDEX timeline_group_ts ON timeline (group_id, ts);
+    -- The flagged queue: one item per message (the ID is derived from group and message).
+    -- `rank` orders the open queue: severity (2 high, 1 medium, 0 low) first, then age.
+    CREATE TABLE queue_items (
+        id         TEXT PRIMARY KEY,
+        group_id   TEXT NOT NULL,
+        event_id   TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        kind       TEXT NOT NULL,
+        category   TEXT,
+        flags      TEXT NOT NULL DEFAULT '[]',
+        auto_rank  INTEGER,
+        rank       INTEGER NOT NULL,
+        state      TEXT NOT NULL DEFAULT 'open',
+        case_id    TEXT,
+        claimed_by TEXT,
+        UNIQUE (group_id, event_id)
+    );
+    CREATE INDEX queue_open ON queue_items (state, rank DESC, created_at);
+    -- Reports of an item, one per reporter and way (reply, reaction, platform).
+    CREATE TABLE queue_reports (
+        item_id    TEXT NOT NULL,
+        reporter   TEXT NOT NULL,
+        via        TEXT NOT NULL,
+        source     TEXT NOT NULL,
+        reason     TEXT,
+        at         INTEGER NOT NULL,
+        PRIMARY KEY (item_id, reporter, via)
+    );
+    CREATE INDEX queue_reports_reporter ON queue_reports (reporter);
+",
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {

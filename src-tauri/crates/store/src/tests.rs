@@ -64,6 +64,7 @@ fn message_pages_replace_each_other_per_group() {
         body: Some(format!("消息 {i}")),
         redacted: i % 2 == 0,
         case_id: None,
+        reply_to: None,
     };
     let dir = tempfile::tempdir().unwrap();
     let mut s = Store::open(&dir.path().join(CACHE_FILE), &key('a')).unwrap();

@@ -11,6 +11,7 @@ fn leak() -> MessageSnapshot {
         body: Some("身份证 11010519491231002X".into()),
         redacted: false,
         case_id: None,
+        reply_to: None,
     }
 }
 

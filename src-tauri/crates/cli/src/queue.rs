@@ -1,0 +1,203 @@
+//! `qg sync [--follow]`, `qg queue`, `qg show ITEM`, `qg dismiss ITEM`.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use qunguan_core::queue::{ItemState, QueueItem};
+use qunguan_core::{Result, time::rfc3339_from_millis};
+use qunguan_engine::Engine;
+
+use crate::act::{exit_code, print_outcomes};
+use crate::args::{Command, StateArg};
+use crate::commands::print_json;
+use crate::i18n::{self, Lang};
+use crate::table;
+
+/// How long a following round waits for news before it starts the next.
+const FOLLOW_WAIT_MS: u64 = 30_000;
+/// The longest pause after failed rounds (it doubles from one second).
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// Characters of a message a table row shows.
+const PREVIEW_CHARS: usize = 40;
+
+pub async fn run(engine: &Engine, command: Command, json: bool, lang: Lang) -> Result<u8> {
+    match command {
+        Command::Sync { follow } => sync(engine, follow, json, lang).await,
+        Command::Queue { group, state } => {
+            let state = state.map(|s| match s {
+                StateArg::Open => ItemState::Open,
+                StateArg::Dismissed => ItemState::Dismissed,
+                StateArg::Actioned => ItemState::Actioned,
+            });
+            let items = engine.queue(group.as_deref(), state, None).await?;
+            if json {
+                print_json(&items)?;
+            } else {
+                crate::term::out(&queue_table(&items, lang));
+            }
+            Ok(0)
+        }
+        Command::Show { item, unmask, reason } => show(engine, &item, unmask, reason, json, lang).await,
+        Command::Dismiss { item, reason } => {
+            let outcome = engine.dismiss(&item, &reason).await?;
+            print_outcomes(std::slice::from_ref(&outcome), json, lang, false)?;
+            Ok(exit_code(outcome.status))
+        }
+        _ => unreachable!("only the queue's subcommands come here"),
+    }
+}
+
+/// One round, or rounds until Ctrl-C/SIGTERM: a failed round is reported and retried after a
+/// growing pause, from the same stored token, so nothing is lost.
+async fn sync(engine: &Engine, follow: bool, json: bool, lang: Lang) -> Result<u8> {
+    if !follow {
+        let report = engine.sync_once(0).await?;
+        print_round(&report, json, lang)?;
+        return Ok(0);
+    }
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| qunguan_core::ApiError::caused_by(qunguan_core::ErrorCode::Internal, "cannot watch SIGTERM", e))?;
+    let mut backoff = Duration::from_secs(1);
+    let mut wait = 0;
+    loop {
+        let pause = tokio::select! {
+            r = engine.sync_once(wait) => match r {
+                Ok(report) => {
+                    print_round(&report, json, lang)?;
+                    backoff = Duration::from_secs(1);
+                    wait = FOLLOW_WAIT_MS;
+                    Duration::ZERO
+                }
+                Err(e) => {
+                    crate::term::err(&i18n::describe(&e));
+                    let pause = backoff;
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                    pause
+                }
+            },
+            _ = tokio::signal::ctrl_c() => break,
+            _ = term.recv() => break,
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = tokio::signal::ctrl_c() => break,
+            _ = term.recv() => break,
+        }
+    }
+    Ok(0)
+}
+
+/// A round's summary: a JSON line on stdout with `--json`; else a line on stderr when it
+/// brought something (or on a terminal), so a pipe stays quiet.
+fn print_round(r: &qunguan_engine::sync::SyncReport, json: bool, lang: Lang) -> Result<()> {
+    if json {
+        let line = serde_json::to_string(r).map_err(|e| qunguan_core::ApiError::internal(e.to_string()))?;
+        println!("{}", crate::term::json(&line));
+        return Ok(());
+    }
+    let news = r.new_messages > 0 || !r.new_items.is_empty() || !r.raised_items.is_empty();
+    if news || std::io::stderr().is_terminal() {
+        crate::term::err(&i18n::synced(r, lang));
+    }
+    for g in &r.encrypted_groups {
+        crate::term::err(&i18n::encrypted_group(g, lang));
+    }
+    Ok(())
+}
+
+fn text_of(item: &QueueItem) -> String {
+    item.segments.iter().map(|s| s.text.as_str()).collect()
+}
+
+fn queue_table(items: &[QueueItem], lang: Lang) -> String {
+    let headers = ["item", "group", "sender", "kind", "category", "severity", "source", "count", "claimed_by", "text"]
+        .map(|k| i18n::word(k, lang));
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|i| {
+            let text = text_of(i);
+            let mut preview: String = text.chars().take(PREVIEW_CHARS).collect();
+            if text.chars().count() > PREVIEW_CHARS {
+                preview.push('…');
+            }
+            vec![
+                i.id.clone(),
+                i.group.clone(),
+                i.sender.clone(),
+                i.kind.clone(),
+                i.category.clone().unwrap_or_default(),
+                i18n::severity(i.severity, lang).to_owned(),
+                i.source.as_str().to_owned(),
+                i.count.to_string(),
+                i.claimed_by.clone().unwrap_or_default(),
+                preview,
+            ]
+        })
+        .collect();
+    table::render(&headers, &rows)
+}
+
+/// `qg show`: the item, its reporters and the messages around it; `--unmask` records a reveal
+/// first and shows the message's personal data.
+async fn show(engine: &Engine, id: &str, unmask: bool, reason: Option<String>, json: bool, lang: Lang) -> Result<u8> {
+    let (mut item, context) = engine.queue_item(id, 5).await?;
+    let mut revealed = None;
+    if unmask {
+        let r = engine.reveal(&item.group, &item.event_id, reason.as_deref().unwrap_or_default()).await?;
+        item.segments = r.message.segments.clone();
+        revealed = Some(r.case_id);
+    }
+    if json {
+        print_json(&serde_json::json!({"item": item, "context": context, "reveal_case": revealed}))?;
+        return Ok(0);
+    }
+    let w = |k| i18n::word(k, lang);
+    crate::term::out(&format!(
+        "{} {}  {} {}  {} {}",
+        w("item"),
+        item.id,
+        w("group"),
+        item.group,
+        w("sender"),
+        item.sender
+    ));
+    crate::term::out(&format!(
+        "{} {}  {} {}  {} {}  {} {}",
+        w("kind"),
+        item.kind,
+        w("severity"),
+        i18n::severity(item.severity, lang),
+        w("source"),
+        item.sources.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","),
+        w("count"),
+        item.count
+    ));
+    for r in &item.reporters {
+        crate::term::out(&format!(
+            "  {} {} ({}, +{}/-{}) {}",
+            r.at,
+            r.reporter,
+            r.via.as_str(),
+            r.record.upheld,
+            r.record.dismissed,
+            crate::term::line(r.reason.as_deref().unwrap_or(""))
+        ));
+    }
+    let line = |m: &qunguan_core::message::MessageView| {
+        let text: String = m.segments.iter().map(|s| s.text.as_str()).collect();
+        crate::term::out(&format!("    {} {}: {}", rfc3339_from_millis(m.ts), m.sender, crate::term::line(&text)));
+    };
+    let (before, after): (Vec<_>, Vec<_>) = context.iter().partition(|m| m.ts <= item.sent_at);
+    before.into_iter().for_each(line);
+    match &item.unseen {
+        Some(why) => crate::term::out(&format!("  > ({why})")),
+        None => crate::term::out(&format!(
+            "  > {} {}: {}",
+            rfc3339_from_millis(item.sent_at),
+            item.sender,
+            crate::term::line(&text_of(&item))
+        )),
+    }
+    after.into_iter().for_each(line);
+    Ok(0)
+}

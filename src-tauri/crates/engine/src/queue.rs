@@ -1,0 +1,168 @@
+//! The flagged queue as the app and `qg queue` show it: items in queue order with their
+//! reporters, text masked; and closing an item without acting (`dismiss`, a case).
+//!
+//! The text is scanned again for display (masking needs the spans, the store keeps the
+//! findings): what the admin reads is masked exactly as the Messages tab masks it.
+
+use qunguan_core::action::{Action, ActionOutcome, MessageSnapshot};
+use qunguan_core::queue::{ItemState, QueueItem, Report, Source, rank_severity};
+use qunguan_core::time::rfc3339_from_millis;
+use qunguan_core::{ApiError, ErrorCode, Lang, Result, Status};
+use qunguan_detect::{self as detect, Scratch};
+use qunguan_store::{ItemRow, QueueFilter};
+
+use crate::{ActRequest, Engine};
+
+/// Why an item shows no text.
+fn unseen(message: Option<&MessageSnapshot>) -> Option<String> {
+    match message {
+        None => Some("not_seen".into()),
+        Some(m) if m.redacted => Some("removed".into()),
+        Some(_) => None,
+    }
+}
+
+/// One stored item as it is shown: masked text, sources, reporters with masked reasons.
+fn view(d: &detect::Engine, row: ItemRow) -> QueueItem {
+    let mut scratch = Scratch::new();
+    let mut masked = |text: &str| {
+        let mut found = Vec::new();
+        d.scan_with(text, &mut scratch, &mut found);
+        crate::mask::segments(text, &found)
+    };
+    let text = row.message.as_ref().filter(|m| !m.redacted).and_then(|m| m.body.as_deref()).unwrap_or("");
+    let segments = if text.is_empty() { Vec::new() } else { masked(text) };
+    let reporters: Vec<Report> = row
+        .reports
+        .iter()
+        .map(|r| Report {
+            reporter: r.reporter.clone(),
+            source: r.source,
+            via: r.via,
+            // A reporter quotes what they report: the reason carries the same personal data.
+            reason: r.reason.as_deref().map(|t| masked(t).into_iter().map(|s| s.text).collect()),
+            at: rfc3339_from_millis(r.at_ms),
+            record: r.record,
+        })
+        .collect();
+    let mut sources: Vec<Source> =
+        row.auto.then_some(Source::Auto).into_iter().chain(reporters.iter().map(|r| r.source)).collect();
+    let source = sources.first().copied().unwrap_or(Source::MemberReport);
+    sources.sort();
+    sources.dedup();
+    QueueItem {
+        count: u32::from(row.auto) + reporters.len() as u32,
+        unseen: unseen(row.message.as_ref()),
+        sender: row.message.as_ref().map(|m| m.sender.clone()).unwrap_or_default(),
+        sent_at: row.message.as_ref().map_or(0, |m| m.ts),
+        id: row.id,
+        group: row.group_id,
+        event_id: row.event_id,
+        kind: row.kind,
+        category: row.category,
+        severity: rank_severity(row.rank),
+        source,
+        sources,
+        reporters,
+        claimed_by: row.claimed_by,
+        created_at: rfc3339_from_millis(row.created_at_ms),
+        state: row.state,
+        case_id: row.case_id,
+        flags: row.flags,
+        segments,
+    }
+}
+
+/// The most items one listing returns.
+pub const MAX_LISTED: u32 = 10_000;
+
+impl Engine {
+    /// Items in queue order (most severe, then oldest): open ones unless `state` says
+    /// otherwise, of one group (ID or alias) or all, at most `limit` ([`MAX_LISTED`]).
+    pub async fn queue(
+        &self,
+        group: Option<&str>,
+        state: Option<ItemState>,
+        limit: Option<u32>,
+    ) -> Result<Vec<QueueItem>> {
+        let limit = limit.unwrap_or(MAX_LISTED);
+        if limit == 0 || limit > MAX_LISTED {
+            return Err(ApiError::invalid_input(format!("limit must be 1 to {MAX_LISTED}, not {limit}")));
+        }
+        self.platform().await?;
+        let group = match group {
+            Some(g) => Some(self.queue_group_id(g).await?),
+            None => None,
+        };
+        let filter = QueueFilter { group, state: Some(state.unwrap_or(ItemState::Open)), limit: Some(limit) };
+        let rows = self.on_store(move |s| s.queue(&filter)).await?;
+        let d = crate::messages::detector().await?;
+        tokio::task::spawn_blocking(move || rows.into_iter().map(|r| view(&d, r)).collect())
+            .await
+            .map_err(|e| ApiError::caused_by(ErrorCode::Internal, "scan task failed", e))
+    }
+
+    /// One item by ID, with up to `context` stored messages either side (masked).
+    pub async fn queue_item(
+        &self,
+        id: &str,
+        context: u32,
+    ) -> Result<(QueueItem, Vec<qunguan_core::message::MessageView>)> {
+        self.platform().await?;
+        let key = id.to_owned();
+        let row = self
+            .on_store(move |s| s.queue_item(&key))
+            .await?
+            .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no queue item {id}")))?;
+        let (group, event) = (row.group_id.clone(), row.event_id.clone());
+        let around = self.on_store(move |s| s.timeline_context(&group, &event, context)).await?;
+        let d = crate::messages::detector().await?;
+        let me = self.platform().await?.0.user_id;
+        let context = crate::messages::masked_views(&d, &around, &me);
+        Ok((view(&d, row), context))
+    }
+
+    /// The room ID of a group I manage, for filtering the queue (offline: as the cache knows it).
+    async fn queue_group_id(&self, id_or_alias: &str) -> Result<String> {
+        if id_or_alias.starts_with('!') {
+            self.check_ids(id_or_alias, &Action::Lock)?;
+            return Ok(id_or_alias.to_owned());
+        }
+        match self.group(id_or_alias).await {
+            Ok(g) => Ok(g.id),
+            Err(e) if crate::cache::is_offline(&e) => {
+                let key = id_or_alias.to_owned();
+                self.with_cache(move |s| crate::groups::cached_group_id(s, &key)).await?.ok_or(e)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Closes an open item without acting: a `dismiss` case (with the message as evidence)
+    /// in the group's chain, then the item leaves the open queue. Its reporters' record counts
+    /// it as dismissed.
+    pub async fn dismiss(&self, id: &str, reason: &str) -> Result<ActionOutcome> {
+        self.platform().await?;
+        let key = id.to_owned();
+        let row = self
+            .on_store(move |s| s.queue_item(&key))
+            .await?
+            .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no queue item {id}")))?;
+        if row.state != ItemState::Open {
+            return Err(ApiError::invalid_input(format!("queue item {id} is already {}", row.state.as_str())));
+        }
+        let req = ActRequest {
+            group: row.group_id.clone(),
+            action: Action::Dismiss { event_id: row.event_id.clone() },
+            reason: reason.to_owned(),
+            rule: None,
+            lang: Lang::En,
+        };
+        let outcome = self.act(req).await?;
+        if matches!(outcome.status, Status::Done | Status::Queued) {
+            let (key, case) = (id.to_owned(), outcome.case_id.clone());
+            self.on_store(move |s| s.close_item(&key, ItemState::Dismissed, &case)).await?;
+        }
+        Ok(outcome)
+    }
+}

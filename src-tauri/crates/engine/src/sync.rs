@@ -1,0 +1,262 @@
+//! Following the groups: one round of the platform's feed into the store — every new message
+//! through the detector, members' reports into the queue — in one transaction with the token
+//! the next round continues from.
+//!
+//! ## Design
+//! - A round is idempotent: if the process dies before the round is written, the next one
+//!   starts from the old token and writes the same rows, which the store's unique keys absorb
+//!   (no message is lost, no item doubled).
+//! - A `limited` round is back-filled from its gap, page by page, until a page reaches a
+//!   message already stored (or [`MAX_BACKFILL_PAGES`], or the start of the room).
+//! - A token the server no longer accepts starts a fresh first round; stored items stay.
+//! - The managers of each group come from its power levels, read once and again whenever the
+//!   feed says a group's state changed: their messages are not fed to the flood detector, and
+//!   my own console's messages (warnings) are not checked at all.
+//! - Message text never reaches a log: only counts and IDs.
+
+use std::collections::{HashMap, HashSet};
+
+use qunguan_core::action::MessageSnapshot;
+use qunguan_core::report::ReportWords;
+use qunguan_core::sync::{GroupBatch, TimelineEvent};
+use qunguan_core::{ApiError, GroupState, Result, RetryKind, Role};
+use qunguan_detect::{self as detect, Scratch, Stream};
+use qunguan_store::{Flagged, Ingest, NewReport};
+
+use crate::Engine;
+use crate::cache::now_ms;
+
+/// Pages of back-fill per gap (of [`BACKFILL_PAGE`] events): a group that was busy while the
+/// console was away is filled back this far, the rest is history (`qg sync` again reads on).
+pub const MAX_BACKFILL_PAGES: u32 = 5;
+/// Events per back-fill page.
+pub const BACKFILL_PAGE: u32 = 100;
+
+/// The engine's memory of the groups it follows, between rounds.
+#[derive(Default)]
+pub(crate) struct Following {
+    /// Each managed group's state (power levels), read when a round says it changed.
+    states: HashMap<String, GroupState>,
+    /// Whether `states` is current.
+    fresh: bool,
+    /// Each group's flood detector, fed in arrival order.
+    streams: HashMap<String, Stream>,
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SyncReport {
+    /// Groups followed.
+    pub groups: u32,
+    /// Messages stored for the first time.
+    pub new_messages: u32,
+    /// Items that entered the queue.
+    pub new_items: Vec<String>,
+    /// Open items whose severity rose.
+    pub raised_items: Vec<String>,
+    /// Events left out because they could not be read.
+    pub skipped: u32,
+    /// Events read back from gaps.
+    pub backfilled: u32,
+    /// Groups whose messages arrive end-to-end encrypted (they cannot be checked).
+    pub encrypted_groups: Vec<String>,
+    /// The first round of this console (or after the server forgot the token).
+    pub first: bool,
+}
+
+/// Sorts one group's events into the round: messages to store and check, reports, removals.
+struct Sorter<'a> {
+    detector: &'a detect::Engine,
+    words: &'a ReportWords,
+    me: &'a str,
+    scratch: Scratch,
+}
+
+impl Sorter<'_> {
+    fn sort(
+        &mut self,
+        group: &str,
+        events: Vec<TimelineEvent>,
+        state: Option<&GroupState>,
+        stream: &mut Stream,
+        round: &mut Ingest,
+    ) {
+        for event in events {
+            match event {
+                TimelineEvent::Message(m) => self.message(group, m, state, stream, round),
+                TimelineEvent::Reaction { sender, ts, target, key, .. } => {
+                    if self.words.is_report_reaction(&key) {
+                        round.reports.push(NewReport {
+                            group_id: group.into(),
+                            event_id: target,
+                            reporter: sender,
+                            via: qunguan_core::queue::ReportVia::Reaction,
+                            reason: None,
+                            at_ms: ts,
+                        });
+                    }
+                }
+                TimelineEvent::Redaction { redacts, .. } => round.redactions.push((group.into(), redacts)),
+            }
+        }
+    }
+
+    fn message(
+        &mut self,
+        group: &str,
+        m: MessageSnapshot,
+        state: Option<&GroupState>,
+        stream: &mut Stream,
+        round: &mut Ingest,
+    ) {
+        let text = if m.redacted { "" } else { m.body.as_deref().unwrap_or("") };
+        // A report is a reply starting with a report word: recorded as a report, not judged.
+        if let (Some(target), Some(reason)) = (&m.reply_to, self.words.command(text)) {
+            round.reports.push(NewReport {
+                group_id: group.into(),
+                event_id: target.clone(),
+                reporter: m.sender.clone(),
+                via: qunguan_core::queue::ReportVia::Reply,
+                reason: Some(reason.to_owned()).filter(|r| !r.is_empty()),
+                at_ms: m.ts,
+            });
+            round.messages.push((group.into(), m));
+            return;
+        }
+        // My console's own messages (warnings) carry their case: nothing to judge.
+        let mine = m.sender == self.me && m.case_id.is_some();
+        if !text.is_empty() && !mine {
+            let mut found = Vec::new();
+            self.detector.scan_with(text, &mut self.scratch, &mut found);
+            let manager = state.is_some_and(|s| s.power.role(&m.sender) != Role::Member);
+            if !manager {
+                found.extend(stream.observe(&m.sender, m.ts, text));
+            }
+            if let Some(top) = found.iter().max_by_key(|f| f.severity) {
+                round.flagged.push(Flagged {
+                    group_id: group.into(),
+                    event_id: m.event_id.clone(),
+                    kind: top.kind.as_str().to_owned(),
+                    category: top.category.as_deref().map(str::to_owned),
+                    flags: found.iter().map(|f| crate::messages::flag(self.detector, f)).collect(),
+                });
+            }
+        }
+        round.messages.push((group.into(), m));
+    }
+}
+
+/// Whether a failed round with a token means the server forgot it (start afresh) rather than
+/// a passing failure (try again from the same token).
+fn token_refused(e: &ApiError) -> bool {
+    e.retry_kind() == RetryKind::Permanent
+        && !matches!(e.code, qunguan_core::ErrorCode::AuthInvalidToken | qunguan_core::ErrorCode::Forbidden)
+}
+
+impl Engine {
+    /// One round of following every group I manage: waits up to `timeout_ms` for news (0:
+    /// answer at once), stores what came, checks every new message, queues what needs a look.
+    pub async fn sync_once(&self, timeout_ms: u64) -> Result<SyncReport> {
+        let (account, platform) = self.platform().await?;
+        self.store_required()?;
+        let mut following = self.following.lock().await;
+        if !following.fresh {
+            let states = platform.joined_groups().await?;
+            following.states = states
+                .into_iter()
+                .filter(|s| qunguan_core::Group::managed_by(s, &account.user_id).is_some())
+                .map(|s| (s.id.clone(), s))
+                .collect();
+            following.fresh = true;
+        }
+        let mut groups: Vec<String> = following.states.keys().cloned().collect();
+        groups.sort();
+        let since = self.on_store(|s| s.sync_token()).await?;
+        let mut report = SyncReport { groups: groups.len() as u32, first: since.is_none(), ..SyncReport::default() };
+        let batch = match platform.sync(since.as_deref(), &groups, timeout_ms).await {
+            Ok(b) => b,
+            Err(e) if since.is_some() && token_refused(&e) => {
+                tracing::warn!(code = e.code.as_str(), "the server refused the sync token: starting afresh");
+                self.on_store(|s| s.reset_sync_token()).await?;
+                report.first = true;
+                platform.sync(None, &groups, timeout_ms).await?
+            }
+            Err(e) => return Err(e),
+        };
+        self.set_online();
+
+        let mut round = Ingest { token: Some(batch.next.clone()), ..Ingest::default() };
+        let detector = crate::messages::detector().await?;
+        let words = ReportWords::default();
+        let mut sorter = Sorter { detector: &detector, words: &words, me: &account.user_id, scratch: Scratch::new() };
+        let mut stale = false;
+        for g in batch.groups {
+            stale |= g.state_changed;
+            if !following.states.contains_key(&g.group_id) {
+                continue; // Not (or no longer) a group I manage.
+            }
+            if g.encrypted_events > 0 {
+                report.encrypted_groups.push(g.group_id.clone());
+            }
+            report.skipped += g.skipped;
+            let id = g.group_id.clone();
+            let events = self.with_gap_filled(platform.as_ref(), g, &mut report).await?;
+            let state = following.states.get(&id).cloned();
+            let stream = following.streams.entry(id.clone()).or_insert_with(|| Stream::new(detector.rules()));
+            sorter.sort(&id, events, state.as_ref(), stream, &mut round);
+        }
+        // A change of members or power is read at the start of the next round.
+        following.fresh = !stale;
+        drop(following);
+
+        let written = self.on_store(move |s| s.ingest(&round, now_ms())).await?;
+        report.new_messages = written.new_messages;
+        report.new_items = written.new_items;
+        report.raised_items = written.raised_items;
+        tracing::debug!(
+            groups = report.groups,
+            new_messages = report.new_messages,
+            new_items = report.new_items.len(),
+            skipped = report.skipped,
+            "sync round"
+        );
+        Ok(report)
+    }
+
+    /// A group's events with the gap before them filled (when the feed left one).
+    async fn with_gap_filled(
+        &self,
+        platform: &dyn qunguan_core::platform::Platform,
+        g: GroupBatch,
+        report: &mut SyncReport,
+    ) -> Result<Vec<TimelineEvent>> {
+        let (Some(mut from), true) = (g.gap.clone(), g.limited) else { return Ok(g.events) };
+        let mut earlier: Vec<TimelineEvent> = Vec::new();
+        let seen: HashSet<String> = g.events.iter().map(|e| e.event_id().to_owned()).collect();
+        for _ in 0..MAX_BACKFILL_PAGES {
+            let page = platform.backfill(&g.group_id, &from, BACKFILL_PAGE).await?;
+            report.skipped += page.skipped;
+            let ids: Vec<(String, String)> =
+                page.events.iter().map(|e| (g.group_id.clone(), e.event_id().to_owned())).collect();
+            let known = self
+                .on_store(move |s| ids.iter().map(|(g, e)| s.has_message(g, e)).collect::<Result<Vec<bool>>>())
+                .await?;
+            let reached = known.iter().any(|k| *k);
+            let fresh: Vec<TimelineEvent> = page
+                .events
+                .into_iter()
+                .zip(known)
+                .filter(|(e, k)| !k && !seen.contains(e.event_id()))
+                .map(|(e, _)| e)
+                .collect();
+            report.backfilled += fresh.len() as u32;
+            earlier.splice(0..0, fresh);
+            match page.earlier {
+                Some(next) if !reached => from = next,
+                _ => break,
+            }
+        }
+        earlier.extend(g.events);
+        Ok(earlier)
+    }
+}

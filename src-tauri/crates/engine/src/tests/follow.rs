@@ -1,0 +1,231 @@
+//! Following the groups: rounds into the store, messages checked, reports queued, rounds
+//! re-read without doubling, gaps filled, a forgotten token, dismissing and acting.
+
+use qunguan_core::action::Action;
+use qunguan_core::queue::{ItemState, ReportVia, Source};
+use qunguan_core::sync::{Backfill, GroupBatch, SyncBatch, TimelineEvent};
+
+use super::*;
+use crate::ActRequest;
+
+fn msg(id: &str, sender: &str, ts: i64, body: &str) -> TimelineEvent {
+    TimelineEvent::Message(MessageSnapshot {
+        event_id: id.into(),
+        sender: sender.into(),
+        ts,
+        kind: "m.room.message".into(),
+        body: Some(body.into()),
+        redacted: false,
+        case_id: None,
+        reply_to: None,
+    })
+}
+
+fn reply(id: &str, sender: &str, ts: i64, to: &str, body: &str) -> TimelineEvent {
+    let TimelineEvent::Message(mut m) = msg(id, sender, ts, body) else { unreachable!() };
+    m.reply_to = Some(to.into());
+    TimelineEvent::Message(m)
+}
+
+fn flag(id: &str, sender: &str, ts: i64, target: &str) -> TimelineEvent {
+    TimelineEvent::Reaction {
+        event_id: id.into(),
+        sender: sender.into(),
+        ts,
+        target: target.into(),
+        key: "🚩\u{FE0F}".into(),
+    }
+}
+
+fn round(next: &str, events: Vec<TimelineEvent>) -> SyncBatch {
+    SyncBatch {
+        next: next.into(),
+        groups: vec![GroupBatch { group_id: "!b-admin".into(), events, ..GroupBatch::default() }],
+    }
+}
+
+async fn signed_in() -> (tempfile::TempDir, Engine, Arc<Fake>) {
+    let home = tempfile::tempdir().unwrap();
+    let (e, fake) = engine(home.path(), Arc::new(MemorySecrets::default()), EnvOverride::default());
+    e.sign_in_token("hs.test", &Secret::new("tok")).await.unwrap();
+    (home, e, fake)
+}
+
+fn text(item: &qunguan_core::queue::QueueItem) -> String {
+    item.segments.iter().map(|s| s.text.as_str()).collect()
+}
+
+#[tokio::test]
+async fn messages_are_checked_on_arrival_and_reports_merge_into_one_item() {
+    let (_home, e, fake) = signed_in().await;
+    let mut warning = msg("$warn", "@me:hs", 5, "@zed:hs 管理员警告：身份证 11010519491231002X 不要发");
+    if let TimelineEvent::Message(m) = &mut warning {
+        m.case_id = Some("case-1".into());
+    }
+    let first = vec![
+        msg("$id", "@zed:hs", 1, "我的身份证 11010519491231002X"),
+        msg("$ad", "@spam:hs", 2, "加我微信领红包"),
+        reply("$r1", "@x1:hs", 3, "$ad", "!举报 发广告"),
+        flag("$f1", "@x2:hs", 4, "$ad"),
+        flag("$f2", "@x3:hs", 4, "$ghost"),
+        warning,
+        TimelineEvent::Reaction {
+            event_id: "$t".into(),
+            sender: "@x4:hs".into(),
+            ts: 4,
+            target: "$ad".into(),
+            key: "👍".into(),
+        },
+    ];
+    fake.feed.lock().unwrap().insert(None, round("s1", first.clone()));
+    let r = e.sync_once(0).await.unwrap();
+    assert!(r.first, "no token yet: the first round");
+    assert_eq!((r.new_messages, r.new_items.len()), (4, 3), "four messages stored, three items: {r:?}");
+
+    let items = e.queue(None, None, None).await.unwrap();
+    let by_event =
+        |id: &str| items.iter().find(|i| i.event_id == id).unwrap_or_else(|| panic!("an item for {id}: {items:?}"));
+    let id_item = by_event("$id");
+    assert_eq!((id_item.kind.as_str(), id_item.source, id_item.count), ("cn_resident_id", Source::Auto, 1));
+    assert_eq!(text(id_item), "我的身份证 110105********002X", "the ID is masked before it leaves the engine");
+    assert_eq!(items[0].id, id_item.id, "the high-severity item ranks first");
+
+    let ad = by_event("$ad");
+    assert_eq!(ad.count, 2, "a reply and a reaction on one message: one item, counted twice");
+    let reporters: Vec<_> = ad.reporters.iter().map(|r| (r.reporter.as_str(), r.via, r.reason.as_deref())).collect();
+    assert_eq!(reporters, [("@x1:hs", ReportVia::Reply, Some("发广告")), ("@x2:hs", ReportVia::Reaction, None)]);
+    assert_eq!(ad.sources, [Source::MemberReport], "brought by members only");
+    assert_eq!(by_event("$ghost").unseen.as_deref(), Some("not_seen"), "a report of a message never received says so");
+    assert!(
+        items.iter().all(|i| i.event_id != "$r1" && i.event_id != "$warn"),
+        "the report reply and my warning are not judged"
+    );
+
+    // The process died before the token was kept: the same round comes again and changes nothing.
+    e.on_store(|s| s.reset_sync_token()).await.unwrap();
+    let again = e.sync_once(0).await.unwrap();
+    assert_eq!((again.new_messages, again.new_items.len()), (0, 0), "re-reading a round doubles nothing: {again:?}");
+    assert_eq!(e.queue(None, None, None).await.unwrap(), items, "the queue is as it was");
+
+    // A second reporter raises the count, not the number of items.
+    fake.feed
+        .lock()
+        .unwrap()
+        .insert(Some("s1".into()), round("s2", vec![reply("$r2", "@x5:hs", 6, "$ad", "!report spam")]));
+    e.sync_once(0).await.unwrap();
+    let ad = e.queue(None, None, None).await.unwrap().into_iter().find(|i| i.event_id == "$ad").unwrap();
+    assert_eq!((ad.count, ad.reporters.len()), (3, 3), "{ad:?}");
+    assert_eq!(ad.severity, qunguan_core::message::Severity::High, "three newcomers' reports weigh high");
+}
+
+#[tokio::test]
+async fn a_gap_is_filled_back_to_the_last_stored_message() {
+    let (_home, e, fake) = signed_in().await;
+    // One sender each: five messages of one sender within seconds would be a flood.
+    fake.feed.lock().unwrap().insert(None, round("s1", vec![msg("$1", "@a:hs", 1, "早上好")]));
+    e.sync_once(0).await.unwrap();
+    let mut limited = round("s2", vec![msg("$5", "@e:hs", 5, "最新")]);
+    (limited.groups[0].limited, limited.groups[0].gap) = (true, Some("t5".into()));
+    fake.feed.lock().unwrap().insert(Some("s1".into()), limited);
+    let page = |events, earlier: Option<&str>| Backfill { events, earlier: earlier.map(str::to_owned), skipped: 0 };
+    {
+        let mut history = fake.history.lock().unwrap();
+        history.insert(
+            "t5".into(),
+            page(vec![msg("$3", "@c:hs", 3, "中间 13812345678"), msg("$4", "@d:hs", 4, "x")], Some("t3")),
+        );
+        history
+            .insert("t3".into(), page(vec![msg("$1", "@a:hs", 1, "早上好"), msg("$2", "@b:hs", 2, "y")], Some("t1")));
+        history.insert("t1".into(), page(vec![msg("$0", "@a:hs", 0, "never read: the gap ended at $1")], None));
+    }
+    let r = e.sync_once(0).await.unwrap();
+    assert_eq!((r.backfilled, r.new_messages), (3, 4), "$2, $3, $4 from the gap, $5 from the round: {r:?}");
+    let item = e.queue(None, None, None).await.unwrap();
+    assert_eq!(
+        item.iter().map(|i| i.event_id.as_str()).collect::<Vec<_>>(),
+        ["$3"],
+        "a message from the gap is checked too"
+    );
+    let around = e.queue_item(&item[0].id, 1).await.unwrap().1;
+    assert_eq!(around.iter().map(|m| m.event_id.as_str()).collect::<Vec<_>>(), ["$2", "$4"], "in arrival order");
+    assert!(!e.on_store(|s| s.has_message("!b-admin", "$0")).await.unwrap(), "back-fill stops at a stored message");
+}
+
+#[tokio::test]
+async fn a_forgotten_token_starts_afresh_and_keeps_the_queue() {
+    let (_home, e, fake) = signed_in().await;
+    fake.feed.lock().unwrap().insert(None, round("s1", vec![msg("$id", "@zed:hs", 1, "身份证 11010519491231002X")]));
+    e.sync_once(0).await.unwrap();
+    fake.forgotten.lock().unwrap().push("s1".into());
+    let r = e.sync_once(0).await.unwrap();
+    assert!(r.first, "the server forgot the token: a fresh first round");
+    assert_eq!(fake.sync_calls.lock().unwrap().as_slice(), [None, Some("s1".into()), None]);
+    assert_eq!(e.queue(None, None, None).await.unwrap().len(), 1, "what was queued stays");
+
+    // A passing failure keeps the token: the next round resumes from it.
+    fake.offline.store(true, Ordering::SeqCst);
+    assert_eq!(e.sync_once(0).await.unwrap_err().code, ErrorCode::HomeserverUnreachable);
+    assert_eq!(e.on_store(|s| s.sync_token()).await.unwrap().as_deref(), Some("s1"), "the token is kept");
+}
+
+#[tokio::test]
+async fn dismissing_or_acting_closes_the_item_and_counts_in_the_reporters_record() {
+    let (_home, e, fake) = signed_in().await;
+    let events = vec![
+        msg("$a", "@spam:hs", 1, "hello"),
+        flag("$f", "@x1:hs", 2, "$a"),
+        msg("$id", "@zed:hs", 3, "身份证 11010519491231002X"),
+    ];
+    fake.feed.lock().unwrap().insert(None, round("s1", events));
+    *fake.messages.lock().unwrap() = vec![MessageSnapshot {
+        event_id: "$a".into(),
+        sender: "@spam:hs".into(),
+        ts: 1,
+        kind: "m.room.message".into(),
+        body: Some("hello".into()),
+        redacted: false,
+        case_id: None,
+        reply_to: None,
+    }];
+    e.sync_once(0).await.unwrap();
+    let items = e.queue(None, None, None).await.unwrap();
+    let reported = items.iter().find(|i| i.event_id == "$a").unwrap().id.clone();
+    let flagged = items.iter().find(|i| i.event_id == "$id").unwrap().id.clone();
+
+    assert_eq!(e.dismiss(&reported, " ").await.unwrap_err().code, ErrorCode::InvalidInput, "a reason is required");
+    let out = e.dismiss(&reported, "a greeting, not spam").await.unwrap();
+    assert_eq!(out.status, Status::Done, "{out:?}");
+    let case = e.cases(None, None, None).await.unwrap().into_iter().find(|c| c.case_id == out.case_id).unwrap();
+    assert_eq!((case.action.as_str(), case.target.as_deref()), ("dismiss", Some("$a")), "the dismiss is a case");
+    assert_eq!(e.dismiss(&reported, "again").await.unwrap_err().code, ErrorCode::InvalidInput, "only open items");
+
+    let remove = ActRequest {
+        group: "!b-admin".into(),
+        action: Action::Remove { event_id: "$id".into() },
+        reason: "leaked ID".into(),
+        rule: None,
+        lang: qunguan_core::Lang::En,
+    };
+    let removed = e.act(remove).await.unwrap();
+    assert_eq!(removed.status, Status::Done);
+    assert!(e.queue(None, None, None).await.unwrap().is_empty(), "both items left the open queue");
+    let actioned = e.queue(None, Some(ItemState::Actioned), None).await.unwrap();
+    assert_eq!(
+        (actioned[0].id.as_str(), actioned[0].case_id.as_deref()),
+        (flagged.as_str(), Some(removed.case_id.as_str()))
+    );
+
+    // @x1's next report carries their record: one dismissed.
+    fake.feed
+        .lock()
+        .unwrap()
+        .insert(Some("s1".into()), round("s2", vec![msg("$b", "@q:hs", 5, "x"), flag("$g", "@x1:hs", 6, "$b")]));
+    e.sync_once(0).await.unwrap();
+    let next = e.queue(None, None, None).await.unwrap();
+    assert_eq!(next[0].reporters[0].record, qunguan_core::queue::ReporterRecord { upheld: 0, dismissed: 1 });
+    assert_eq!(
+        next[0].severity,
+        qunguan_core::message::Severity::Low,
+        "a reporter whose report was dismissed counts less"
+    );
+}

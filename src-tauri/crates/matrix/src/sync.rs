@@ -1,0 +1,322 @@
+//! Following the groups: `/sync` filtered to them, and `/messages` to fill a gap, read event
+//! by event.
+//!
+//! ## Design
+//! - One inline filter: only the groups asked for, only the event types the console keeps
+//!   (messages, reactions, redactions, and the state that changes who manages what), no
+//!   presence, no ephemeral events, members lazily loaded. The filter is sent with every
+//!   request, so a console never depends on a filter ID stored on the server.
+//! - Every event is read from its JSON by hand ([`read_event`]): an event from another server
+//!   that does not parse is counted as skipped, never fails the round.
+//! - Replies are told apart here (Matrix's `m.in_reply_to`, the quoted fallback stripped from
+//!   the body); whether one is a *report* is the engine's call ([`qunguan_core::report`]).
+
+use qunguan_core::Result;
+use qunguan_core::action::MessageSnapshot;
+use qunguan_core::sync::{Backfill, GroupBatch, SyncBatch, TimelineEvent};
+use serde_json::{Value, json};
+
+use crate::actions::CASE_ID_KEY;
+use crate::admin::encode;
+use crate::http::Failure;
+use crate::platform::MatrixPlatform;
+
+/// Events per group a round brings at most (the rest is a gap, filled by paging back).
+const TIMELINE_LIMIT: u32 = 100;
+/// The event types the console keeps from a timeline.
+const TIMELINE_TYPES: &[&str] = &[
+    "m.room.message",
+    "m.reaction",
+    "m.room.redaction",
+    "m.room.encrypted",
+    "m.room.member",
+    "m.room.power_levels",
+    "m.room.name",
+    "m.room.canonical_alias",
+    "m.room.encryption",
+    "m.room.create",
+];
+/// State types that change who manages the group or what it is called.
+const STATE_TYPES: &[&str] =
+    &["m.room.member", "m.room.power_levels", "m.room.name", "m.room.canonical_alias", "m.room.encryption"];
+
+/// The inline filter for `groups`.
+fn filter(groups: &[String]) -> Value {
+    json!({
+        "presence": {"not_types": ["*"]},
+        "account_data": {"not_types": ["*"]},
+        "room": {
+            "rooms": groups,
+            "timeline": {"limit": TIMELINE_LIMIT, "types": TIMELINE_TYPES, "lazy_load_members": true},
+            "state": {"types": STATE_TYPES, "lazy_load_members": true},
+            "ephemeral": {"not_types": ["*"]},
+            "account_data": {"not_types": ["*"]},
+            "include_leave": false,
+        },
+    })
+}
+
+/// A reply's body without the quoted fallback (`> <@a:hs> …` lines, then a blank line) that
+/// older clients put before the reply's own text.
+pub fn strip_reply_fallback(body: &str) -> &str {
+    if !body.starts_with("> ") && body != ">" {
+        return body;
+    }
+    let mut rest = body;
+    while let Some(line_end) = rest.find('\n') {
+        let line = &rest[..line_end];
+        if line.starts_with('>') {
+            rest = &rest[line_end + 1..];
+        } else {
+            break;
+        }
+    }
+    rest.strip_prefix('\n').unwrap_or(rest).trim_start_matches('\n')
+}
+
+fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
+    v.pointer(pointer).and_then(Value::as_str)
+}
+
+/// One timeline event as the console keeps it; `None` for an event it does not keep (state,
+/// encrypted) or cannot read.
+pub fn read_event(v: &Value) -> Option<TimelineEvent> {
+    let event_id = str_at(v, "/event_id")?.to_owned();
+    let sender = str_at(v, "/sender")?.to_owned();
+    let ts = v.get("origin_server_ts").and_then(Value::as_i64).unwrap_or(0);
+    match str_at(v, "/type")? {
+        "m.room.message" => {
+            let redacted = v.pointer("/unsigned/redacted_because").is_some();
+            let reply_to = str_at(v, "/content/m.relates_to/m.in_reply_to/event_id").map(str::to_owned);
+            let body = str_at(v, "/content/body").map(|b| match reply_to {
+                Some(_) => strip_reply_fallback(b).to_owned(),
+                None => b.to_owned(),
+            });
+            Some(TimelineEvent::Message(MessageSnapshot {
+                event_id,
+                sender,
+                ts,
+                kind: "m.room.message".into(),
+                body,
+                redacted,
+                case_id: v.pointer(&format!("/content/{CASE_ID_KEY}")).and_then(Value::as_str).map(str::to_owned),
+                reply_to,
+            }))
+        }
+        "m.reaction" => {
+            let relates = v.pointer("/content/m.relates_to")?;
+            if relates.get("rel_type").and_then(Value::as_str) != Some("m.annotation") {
+                return None;
+            }
+            Some(TimelineEvent::Reaction {
+                event_id,
+                sender,
+                ts,
+                target: relates.get("event_id")?.as_str()?.to_owned(),
+                key: relates.get("key")?.as_str()?.to_owned(),
+            })
+        }
+        "m.room.redaction" => {
+            // Room version 11 moved `redacts` into the content; older rooms have it at the top.
+            let redacts = str_at(v, "/content/redacts").or_else(|| str_at(v, "/redacts"))?.to_owned();
+            Some(TimelineEvent::Redaction { event_id, sender, ts, redacts })
+        }
+        _ => None,
+    }
+}
+
+/// Reads one group's part of a `/sync` answer.
+fn read_group(group_id: &str, room: &Value) -> GroupBatch {
+    let mut batch = GroupBatch { group_id: group_id.to_owned(), ..GroupBatch::default() };
+    let timeline = room.get("timeline");
+    batch.limited = timeline.and_then(|t| t.get("limited")).and_then(Value::as_bool).unwrap_or(false);
+    batch.gap = timeline.and_then(|t| t.get("prev_batch")).and_then(Value::as_str).map(str::to_owned);
+    let state = room.pointer("/state/events").and_then(Value::as_array);
+    batch.state_changed = state.is_some_and(|s| !s.is_empty());
+    let events = timeline.and_then(|t| t.get("events")).and_then(Value::as_array);
+    for e in events.into_iter().flatten() {
+        if e.get("state_key").is_some() {
+            batch.state_changed = true;
+            continue;
+        }
+        match e.get("type").and_then(Value::as_str) {
+            Some("m.room.encrypted") => batch.encrypted_events += 1,
+            _ => match read_event(e) {
+                Some(event) => batch.events.push(event),
+                None => batch.skipped += 1,
+            },
+        }
+    }
+    batch
+}
+
+/// Reads a `/sync` answer; `None` when it has no `next_batch` (not a sync answer at all).
+pub fn read_sync(answer: &Value) -> Option<SyncBatch> {
+    let next = answer.get("next_batch")?.as_str()?.to_owned();
+    let mut groups = Vec::new();
+    if let Some(joined) = answer.pointer("/rooms/join").and_then(Value::as_object) {
+        for (id, room) in joined {
+            groups.push(read_group(id, room));
+        }
+    }
+    // A group I left (or was removed from): its cached state is stale.
+    if let Some(left) = answer.pointer("/rooms/leave").and_then(Value::as_object) {
+        for id in left.keys() {
+            groups.push(GroupBatch { group_id: id.clone(), state_changed: true, ..GroupBatch::default() });
+        }
+    }
+    Some(SyncBatch { next, groups })
+}
+
+/// Reads a backwards `/messages` page into events oldest first.
+fn read_page(answer: &Value) -> Backfill {
+    let mut page =
+        Backfill { earlier: answer.get("end").and_then(Value::as_str).map(str::to_owned), ..Backfill::default() };
+    for e in answer.get("chunk").and_then(Value::as_array).into_iter().flatten() {
+        if e.get("state_key").is_some() || e.get("type").and_then(Value::as_str) == Some("m.room.encrypted") {
+            continue;
+        }
+        match read_event(e) {
+            Some(event) => page.events.push(event),
+            None => page.skipped += 1,
+        }
+    }
+    page.events.reverse();
+    page
+}
+
+impl MatrixPlatform {
+    /// One `/sync` round over `groups`: from `since` (`None`: the first), waiting up to
+    /// `timeout_ms` for something new.
+    pub async fn sync_round(&self, since: Option<&str>, groups: &[String], timeout_ms: u64) -> Result<SyncBatch> {
+        let filter = serde_json::to_string(&filter(groups)).expect("a filter always serialises");
+        let mut path = format!("/_matrix/client/v3/sync?timeout={timeout_ms}&filter={}", encode(&filter));
+        if let Some(since) = since {
+            path.push_str(&format!("&since={}", encode(since)));
+        }
+        let answer =
+            self.client().await?.send_json(http::Method::GET, &path, None).await.map_err(Failure::into_api_error)?;
+        read_sync(&answer).ok_or_else(|| {
+            Failure::unreadable(200, "unexpected answer from the homeserver: a sync without next_batch")
+                .into_api_error()
+        })
+    }
+
+    /// One page back from `from` in a group, up to `limit` events, for filling a gap.
+    pub async fn backfill_page(&self, group_id: &str, from: &str, limit: u32) -> Result<Backfill> {
+        let room_filter =
+            json!({"types": ["m.room.message", "m.reaction", "m.room.redaction"], "lazy_load_members": true});
+        let path = format!(
+            "/_matrix/client/v3/rooms/{}/messages?dir=b&from={}&limit={}&filter={}",
+            encode(group_id),
+            encode(from),
+            limit.clamp(1, crate::messages::MAX_PAGE),
+            encode(&room_filter.to_string())
+        );
+        let answer =
+            self.client().await?.send_json(http::Method::GET, &path, None).await.map_err(Failure::into_api_error)?;
+        Ok(read_page(&answer))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(id: &str, content: Value) -> Value {
+        json!({"type": "m.room.message", "event_id": id, "sender": "@a:hs", "origin_server_ts": 5, "content": content})
+    }
+
+    #[test]
+    fn replies_lose_their_quoted_fallback() {
+        let table = [
+            ("> <@a:hs> 原文\n> 第二行\n\n!举报 广告", "!举报 广告"),
+            ("!report spam", "!report spam"),
+            ("> <@a:hs> quoted\n\nmy reply\n> not fallback", "my reply\n> not fallback"),
+            ("> only a quote", "> only a quote"),
+        ];
+        for (body, want) in table {
+            assert_eq!(strip_reply_fallback(body), want, "{body:?}");
+        }
+    }
+
+    #[test]
+    fn events_are_read_by_hand_and_bad_ones_are_left_out() {
+        let reply = message(
+            "$r",
+            json!({"msgtype": "m.text", "body": "> <@b:hs> x\n\n!report spam", "m.relates_to": {"m.in_reply_to": {"event_id": "$m"}}}),
+        );
+        let Some(TimelineEvent::Message(m)) = read_event(&reply) else { panic!("a reply is a message") };
+        assert_eq!((m.reply_to.as_deref(), m.body.as_deref()), (Some("$m"), Some("!report spam")));
+
+        let reaction = json!({"type": "m.reaction", "event_id": "$x", "sender": "@c:hs", "origin_server_ts": 9,
+            "content": {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$m", "key": "🚩"}}});
+        assert_eq!(
+            read_event(&reaction),
+            Some(TimelineEvent::Reaction {
+                event_id: "$x".into(),
+                sender: "@c:hs".into(),
+                ts: 9,
+                target: "$m".into(),
+                key: "🚩".into()
+            })
+        );
+        let v11 =
+            json!({"type": "m.room.redaction", "event_id": "$d", "sender": "@c:hs", "content": {"redacts": "$m"}});
+        let v1 =
+            json!({"type": "m.room.redaction", "event_id": "$d", "sender": "@c:hs", "redacts": "$m", "content": {}});
+        for r in [v11, v1] {
+            assert!(matches!(read_event(&r), Some(TimelineEvent::Redaction { redacts, .. }) if redacts == "$m"), "{r}");
+        }
+        let hostile = [
+            json!({"type": "m.room.message", "sender": "@a:hs", "content": {"body": "no event ID"}}),
+            json!({"type": "m.reaction", "event_id": "$y", "sender": "@a:hs", "content": {"m.relates_to": {"rel_type": "m.reference", "event_id": "$m", "key": "🚩"}}}),
+            json!({"type": "m.reaction", "event_id": "$y", "sender": "@a:hs", "content": {"m.relates_to": "not an object"}}),
+            json!({"type": "m.room.redaction", "event_id": "$z", "sender": "@a:hs", "content": {"redacts": 7}}),
+            json!("not even an object"),
+        ];
+        for e in hostile {
+            assert_eq!(read_event(&e), None, "left out: {e}");
+        }
+    }
+
+    #[test]
+    fn a_sync_answer_is_read_per_group_and_a_bad_event_never_fails_the_round() {
+        let answer = json!({
+            "next_batch": "s72",
+            "rooms": {
+                "join": {
+                    "!g:hs": {
+                        "timeline": {"limited": true, "prev_batch": "t1", "events": [
+                            message("$1", json!({"msgtype": "m.text", "body": "你好"})),
+                            {"type": "m.room.message", "content": {"body": "no IDs"}},
+                            {"type": "m.room.encrypted", "event_id": "$e", "sender": "@a:hs", "content": {}},
+                            {"type": "m.room.power_levels", "state_key": "", "event_id": "$p", "sender": "@o:hs", "content": {}},
+                        ]},
+                        "state": {"events": []}
+                    },
+                    "!h:hs": {"timeline": {"events": []}, "state": {"events": [{"type": "m.room.member"}]}}
+                },
+                "leave": {"!gone:hs": {}}
+            }
+        });
+        let batch = read_sync(&answer).unwrap();
+        assert_eq!(batch.next, "s72");
+        let g = batch.groups.iter().find(|g| g.group_id == "!g:hs").unwrap();
+        assert_eq!((g.limited, g.gap.as_deref(), g.events.len(), g.skipped), (true, Some("t1"), 1, 1));
+        assert_eq!(g.encrypted_events, 1, "an encrypted message is counted, not read");
+        assert!(g.state_changed, "a power-level change in the timeline makes the cached group stale");
+        assert!(batch.groups.iter().any(|g| g.group_id == "!h:hs" && g.state_changed && !g.limited));
+        assert!(batch.groups.iter().any(|g| g.group_id == "!gone:hs" && g.state_changed), "a group left");
+        assert_eq!(read_sync(&json!({"rooms": {}})), None, "no next_batch: not a sync answer");
+    }
+
+    #[test]
+    fn a_page_back_comes_oldest_first() {
+        let page = read_page(&json!({"end": "t0", "chunk": [
+            message("$3", json!({"body": "c"})), message("$2", json!({"body": "b"})), {"type": "m.room.message"}
+        ]}));
+        let ids: Vec<_> = page.events.iter().map(TimelineEvent::event_id).collect();
+        assert_eq!((ids, page.earlier.as_deref(), page.skipped), (vec!["$2", "$3"], Some("t0"), 1));
+    }
+}

@@ -1,0 +1,444 @@
+//! Following the groups, on disk: the sync token, every message as it arrived, and the
+//! flagged queue with its reports — written together, one transaction a round, so a crash
+//! mid-round re-reads the round (from the old token) and the unique keys make that a no-op.
+
+use std::collections::HashMap;
+
+use qunguan_core::Result;
+use qunguan_core::action::MessageSnapshot;
+use qunguan_core::message::Flag;
+use qunguan_core::queue::{ItemState, ReportVia, ReporterRecord, Source, item_id, reported_severity, severity_rank};
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use crate::{Store, store_err};
+
+/// The token scope of the groups' feed.
+const SYNC_SCOPE: &str = "sync";
+/// An item that only members' reports brought has this kind.
+pub const REPORT_KIND: &str = "report";
+
+/// A message the detector flagged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flagged {
+    /// The group's room ID.
+    pub group_id: String,
+    /// The message.
+    pub event_id: String,
+    /// The most severe finding's detector.
+    pub kind: String,
+    /// The most severe finding's category.
+    pub category: Option<String>,
+    /// Every finding.
+    pub flags: Vec<Flag>,
+}
+
+/// One member's (or the platform's) report of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewReport {
+    /// The group's room ID.
+    pub group_id: String,
+    /// The message reported.
+    pub event_id: String,
+    /// Who reported it.
+    pub reporter: String,
+    /// How.
+    pub via: ReportVia,
+    /// Their reason, as given (masked when shown).
+    pub reason: Option<String>,
+    /// When (Unix ms).
+    pub at_ms: i64,
+}
+
+/// Everything one round brings, written in one transaction.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ingest {
+    /// Where the next round continues; `None` leaves the stored token (a back-fill, `qg sync GROUP`).
+    pub token: Option<String>,
+    /// New messages: (group, message).
+    pub messages: Vec<(String, MessageSnapshot)>,
+    /// Removed messages: (group, event).
+    pub redactions: Vec<(String, String)>,
+    /// Messages the detector flagged (each also among `messages`, or stored before).
+    pub flagged: Vec<Flagged>,
+    /// Reports.
+    pub reports: Vec<NewReport>,
+}
+
+/// What a round changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ingested {
+    /// Messages not seen before.
+    pub new_messages: u32,
+    /// Items that entered the queue this round.
+    pub new_items: Vec<String>,
+    /// Open items whose severity rose this round.
+    pub raised_items: Vec<String>,
+}
+
+/// One report as stored, with the reporter's record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportRow {
+    /// Who reported it.
+    pub reporter: String,
+    /// How.
+    pub via: ReportVia,
+    /// Member or platform report.
+    pub source: Source,
+    /// As given.
+    pub reason: Option<String>,
+    /// When (Unix ms).
+    pub at_ms: i64,
+    /// The reporter's record of reports on other items.
+    pub record: ReporterRecord,
+}
+
+/// One queue item as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemRow {
+    /// The item's ID.
+    pub id: String,
+    /// The group's room ID.
+    pub group_id: String,
+    /// The message.
+    pub event_id: String,
+    /// When it entered the queue (Unix ms).
+    pub created_at_ms: i64,
+    /// The top finding's detector, or [`REPORT_KIND`].
+    pub kind: String,
+    /// The top finding's category.
+    pub category: Option<String>,
+    /// The detector's findings.
+    pub flags: Vec<Flag>,
+    /// Whether the detector flagged it.
+    pub auto: bool,
+    /// Severity rank (see [`qunguan_core::queue::severity_rank`]).
+    pub rank: i64,
+    /// Open, dismissed or actioned.
+    pub state: ItemState,
+    /// The case that closed it.
+    pub case_id: Option<String>,
+    /// Who holds it.
+    pub claimed_by: Option<String>,
+    /// Its reports, oldest first.
+    pub reports: Vec<ReportRow>,
+    /// The message as stored, if it was ever received.
+    pub message: Option<MessageSnapshot>,
+}
+
+/// Which items to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueFilter {
+    /// Only this group.
+    pub group: Option<String>,
+    /// Only items in this state (`None`: every state).
+    pub state: Option<ItemState>,
+    /// At most this many, in queue order.
+    pub limit: Option<u32>,
+}
+
+fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageSnapshot> {
+    Ok(MessageSnapshot {
+        event_id: r.get("event_id")?,
+        sender: r.get("sender")?,
+        ts: r.get("ts")?,
+        kind: "m.room.message".into(),
+        body: r.get("body")?,
+        redacted: r.get::<_, i64>("redacted")? != 0,
+        case_id: r.get("case_id")?,
+        reply_to: r.get("reply_to")?,
+    })
+}
+
+fn bad_word(what: &str, word: &str) -> rusqlite::Error {
+    let e = qunguan_core::ApiError::internal(format!("unknown {what} {word:?} in the queue"));
+    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+}
+
+/// Each reporter's record: reports on items since actioned (upheld) or dismissed.
+fn records(tx: &rusqlite::Connection, reporters: &[&str]) -> rusqlite::Result<HashMap<String, ReporterRecord>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT r.reporter, i.state, count(DISTINCT i.id) FROM queue_reports r JOIN queue_items i ON i.id = r.item_id
+         WHERE r.reporter = ?1 AND i.state != 'open' GROUP BY i.state",
+    )?;
+    let mut out = HashMap::new();
+    for reporter in reporters {
+        let record: &mut ReporterRecord = out.entry(reporter.to_string()).or_default();
+        let rows = stmt.query_map([reporter], |r| Ok((r.get::<_, String>(1)?, r.get::<_, u32>(2)?)))?;
+        for row in rows {
+            match row? {
+                (s, n) if s == ItemState::Actioned.as_str() => record.upheld = n,
+                (s, n) if s == ItemState::Dismissed.as_str() => record.dismissed = n,
+                _ => {}
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Recomputes an item's rank from its detector rank and its reporters' records; true if it rose.
+fn rerank(tx: &Transaction<'_>, id: &str) -> rusqlite::Result<bool> {
+    let (auto_rank, rank): (Option<i64>, i64) =
+        tx.query_row("SELECT auto_rank, rank FROM queue_items WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let reporters: Vec<String> = tx
+        .prepare_cached("SELECT DISTINCT reporter FROM queue_reports WHERE item_id = ?1")?
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let by = records(tx, &reporters.iter().map(String::as_str).collect::<Vec<_>>())?;
+    let reported = reported_severity(&by.values().copied().collect::<Vec<_>>()).map(severity_rank);
+    let new = auto_rank.max(reported).unwrap_or(0);
+    if new != rank {
+        tx.execute("UPDATE queue_items SET rank = ?2 WHERE id = ?1", params![id, new])?;
+    }
+    Ok(new > rank)
+}
+
+/// Creates the item for a message if there is none; true if it was created.
+fn ensure_item(tx: &Transaction<'_>, group: &str, event: &str, now_ms: i64) -> rusqlite::Result<bool> {
+    let n = tx.execute(
+        "INSERT OR IGNORE INTO queue_items (id, group_id, event_id, created_at, kind, rank) VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+        params![item_id(group, event), group, event, now_ms, REPORT_KIND],
+    )?;
+    Ok(n > 0)
+}
+
+impl Store {
+    /// Where the next round of the groups' feed continues, `None` before the first.
+    pub fn sync_token(&self) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT token FROM sync_tokens WHERE scope = ?1", [SYNC_SCOPE], |r| r.get(0))
+            .optional()
+            .map_err(|e| store_err("sync token read", e))
+    }
+
+    /// Forgets the feed's token (the server no longer accepts it): the next round starts afresh,
+    /// and everything stored stays.
+    pub fn reset_sync_token(&mut self) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM sync_tokens WHERE scope = ?1", [SYNC_SCOPE])
+            .map(drop)
+            .map_err(|e| store_err("sync token write", e))
+    }
+
+    /// Whether a message of the group is stored (a back-fill stops at the first it finds).
+    pub fn has_message(&self, group_id: &str, event_id: &str) -> Result<bool> {
+        self.conn
+            .query_row("SELECT 1 FROM timeline WHERE group_id = ?1 AND event_id = ?2", [group_id, event_id], |_| Ok(()))
+            .optional()
+            .map(|found| found.is_some())
+            .map_err(|e| store_err("timeline read", e))
+    }
+
+    /// Writes one round: messages, removals, flagged items, reports and the next token, in one
+    /// transaction. Writing the same round twice changes nothing the second time.
+    pub fn ingest(&mut self, round: &Ingest, now_ms: i64) -> Result<Ingested> {
+        let err = |e| store_err("queue write", e);
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
+        let mut out = Ingested::default();
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO timeline (group_id, event_id, sender, ts, body, reply_to, redacted, case_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(err)?;
+            for (group, m) in &round.messages {
+                let body = if m.redacted { None } else { m.body.as_deref() };
+                out.new_messages += insert
+                    .execute(params![group, m.event_id, m.sender, m.ts, body, m.reply_to, m.redacted, m.case_id])
+                    .map_err(err)? as u32;
+            }
+            let mut redact = tx
+                .prepare_cached("UPDATE timeline SET redacted = 1, body = NULL WHERE group_id = ?1 AND event_id = ?2")
+                .map_err(err)?;
+            for (group, event) in &round.redactions {
+                redact.execute([group, event]).map_err(err)?;
+            }
+        }
+        let mut touched = Vec::new();
+        for f in &round.flagged {
+            let id = item_id(&f.group_id, &f.event_id);
+            if ensure_item(&tx, &f.group_id, &f.event_id, now_ms).map_err(err)? {
+                out.new_items.push(id.clone());
+            }
+            let flags = serde_json::to_string(&f.flags).map_err(|e| store_err("queue encode", e))?;
+            let rank = f.flags.iter().map(|f| severity_rank(f.severity)).max().unwrap_or(0);
+            tx.execute(
+                "UPDATE queue_items SET kind = ?2, category = ?3, flags = ?4, auto_rank = ?5 WHERE id = ?1",
+                params![id, f.kind, f.category, flags, rank],
+            )
+            .map_err(err)?;
+            touched.push(id);
+        }
+        for r in &round.reports {
+            let id = item_id(&r.group_id, &r.event_id);
+            if ensure_item(&tx, &r.group_id, &r.event_id, now_ms).map_err(err)? {
+                out.new_items.push(id.clone());
+            }
+            tx.execute(
+                "INSERT OR IGNORE INTO queue_reports (item_id, reporter, via, source, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id, r.reporter, r.via.as_str(), r.via.source().as_str(), r.reason, r.at_ms],
+            )
+            .map_err(err)?;
+            touched.push(id);
+        }
+        touched.sort();
+        touched.dedup();
+        for id in touched {
+            if rerank(&tx, &id).map_err(err)? && !out.new_items.contains(&id) {
+                out.raised_items.push(id);
+            }
+        }
+        if let Some(token) = &round.token {
+            tx.execute(
+                "INSERT INTO sync_tokens (scope, token) VALUES (?1, ?2) ON CONFLICT (scope) DO UPDATE SET token = excluded.token",
+                [SYNC_SCOPE, token],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        Ok(out)
+    }
+
+    /// One stored message.
+    pub fn timeline_message(&self, group_id: &str, event_id: &str) -> Result<Option<MessageSnapshot>> {
+        self.conn
+            .query_row(
+                "SELECT * FROM timeline WHERE group_id = ?1 AND event_id = ?2",
+                [group_id, event_id],
+                message_row,
+            )
+            .optional()
+            .map_err(|e| store_err("timeline read", e))
+    }
+
+    /// Up to `n` stored messages either side of one, oldest first (the item's context).
+    pub fn timeline_context(&self, group_id: &str, event_id: &str, n: u32) -> Result<Vec<MessageSnapshot>> {
+        let err = |e| store_err("timeline read", e);
+        let Some(seq) = self
+            .conn
+            .query_row("SELECT seq FROM timeline WHERE group_id = ?1 AND event_id = ?2", [group_id, event_id], |r| {
+                r.get::<_, i64>(0)
+            })
+            .optional()
+            .map_err(err)?
+        else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT * FROM (SELECT * FROM timeline WHERE group_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3)
+                 UNION ALL SELECT * FROM (SELECT * FROM timeline WHERE group_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3)
+                 ORDER BY seq",
+            )
+            .map_err(err)?;
+        let rows = stmt.query_map(params![group_id, seq, n], message_row).map_err(err)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(err)
+    }
+
+    /// Queue items in queue order: most severe first, then oldest.
+    pub fn queue(&self, filter: &QueueFilter) -> Result<Vec<ItemRow>> {
+        let err = |e| store_err("queue read", e);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT * FROM queue_items WHERE (?1 IS NULL OR group_id = ?1) AND (?2 IS NULL OR state = ?2)
+                 ORDER BY rank DESC, created_at, id LIMIT ?3",
+            )
+            .map_err(err)?;
+        let limit = filter.limit.map_or(-1, i64::from);
+        let rows = stmt
+            .query_map(params![filter.group, filter.state.map(ItemState::as_str), limit], |r| {
+                let state: String = r.get("state")?;
+                let flags: String = r.get("flags")?;
+                Ok(ItemRow {
+                    id: r.get("id")?,
+                    group_id: r.get("group_id")?,
+                    event_id: r.get("event_id")?,
+                    created_at_ms: r.get("created_at")?,
+                    kind: r.get("kind")?,
+                    category: r.get("category")?,
+                    flags: serde_json::from_str(&flags).unwrap_or_default(),
+                    auto: r.get::<_, Option<i64>>("auto_rank")?.is_some(),
+                    rank: r.get("rank")?,
+                    state: ItemState::from_word(&state).ok_or_else(|| bad_word("state", &state))?,
+                    case_id: r.get("case_id")?,
+                    claimed_by: r.get("claimed_by")?,
+                    reports: Vec::new(),
+                    message: None,
+                })
+            })
+            .map_err(err)?;
+        let mut items = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(err)?;
+        for item in &mut items {
+            item.reports = self.reports_of(&item.id)?;
+            item.message = self.timeline_message(&item.group_id, &item.event_id)?;
+        }
+        Ok(items)
+    }
+
+    /// One item by ID.
+    pub fn queue_item(&self, id: &str) -> Result<Option<ItemRow>> {
+        let group: Option<String> = self
+            .conn
+            .query_row("SELECT group_id FROM queue_items WHERE id = ?1", [id], |r| r.get(0))
+            .optional()
+            .map_err(|e| store_err("queue read", e))?;
+        let Some(group) = group else { return Ok(None) };
+        let filter = QueueFilter { group: Some(group), ..QueueFilter::default() };
+        Ok(self.queue(&filter)?.into_iter().find(|i| i.id == id))
+    }
+
+    fn reports_of(&self, id: &str) -> Result<Vec<ReportRow>> {
+        let err = |e| store_err("queue read", e);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT reporter, via, reason, at FROM queue_reports WHERE item_id = ?1 ORDER BY at, reporter",
+            )
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([id], |r| {
+                let via: String = r.get(1)?;
+                let via = ReportVia::from_word(&via).ok_or_else(|| bad_word("report way", &via))?;
+                Ok((r.get::<_, String>(0)?, via, r.get(2)?, r.get(3)?))
+            })
+            .map_err(err)?;
+        let rows: Vec<(String, ReportVia, Option<String>, i64)> = rows.collect::<rusqlite::Result<_>>().map_err(err)?;
+        let reporters: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        let by = records(&self.conn, &reporters).map_err(err)?;
+        Ok(rows
+            .into_iter()
+            .map(|(reporter, via, reason, at_ms)| ReportRow {
+                record: by.get(&reporter).copied().unwrap_or_default(),
+                reporter,
+                via,
+                source: via.source(),
+                reason,
+                at_ms,
+            })
+            .collect())
+    }
+
+    /// Closes the open item about a message (removed or reported by a case), if there is one.
+    pub fn close_item_for(&mut self, event_id: &str, state: ItemState, case_id: &str) -> Result<bool> {
+        self.conn
+            .execute(
+                "UPDATE queue_items SET state = ?2, case_id = ?3, claimed_by = NULL WHERE event_id = ?1 AND state = 'open'",
+                params![event_id, state.as_str(), case_id],
+            )
+            .map(|n| n > 0)
+            .map_err(|e| store_err("queue write", e))
+    }
+
+    /// Closes an open item as dismissed or actioned, naming the case; false if it was not open.
+    pub fn close_item(&mut self, id: &str, state: ItemState, case_id: &str) -> Result<bool> {
+        self.conn
+            .execute(
+                "UPDATE queue_items SET state = ?2, case_id = ?3, claimed_by = NULL WHERE id = ?1 AND state = 'open'",
+                params![id, state.as_str(), case_id],
+            )
+            .map(|n| n > 0)
+            .map_err(|e| store_err("queue write", e))
+    }
+}
