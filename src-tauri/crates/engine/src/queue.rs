@@ -73,6 +73,19 @@ fn view(d: &detect::Engine, row: ItemRow) -> QueueItem {
     }
 }
 
+/// The queue item a case record decides, and how: another admin's dismissal (its decision)
+/// or removal/report (its done outcome) closes the item in every console that imports it.
+pub(crate) fn closed_by(record: &qunguan_core::case::CaseRecord) -> Option<(String, ItemState)> {
+    use qunguan_core::case::RecordKind;
+    let event = record.target.clone()?;
+    let status = record.detail.get("status").map(String::as_str);
+    match (&record.kind, record.action.as_str(), status) {
+        (RecordKind::Decision, "dismiss", _) => Some((event, ItemState::Dismissed)),
+        (RecordKind::Outcome, "remove" | "report_message", Some("done")) => Some((event, ItemState::Actioned)),
+        _ => None,
+    }
+}
+
 /// The most items one listing returns.
 pub const MAX_LISTED: u32 = 10_000;
 

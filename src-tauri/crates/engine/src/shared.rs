@@ -179,8 +179,14 @@ impl Engine {
                 if !record.trusted {
                     tracing::warn!(event_id = %entry.event_id, "a shared case record from someone who did not manage the group then: kept, untrusted");
                 }
+                // Another admin's dismissal or removal decides the item here too.
+                let closes = record.trusted.then(|| crate::queue::closed_by(&record.chained.record)).flatten();
+                let case_id = record.chained.record.case_id.clone();
                 if self.on_store(move |s| s.import_shared(&record)).await? {
                     imported += 1;
+                }
+                if let Some((event, state)) = closes {
+                    self.on_store(move |s| s.close_item_for(&event, state, &case_id)).await?;
                 }
             }
             let removed = log.removed;

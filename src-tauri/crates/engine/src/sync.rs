@@ -12,6 +12,8 @@
 //! - The managers of each group come from its power levels, read once and again whenever the
 //!   feed says a group's state changed: their messages are not fed to the flood detector, and
 //!   my own console's messages (warnings) are not checked at all.
+//! - Each round also shares the case log (publish mine, import the others'), so another
+//!   admin's dismissal or removal closes the item here in the same round.
 //! - Message text never reaches a log: only counts and IDs.
 
 use std::collections::{HashMap, HashSet};
@@ -210,6 +212,10 @@ impl Engine {
         drop(following);
 
         let written = self.on_store(move |s| s.ingest(&round, now_ms())).await?;
+        // The other admins' decisions (dismissals, removals) close items here too.
+        if let Err(e) = self.sync_cases().await {
+            tracing::warn!(code = e.code.as_str(), "case log sharing failed this round");
+        }
         report.new_messages = written.new_messages;
         report.new_items = written.new_items;
         report.raised_items = written.raised_items;

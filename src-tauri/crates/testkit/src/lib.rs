@@ -19,6 +19,8 @@
 pub mod client;
 /// The demo world (owner, admins, 1,200 members, four groups), built once and cached.
 pub mod demo;
+/// A group member driven by matrix-nio, a third-party Matrix client.
+pub mod nio;
 /// Pinned third-party packages that re-check our output.
 pub mod oracles;
 /// A real Synapse per caller on a free loopback port, with stop / crash / restart.

@@ -15,6 +15,9 @@ use crate::synapse::cache_dir;
 pub const ORACLE_PACKAGES: &[(&str, &str)] = &[
     // RFC 8785 JSON Canonicalization, pure Python (Trail of Bits): re-hashes our case records.
     ("rfc8785", "0.1.4"),
+    // A Matrix client library (matrix.org's Python SDK): members who reply, react and report
+    // the way a real client sends it, not the way our own test client would.
+    ("matrix-nio", "0.26.0"),
 ];
 
 /// Where the oracle venv is (or will be).

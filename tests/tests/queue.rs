@@ -1,0 +1,227 @@
+//! The live queue against a real Synapse: members driven by matrix-nio (a Matrix client
+//! nobody here wrote) post, reply `!举报` and react 🚩; `qg sync --follow` turns what needs a
+//! look into items, merged per message; two admins with their own `qg` homes see the same
+//! items, and one admin's dismissal or removal closes the item for both.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use qunguan_testkit::nio::{Step, member_does};
+use qunguan_testkit::{Synapse, TestUser};
+use qunguan_tests::console::{Console, PASSWORD, create_group, unique};
+use qunguan_tests::{RUNTIME, require_keyring};
+use serde_json::Value;
+
+fn synapse() -> &'static Synapse {
+    static SYNAPSE: OnceLock<Synapse> = OnceLock::new();
+    SYNAPSE.get_or_init(|| RUNTIME.block_on(Synapse::start()).expect("start Synapse (run `cargo xtask setup` first)"))
+}
+
+fn user(prefix: &str) -> TestUser {
+    RUNTIME.block_on(synapse().register(&unique(prefix), PASSWORD, false)).expect("register")
+}
+
+/// `member` does `steps` through matrix-nio; the event IDs.
+fn nio(member: &TestUser, steps: &[Step]) -> Vec<String> {
+    member_does(&synapse().base_url, &member.user_id, PASSWORD, steps).expect("matrix-nio carries out the steps")
+}
+
+/// `qg queue --json` (open items).
+fn queue(c: &Console) -> Vec<Value> {
+    let r = c.run(&["queue", "--json"]);
+    assert_eq!(r.code, 0, "qg queue: {r:#?}");
+    r.json().as_array().cloned().unwrap_or_else(|| panic!("the queue is a JSON array: {r:#?}"))
+}
+
+/// Polls the queue until `ready` holds for the item about `event` (or `secs` pass); the item.
+fn item_when(c: &Console, event: &str, secs: u64, what: &str, ready: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(item) = queue(c).into_iter().find(|i| i["event_id"] == event).filter(|i| ready(i)) {
+            return item;
+        }
+        assert!(Instant::now() < deadline, "{what}: not in the queue within {secs} s: {:#?}", queue(c));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn text(item: &Value) -> String {
+    item["segments"].as_array().into_iter().flatten().filter_map(|s| s["text"].as_str()).collect()
+}
+
+#[test]
+fn messages_and_members_reports_become_items_and_a_dismissal_closes_them_for_both_admins() {
+    require_keyring();
+    let s = synapse();
+    let (owner, admin) = (user("owner"), user("admin"));
+    let members: Vec<TestUser> = (0..4).map(|_| user("member")).collect();
+    let joiners: Vec<&TestUser> = std::iter::once(&admin).chain(&members).collect();
+    let room = create_group(&s.base_url, &owner, &[(&admin, 100)], &joiners, "queue");
+    let a = Console::sign_in(&s.base_url, &owner);
+    let b = Console::sign_in(&s.base_url, &admin);
+    let first = a.run(&["sync", "--json"]);
+    assert_eq!(first.code, 0, "the first round: {first:#?}");
+
+    // Followed live: how long from a member's message to an item in the queue.
+    let mut follow = a.qg.command(&["sync", "--follow", "--json"]).spawn().expect("spawn qg sync --follow");
+    let sent_at = Instant::now();
+    let ids = nio(
+        &members[0],
+        &[
+            Step::Send { room: room.clone(), body: "我的身份证 11010519491231002X，帮我查查".into() },
+            Step::Send { room: room.clone(), body: "加我微信 领红包 每天稳赚".into() },
+        ],
+    );
+    let id_item = item_when(&a, &ids[0], 30, "the message with an ID", |_| true);
+    eprintln!("queue latency: an item {:.2} s after matrix-nio sent the message", sent_at.elapsed().as_secs_f64());
+    assert_eq!(id_item["kind"], "cn_resident_id", "{id_item:#}");
+    assert_eq!(id_item["severity"], "high", "{id_item:#}");
+    assert_eq!(id_item["sender"], members[0].user_id.as_str());
+    assert_eq!(text(&id_item), "我的身份证 110105********002X，帮我查查", "masked in the queue");
+
+    // A reply with the quoted fallback and a 🚩 reaction, as clients send them.
+    let fallback = format!("> <{}> 加我微信 领红包 每天稳赚\n\n!举报 发广告骗人", members[0].user_id);
+    nio(&members[1], &[Step::Reply { room: room.clone(), to: ids[1].clone(), body: fallback }]);
+    nio(&members[2], &[Step::React { room: room.clone(), to: ids[1].clone(), key: "🚩".into() }]);
+    let ad = item_when(&a, &ids[1], 30, "the reported message", |i| i["count"] == 2);
+    let reporters: Vec<(String, String, Value)> = ad["reporters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (r["reporter"].as_str().unwrap().to_owned(), r["via"].as_str().unwrap().to_owned(), r["reason"].clone())
+        })
+        .collect();
+    assert_eq!(
+        reporters,
+        [
+            (members[1].user_id.clone(), "reply".into(), Value::from("发广告骗人")),
+            (members[2].user_id.clone(), "reaction".into(), Value::Null)
+        ],
+        "each reporter named, the reply's reason without its quote: {ad:#}"
+    );
+    // A third reporter raises the count, not the number of items.
+    nio(&members[3], &[Step::React { room: room.clone(), to: ids[1].clone(), key: "🚩\u{FE0F}".into() }]);
+    item_when(&a, &ids[1], 30, "the third report", |i| i["count"] == 3);
+    let open = queue(&a);
+    assert_eq!(open.len(), 2, "one item per message, whatever the number of reports: {open:#?}");
+    assert!(open.iter().all(|i| i["event_id"] != ids[1].as_str() || i["source"] == "member_report"));
+    stop(&mut follow);
+
+    // The other admin, with their own home and their own sync, sees the same items by the same IDs.
+    assert_eq!(b.run(&["sync"]).code, 0);
+    let mut seen: Vec<String> = queue(&b).iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect();
+    let mut mine: Vec<String> = open.iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect();
+    (seen.sort(), mine.sort());
+    assert_eq!(seen, mine, "every console names an item the same");
+
+    // A dismisses the reported message; B removes the ID: each closes the item for both.
+    let ad_id = ad["id"].as_str().unwrap();
+    let dismissed = a.act(&["dismiss", ad_id, "--reason", "红包是群里的活动"]);
+    assert_eq!(dismissed.status, "done", "{dismissed:#?}");
+    assert_eq!(a.case(&dismissed.case_id)["action"], "dismiss");
+    let removed = b.act(&["remove", &room, &ids[0], "--reason", "身份证号泄露"]);
+    assert_eq!(removed.status, "done", "{removed:#?}");
+    assert_eq!(a.run(&["sync"]).code, 0);
+    assert_eq!(b.run(&["sync"]).code, 0);
+    assert!(queue(&a).is_empty(), "A's queue: the dismissal here, the removal imported from B: {:#?}", queue(&a));
+    assert!(queue(&b).is_empty(), "B's queue: the removal here, the dismissal imported from A: {:#?}", queue(&b));
+    let again = a.run(&["dismiss", ad_id, "--reason", "again"]);
+    assert_eq!(again.code, 2, "a closed item cannot be dismissed again: {again:#?}");
+}
+
+#[test]
+fn qg_show_masks_unless_unmasked_with_a_reason_which_is_recorded() {
+    require_keyring();
+    let s = synapse();
+    let (owner, member) = (user("owner"), user("member"));
+    let room = create_group(&s.base_url, &owner, &[], &[&member], "show");
+    let a = Console::sign_in(&s.base_url, &owner);
+    assert_eq!(a.run(&["sync"]).code, 0);
+    let ids = nio(
+        &member,
+        &[
+            Step::Send { room: room.clone(), body: "大家好".into() },
+            Step::Send { room: room.clone(), body: "电话 13812345678 找我".into() },
+            Step::Send { room: room.clone(), body: "谢谢".into() },
+        ],
+    );
+    assert_eq!(a.run(&["sync"]).code, 0);
+    let item = item_when(&a, &ids[1], 5, "the phone number", |_| true);
+    let id = item["id"].as_str().unwrap();
+    let shown = a.run(&["show", id, "--json"]);
+    assert_eq!(shown.code, 0, "{shown:#?}");
+    let v = shown.json();
+    assert_eq!(text(&v["item"]), "电话 138****5678 找我");
+    let context: Vec<&str> = v["context"].as_array().unwrap().iter().map(|m| m["event_id"].as_str().unwrap()).collect();
+    assert_eq!(context, [ids[0].as_str(), ids[2].as_str()], "the messages around it, in order");
+    assert!(v["reveal_case"].is_null());
+
+    let refused = a.run(&["show", id, "--unmask"]);
+    assert_eq!(refused.code, 2, "unmasking needs a reason: {refused:#?}");
+    let unmasked = a.run(&["show", id, "--unmask", "--reason", "核实号码", "--json"]);
+    assert_eq!(unmasked.code, 0, "{unmasked:#?}");
+    let v = unmasked.json();
+    assert_eq!(text(&v["item"]), "电话 13812345678 找我");
+    let case = a.case(v["reveal_case"].as_str().expect("a reveal case"));
+    assert_eq!((case["action"].as_str(), case["reason"].as_str()), (Some("reveal"), Some("核实号码")));
+}
+
+#[test]
+fn a_serve_killed_again_and_again_mid_ingestion_loses_no_message_and_doubles_no_item() {
+    require_keyring();
+    let s = synapse();
+    let (owner, member) = (user("owner"), user("member"));
+    let room = create_group(&s.base_url, &owner, &[], &[&member], "crash");
+    let a = Console::sign_in(&s.base_url, &owner);
+    assert_eq!(a.run(&["sync"]).code, 0);
+
+    const MESSAGES: usize = 60;
+    let poster = {
+        let (base, token, room) = (s.base_url.clone(), member.access_token.clone(), room.clone());
+        std::thread::spawn(move || {
+            let client = qunguan_testkit::Client::new(&base, &token);
+            (0..MESSAGES)
+                .map(|i| {
+                    std::thread::sleep(Duration::from_millis(15));
+                    RUNTIME.block_on(client.send_text(&room, &format!("第{i}条：我的身份证 11010519491231002X")))
+                })
+                .collect::<anyhow::Result<Vec<String>>>()
+        })
+    };
+    // SIGKILL `qg serve` at seeded random points while the messages arrive.
+    let mut seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+    eprintln!("kill seed {seed}");
+    let mut kills = 0;
+    while !poster.is_finished() || kills < 5 {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let delay = Duration::from_millis(50 + (seed >> 33) % 700);
+        let mut serve = a.qg.command(&["serve", "--interval", "1"]).spawn().expect("spawn qg serve");
+        std::thread::sleep(delay);
+        serve.kill().expect("SIGKILL qg serve");
+        serve.wait().expect("reap qg serve");
+        kills += 1;
+    }
+    let posted = poster.join().expect("the poster thread").expect("post the messages");
+    // Whatever the kills left, the next rounds catch up from the stored token.
+    for _ in 0..3 {
+        assert_eq!(a.run(&["sync"]).code, 0);
+    }
+    eprintln!("{kills} kills during {MESSAGES} messages");
+    let items = queue(&a);
+    let mut events: Vec<&str> = items.iter().filter_map(|i| i["event_id"].as_str()).collect();
+    events.sort_unstable();
+    let mut want: Vec<&str> = posted.iter().map(String::as_str).collect();
+    want.sort_unstable();
+    assert_eq!(events, want, "one item per message, none lost, none doubled, after {kills} kills");
+    let store = a.open_store();
+    let missing: Vec<&String> = posted.iter().filter(|e| !store.has_message(&room, e).unwrap()).collect();
+    assert!(missing.is_empty(), "every message is stored: {} missing", missing.len());
+}
+
+/// Ends `qg sync --follow` with SIGTERM, as a service manager would, and waits for it.
+fn stop(child: &mut std::process::Child) {
+    let _ = std::process::Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let status = child.wait().expect("qg sync --follow ends");
+    assert!(status.success(), "qg sync --follow ends cleanly on SIGTERM: {status:?}");
+}
