@@ -112,7 +112,8 @@ fn messages_and_members_reports_become_items_and_a_dismissal_closes_them_for_bot
     assert_eq!(b.run(&["sync"]).code, 0);
     let mut seen: Vec<String> = queue(&b).iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect();
     let mut mine: Vec<String> = open.iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect();
-    (seen.sort(), mine.sort());
+    seen.sort();
+    mine.sort();
     assert_eq!(seen, mine, "every console names an item the same");
 
     // A dismisses the reported message; B removes the ID: each closes the item for both.
