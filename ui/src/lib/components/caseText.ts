@@ -1,8 +1,9 @@
 // Translated names for raw action and status values from the case log; an unknown action shows as itself.
-import type { Status, Why } from '../api';
+import type { Action, Status, Why } from '../api';
 import { t, type MessageKey } from '../i18n/index.svelte';
 
-const ACTION_KEYS: Record<string, MessageKey> = {
+// Keyed by the generated `Action` names, so a new action is a type error here until it has a label.
+const ACTION_KEYS: Record<Action['action'] | 'report', MessageKey> = {
   warn: 'action.kind.warn',
   mute: 'action.kind.mute',
   unmute: 'action.kind.unmute',
@@ -23,6 +24,9 @@ const ACTION_KEYS: Record<string, MessageKey> = {
   report_message: 'action.kind.report',
   report_member: 'action.kind.report',
   report_group: 'action.kind.report',
+  dismiss: 'action.kind.dismiss',
+  blocklist_add: 'action.kind.blocklist_add',
+  blocklist_remove: 'action.kind.blocklist_remove',
 };
 
 const STATUS_KEYS: Record<Status, MessageKey> = {
@@ -36,7 +40,7 @@ const STATUS_KEYS: Record<Status, MessageKey> = {
 };
 
 export function actionLabel(action: string): string {
-  const key = ACTION_KEYS[action];
+  const key = (ACTION_KEYS as Record<string, MessageKey | undefined>)[action];
   return key ? t(key) : action;
 }
 

@@ -76,6 +76,10 @@ report: string, } | { "action": "reveal",
 /**
  * The message whose personal data was shown.
  */
+event_id: string, } | { "action": "dismiss", 
+/**
+ * The message the item is about.
+ */
 event_id: string, } | { "action": "blocklist_add", 
 /**
  * The member added to the blocklist.
