@@ -369,7 +369,7 @@ export const zhCN = {
   'reveal.confirm': '显示',
   'reveal.done': '个人信息已显示，查看已记入案件 {id}。',
   'action.kind.reveal': '查看个人信息',
-  'action.kind.dismiss': '驳回',
+  'action.kind.dismiss': '不予处理',
   'action.kind.blocklist_add': '加入黑名单',
   'action.kind.blocklist_remove': '移出黑名单',
   'nav.reports': '平台举报',
