@@ -189,6 +189,25 @@ pub enum Command {
         /// Why (required, not empty).
         #[arg(long)]
         reason: String,
+        /// Even if another admin holds it.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Hold a queue item, so the other admins' consoles show who is on it.
+    Claim {
+        /// The item's ID (see `qg queue`).
+        item: String,
+        /// Take it over from the admin holding it.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Let go of a queue item I hold.
+    Release {
+        /// The item's ID (see `qg queue`).
+        item: String,
+        /// Release another admin's claim.
+        #[arg(long)]
+        force: bool,
     },
     /// Members of a group, with their roles.
     Members {

@@ -33,7 +33,12 @@ async fn dispatch(engine: &Engine, command: Command, json: bool, lang: Lang) -> 
     let command = match command {
         Command::Serve { interval } => return crate::serve::run(engine, interval, json, lang).await,
         Command::Staff(staff) => return crate::staff::run(engine, staff, json, lang).await,
-        c @ (Command::Sync { .. } | Command::Queue { .. } | Command::Show { .. } | Command::Dismiss { .. }) => {
+        c @ (Command::Sync { .. }
+        | Command::Queue { .. }
+        | Command::Show { .. }
+        | Command::Dismiss { .. }
+        | Command::Claim { .. }
+        | Command::Release { .. }) => {
             return crate::queue::run(engine, c, json, lang).await;
         }
         c @ (Command::Cases { .. } | Command::Audit(_) | Command::Outbox { .. }) => {

@@ -254,6 +254,16 @@ pub fn encrypted_group(group: &str, lang: Lang) -> String {
     }
 }
 
+/// Who holds an item after a claim or release.
+pub fn held(item: &str, holder: Option<&str>, until: Option<&str>, lang: Lang) -> String {
+    match (holder, lang) {
+        (Some(h), Lang::En) => format!("item {item}: held by {h} until {}", until.unwrap_or("?")),
+        (Some(h), Lang::Zh) => format!("条目 {item}：由 {h} 认领，至 {}", until.unwrap_or("?")),
+        (None, Lang::En) => format!("item {item}: not held"),
+        (None, Lang::Zh) => format!("条目 {item}：无人认领"),
+    }
+}
+
 /// A severity word.
 pub fn severity(s: qunguan_core::message::Severity, lang: Lang) -> &'static str {
     use qunguan_core::message::Severity as S;

@@ -38,8 +38,10 @@ pub async fn run(engine: &Engine, command: Command, json: bool, lang: Lang) -> R
             Ok(0)
         }
         Command::Show { item, unmask, reason } => show(engine, &item, unmask, reason, json, lang).await,
-        Command::Dismiss { item, reason } => {
-            let outcome = engine.dismiss(&item, &reason).await?;
+        Command::Claim { item, force } => held(engine.claim(&item, force).await?, json, lang),
+        Command::Release { item, force } => held(engine.release(&item, force).await?, json, lang),
+        Command::Dismiss { item, reason, force } => {
+            let outcome = engine.dismiss(&item, &reason, force).await?;
             print_outcomes(std::slice::from_ref(&outcome), json, lang, false)?;
             Ok(exit_code(outcome.status))
         }
@@ -103,6 +105,16 @@ fn print_round(r: &qunguan_engine::sync::SyncReport, json: bool, lang: Lang) -> 
         crate::term::err(&i18n::encrypted_group(g, lang));
     }
     Ok(())
+}
+
+/// After a claim or release: the item with `--json`, else who holds it now.
+fn held(item: QueueItem, json: bool, lang: Lang) -> Result<u8> {
+    if json {
+        print_json(&item)?;
+    } else {
+        crate::term::out(&i18n::held(&item.id, item.claimed_by.as_deref(), item.claim_until.as_deref(), lang));
+    }
+    Ok(0)
 }
 
 fn text_of(item: &QueueItem) -> String {

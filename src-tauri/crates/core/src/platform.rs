@@ -118,6 +118,16 @@ pub trait Platform: Send + Sync {
         Ok(())
     }
 
+    /// The claims on queue items in a group's moderation room `room` (see [`crate::queue::Claim`]).
+    async fn claims(&self, _room: &str) -> Result<Vec<crate::queue::Claim>> {
+        Ok(Vec::new())
+    }
+
+    /// Writes my claim on `item` (holding it until `until_ms`), or with `None` releases it.
+    async fn put_claim(&self, _room: &str, _group: &str, _item: &str, _until_ms: Option<i64>) -> Result<()> {
+        Err(cannot_follow())
+    }
+
     /// One round of following `groups` (see [`crate::sync`]): from `since`, the `next` of the
     /// previous round (`None`: the first), waiting up to `timeout_ms` for something new.
     async fn sync(&self, _since: Option<&str>, _groups: &[String], _timeout_ms: u64) -> Result<SyncBatch> {

@@ -163,8 +163,10 @@ pub struct QueueItem {
     pub reporters: Vec<Report>,
     /// How many times it was flagged: 1 for the detector, plus one per report.
     pub count: u32,
-    /// The admin holding the item, if claimed.
+    /// The admin holding the item, if claimed (and the claim has not run out).
     pub claimed_by: Option<String>,
+    /// When the claim runs out (RFC 3339) unless its holder acts or claims again.
+    pub claim_until: Option<String>,
     /// When it entered the queue (RFC 3339).
     pub created_at: String,
     /// When the message was sent (Unix ms).
@@ -198,6 +200,25 @@ pub fn rank_severity(rank: i64) -> Severity {
         _ => Severity::High,
     }
 }
+
+/// A claim on an item as the group's moderation room holds it: the latest one per item wins,
+/// and it counts only when its sender is the holder it names and manages the group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    /// The item claimed.
+    pub item: String,
+    /// The group the item is in (as the claim says; checked against the room's group).
+    pub group: String,
+    /// Who wrote the claim (the homeserver says).
+    pub sender: String,
+    /// Who holds the item, as the claim says; `None` for a release.
+    pub holder: Option<String>,
+    /// When the claim runs out (Unix ms).
+    pub until_ms: i64,
+}
+
+/// How long a claim holds without action, unless `QG_CLAIM_TTL` says otherwise.
+pub const DEFAULT_CLAIM_SECONDS: u64 = 30 * 60;
 
 /// The ID of the item for `event_id` in `group`: 12 hex digits of SHA-256.
 pub fn item_id(group: &str, event_id: &str) -> String {

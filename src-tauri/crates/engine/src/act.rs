@@ -38,22 +38,24 @@ pub const PLATFORM_CHAIN: &str = "platform";
 /// The case-log chain of my shared blocklist's entries (`ban --all-groups`).
 pub const POLICY_CHAIN: &str = "policy";
 
-/// This process's exclusive claim on one decided action while it is carried out, so two
+/// This process's exclusive lock on one decided action while it is carried out, so two
 /// runners (the app, `qg serve`, another `qg`) never carry out the same action at once — a
 /// second kick would be refused by the server and a report would go twice. An advisory lock on
-/// `<account>/claims/<case_id>`: the OS drops it when the process dies, so a crash never leaves
-/// a stale claim. Whoever gets the claim re-reads the entry, and skips it if it was settled.
-struct Claim {
+/// `<account>/claims/<case_id>` (the directory keeps its first name, so older runners still
+/// exclude this one): the OS drops it when the process dies, so a crash never leaves a stale
+/// lock. Whoever gets the lock re-reads the entry, and skips it if it was settled. (Not to be
+/// confused with an admin's claim on a queue item, see `queue`.)
+struct RunLock {
     file: std::fs::File,
     path: std::path::PathBuf,
-    /// The entry, re-read under the claim; `None` when it is no longer queued.
+    /// The entry, re-read under the lock; `None` when it is no longer queued.
     entry: Option<OutboxEntry>,
     /// How it was settled, when `entry` is `None`.
     settled: ActionOutcome,
 }
 
-impl Claim {
-    /// Once the action is settled the claim file goes (still locked, so a runner waiting on it
+impl RunLock {
+    /// Once the action is settled the lock file goes (still locked, so a runner waiting on it
     /// re-reads a settled entry and skips it).
     fn release(self) {
         let _ = std::fs::remove_file(&self.path);
@@ -355,13 +357,13 @@ impl Engine {
         }
 
         if let Some(why) = refusal {
-            let claim = self.claim(&outbox.case_id).await?;
-            let Some(entry) = claim.entry.clone() else { return Ok(Some(claim.settled)) };
+            let run = self.lock_run(&outbox.case_id).await?;
+            let Some(entry) = run.entry.clone() else { return Ok(Some(run.settled)) };
             let (text, why) = why;
             return self
                 .settle(&entry, OutboxStatus::Refused, &text, Some(why), None)
                 .await
-                .inspect(|_| claim.release())
+                .inspect(|_| run.release())
                 .map(Some);
         }
         if let Some(why) = offline {
@@ -417,9 +419,9 @@ impl Engine {
         Ok(ActionOutcome { why, ..status(outcome, &entry.case_id, detail_text) })
     }
 
-    /// Claims a decided action for this process (see [`Claim`]) and re-reads it: `entry` is
+    /// Locks a decided action for this process (see [`RunLock`]) and re-reads it: `entry` is
     /// `None` when another runner settled it meanwhile, and `settled` then says how.
-    async fn claim(&self, case_id: &str) -> Result<Claim> {
+    async fn lock_run(&self, case_id: &str) -> Result<RunLock> {
         let (account, _) = self.platform().await?;
         let dir = crate::home::account_dir(&self.home, &account)?.join("claims");
         let path = dir.join(case_id);
@@ -429,8 +431,8 @@ impl Engine {
             file.lock().map(|()| (file, path))
         })
         .await
-        .map_err(|e| ApiError::caused_by(ErrorCode::Internal, "claim task failed", e))?
-        .map_err(|e| ApiError::caused_by(ErrorCode::Store, format!("cannot claim case {case_id}"), e))?;
+        .map_err(|e| ApiError::caused_by(ErrorCode::Internal, "lock task failed", e))?
+        .map_err(|e| ApiError::caused_by(ErrorCode::Store, format!("cannot lock case {case_id}"), e))?;
         let id = case_id.to_owned();
         let fresh = self.on_store(move |s| s.outbox_entry(&id)).await?;
         let settled = match &fresh {
@@ -442,20 +444,20 @@ impl Engine {
             None => return Err(ApiError::internal(format!("case {case_id} has no outbox entry"))),
         };
         let entry = fresh.filter(|e| e.status == OutboxStatus::Queued);
-        Ok(Claim { file: file.0, path: file.1, entry, settled })
+        Ok(RunLock { file: file.0, path: file.1, entry, settled })
     }
 
-    /// One attempt at a queued action, under its claim; leaves it queued (with back-off) when
+    /// One attempt at a queued action, under its lock; leaves it queued (with back-off) when
     /// the platform is away.
     async fn carry_out(&self, entry: OutboxEntry) -> Result<ActionOutcome> {
-        let claim = self.claim(&entry.case_id).await?;
-        let Some(entry) = claim.entry.clone() else { return Ok(claim.settled) };
+        let run = self.lock_run(&entry.case_id).await?;
+        let Some(entry) = run.entry.clone() else { return Ok(run.settled) };
         if let Some(note) = self.too_old(&entry).await? {
-            return self.settle(&entry, OutboxStatus::Expired, &note, None, None).await.inspect(|_| claim.release());
+            return self.settle(&entry, OutboxStatus::Expired, &note, None, None).await.inspect(|_| run.release());
         }
-        let outcome = self.carry_out_claimed(entry).await;
+        let outcome = self.carry_out_locked(entry).await;
         if outcome.as_ref().is_ok_and(|o| o.status != OutboxStatus::Queued) {
-            claim.release();
+            run.release();
         }
         outcome
     }
@@ -476,7 +478,7 @@ impl Engine {
         )))
     }
 
-    async fn carry_out_claimed(&self, entry: OutboxEntry) -> Result<ActionOutcome> {
+    async fn carry_out_locked(&self, entry: OutboxEntry) -> Result<ActionOutcome> {
         let payload: Payload = match serde_json::from_str(&entry.payload) {
             Ok(p) => p,
             Err(e) => {
@@ -667,15 +669,15 @@ impl Engine {
         if self.on_store(move |s| s.outbox_entry(&id)).await?.is_none() {
             return Err(ApiError::invalid_input(format!("case {case_id} is not in the outbox")));
         }
-        let claim = self.claim(case_id).await?;
-        let Some(entry) = claim.entry.clone() else {
+        let run = self.lock_run(case_id).await?;
+        let Some(entry) = run.entry.clone() else {
             return Err(ApiError::invalid_input(format!(
                 "case {case_id} is {} already: only a queued action can be cancelled",
-                claim.settled.status
+                run.settled.status
             )));
         };
         let text = format!("cancelled by {}: {reason}", account.user_id);
-        self.settle(&entry, OutboxStatus::Cancelled, &text, None, None).await.inspect(|_| claim.release())
+        self.settle(&entry, OutboxStatus::Cancelled, &text, None, None).await.inspect(|_| run.release())
     }
 }
 

@@ -79,6 +79,9 @@ pub struct EnvOverride {
     /// `QG_OUTBOX_MAX_AGE`: how long a decided action may wait in the outbox (`7d`, `12h`, …;
     /// default seven days) before it ends as `expired` instead of landing late.
     pub outbox_max_age: Option<String>,
+    /// `QG_CLAIM_TTL`: how long a claim on a queue item holds without action (`30m`, `2h`, …;
+    /// default 30 minutes).
+    pub claim_ttl: Option<String>,
 }
 
 /// The variables that hold secrets: removed from the environment once read.
@@ -113,6 +116,7 @@ impl EnvOverride {
             access_token: secret("QG_ACCESS_TOKEN"),
             cache_key: secret("QG_CACHE_KEY"),
             outbox_max_age: var("QG_OUTBOX_MAX_AGE"),
+            claim_ttl: var("QG_CLAIM_TTL"),
         }
     }
 }

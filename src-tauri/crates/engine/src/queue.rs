@@ -5,12 +5,14 @@
 //! findings): what the admin reads is masked exactly as the Messages tab masks it.
 
 use qunguan_core::action::{Action, ActionOutcome, MessageSnapshot};
-use qunguan_core::queue::{ItemState, QueueItem, Report, Source, rank_severity};
+use qunguan_core::platform::Platform;
+use qunguan_core::queue::{DEFAULT_CLAIM_SECONDS, ItemState, QueueItem, Report, Source, rank_severity};
 use qunguan_core::time::rfc3339_from_millis;
 use qunguan_core::{ApiError, ErrorCode, Lang, Result, Status};
 use qunguan_detect::{self as detect, Scratch};
 use qunguan_store::{ItemRow, QueueFilter};
 
+use crate::cache::now_ms;
 use crate::{ActRequest, Engine};
 
 /// Why an item shows no text.
@@ -64,7 +66,8 @@ fn view(d: &detect::Engine, row: ItemRow) -> QueueItem {
         source,
         sources,
         reporters,
-        claimed_by: row.claimed_by,
+        claimed_by: row.claim.as_ref().map(|(holder, _)| holder.clone()),
+        claim_until: row.claim.as_ref().map(|(_, until)| rfc3339_from_millis(*until)),
         created_at: rfc3339_from_millis(row.created_at_ms),
         state: row.state,
         case_id: row.case_id,
@@ -107,7 +110,8 @@ impl Engine {
             Some(g) => Some(self.queue_group_id(g).await?),
             None => None,
         };
-        let filter = QueueFilter { group, state: Some(state.unwrap_or(ItemState::Open)), limit: Some(limit) };
+        let filter =
+            QueueFilter { group, state: Some(state.unwrap_or(ItemState::Open)), limit: Some(limit), now_ms: now_ms() };
         let rows = self.on_store(move |s| s.queue(&filter)).await?;
         let d = crate::messages::detector().await?;
         tokio::task::spawn_blocking(move || rows.into_iter().map(|r| view(&d, r)).collect())
@@ -123,10 +127,7 @@ impl Engine {
     ) -> Result<(QueueItem, Vec<qunguan_core::message::MessageView>)> {
         self.platform().await?;
         let key = id.to_owned();
-        let row = self
-            .on_store(move |s| s.queue_item(&key))
-            .await?
-            .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no queue item {id}")))?;
+        let row = self.item_row(&key).await?;
         let (group, event) = (row.group_id.clone(), row.event_id.clone());
         let around = self.on_store(move |s| s.timeline_context(&group, &event, context)).await?;
         let d = crate::messages::detector().await?;
@@ -151,19 +152,108 @@ impl Engine {
         }
     }
 
+    /// One stored item by ID, `not_found` if there is none.
+    async fn item_row(&self, id: &str) -> Result<ItemRow> {
+        let key = id.to_owned();
+        self.on_store(move |s| s.queue_item(&key, now_ms()))
+            .await?
+            .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no queue item {id}")))
+    }
+
+    /// How long a claim holds (`QG_CLAIM_TTL`, else [`DEFAULT_CLAIM_SECONDS`]), in ms.
+    fn claim_ttl_ms(&self) -> Result<i64> {
+        let seconds = match &self.env.claim_ttl {
+            Some(text) => qunguan_core::duration::parse_duration(text)
+                .map_err(|e| ApiError::invalid_input(format!("QG_CLAIM_TTL: {}", e.message)))?,
+            None => DEFAULT_CLAIM_SECONDS,
+        };
+        Ok(seconds as i64 * 1000)
+    }
+
+    /// The item's holder if someone else holds it, read fresh from the moderation room.
+    async fn held_by_other(&self, row: &ItemRow) -> Result<Option<(String, i64)>> {
+        let (account, platform) = self.platform().await?;
+        self.refresh_claims(platform.as_ref(), &row.group_id).await?;
+        let key = row.id.clone();
+        let claim = self.on_store(move |s| s.claim_of(&key, now_ms())).await?;
+        Ok(claim.filter(|(holder, _)| *holder != account.user_id))
+    }
+
+    /// Refuses to act on an item someone else holds, unless `force` (the admin was asked).
+    async fn not_held_by_other(&self, row: &ItemRow, force: bool) -> Result<()> {
+        match self.held_by_other(row).await? {
+            Some((holder, until)) if !force => Err(ApiError::invalid_input(format!(
+                "queue item {} is held by {holder} until {}: ask them, or take it over (--force)",
+                row.id,
+                rfc3339_from_millis(until)
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Reads a group's claims from its moderation room into the store: only claims whose
+    /// sender is the holder they name and manages the group count.
+    pub(crate) async fn refresh_claims(&self, platform: &dyn Platform, group: &str) -> Result<()> {
+        let Some(room) = self.case_log_room_id(group).await? else { return Ok(()) };
+        let state = platform.group(group).await?;
+        let valid: Vec<(String, String, i64)> = platform
+            .claims(&room)
+            .await?
+            .into_iter()
+            .filter_map(|c| {
+                let holder = c.holder?;
+                let manages = state.power.role(&c.sender) != qunguan_core::Role::Member;
+                (holder == c.sender && manages && c.group == group).then_some((c.item, holder, c.until_ms))
+            })
+            .collect();
+        let group = group.to_owned();
+        self.on_store(move |s| s.set_claims(&group, &valid)).await
+    }
+
+    /// Claims an open item for me until the claim time runs out, in the group's moderation
+    /// room, so every admin's console shows who holds it. Held by someone else: refused
+    /// unless `force` (taking it over).
+    pub async fn claim(&self, id: &str, force: bool) -> Result<QueueItem> {
+        self.set_claim(id, force, true).await
+    }
+
+    /// Releases my claim on an item (someone else's only with `force`).
+    pub async fn release(&self, id: &str, force: bool) -> Result<QueueItem> {
+        self.set_claim(id, force, false).await
+    }
+
+    async fn set_claim(&self, id: &str, force: bool, claim: bool) -> Result<QueueItem> {
+        let (account, platform) = self.platform().await?;
+        let row = self.item_row(id).await?;
+        if claim && row.state != ItemState::Open {
+            return Err(ApiError::invalid_input(format!("queue item {id} is already {}", row.state.as_str())));
+        }
+        self.not_held_by_other(&row, force).await?;
+        let room = match self.case_log_room_id(&row.group_id).await? {
+            Some(room) => room,
+            None => self.create_case_log_room(&row.group_id).await?,
+        };
+        let until = claim.then(|| self.claim_ttl_ms().map(|ttl| now_ms() + ttl)).transpose()?;
+        platform.put_claim(&room, &row.group_id, &row.id, until).await?;
+        let (key, group, me) = (row.id.clone(), row.group_id.clone(), account.user_id.clone());
+        self.on_store(move |s| s.put_claim(&key, &group, &me, until)).await?;
+        let d = crate::messages::detector().await?;
+        Ok(view(&d, self.item_row(id).await?))
+    }
+
     /// Closes an open item without acting: a `dismiss` case (with the message as evidence)
     /// in the group's chain, then the item leaves the open queue. Its reporters' record counts
-    /// it as dismissed.
-    pub async fn dismiss(&self, id: &str, reason: &str) -> Result<ActionOutcome> {
+    /// it as dismissed. An item someone else holds is refused unless `force`.
+    pub async fn dismiss(&self, id: &str, reason: &str, force: bool) -> Result<ActionOutcome> {
         self.platform().await?;
-        let key = id.to_owned();
-        let row = self
-            .on_store(move |s| s.queue_item(&key))
-            .await?
-            .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no queue item {id}")))?;
+        let row = self.item_row(id).await?;
         if row.state != ItemState::Open {
             return Err(ApiError::invalid_input(format!("queue item {id} is already {}", row.state.as_str())));
         }
+        if reason.trim().is_empty() {
+            return Err(ApiError::invalid_input("a reason is required"));
+        }
+        self.not_held_by_other(&row, force).await?;
         let req = ActRequest {
             group: row.group_id.clone(),
             action: Action::Dismiss { event_id: row.event_id.clone() },
@@ -175,6 +265,12 @@ impl Engine {
         if matches!(outcome.status, Status::Done | Status::Queued) {
             let (key, case) = (id.to_owned(), outcome.case_id.clone());
             self.on_store(move |s| s.close_item(&key, ItemState::Dismissed, &case)).await?;
+            // Decided: my claim (if any) goes with it; a failure here leaves it to run out.
+            if row.claim.is_some()
+                && let Err(e) = self.release(id, true).await
+            {
+                tracing::debug!(code = e.code.as_str(), "claim not released; it runs out");
+            }
         }
         Ok(outcome)
     }

@@ -42,7 +42,7 @@ use std::sync::Arc;
 
 use qunguan_core::case::{CaseRecord, Chained, hash_record};
 use qunguan_core::platform::{Platform, SharedEntry, SharedLog};
-use qunguan_core::{ErrorCode, Result};
+use qunguan_core::{ApiError, ErrorCode, Result};
 use qunguan_store::SharedRecord;
 use serde_json::{Value, json};
 
@@ -100,6 +100,20 @@ impl Engine {
         let keep = room.clone().filter(|_| warning.is_none());
         self.on_store(move |s| s.set_case_log_room(&g, keep.as_deref(), warning.as_deref())).await?;
         Ok(room)
+    }
+
+    /// The group's shared case-log room, if it has one (none is made).
+    pub(crate) async fn case_log_room_id(&self, group: &str) -> Result<Option<String>> {
+        let (_, platform) = self.platform().await?;
+        self.case_log_room(&platform, group, false).await
+    }
+
+    /// The group's shared case-log room, made if it has none yet.
+    pub(crate) async fn create_case_log_room(&self, group: &str) -> Result<String> {
+        let (_, platform) = self.platform().await?;
+        self.case_log_room(&platform, group, true).await?.ok_or_else(|| {
+            ApiError::new(ErrorCode::Forbidden, format!("{group} has no moderation room, and I cannot make one"))
+        })
     }
 
     /// Groups whose case-log pointer was not followed in this run, with why (English).

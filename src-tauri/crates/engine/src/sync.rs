@@ -212,9 +212,15 @@ impl Engine {
         drop(following);
 
         let written = self.on_store(move |s| s.ingest(&round, now_ms())).await?;
-        // The other admins' decisions (dismissals, removals) close items here too.
+        // The other admins' decisions (dismissals, removals) close items here too, and their
+        // claims show who holds what.
         if let Err(e) = self.sync_cases().await {
             tracing::warn!(code = e.code.as_str(), "case log sharing failed this round");
+        }
+        for group in &groups {
+            if let Err(e) = self.refresh_claims(platform.as_ref(), group).await {
+                tracing::warn!(code = e.code.as_str(), %group, "claims not read this round");
+            }
         }
         report.new_messages = written.new_messages;
         report.new_items = written.new_items;

@@ -39,6 +39,8 @@ struct Fake {
     history: std::sync::Mutex<std::collections::HashMap<String, qunguan_core::sync::Backfill>>,
     /// Each sync call's `since`.
     sync_calls: std::sync::Mutex<Vec<Option<String>>>,
+    /// The moderation room's claims, latest per item.
+    claims: std::sync::Mutex<Vec<qunguan_core::queue::Claim>>,
 }
 
 /// The member an operation is about, if any.
@@ -168,6 +170,23 @@ impl Platform for FakePlatform {
         let next = feed.get(&since.map(str::to_owned)).cloned();
         // Nothing new: the same token back, no groups.
         Ok(next.unwrap_or_else(|| qunguan_core::sync::SyncBatch { next: since.unwrap_or("s0").into(), groups: vec![] }))
+    }
+    async fn claims(&self, _: &str) -> Result<Vec<qunguan_core::queue::Claim>> {
+        self.fake.reachable()?;
+        Ok(self.fake.claims.lock().unwrap().clone())
+    }
+    async fn put_claim(&self, _: &str, group: &str, item: &str, until_ms: Option<i64>) -> Result<()> {
+        self.fake.reachable()?;
+        let mut claims = self.fake.claims.lock().unwrap();
+        claims.retain(|c| c.item != item);
+        claims.push(qunguan_core::queue::Claim {
+            item: item.into(),
+            group: group.into(),
+            sender: self.account.user_id.clone(),
+            holder: until_ms.map(|_| self.account.user_id.clone()),
+            until_ms: until_ms.unwrap_or(0),
+        });
+        Ok(())
     }
     async fn backfill(&self, _: &str, from: &str, _: u32) -> Result<qunguan_core::sync::Backfill> {
         self.fake.reachable()?;

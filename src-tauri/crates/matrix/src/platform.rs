@@ -192,6 +192,14 @@ impl Platform for MatrixPlatform {
         self.recent_message_snapshots(group_id, limit).await
     }
 
+    async fn claims(&self, room: &str) -> Result<Vec<qunguan_core::queue::Claim>, ApiError> {
+        self.claim_events(room).await
+    }
+
+    async fn put_claim(&self, room: &str, group: &str, item: &str, until_ms: Option<i64>) -> Result<(), ApiError> {
+        self.put_claim_event(room, group, item, until_ms).await
+    }
+
     async fn sync(&self, since: Option<&str>, groups: &[String], timeout_ms: u64) -> Result<SyncBatch, ApiError> {
         self.sync_round(since, groups, timeout_ms).await
     }

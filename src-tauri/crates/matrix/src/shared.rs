@@ -62,6 +62,8 @@ use crate::state::{self, CONSOLE_ROOM_EVENT};
 const POINTER_EVENT: &str = "org.qunguan.moderation_room";
 pub(crate) const CASE_EVENT: &str = "org.qunguan.case";
 pub(crate) const HEAD_EVENT: &str = "org.qunguan.chain_head";
+/// A claim on a queue item: state keyed by the item's ID, `{holder, group, until}` (`{}`: released).
+pub(crate) const CLAIM_EVENT: &str = "org.qunguan.claim";
 /// How many events one page of the moderation room's timeline holds.
 const READ_LIMIT: u32 = 1000;
 /// Redactions by senders without the power to redact whose target is looked up per read, at
@@ -73,14 +75,16 @@ pub const MAX_PAGES: usize = 1000;
 const TIMELINE: &str = "the moderation room's timeline";
 
 /// The moderation room's power levels: Synapse's private-chat defaults, plus the chain heads
-/// at level 0, which every member may write (each only their own: the state key is their ID).
+/// at level 0, which every member may write (each only their own: the state key is their ID),
+/// and claims at level 0 (every member of the room manages the group; a claim counts only
+/// when its sender is the holder it names).
 fn power_levels() -> Value {
     json!({
         "events": {
             "m.room.name": 50, "m.room.avatar": 50, "m.room.canonical_alias": 50,
             "m.room.power_levels": 100, "m.room.history_visibility": 100, "m.room.tombstone": 100,
             "m.room.server_acl": 100, "m.room.encryption": 100, CONSOLE_ROOM_EVENT: 100,
-            HEAD_EVENT: 0
+            HEAD_EVENT: 0, CLAIM_EVENT: 0
         }
     })
 }
@@ -94,6 +98,24 @@ fn heads<'a>(state: impl Iterator<Item = &'a str>) -> Vec<(String, Value)> {
             let key = v.get("state_key")?.as_str()?;
             (v.get("type")?.as_str()? == HEAD_EVENT && key.starts_with('@') && v.get("sender")?.as_str()? == key)
                 .then(|| (key.to_owned(), v.get("content").cloned().unwrap_or(Value::Null)))
+        })
+        .collect()
+}
+
+/// The claims among a room's state events, as written (the engine judges them).
+fn claims(state: &[Value]) -> Vec<qunguan_core::queue::Claim> {
+    state
+        .iter()
+        .filter(|v| field(v, "type") == Some(CLAIM_EVENT))
+        .filter_map(|v| {
+            let content = v.get("content")?;
+            Some(qunguan_core::queue::Claim {
+                item: field(v, "state_key")?.to_owned(),
+                group: field(content, "group").unwrap_or_default().to_owned(),
+                sender: field(v, "sender")?.to_owned(),
+                holder: field(content, "holder").map(str::to_owned),
+                until_ms: content.get("until").and_then(Value::as_i64).unwrap_or(0),
+            })
         })
         .collect()
 }
@@ -346,6 +368,20 @@ impl MatrixPlatform {
         self.client().await?.send(request).await.map(drop).map_err(Failure::into_api_error)
     }
 
+    /// The claims on queue items the moderation room holds.
+    pub async fn claim_events(&self, room: &str) -> Result<Vec<qunguan_core::queue::Claim>> {
+        Ok(claims(&self.raw_state(&room_id(room)?).await?))
+    }
+
+    /// Writes my claim on `item` until `until_ms`, or releases it (`None`: empty content).
+    pub async fn put_claim_event(&self, room: &str, group: &str, item: &str, until_ms: Option<i64>) -> Result<()> {
+        let content = match until_ms {
+            Some(until) => json!({"holder": self.account.user_id, "group": group, "until": until}),
+            None => json!({}),
+        };
+        self.put_state_key(&room_id(room)?, StateEventType::from(CLAIM_EVENT), item, &content).await
+    }
+
     /// Writes my chain head (see the module docs), after my records it names were posted.
     pub async fn publish_chain_head_event(&self, room: &str, head: &Value) -> Result<()> {
         let room = room_id(room)?;
@@ -449,6 +485,20 @@ impl MatrixPlatform {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn claims_are_read_as_written_for_the_engine_to_judge() {
+        let state = vec![
+            json!({"type": CLAIM_EVENT, "state_key": "abc", "sender": "@a:hs", "content": {"holder": "@a:hs", "group": "!g", "until": 99}}),
+            json!({"type": CLAIM_EVENT, "state_key": "def", "sender": "@b:hs", "content": {}}),
+            json!({"type": HEAD_EVENT, "state_key": "@a:hs", "sender": "@a:hs", "content": {}}),
+            json!({"type": CLAIM_EVENT, "sender": "@c:hs", "content": {"holder": "@c:hs"}}),
+        ];
+        let got = claims(&state);
+        assert_eq!(got.len(), 2, "two claims (a claim without a state key is no claim): {got:?}");
+        assert_eq!((got[0].item.as_str(), got[0].holder.as_deref(), got[0].until_ms), ("abc", Some("@a:hs"), 99));
+        assert_eq!((got[1].holder.as_deref(), got[1].sender.as_str()), (None, "@b:hs"), "an empty claim is a release");
+    }
 
     #[test]
     fn only_heads_set_by_the_admin_they_name_count() {

@@ -217,6 +217,15 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX queue_reports_reporter ON queue_reports (reporter);
 ",
+    "
+    -- Who holds which item, as the group's moderation room says (valid claims only).
+    CREATE TABLE claims (
+        item_id    TEXT PRIMARY KEY,
+        group_id   TEXT NOT NULL,
+        holder     TEXT NOT NULL,
+        until_ms   INTEGER NOT NULL
+    );
+",
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {

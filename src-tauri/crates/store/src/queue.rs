@@ -117,8 +117,8 @@ pub struct ItemRow {
     pub state: ItemState,
     /// The case that closed it.
     pub case_id: Option<String>,
-    /// Who holds it.
-    pub claimed_by: Option<String>,
+    /// Who holds it, until when (Unix ms): a claim that ran out by the filter's `now_ms` is none.
+    pub claim: Option<(String, i64)>,
     /// Its reports, oldest first.
     pub reports: Vec<ReportRow>,
     /// The message as stored, if it was ever received.
@@ -134,6 +134,8 @@ pub struct QueueFilter {
     pub state: Option<ItemState>,
     /// At most this many, in queue order.
     pub limit: Option<u32>,
+    /// Now (Unix ms), for which claims still hold.
+    pub now_ms: i64,
 }
 
 fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageSnapshot> {
@@ -363,7 +365,7 @@ impl Store {
                     rank: r.get("rank")?,
                     state: ItemState::from_word(&state).ok_or_else(|| bad_word("state", &state))?,
                     case_id: r.get("case_id")?,
-                    claimed_by: r.get("claimed_by")?,
+                    claim: None,
                     reports: Vec::new(),
                     message: None,
                 })
@@ -371,6 +373,7 @@ impl Store {
             .map_err(err)?;
         let mut items = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(err)?;
         for item in &mut items {
+            item.claim = self.claim_of(&item.id, filter.now_ms)?;
             item.reports = self.reports_of(&item.id)?;
             item.message = self.timeline_message(&item.group_id, &item.event_id)?;
         }
@@ -378,15 +381,55 @@ impl Store {
     }
 
     /// One item by ID.
-    pub fn queue_item(&self, id: &str) -> Result<Option<ItemRow>> {
+    pub fn queue_item(&self, id: &str, now_ms: i64) -> Result<Option<ItemRow>> {
         let group: Option<String> = self
             .conn
             .query_row("SELECT group_id FROM queue_items WHERE id = ?1", [id], |r| r.get(0))
             .optional()
             .map_err(|e| store_err("queue read", e))?;
         let Some(group) = group else { return Ok(None) };
-        let filter = QueueFilter { group: Some(group), ..QueueFilter::default() };
+        let filter = QueueFilter { group: Some(group), now_ms, ..QueueFilter::default() };
         Ok(self.queue(&filter)?.into_iter().find(|i| i.id == id))
+    }
+
+    /// Who holds an item now, until when.
+    pub fn claim_of(&self, id: &str, now_ms: i64) -> Result<Option<(String, i64)>> {
+        self.conn
+            .query_row(
+                "SELECT holder, until_ms FROM claims WHERE item_id = ?1 AND until_ms > ?2",
+                params![id, now_ms],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| store_err("queue read", e))
+    }
+
+    /// Replaces what is known of a group's claims with `claims` (item, holder, until): the
+    /// moderation room's valid claims as just read.
+    pub fn set_claims(&mut self, group_id: &str, claims: &[(String, String, i64)]) -> Result<()> {
+        let err = |e| store_err("queue write", e);
+        let tx = self.conn.transaction().map_err(err)?;
+        tx.execute("DELETE FROM claims WHERE group_id = ?1", [group_id]).map_err(err)?;
+        for (item, holder, until) in claims {
+            tx.execute(
+                "INSERT OR REPLACE INTO claims (item_id, group_id, holder, until_ms) VALUES (?1, ?2, ?3, ?4)",
+                params![item, group_id, holder, until],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// Records my claim on an item (`Some(until)`) or its release (`None`).
+    pub fn put_claim(&mut self, id: &str, group_id: &str, holder: &str, until_ms: Option<i64>) -> Result<()> {
+        let result = match until_ms {
+            Some(until) => self.conn.execute(
+                "INSERT OR REPLACE INTO claims (item_id, group_id, holder, until_ms) VALUES (?1, ?2, ?3, ?4)",
+                params![id, group_id, holder, until],
+            ),
+            None => self.conn.execute("DELETE FROM claims WHERE item_id = ?1", [id]),
+        };
+        result.map(drop).map_err(|e| store_err("queue write", e))
     }
 
     fn reports_of(&self, id: &str) -> Result<Vec<ReportRow>> {
@@ -424,7 +467,7 @@ impl Store {
     pub fn close_item_for(&mut self, event_id: &str, state: ItemState, case_id: &str) -> Result<bool> {
         self.conn
             .execute(
-                "UPDATE queue_items SET state = ?2, case_id = ?3, claimed_by = NULL WHERE event_id = ?1 AND state = 'open'",
+                "UPDATE queue_items SET state = ?2, case_id = ?3 WHERE event_id = ?1 AND state = 'open'",
                 params![event_id, state.as_str(), case_id],
             )
             .map(|n| n > 0)
@@ -435,7 +478,7 @@ impl Store {
     pub fn close_item(&mut self, id: &str, state: ItemState, case_id: &str) -> Result<bool> {
         self.conn
             .execute(
-                "UPDATE queue_items SET state = ?2, case_id = ?3, claimed_by = NULL WHERE id = ?1 AND state = 'open'",
+                "UPDATE queue_items SET state = ?2, case_id = ?3 WHERE id = ?1 AND state = 'open'",
                 params![id, state.as_str(), case_id],
             )
             .map(|n| n > 0)

@@ -7,6 +7,7 @@ use qunguan_core::sync::{Backfill, GroupBatch, SyncBatch, TimelineEvent};
 
 use super::*;
 use crate::ActRequest;
+use crate::cache::now_ms;
 
 fn msg(id: &str, sender: &str, ts: i64, body: &str) -> TimelineEvent {
     TimelineEvent::Message(MessageSnapshot {
@@ -192,12 +193,20 @@ async fn dismissing_or_acting_closes_the_item_and_counts_in_the_reporters_record
     let reported = items.iter().find(|i| i.event_id == "$a").unwrap().id.clone();
     let flagged = items.iter().find(|i| i.event_id == "$id").unwrap().id.clone();
 
-    assert_eq!(e.dismiss(&reported, " ").await.unwrap_err().code, ErrorCode::InvalidInput, "a reason is required");
-    let out = e.dismiss(&reported, "a greeting, not spam").await.unwrap();
+    assert_eq!(
+        e.dismiss(&reported, " ", false).await.unwrap_err().code,
+        ErrorCode::InvalidInput,
+        "a reason is required"
+    );
+    let out = e.dismiss(&reported, "a greeting, not spam", false).await.unwrap();
     assert_eq!(out.status, Status::Done, "{out:?}");
     let case = e.cases(None, None, None).await.unwrap().into_iter().find(|c| c.case_id == out.case_id).unwrap();
     assert_eq!((case.action.as_str(), case.target.as_deref()), ("dismiss", Some("$a")), "the dismiss is a case");
-    assert_eq!(e.dismiss(&reported, "again").await.unwrap_err().code, ErrorCode::InvalidInput, "only open items");
+    assert_eq!(
+        e.dismiss(&reported, "again", false).await.unwrap_err().code,
+        ErrorCode::InvalidInput,
+        "only open items"
+    );
 
     let remove = ActRequest {
         group: "!b-admin".into(),
@@ -228,4 +237,57 @@ async fn dismissing_or_acting_closes_the_item_and_counts_in_the_reporters_record
         qunguan_core::message::Severity::Low,
         "a reporter whose report was dismissed counts less"
     );
+}
+
+#[tokio::test]
+async fn a_claim_shows_who_holds_an_item_and_only_a_managers_own_claim_counts() {
+    use qunguan_core::queue::Claim;
+    let (_home, e, fake) = signed_in().await;
+    fake.feed.lock().unwrap().insert(None, round("s1", vec![msg("$id", "@zed:hs", 1, "身份证 11010519491231002X")]));
+    e.sync_once(0).await.unwrap();
+    let id = e.queue(None, None, None).await.unwrap()[0].id.clone();
+    let far = now_ms() + 3_600_000;
+    let claim = |sender: &str, holder: &str| Claim {
+        item: id.clone(),
+        group: "!b-admin".into(),
+        sender: sender.into(),
+        holder: Some(holder.into()),
+        until_ms: far,
+    };
+    // A member cannot hold an item, nor can anyone write a claim in someone else's name.
+    *fake.claims.lock().unwrap() = vec![claim("@zed:hs", "@zed:hs")];
+    e.sync_once(0).await.unwrap();
+    assert_eq!(e.queue(None, None, None).await.unwrap()[0].claimed_by, None, "a member's claim does not count");
+    *fake.claims.lock().unwrap() = vec![claim("@owner:hs", "@me:hs")];
+    e.sync_once(0).await.unwrap();
+    assert_eq!(
+        e.queue(None, None, None).await.unwrap()[0].claimed_by,
+        None,
+        "a claim in another's name does not count"
+    );
+
+    // The owner holds it: my claim and my dismissal ask first (refused without --force).
+    *fake.claims.lock().unwrap() = vec![claim("@owner:hs", "@owner:hs")];
+    e.sync_once(0).await.unwrap();
+    let item = &e.queue(None, None, None).await.unwrap()[0];
+    assert_eq!(item.claimed_by.as_deref(), Some("@owner:hs"), "{item:?}");
+    let refused = e.claim(&id, false).await.unwrap_err();
+    assert!(refused.code == ErrorCode::InvalidInput && refused.message.contains("@owner:hs"), "{refused:?}");
+    let refused = e.dismiss(&id, "not spam", false).await.unwrap_err();
+    assert!(refused.message.contains("held by @owner:hs"), "acting on a held item asks first: {refused:?}");
+
+    // Taking it over writes my claim to the moderation room.
+    let mine = e.claim(&id, true).await.unwrap();
+    assert_eq!(mine.claimed_by.as_deref(), Some("@me:hs"));
+    assert!(mine.claim_until.is_some(), "a claim runs out");
+    assert_eq!(fake.claims.lock().unwrap()[0].holder.as_deref(), Some("@me:hs"), "written where the others read");
+    let released = e.release(&id, false).await.unwrap();
+    assert_eq!(released.claimed_by, None);
+    assert_eq!(fake.claims.lock().unwrap()[0].holder, None, "a release is an empty claim");
+
+    // A claim that ran out holds nothing.
+    *fake.claims.lock().unwrap() = vec![Claim { until_ms: now_ms() - 1, ..claim("@owner:hs", "@owner:hs") }];
+    e.sync_once(0).await.unwrap();
+    assert_eq!(e.queue(None, None, None).await.unwrap()[0].claimed_by, None, "an expired claim is no claim");
+    assert_eq!(e.dismiss(&id, "not spam", false).await.unwrap().status, Status::Done, "nobody holds it now");
 }
