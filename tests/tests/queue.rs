@@ -116,8 +116,21 @@ fn messages_and_members_reports_become_items_and_a_dismissal_closes_them_for_bot
     mine.sort();
     assert_eq!(seen, mine, "every console names an item the same");
 
-    // A dismisses the reported message; B removes the ID: each closes the item for both.
+    // A claims the reported message: B's console shows who holds it, and B is asked first.
     let ad_id = ad["id"].as_str().unwrap();
+    let claimed = a.run(&["claim", ad_id, "--json"]);
+    assert_eq!(claimed.code, 0, "{claimed:#?}");
+    assert_eq!(claimed.json()["claimed_by"], owner.user_id.as_str());
+    assert_eq!(b.run(&["sync"]).code, 0);
+    let held = queue(&b).into_iter().find(|i| i["id"] == ad_id).expect("the item in B's queue");
+    assert_eq!(held["claimed_by"], owner.user_id.as_str(), "B sees A holds it: {held:#}");
+    let taken = b.run(&["claim", ad_id]);
+    assert_eq!(taken.code, 2, "B's claim asks first: {taken:#?}");
+    assert!(taken.stderr.contains(&owner.user_id), "and names who holds it: {taken:#?}");
+    let b_dismiss = b.run(&["dismiss", ad_id, "--reason", "not spam"]);
+    assert_eq!(b_dismiss.code, 2, "B's dismissal of A's item asks first too: {b_dismiss:#?}");
+
+    // A dismisses the reported message; B removes the ID: each closes the item for both.
     let dismissed = a.act(&["dismiss", ad_id, "--reason", "红包是群里的活动"]);
     assert_eq!(dismissed.status, "done", "{dismissed:#?}");
     assert_eq!(a.case(&dismissed.case_id)["action"], "dismiss");

@@ -373,8 +373,10 @@ impl MatrixPlatform {
         Ok(claims(&self.raw_state(&room_id(room)?).await?))
     }
 
-    /// Writes my claim on `item` until `until_ms`, or releases it (`None`: empty content).
+    /// Writes my claim on `item` until `until_ms`, or releases it (`None`: empty content). The
+    /// group's managers are invited first, so a claim in a room just made is seen by them too.
     pub async fn put_claim_event(&self, room: &str, group: &str, item: &str, until_ms: Option<i64>) -> Result<()> {
+        self.invite_managers(&room_id(group)?, &room_id(room)?).await?;
         let content = match until_ms {
             Some(until) => json!({"holder": self.account.user_id, "group": group, "until": until}),
             None => json!({}),
