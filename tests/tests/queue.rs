@@ -233,6 +233,41 @@ fn a_serve_killed_again_and_again_mid_ingestion_loses_no_message_and_doubles_no_
     assert!(missing.is_empty(), "every message is stored: {} missing", missing.len());
 }
 
+#[test]
+fn a_report_to_the_platform_joins_the_same_item_for_a_server_admin() {
+    require_keyring();
+    let s = synapse();
+    let owner = RUNTIME.block_on(s.register(&unique("staffowner"), PASSWORD, true)).expect("register a server admin");
+    let (m1, m2) = (user("member"), user("member"));
+    let room = create_group(&s.base_url, &owner, &[], &[&m1, &m2], "platform");
+    let a = Console::sign_in(&s.base_url, &owner);
+    assert_eq!(a.run(&["sync"]).code, 0);
+    let ids = nio(&m1, &[Step::Send { room: room.clone(), body: "今晚约吗 私聊".into() }]);
+    nio(&m2, &[Step::React { room: room.clone(), to: ids[0].clone(), key: "🚩".into() }]);
+    // m2 also reports it to the platform (Synapse's report API), as clients offer.
+    RUNTIME
+        .block_on(qunguan_testkit::Client::new(&s.base_url, &m2.access_token).report_event(&room, &ids[0], "骚扰"))
+        .expect("report the message to the server");
+    assert_eq!(a.run(&["sync"]).code, 0);
+    let item = item_when(&a, &ids[0], 5, "the reported message", |i| i["count"] == 2);
+    let sources: Vec<&str> = item["sources"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert_eq!(sources, ["member_report", "platform_report"], "one item, both sources: {item:#}");
+    let via: Vec<(&str, &str)> = item["reporters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["via"].as_str().unwrap(), r["reporter"].as_str().unwrap()))
+        .collect();
+    assert!(via.contains(&("platform", m2.user_id.as_str())), "the platform report names its reporter: {item:#}");
+    let again = a.run(&["sync"]);
+    assert_eq!(again.code, 0);
+    assert_eq!(
+        queue(&a).iter().find(|i| i["event_id"] == ids[0].as_str()).unwrap()["count"],
+        2,
+        "read again, counted once"
+    );
+}
+
 /// Ends `qg sync --follow` with SIGTERM, as a service manager would, and waits for it.
 fn stop(child: &mut std::process::Child) {
     let _ = std::process::Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();

@@ -91,6 +91,32 @@ impl Engine {
         platform.staff_reports().await
     }
 
+    /// The platform's reports of messages in `groups`, as queue reports, when I am a server
+    /// admin (the only ones who see them); none otherwise. Reports by the same reporter of the
+    /// same message are one (the store's key), so reading them every round doubles nothing.
+    pub(crate) async fn platform_reports(&self, groups: &[String]) -> Result<Vec<qunguan_store::NewReport>> {
+        let (_, platform) = self.platform().await?;
+        if !platform.is_staff().await? {
+            return Ok(Vec::new());
+        }
+        Ok(platform
+            .staff_reports()
+            .await?
+            .into_iter()
+            .filter_map(|r| {
+                let (group, event_id) = (r.group?, r.event_id?);
+                groups.contains(&group).then(|| qunguan_store::NewReport {
+                    group_id: group,
+                    event_id,
+                    reporter: r.reporter,
+                    via: qunguan_core::queue::ReportVia::Platform,
+                    reason: r.reason,
+                    at_ms: qunguan_core::time::millis_from_rfc3339(&r.received_at).unwrap_or(0),
+                })
+            })
+            .collect())
+    }
+
     /// Decides and carries out one staff measure (a case, like [`Engine::act`]).
     pub async fn staff_act(&self, req: StaffRequest) -> Result<ActionOutcome> {
         check_syntax(&req.action)?;

@@ -207,6 +207,11 @@ impl Engine {
             let stream = following.streams.entry(id.clone()).or_insert_with(|| Stream::new(detector.rules()));
             sorter.sort(&id, events, state.as_ref(), stream, &mut round);
         }
+        // Reports made to the platform, for a server admin: into the same items.
+        match self.platform_reports(&groups).await {
+            Ok(reports) => round.reports.extend(reports),
+            Err(e) => tracing::warn!(code = e.code.as_str(), "platform reports not read this round"),
+        }
         // A change of members or power is read at the start of the next round.
         following.fresh = !stale;
         drop(following);
