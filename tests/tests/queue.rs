@@ -268,6 +268,50 @@ fn a_report_to_the_platform_joins_the_same_item_for_a_server_admin() {
     );
 }
 
+#[test]
+fn a_groups_own_report_words_replace_the_defaults_for_every_console() {
+    require_keyring();
+    let s = synapse();
+    let (owner, admin, member, reporter) = (user("owner"), user("admin"), user("member"), user("member"));
+    let room = create_group(&s.base_url, &owner, &[(&admin, 100)], &[&admin, &member, &reporter], "words");
+    let a = Console::sign_in(&s.base_url, &owner);
+    let b = Console::sign_in(&s.base_url, &admin);
+    let set = a.run(&["report-words", &room, "--command", "!mod", "--emoji", "⚠️", "--json"]);
+    assert_eq!(set.code, 0, "{set:#?}");
+    let bad = a.run(&["report-words", &room, "--command", "two words"]);
+    assert_eq!(bad.code, 2, "a malformed word is refused before anything is written: {bad:#?}");
+    let seen = b.run(&["report-words", &room, "--json"]);
+    assert_eq!(seen.json()["commands"], serde_json::json!(["!mod"]), "the other admin's console reads them: {seen:#?}");
+    for c in [&a, &b] {
+        assert_eq!(c.run(&["sync"]).code, 0);
+    }
+    let ids = nio(
+        &member,
+        &[
+            Step::Send { room: room.clone(), body: "第一条".into() },
+            Step::Send { room: room.clone(), body: "第二条".into() },
+            Step::Send { room: room.clone(), body: "第三条".into() },
+        ],
+    );
+    nio(
+        &reporter,
+        &[
+            Step::Reply { room: room.clone(), to: ids[0].clone(), body: "!mod 刷屏".into() },
+            Step::Reply { room: room.clone(), to: ids[1].clone(), body: "!report 不算".into() },
+            Step::React { room: room.clone(), to: ids[2].clone(), key: "⚠️".into() },
+            Step::React { room: room.clone(), to: ids[1].clone(), key: "🚩".into() },
+        ],
+    );
+    for c in [&a, &b] {
+        assert_eq!(c.run(&["sync"]).code, 0);
+        let mut events: Vec<String> = queue(c).iter().map(|i| i["event_id"].as_str().unwrap().to_owned()).collect();
+        events.sort();
+        let mut want = vec![ids[0].clone(), ids[2].clone()];
+        want.sort();
+        assert_eq!(events, want, "the group's words report, the defaults no longer do ({})", c.user_id);
+    }
+}
+
 /// Ends `qg sync --follow` with SIGTERM, as a service manager would, and waits for it.
 fn stop(child: &mut std::process::Child) {
     let _ = std::process::Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();

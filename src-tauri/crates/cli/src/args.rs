@@ -193,6 +193,18 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// How members report in a group (`!report` replies, 🚩 reactions); with --command or
+    /// --emoji, set the group's own (every admin's console uses them).
+    ReportWords {
+        /// Room ID or alias.
+        group: String,
+        /// A word that, first in a reply, reports the message (repeat for several).
+        #[arg(long = "command", value_name = "WORD")]
+        commands: Vec<String>,
+        /// A reaction that reports the message (repeat for several).
+        #[arg(long, value_name = "EMOJI")]
+        emoji: Vec<String>,
+    },
     /// Hold a queue item, so the other admins' consoles show who is on it.
     Claim {
         /// The item's ID (see `qg queue`).

@@ -38,6 +38,7 @@ async fn dispatch(engine: &Engine, command: Command, json: bool, lang: Lang) -> 
         | Command::Show { .. }
         | Command::Dismiss { .. }
         | Command::Claim { .. }
+        | Command::ReportWords { .. }
         | Command::Release { .. }) => {
             return crate::queue::run(engine, c, json, lang).await;
         }

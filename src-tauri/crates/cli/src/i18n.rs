@@ -254,6 +254,15 @@ pub fn encrypted_group(group: &str, lang: Lang) -> String {
     }
 }
 
+/// A group's report words and emoji.
+pub fn report_words(commands: &[String], emoji: &[String], lang: Lang) -> String {
+    let (c, e) = (commands.join(" "), emoji.join(" "));
+    match lang {
+        Lang::En => format!("members report by replying {c} REASON, or reacting {e}"),
+        Lang::Zh => format!("成员举报方式：回复 {c} 理由，或加表情 {e}"),
+    }
+}
+
 /// Who holds an item after a claim or release.
 pub fn held(item: &str, holder: Option<&str>, until: Option<&str>, lang: Lang) -> String {
     match (holder, lang) {

@@ -38,6 +38,19 @@ pub async fn run(engine: &Engine, command: Command, json: bool, lang: Lang) -> R
             Ok(0)
         }
         Command::Show { item, unmask, reason } => show(engine, &item, unmask, reason, json, lang).await,
+        Command::ReportWords { group, commands, emoji } => {
+            let words = if commands.is_empty() && emoji.is_empty() {
+                engine.report_words(&group).await?
+            } else {
+                engine.set_report_words(&group, commands, emoji).await?
+            };
+            if json {
+                print_json(&words)?;
+            } else {
+                crate::term::out(&i18n::report_words(&words.commands, &words.emoji, lang));
+            }
+            Ok(0)
+        }
         Command::Claim { item, force } => held(engine.claim(&item, force).await?, json, lang),
         Command::Release { item, force } => held(engine.release(&item, force).await?, json, lang),
         Command::Dismiss { item, reason, force } => {

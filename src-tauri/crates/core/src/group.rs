@@ -50,6 +50,9 @@ pub struct GroupState {
     pub console_room: bool,
     /// Creators and power levels, from which every role is computed.
     pub power: PowerSnapshot,
+    /// The group's own report words and emoji, when a manager set them (`None`: the defaults).
+    #[serde(default)]
+    pub report_words: Option<crate::report::ReportWords>,
 }
 
 /// A group I manage, as listed by the app and `qg groups`.
@@ -133,6 +136,7 @@ mod tests {
                     ..PowerLevels::default()
                 },
             },
+            report_words: None,
         }
     }
 

@@ -118,6 +118,11 @@ pub trait Platform: Send + Sync {
         Ok(())
     }
 
+    /// Sets the group's own report words and emoji (in the group's state, for every console).
+    async fn set_report_words(&self, _group_id: &str, _words: &crate::report::ReportWords) -> Result<()> {
+        Err(cannot_follow())
+    }
+
     /// The claims on queue items in a group's moderation room `room` (see [`crate::queue::Claim`]).
     async fn claims(&self, _room: &str) -> Result<Vec<crate::queue::Claim>> {
         Ok(Vec::new())

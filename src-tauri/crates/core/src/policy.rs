@@ -226,6 +226,7 @@ mod tests {
             is_direct: false,
             console_room: false,
             power: PowerSnapshot { creators_outrank, ..power() },
+            report_words: None,
         }
     }
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// How members of a group report a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ReportWords {
     /// Words that, first in a reply, make it a report; the rest of the reply is the reason.
     pub commands: Vec<String>,
@@ -27,7 +28,37 @@ fn bare(key: &str) -> String {
     key.trim().chars().filter(|c| !matches!(c, '\u{FE0E}' | '\u{FE0F}')).collect()
 }
 
+/// At most this many words or emoji each.
+pub const MAX_WORDS: usize = 10;
+/// The longest report word, in characters.
+pub const MAX_WORD_CHARS: usize = 32;
+
 impl ReportWords {
+    /// A group's own words and emoji, checked: at least one of either, each word one token of
+    /// at most [`MAX_WORD_CHARS`] characters, at most [`MAX_WORDS`] of each. A group's state is
+    /// written by people: a setting that fails these is not used (the defaults are).
+    pub fn checked(commands: Vec<String>, emoji: Vec<String>) -> crate::Result<ReportWords> {
+        let bad = |why: String| Err(crate::ApiError::invalid_input(why));
+        let commands: Vec<String> = commands.into_iter().map(|w| w.trim().to_owned()).collect();
+        let emoji: Vec<String> = emoji.into_iter().map(|e| bare(&e)).collect();
+        if commands.is_empty() && emoji.is_empty() {
+            return bad("members need at least one report word or emoji".into());
+        }
+        if commands.len() > MAX_WORDS || emoji.len() > MAX_WORDS {
+            return bad(format!("at most {MAX_WORDS} report words and {MAX_WORDS} emoji"));
+        }
+        if let Some(w) = commands
+            .iter()
+            .find(|w| w.is_empty() || w.chars().count() > MAX_WORD_CHARS || w.contains(char::is_whitespace))
+        {
+            return bad(format!("“{w}” is not a report word: one token of 1 to {MAX_WORD_CHARS} characters"));
+        }
+        if let Some(e) = emoji.iter().find(|e| e.is_empty() || e.chars().count() > 8) {
+            return bad(format!("“{e}” is not a reaction key for reports"));
+        }
+        Ok(ReportWords { commands, emoji })
+    }
+
     /// The reason of a report reply (empty when none is given); `None` when `body` is not one.
     /// Case and full-width spacing do not matter: `!Report`, `！举报　广告` count.
     pub fn command<'a>(&self, body: &'a str) -> Option<&'a str> {
@@ -83,6 +114,24 @@ mod tests {
         ];
         for (body, want) in table {
             assert_eq!(w.command(body), *want, "is {body:?} a report, and with which reason?");
+        }
+    }
+
+    #[test]
+    fn a_groups_own_words_are_checked_before_they_are_used() {
+        let s = |v: &[&str]| v.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+        assert!(ReportWords::checked(s(&["!mod", "!管理"]), s(&["⚠️"])).is_ok());
+        assert!(ReportWords::checked(s(&[]), s(&["🚩"])).is_ok(), "reactions alone are enough");
+        let bad: &[(&[&str], &[&str])] = &[
+            (&[], &[]),
+            (&["two words"], &[]),
+            (&[""], &["🚩"]),
+            (&["!aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"], &[]),
+            (&["!a", "!b", "!c", "!d", "!e", "!f", "!g", "!h", "!i", "!j", "!k"], &[]),
+            (&["!ok"], &["not an emoji at all"]),
+        ];
+        for (commands, emoji) in bad {
+            assert!(ReportWords::checked(s(commands), s(emoji)).is_err(), "{commands:?} {emoji:?} is refused");
         }
     }
 

@@ -152,6 +152,40 @@ impl Engine {
         }
     }
 
+    /// How members of a group report a message: its own words and emoji when its managers set
+    /// them, else the console's defaults.
+    pub async fn report_words(&self, group: &str) -> Result<qunguan_core::report::ReportWords> {
+        let state = self.group_state_managed(group).await?;
+        Ok(state.report_words.unwrap_or_default())
+    }
+
+    /// Sets a group's report words and emoji (checked; in the group's state, so every admin's
+    /// console and every round after this one use them). Needs the power to change the
+    /// group's settings: the platform says no otherwise.
+    pub async fn set_report_words(
+        &self,
+        group: &str,
+        commands: Vec<String>,
+        emoji: Vec<String>,
+    ) -> Result<qunguan_core::report::ReportWords> {
+        let words = qunguan_core::report::ReportWords::checked(commands, emoji)?;
+        let state = self.group_state_managed(group).await?;
+        let (_, platform) = self.platform().await?;
+        platform.set_report_words(&state.id, &words).await?;
+        self.forget_group_states().await;
+        Ok(words)
+    }
+
+    /// A group I manage, as the platform has it now.
+    async fn group_state_managed(&self, group: &str) -> Result<qunguan_core::GroupState> {
+        let (account, platform) = self.platform().await?;
+        let state = platform.group(group).await?;
+        match qunguan_core::Group::managed_by(&state, &account.user_id) {
+            Some(_) => Ok(state),
+            None => Err(crate::groups::not_managed(group)),
+        }
+    }
+
     /// One stored item by ID, `not_found` if there is none.
     async fn item_row(&self, id: &str) -> Result<ItemRow> {
         let key = id.to_owned();

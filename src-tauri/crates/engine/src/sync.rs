@@ -83,11 +83,14 @@ impl Sorter<'_> {
         stream: &mut Stream,
         round: &mut Ingest,
     ) {
+        // The group's own words when its managers set them, else the console's.
+        let own = state.and_then(|s| s.report_words.as_ref());
+        let words = own.unwrap_or(self.words).clone();
         for event in events {
             match event {
-                TimelineEvent::Message(m) => self.message(group, m, state, stream, round),
+                TimelineEvent::Message(m) => self.message(group, m, state, &words, stream, round),
                 TimelineEvent::Reaction { sender, ts, target, key, .. } => {
-                    if self.words.is_report_reaction(&key) {
+                    if words.is_report_reaction(&key) {
                         round.reports.push(NewReport {
                             group_id: group.into(),
                             event_id: target,
@@ -108,12 +111,13 @@ impl Sorter<'_> {
         group: &str,
         m: MessageSnapshot,
         state: Option<&GroupState>,
+        words: &ReportWords,
         stream: &mut Stream,
         round: &mut Ingest,
     ) {
         let text = if m.redacted { "" } else { m.body.as_deref().unwrap_or("") };
         // A report is a reply starting with a report word: recorded as a report, not judged.
-        if let (Some(target), Some(reason)) = (&m.reply_to, self.words.command(text)) {
+        if let (Some(target), Some(reason)) = (&m.reply_to, words.command(text)) {
             round.reports.push(NewReport {
                 group_id: group.into(),
                 event_id: target.clone(),
@@ -275,5 +279,13 @@ impl Engine {
         }
         earlier.extend(g.events);
         Ok(earlier)
+    }
+}
+
+impl Engine {
+    /// Forgets the followed groups' states: the next round reads them again (after a setting
+    /// of a group changed here).
+    pub(crate) async fn forget_group_states(&self) {
+        self.following.lock().await.fresh = false;
     }
 }

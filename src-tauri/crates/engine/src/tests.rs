@@ -90,6 +90,7 @@ fn room(id: &str, users: &[(&str, i64)]) -> GroupState {
                 ..PowerLevels::default()
             },
         },
+        report_words: None,
     }
 }
 

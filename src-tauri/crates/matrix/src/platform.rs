@@ -192,6 +192,16 @@ impl Platform for MatrixPlatform {
         self.recent_message_snapshots(group_id, limit).await
     }
 
+    async fn set_report_words(
+        &self,
+        group_id: &str,
+        words: &qunguan_core::report::ReportWords,
+    ) -> Result<(), ApiError> {
+        let room = crate::actions::parse::<OwnedRoomId>("room ID", group_id)?;
+        let content = serde_json::json!({"commands": words.commands, "emoji": words.emoji});
+        self.put_state_key(&room, ruma::events::StateEventType::from(state::REPORT_WORDS_EVENT), "", &content).await
+    }
+
     async fn claims(&self, room: &str) -> Result<Vec<qunguan_core::queue::Claim>, ApiError> {
         self.claim_events(room).await
     }

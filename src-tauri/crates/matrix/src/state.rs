@@ -12,6 +12,9 @@ use serde_json::Value;
 
 /// The state event that marks one of the console's own rooms (moderation room, policy list).
 pub const CONSOLE_ROOM_EVENT: &str = "org.qunguan.room";
+/// A group's own report words and emoji, in the group's state: `{commands: [..], emoji: [..]}`,
+/// set by its managers and read by every console (and any member's client that cares).
+pub const REPORT_WORDS_EVENT: &str = "org.qunguan.report_words";
 /// Display names longer than this are cut (they are shown in one row).
 const MAX_DISPLAY_NAME_CHARS: usize = 256;
 
@@ -87,6 +90,7 @@ pub fn group_state<'a>(
     let mut creators: Vec<String> = Vec::new();
     let mut room_version = "1".to_owned();
     let mut levels: Option<PowerLevels> = None;
+    let mut words: Option<(Option<String>, Value)> = None;
 
     for event in raw_events.into_iter().filter_map(parse) {
         let Some(state_key) = event.state_key.as_deref() else { continue };
@@ -109,6 +113,7 @@ pub fn group_state<'a>(
                 joined += 1;
             }
             (CONSOLE_ROOM_EVENT, "") => marker_senders.extend(event.sender.clone()),
+            (REPORT_WORDS_EVENT, "") => words = Some((event.sender.clone(), event.content.clone())),
             _ => {}
         }
     }
@@ -123,6 +128,25 @@ pub fn group_state<'a>(
         }
         l
     });
+    let power = PowerSnapshot { creators, creators_outrank: outrank, levels };
+    // Set by someone who manages the group, and well-formed; else the defaults.
+    let report_words = words.and_then(|(sender, content)| {
+        let sender = sender?;
+        if power.role(&sender) == qunguan_core::Role::Member {
+            return None;
+        }
+        let list = |key: &str| -> Vec<String> {
+            content
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        };
+        qunguan_core::report::ReportWords::checked(list("commands"), list("emoji")).ok()
+    });
     GroupState {
         id: room_id.to_owned(),
         name,
@@ -131,7 +155,8 @@ pub fn group_state<'a>(
         encrypted,
         is_direct: direct_rooms.contains(room_id),
         console_room,
-        power: PowerSnapshot { creators, creators_outrank: outrank, levels },
+        power,
+        report_words,
     }
 }
 
@@ -197,6 +222,21 @@ mod tests {
         r#"{"type":"m.room.member","content":{"membership":"join"}}"#,
         r#"{"type":"m.room.power_levels","content":{"users":{"@mod:hs":100}}}"#,
     ];
+
+    #[test]
+    fn report_words_count_only_when_a_manager_set_them_well_formed() {
+        let words = |sender: &str, content: &str| {
+            let event =
+                format!(r#"{{"type":"{REPORT_WORDS_EVENT}","state_key":"","sender":"{sender}","content":{content}}}"#);
+            let events: Vec<&str> = V12_ROOM.iter().copied().chain([event.as_str()]).collect();
+            group_state("!r", events, &HashSet::new()).report_words
+        };
+        let set = words("@mod:hs", r#"{"commands":["!mod"],"emoji":["⚠️"]}"#).expect("a moderator's words count");
+        assert_eq!((set.commands, set.emoji), (vec!["!mod".to_owned()], vec!["⚠".to_owned()]));
+        assert_eq!(words("@muted:hs", r#"{"commands":["!mod"]}"#), None, "a member's words do not count");
+        assert_eq!(words("@admin:hs", r#"{"commands":["two words"]}"#), None, "malformed words are not used");
+        assert_eq!(words("@admin:hs", r#""not an object""#), None);
+    }
 
     #[test]
     fn reads_v12_room_state() {
