@@ -177,6 +177,8 @@ fn mute_lowers_the_level_and_unmute_restores_what_was_there() {
     assert_eq!(events_default(), Some(0), "muting never touches the posting level");
 }
 
+// Regression (ab771ba): a mute under a lock went to one below the locked posting level (49), a
+// promotion once the lock was lifted (unit: engine regression_a_mute_made_while_locked_…).
 #[test]
 fn mute_while_the_group_is_locked_still_mutes_after_unlock() {
     require_keyring();
@@ -405,6 +407,7 @@ fn refusals_for_lack_of_power_or_reach_exit_4_and_are_recorded() {
     let g = group(2, &[], json!({}));
     let admin2 = user("admin2");
     RUNTIME
+// Regression (dfe7cf5): acting in a group I am not in was not a refused case with exit 4.
         .block_on(async {
             client(&admin2).join(&g.room).await?;
             g.server.set_power_levels(&g.room, &[(&admin2.user_id, Some(100))]).await
@@ -476,6 +479,8 @@ fn unknown_users_and_events_get_a_clear_outcome() {
     let g = group(1, &[], json!({}));
     let c = sign_in(&g.admin);
     let ghost = format!("@{}:{}", unique("ghost"), synapse().server_name);
+// Regression (aa33e9e): a warning, mute or role change on someone who is not in the group ended as
+// "done" (a warning mentioning no one, a power level for an ID the room never saw).
 
     let kick = c.act(&["kick", &g.room, &ghost, "--reason", "x"]);
     assert_eq!((kick.code, kick.status.as_str()), (5, "conflict"), "{kick:#?}");
@@ -981,6 +986,8 @@ fn concurrent_mutes_by_two_admins_both_hold() {
         );
         gate.release();
         assert_done(&first.join().expect("the owner's qg ran"), "the owner's mute");
+// Regression (8b9143b): two admins muting at once lost one of the mutes (the later power-levels
+// write replaced the earlier); it fails without the write-back (unit: matrix power regression_…).
     });
 
     let pl = RUNTIME.block_on(g.server.power_levels(&g.room)).unwrap();

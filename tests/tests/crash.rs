@@ -421,6 +421,9 @@ fn concurrent_retries_carry_out_each_action_once_and_settle_it_done() {
     proxy.stop();
     let plan: Vec<Planned> = members
         .iter()
+// Regression (21ebbc3, 8bb5539): two outbox runners on one account failed with "database is
+// locked", then carried out the same action twice; appends wait their turn and a runner claims
+// the action it carries out.
         .enumerate()
         .map(|(i, m)| match i {
             0 | 1 => Planned::Warn(m.user_id.clone()),

@@ -365,7 +365,14 @@ mod tests {
         let v = views(&d, &page, &me());
         assert!(v.iter().any(|m| m.flags.iter().any(|f| f.rule == "flood.sender")), "8 messages in 8 s");
         assert!(v[0].flags.is_empty(), "the first message alone is no flood");
-        // The same burst from a moderator's announcement is not flooding.
+    }
+
+    // Regression (704d918): managers' messages were fed to the flood detector, so an admin
+    // repeating an announcement was flagged as flooding (and out of reach anyway).
+    #[test]
+    fn regression_an_admin_repeating_an_announcement_was_flagged_as_flooding() {
+        let d = detect::Engine::builtin();
+        let page: Vec<MessageSnapshot> = (0..8).map(|i| msg(i, "@spam:hs", &format!("第{i}条"))).collect();
         let o = ViewOptions { managers: ["@spam:hs".to_owned()].into(), ..me() };
         assert!(views(&d, &page, &o).iter().all(|m| m.flags.is_empty()), "managers are not flood-checked");
     }

@@ -29,6 +29,8 @@ struct Fake {
     shared_reads: std::sync::Mutex<Vec<(String, Option<String>, usize)>>,
     /// I was demoted to a plain member of `!b-admin`.
     demoted: AtomicBool,
+    /// `!b-admin` is locked: posting needs a moderator's level (`events_default` 50).
+    locked: AtomicBool,
     /// What the platform answers to any operation on these members instead of carrying it out.
     failing: std::sync::Mutex<Vec<(String, ApiError)>>,
 }
@@ -94,7 +96,11 @@ impl Platform for FakePlatform {
     async fn joined_groups(&self) -> Result<Vec<GroupState>> {
         self.fake.reachable()?;
         let mine = if self.fake.demoted.load(Ordering::SeqCst) { 0 } else { 100 };
-        Ok(vec![room("!b-admin", &[("@me:hs", mine)]), room("!a-member", &[]), room("!c-mod", &[("@me:hs", 50)])])
+        let mut managed = room("!b-admin", &[("@me:hs", mine)]);
+        if self.fake.locked.load(Ordering::SeqCst) {
+            managed.power.levels.events_default = 50;
+        }
+        Ok(vec![managed, room("!a-member", &[]), room("!c-mod", &[("@me:hs", 50)])])
     }
     async fn group(&self, id: &str) -> Result<GroupState> {
         self.fake.reachable()?;
@@ -441,6 +447,37 @@ mod act {
         assert!(e.cases(None, None, None).await.unwrap().is_empty());
     }
 
+    // Regression (ab771ba): a mute set the member one below the *current* posting level; under a
+    // lock (events_default 50) that is 49, so after unlock the "muted" member could post with
+    // near-moderator power (e2e: mute_while_the_group_is_locked_still_mutes_after_unlock).
+    #[tokio::test]
+    async fn regression_a_mute_made_while_locked_became_a_promotion_after_unlock() {
+        let (_home, e, fake) = signed_in().await;
+        fake.locked.store(true, Ordering::SeqCst);
+        let out = e.act(req("!b-admin", Action::Mute { user: "@zed:hs".into(), seconds: 600 }, "刷屏")).await.unwrap();
+        assert_eq!(out.status, Status::Done, "{out:?}");
+        let applied: Vec<PlatformOp> = fake.applied.lock().unwrap().iter().map(|a| a.1.clone()).collect();
+        assert_eq!(
+            applied,
+            [PlatformOp::SetUserPower { user: "@zed:hs".into(), level: Some(-1) }],
+            "a mute under a lock should go below the unlocked posting level too, not to one under the locked level"
+        );
+    }
+
+    // Regression guard (2690d19): only `qg` checked the reason of `ban --all-groups`; the engine
+    // must refuse a blank one itself, before the first of its many cases.
+    #[tokio::test]
+    async fn regression_ban_in_all_groups_without_a_reason_was_refused_only_by_qg() {
+        let (_home, e, fake) = signed_in().await;
+        let err = e.ban_all_groups("@zed:hs", "  ", None, qunguan_core::Lang::En, true).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInput, "a blank reason should be refused as bad input: {err:?}");
+        assert!(
+            e.cases(None, None, None).await.unwrap().is_empty(),
+            "a refused ban in all groups should record no case"
+        );
+        assert!(fake.applied.lock().unwrap().is_empty(), "a refused ban in all groups should reach no group");
+    }
+
     #[tokio::test]
     async fn offline_decisions_queue_and_are_carried_out_once_later() {
         let (_home, e, fake) = signed_in().await;
@@ -461,7 +498,7 @@ mod act {
 
     /// Two `qg serve` (or `qg serve` and the app) on one data directory both see the mute come due.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn two_runners_on_one_store_end_a_timed_mute_once() {
+    async fn regression_two_runners_on_one_store_each_ended_the_same_timed_mute() {
         let home = tempfile::tempdir().unwrap();
         let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecrets::default());
         let (one, fake_one) = engine(home.path(), secrets.clone(), EnvOverride::default());
@@ -507,6 +544,7 @@ mod act {
             ("", Action::BlocklistAdd { user: "@:hs".into() }),
         ];
         for (group, action) in bad {
+    // Regression (d086b31): each runner made its own unmute case for the same timed mute.
             let err = e.act(req(group, action.clone(), "刷屏")).await.expect_err(&format!("{action:?}"));
             assert_eq!(err.code, ErrorCode::InvalidInput, "{action:?} must be a usage error: {err:?}");
         }

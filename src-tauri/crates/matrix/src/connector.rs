@@ -131,13 +131,14 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread")]
-    async fn redirect_on_login_keeps_the_password() {
+    async fn regression_a_redirected_login_sent_the_password_to_another_server() {
         let second = TestServer::start(|_| {
             Answer::json(200, &json!({"user_id": "@alice:hs", "access_token": "stolen", "device_id": "D"}))
         });
         let elsewhere = format!("{}/_matrix/client/v3/login", second.url());
         let first = TestServer::start(move |r| {
             if r.path.contains("/login") {
+    // Regression (9899a0b): a 307 on the login re-sent the password to the server it pointed at.
                 Answer::json(307, &json!({})).header("Location", &elsewhere)
             } else {
                 versions()

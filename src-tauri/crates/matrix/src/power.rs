@@ -200,8 +200,10 @@ mod tests {
 
     use super::*;
 
+    // Regression (8b9143b): when another admin's power-levels write landed between my read and my
+    // write, mine replaced theirs and their mute was lost (e2e: concurrent_mutes_by_two_admins_both_hold).
     #[test]
-    fn a_change_lost_to_a_concurrent_write_is_merged_back() {
+    fn regression_a_concurrent_power_levels_write_lost_the_other_admins_changes() {
         let base =
             json!({"users": {"@owner:hs": 100, "@y:hs": 50}, "events_default": 0, "events": {"m.room.name": 50}});
         // Another admin muted @x, lowered @y and raised the name's level; I mute @y.

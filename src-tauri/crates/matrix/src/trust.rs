@@ -165,3 +165,12 @@ mod tests {
         assert_eq!(h.role_at("@owner:hs", 5), None, "levels without a time say nothing about any time");
     }
 }
+    }
+
+    // Regression (b795979): a levels event that did not read as one (no time) fell back to the
+    // creation rules, so the creator counted as owner at every time instead of nothing being known.
+    #[test]
+    fn regression_unreadable_levels_fell_back_to_the_creation_rules() {
+        let create = json!({"type": "m.room.create", "state_key": "", "sender": "@owner:hs",
+                            "origin_server_ts": 1, "content": {"room_version": "10"}})
+        .to_string();

@@ -59,13 +59,15 @@ async fn offline_reveal_checks_my_cached_power() {
 }
 
 #[tokio::test]
-async fn missing_cache_key_entry_never_replaces_an_existing_store() {
+async fn regression_a_missing_cache_key_entry_made_a_new_key_beside_an_existing_store() {
     let home = tempfile::tempdir().unwrap();
     let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecrets::default());
     let (e, _) = engine(home.path(), secrets.clone(), EnvOverride::default());
     let a = e.sign_in_token("hs.test", &Secret::new("tok")).await.unwrap();
     e.groups().await.unwrap();
     drop(e);
+// Regression (b73ae29): a cache-key entry missing from the keyring beside an existing store made
+// a new key (which cannot open that store) instead of a clear error naming the entry.
     let store = crate::home::account_dir(home.path(), &a).unwrap().join(qunguan_store::CACHE_FILE);
     let before = std::fs::read(&store).expect("the store exists");
     let entry = format!("{}#cache-key", a.keyring_user());
