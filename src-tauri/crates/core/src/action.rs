@@ -398,11 +398,15 @@ mod tests {
         assert_eq!(json, r#"{"action":"mute","user":"@u:hs","seconds":600}"#);
         assert_eq!(serde_json::from_str::<Action>(&json).unwrap(), a);
         assert_eq!(a.name(), "mute");
-        assert_eq!(a.target_user(), Some("@u:hs"));
+        assert_eq!(a.target_user(), Some("@u:hs"), "a mute should target its member");
         let r = Action::Role { user: "@u:hs".into(), role: Role::Moderator };
         assert_eq!(serde_json::to_string(&r).unwrap(), r#"{"action":"role","user":"@u:hs","role":"moderator"}"#);
-        assert_eq!(Action::Remove { event_id: "$e".into() }.target_event(), Some("$e"));
-        assert_eq!(Action::Lock.target_user(), None);
+        assert_eq!(
+            Action::Remove { event_id: "$e".into() }.target_event(),
+            Some("$e"),
+            "a remove should target its event"
+        );
+        assert_eq!(Action::Lock.target_user(), None, "a lock should target no member");
     }
 }
 

@@ -156,7 +156,10 @@ mod tests {
         let r = ReportRef { kind: ReportKind::Event, id: 12 };
         assert_eq!(serde_json::to_string(&r).unwrap(), r#""event:12""#);
         assert_eq!(serde_json::from_str::<ReportRef>(r#""event:12""#).unwrap(), r);
-        assert!(serde_json::from_str::<ReportRef>(r#""12""#).is_err());
+        assert!(
+            serde_json::from_str::<ReportRef>(r#""12""#).is_err(),
+            "a report reference without its kind should be refused"
+        );
     }
 
     #[test]

@@ -343,7 +343,7 @@ mod tests {
         let s = snapshot(ok).unwrap();
         assert_eq!((s.body.as_deref(), s.redacted, s.ts), (Some("百家乐"), false, 5));
         let redacted = r#"{"event_id":"$e","sender":"@a:hs","type":"m.room.message","content":{},"unsigned":{"redacted_because":{}}}"#;
-        assert!(snapshot(redacted).unwrap().redacted);
+        assert!(snapshot(redacted).unwrap().redacted, "an event redacted on the server should read as redacted");
         for bad in ["", "[]", "{}", r#"{"event_id":5}"#, r#"{"event_id":"$e","sender":null,"type":"x"}"#] {
             assert_eq!(snapshot(bad), None, "{bad}");
         }

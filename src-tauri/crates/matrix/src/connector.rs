@@ -117,9 +117,17 @@ mod tests {
             message: "Invalid username or password".into(),
             verdict: None,
         };
-        assert_eq!(login_failure(f).code, ErrorCode::AuthInvalidCredentials);
+        assert_eq!(
+            login_failure(f).code,
+            ErrorCode::AuthInvalidCredentials,
+            "a refused login should be invalid credentials"
+        );
         let f = Failure::unreadable(502, "bad gateway");
-        assert_eq!(login_failure(f).code, ErrorCode::Platform);
+        assert_eq!(
+            login_failure(f).code,
+            ErrorCode::Platform,
+            "an unreadable login answer should be a platform error, not bad credentials"
+        );
     }
 
     #[test]
@@ -130,6 +138,7 @@ mod tests {
         assert_eq!(check_user(" @alice:hs ").unwrap(), "@alice:hs");
     }
 
+    // Regression (9899a0b): a 307 on the login re-sent the password to the server it pointed at.
     #[tokio::test(flavor = "multi_thread")]
     async fn regression_a_redirected_login_sent_the_password_to_another_server() {
         let second = TestServer::start(|_| {
@@ -138,7 +147,6 @@ mod tests {
         let elsewhere = format!("{}/_matrix/client/v3/login", second.url());
         let first = TestServer::start(move |r| {
             if r.path.contains("/login") {
-    // Regression (9899a0b): a 307 on the login re-sent the password to the server it pointed at.
                 Answer::json(307, &json!({})).header("Location", &elsewhere)
             } else {
                 versions()

@@ -558,17 +558,33 @@ mod tests {
     #[test]
     fn no_answer_means_unreachable() {
         let f = Failure::no_answer("could not connect");
-        assert_eq!(f.into_api_error().code, ErrorCode::HomeserverUnreachable);
+        assert_eq!(
+            f.into_api_error().code,
+            ErrorCode::HomeserverUnreachable,
+            "no answer should mean the homeserver is unreachable"
+        );
     }
 
     #[test]
     fn retry_after_prefers_header_then_body() {
         let mut h = http::HeaderMap::new();
         let body = br#"{"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":250}"#;
-        assert_eq!(retry_after(429, &h, body), Some(Duration::from_millis(250)));
+        assert_eq!(
+            retry_after(429, &h, body),
+            Some(Duration::from_millis(250)),
+            "the body's retry_after_ms should be used without a header"
+        );
         h.insert(http::header::RETRY_AFTER, "2".parse().unwrap());
-        assert_eq!(retry_after(429, &h, body), Some(Duration::from_secs(2)));
-        assert_eq!(retry_after(429, &http::HeaderMap::new(), b"not json"), Some(Duration::from_secs(1)));
+        assert_eq!(
+            retry_after(429, &h, body),
+            Some(Duration::from_secs(2)),
+            "the Retry-After header should win over the body"
+        );
+        assert_eq!(
+            retry_after(429, &http::HeaderMap::new(), b"not json"),
+            Some(Duration::from_secs(1)),
+            "an unreadable 429 should wait a second"
+        );
         assert_eq!(retry_after(403, &http::HeaderMap::new(), b"{}"), None, "only 429s are retried");
     }
 }

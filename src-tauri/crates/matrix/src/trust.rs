@@ -153,18 +153,19 @@ mod tests {
         assert_eq!(h.role_at("@ex:hs", 350), Some(Role::Member), "demoted now");
         assert_eq!(h.role_at("@ex:hs", 250), None, "older than what was read: unknown");
         assert!(!h.managed_at("@ex:hs", 250), "unknown is not trusted");
-        assert!(h.push_older(&levels(200, json!({"@owner:hs": 100, "@ex:hs": 100}), Some("$first"))));
+        assert!(
+            h.push_older(&levels(200, json!({"@owner:hs": 100, "@ex:hs": 100}), Some("$first"))),
+            "a readable older levels event should extend the history"
+        );
         assert!(h.admin_at("@ex:hs", 250), "an admin back then");
-        assert!(h.push_older(&levels(2, json!({"@owner:hs": 100}), None)));
+        assert!(
+            h.push_older(&levels(2, json!({"@owner:hs": 100}), None)),
+            "the first levels event (replacing none) should still be taken"
+        );
         assert_eq!(h.role_at("@ex:hs", 150), Some(Role::Member), "not yet promoted");
         assert_eq!(h.role_at("@owner:hs", 1), Some(Role::Owner), "before any levels: the creator");
-        assert_eq!(h.role_at("@ex:hs", 1), Some(Role::Member));
+        assert_eq!(h.role_at("@ex:hs", 1), Some(Role::Member), "before any levels a plain member is a member");
         assert!(!h.push_older(&json!({"type": "m.room.power_levels"})), "junk is no levels event");
-        let junk = json!({"type": "m.room.power_levels", "state_key": "", "content": {}}).to_string();
-        let h = PowerHistory::from_state("!g", [create.as_str(), junk.as_str()]);
-        assert_eq!(h.role_at("@owner:hs", 5), None, "levels without a time say nothing about any time");
-    }
-}
     }
 
     // Regression (b795979): a levels event that did not read as one (no time) fell back to the
@@ -174,3 +175,8 @@ mod tests {
         let create = json!({"type": "m.room.create", "state_key": "", "sender": "@owner:hs",
                             "origin_server_ts": 1, "content": {"room_version": "10"}})
         .to_string();
+        let junk = json!({"type": "m.room.power_levels", "state_key": "", "content": {}}).to_string();
+        let h = PowerHistory::from_state("!g", [create.as_str(), junk.as_str()]);
+        assert_eq!(h.role_at("@owner:hs", 5), None, "levels without a time say nothing about any time");
+    }
+}

@@ -359,7 +359,7 @@ mod tests {
                 .collect();
             runners.into_iter().map(|r| r.join().unwrap()).sum()
         });
-        assert_eq!(winners, 1);
+        assert_eq!(winners, 1, "racing runners should make exactly one decision");
         let (mut r, o) = unmute("bad", "x");
         r.detail.clear();
         assert!(one.record_reversal(r, &o).is_err(), "a reversal must name what it ends");
