@@ -1,18 +1,18 @@
 //! The case log: every action as an append-only, hash-chained record.
 //!
 //! ## Design
-//! - A [`CaseRecord`] is what was *decided*: who, on whom, what, why, citing which rule and
+//! - A [`CaseRecord`](crate::case::CaseRecord) is what was *decided*: who, on whom, what, why, citing which rule and
 //!   which evidence, when. Its `hash` is SHA-256 over the previous record's hash, a newline and
 //!   the record's RFC 8785 canonical JSON (see [`crate::canonical`]; the format is specified in
 //!   `docs/case-log.md`, so a verifier in any language gets the same hash), so editing any
 //!   field, deleting a record or reordering two breaks the chain at a findable place.
 //! - Every record names the format its hash covers (`v`). Records written before the format was
 //!   specified have none (`v` 0): their hash covers serde's compact JSON in field order, and
-//!   they still verify that way; every new record is [`CASE_FORMAT`].
-//! - Dropping the newest records leaves a valid prefix; [`verify`] therefore takes the
+//!   they still verify that way; every new record is [`CASE_FORMAT`](crate::case::CASE_FORMAT).
+//! - Dropping the newest records leaves a valid prefix; [`verify`](crate::case::verify) therefore takes the
 //!   expected chain head (kept separately: locally and, on Matrix, as a state event).
 //! - Another admin's chain, as imported, is checked against the head that admin published
-//!   with [`verify_published`]: the head may lag behind the records (it is written after
+//!   with [`verify_published`](crate::case::verify_published): the head may lag behind the records (it is written after
 //!   them) but never lead, so a chain that ends before its published head lost records.
 //! - Outcomes (done, queued, refused, conflict) are records too, of kind `outcome`, chained
 //!   like the rest: a status is never edited in place.

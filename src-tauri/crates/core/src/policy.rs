@@ -4,7 +4,7 @@
 //! The rules mirror the Matrix authorisation rules the homeserver will apply anyway (kick,
 //! ban and power changes need a level strictly above the target's), plus the console's own:
 //! a creator who outranks every level cannot be acted on at all, and nobody acts on their own
-//! account. [`check_action`] is the one entry point: the engine asks it before recording a
+//! account. [`check_action`](crate::policy::check_action) is the one entry point: the engine asks it before recording a
 //! decision and again before carrying out a queued one (the world may have changed).
 
 use crate::action::Action;

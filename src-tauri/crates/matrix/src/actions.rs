@@ -1,4 +1,4 @@
-//! Carrying out [`PlatformOp`]s on Matrix, each kind with its own exactly-once promise
+//! Carrying out [`PlatformOp`](qunguan_core::action::PlatformOp)s on Matrix, each kind with its own exactly-once promise
 //! (see `qunguan_core::action` and `docs/architecture.md`, "Exactly once, per kind of action").
 
 use qunguan_core::action::{Applied, MessageSnapshot, OpContext, PlatformOp};

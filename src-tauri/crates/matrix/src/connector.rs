@@ -16,7 +16,7 @@ use crate::platform::MatrixPlatform;
 /// The device name a sign-in registers, as shown in the user's session list.
 const DEVICE_NAME: &str = "Qunguan moderation console";
 
-/// The Matrix [`Connector`](qunguan_core::platform::Connector): signs in and opens [`MatrixPlatform`](crate::MatrixPlatform)s.
+/// The Matrix [`Connector`]: signs in and opens [`MatrixPlatform`]s.
 pub struct MatrixConnector {
     http: reqwest::Client,
 }

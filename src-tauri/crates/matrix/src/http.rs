@@ -3,16 +3,16 @@
 //! ## What a homeserver's answer may not do
 //! - Redirect: the API client follows no redirect at all. A 307/308 re-sends the body (a login's
 //!   password) and reqwest keeps custom headers across hosts, so a redirect could hand the
-//!   credentials to another server; a 3xx is a [`Failure`] naming where it pointed instead.
+//!   credentials to another server; a 3xx is a [`Failure`](crate::http::Failure) naming where it pointed instead.
 //!   Only the `.well-known` lookup (no token, no body) follows redirects, and only within its
-//!   own origin ([`well_known_client`]).
+//!   own origin ([`well_known_client`](crate::http::well_known_client)).
 //! - Travel in clear text to another machine: every request is checked before it is sent
-//!   ([`check_url`]): `https`, or `http` to a loopback address only.
-//! - Be unbounded: a body is read chunk by chunk and dropped past [`MAX_BODY`].
+//!   ([`check_url`](crate::http::check_url)): `https`, or `http` to a loopback address only.
+//! - Be unbounded: a body is read chunk by chunk and dropped past [`MAX_BODY`](crate::http::MAX_BODY).
 //!
 //! ## Retry classification
-//! [`Failure::retry_kind`] says whether the same request can succeed later (the outbox's "later
-//! or never"), and [`Failure::into_api_error`] carries it on the [`ApiError`].
+//! [`Failure::retry_kind`](crate::http::Failure::retry_kind) says whether the same request can succeed later (the outbox's "later
+//! or never"), and [`Failure::into_api_error`](crate::http::Failure::into_api_error) carries it on the [`ApiError`](qunguan_core::ApiError).
 
 use std::borrow::Cow;
 use std::time::Duration;

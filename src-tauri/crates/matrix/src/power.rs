@@ -7,7 +7,7 @@
 //! is not the event the edit was based on, another write landed in between and was replaced.
 //! Its changes (against the event read) are written back, key by key (a member's level, an
 //! event's level, a top-level setting), except the keys this edit itself changes, and the
-//! result is written again, up to [`MAX_POWER_WRITES`] times. Whichever of two racing writes
+//! result is written again, up to [`MAX_POWER_WRITES`](crate::power::MAX_POWER_WRITES) times. Whichever of two racing writes
 //! lands second sees the other in its `replaces_state` and repairs it.
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -5,7 +5,7 @@
 //! The walk starts at the group's current `m.room.power_levels` event (from its state, with
 //! its `origin_server_ts` and `unsigned.replaces_state`) and follows `replaces_state` back
 //! (`GET /rooms/{id}/event/{id}`) only as far as the oldest time asked about needs, and at
-//! most [`MAX_STEPS`] events. A time is judged by the newest levels event received at or
+//! most [`MAX_STEPS`](crate::trust::MAX_STEPS) events. A time is judged by the newest levels event received at or
 //! before it. Before the group's first levels event only its creators manage it. A time older
 //! than what the walk reached (the bound, or an event the server would not give) is unknown,
 //! and unknown is judged as *not* managing: such a record is kept but never trusted.
