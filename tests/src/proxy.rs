@@ -1,6 +1,6 @@
 //! A loopback TCP forwarder that can be switched off, to take a homeserver "offline" for one
 //! client without stopping the server the other tests share; or that holds back the requests
-//! a [`Gate`] matches until the test releases them, to force a race (another client's write
+//! a [`Gate`](crate::proxy::Gate) matches until the test releases them, to force a race (another client's write
 //! landing between one client's read and its write).
 
 use std::io::{ErrorKind, Read, Write};

@@ -90,9 +90,9 @@ fn groups_list_only_rooms_i_manage_with_the_right_roles() {
     assert_eq!(g["power"], Value::Null, "v12 creators have no numeric power");
     assert_eq!(g["name"], "技术交流群");
     assert_eq!(g["alias"], format!("#{alias}:{}", synapse().server_name));
-    assert_eq!(g["members"], 4);
+    assert_eq!(g["members"], 4, "the group should count its joined members");
     assert_eq!(g["tier"], "small");
-    assert_eq!(g["encrypted"], false);
+    assert_eq!(g["encrypted"], false, "the group should not be encrypted");
     assert!(g["can"].as_array().unwrap().iter().any(|c| c == "ban"), "owner can ban: {g}");
     let g = by_id(&list, "id", &admin_room).expect("admin room listed");
     assert_eq!((g["role"].as_str(), g["power"].as_i64()), (Some("admin"), Some(100)));
@@ -226,7 +226,7 @@ fn revoked_token_says_sign_in_again() {
     let qg = Qg::new();
     let r = qg.run(&["login", "--homeserver", &synapse().base_url, "--token-stdin"], &u.access_token);
     assert_eq!(r.code, 0, "{r:#?}");
-    assert_eq!(qg.run(&["groups", "--json"], "").code, 0);
+    assert_eq!(qg.run(&["groups", "--json"], "").code, 0, "a token sign-in from stdin should be usable at once");
     RUNTIME
         .block_on(client.call(reqwest::Method::POST, "/logout", Some(serde_json::json!({}))))
         .expect("revoke the token on the server");
@@ -268,7 +268,7 @@ fn usage_errors_exit_2_and_record_nothing() {
     assert_eq!((r.code, r.error_code().as_str()), (2, "invalid_input"), "bad homeserver: {r:#?}");
     let r = qg.run(&["login", "--user", "@a:b"], "");
     assert_eq!(r.code, 2, "missing flags are a usage error: {r:#?}");
-    assert!(!qg.home.path().join("current.json").exists());
+    assert!(!qg.home.path().join("current.json").exists(), "a usage error should leave no current account behind");
 }
 
 #[test]

@@ -293,8 +293,15 @@ fn batch(c: &Console, owner: &Client, rng: &mut Rng, stats: &mut Stats) {
                     .filter(|e| e["content"]["membership"] == want)
                     .collect();
                 assert_eq!(events.len(), 1, "{u}: exactly one {want}: {events:#?}");
-                assert!(events[0]["content"]["reason"].as_str().is_some_and(|r| r.contains(&case_of[u])));
-                assert_eq!(RUNTIME.block_on(membership(owner, &room, u)).unwrap().as_deref(), Some(want));
+                assert!(
+                    events[0]["content"]["reason"].as_str().is_some_and(|r| r.contains(&case_of[u])),
+                    "the event should name its case in the reason"
+                );
+                assert_eq!(
+                    RUNTIME.block_on(membership(owner, &room, u)).unwrap().as_deref(),
+                    Some(want),
+                    "the member should end in the state the action set"
+                );
             }
             Planned::Remove(ev) => {
                 let redactions: Vec<&Value> = timeline
@@ -341,7 +348,7 @@ fn sigkill_at_random_points_never_loses_or_repeats_an_action() {
         stats.finished,
         stats.already_in_effect
     );
-    assert!(stats.kills >= wanted);
+    assert!(stats.kills >= wanted, "the run should have made at least the SIGKILLs asked for");
     assert!(
         stats.killed_undecided > 0 && stats.killed_queued > 0,
         "kills should land both before and after decisions (else the delays miss the window): {stats:?}"
@@ -376,7 +383,11 @@ fn synapse_stopped_mid_batch_queues_then_carries_out_exactly_once() {
         assert_eq!((o.code, o.status.as_str()), want, "{p:?}: {o:#?}");
         case_ids.push(o.case_id);
     }
-    assert_eq!(c.outbox().iter().filter(|e| e["status"] == "queued").count(), 3);
+    assert_eq!(
+        c.outbox().iter().filter(|e| e["status"] == "queued").count(),
+        3,
+        "the three actions decided offline should be queued"
+    );
 
     RUNTIME.block_on(s.resume()).expect("start Synapse again on the same data");
     let r = c.run(&["outbox", "retry", "--json"]);
@@ -391,7 +402,10 @@ fn synapse_stopped_mid_batch_queues_then_carries_out_exactly_once() {
         match p {
             Planned::Warn(_) => assert_eq!(sent_for_case(&events, case_id).len(), 1, "{p:?} sent once"),
             Planned::Mute(u) => {
-                assert!(RUNTIME.block_on(user_level(&owner_client, &room, u)).unwrap().is_some_and(|l| l < 0))
+                assert!(
+                    RUNTIME.block_on(user_level(&owner_client, &room, u)).unwrap().is_some_and(|l| l < 0),
+                    "a muted member should be below the default level"
+                )
             }
             Planned::Ban(u) => {
                 let bans = events
@@ -407,6 +421,9 @@ fn synapse_stopped_mid_batch_queues_then_carries_out_exactly_once() {
     RUNTIME.block_on(s.stop()).unwrap();
 }
 
+// Regression (21ebbc3, 8bb5539): two outbox runners on one account failed with "database is
+// locked", then carried out the same action twice; appends wait their turn and a runner claims
+// the action it carries out.
 #[test]
 fn concurrent_retries_carry_out_each_action_once_and_settle_it_done() {
     require_keyring();
@@ -485,5 +502,5 @@ fn concurrent_retries_carry_out_each_action_once_and_settle_it_done() {
             assert!(RUNTIME.block_on(user_level(&owner_client, &room, u)).unwrap().is_some_and(|l| l < 0), "{u} muted");
         }
     }
-    assert_eq!(c.run(&["audit", "verify"]).code, 0);
+    assert_eq!(c.run(&["audit", "verify"]).code, 0, "the case log should verify after concurrent retries");
 }

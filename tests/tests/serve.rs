@@ -91,6 +91,9 @@ fn a_timed_mute_ends_under_serve_and_a_missed_one_at_the_next_start() {
     let cases = qg.run(&["cases", "--json"], "").json();
     let unmutes: Vec<_> = cases.as_array().unwrap().iter().filter(|c| c["action"] == "unmute").collect();
     assert_eq!(unmutes.len(), 2, "{cases:#}");
-    assert!(unmutes.iter().all(|c| c["reason"].as_str().unwrap().starts_with("timed mute ended (case ")));
+    assert!(
+        unmutes.iter().all(|c| c["reason"].as_str().unwrap().starts_with("timed mute ended (case ")),
+        "each timed unmute should name the mute it ends"
+    );
     assert_eq!(serve_for(&qg, 2), "", "nothing is done twice");
 }

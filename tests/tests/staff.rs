@@ -189,7 +189,7 @@ fn suspend_stops_sending_and_unsuspend_lets_it_again() {
     let o = c.act(&["staff", "unsuspend", &target.user_id, "--reason", "申诉成功"]);
     assert_eq!((o.code, o.status.as_str()), (0, "done"), "{o:#?}");
     staff_case(&c, &o.case_id, &admin.user_id, "staff_unsuspend", &target.user_id);
-    assert_eq!(account(&target.user_id)["suspended"], false);
+    assert_eq!(account(&target.user_id)["suspended"], false, "an unsuspended account should no longer be suspended");
     RUNTIME.block_on(client(&target).send_text(&room, "back")).expect("an unsuspended account can send again");
 
     // Bad input and unknown targets: errors before any case.
@@ -216,7 +216,7 @@ fn deactivate_ends_sign_in() {
     let o = c.act(&["staff", "deactivate", &target.user_id, "--reason", "冒充官方客服"]);
     assert_eq!((o.code, o.status.as_str()), (0, "done"), "{o:#?}");
     staff_case(&c, &o.case_id, &admin.user_id, "staff_deactivate", &target.user_id);
-    assert_eq!(account(&target.user_id)["deactivated"], true);
+    assert_eq!(account(&target.user_id)["deactivated"], true, "a deactivated account should be deactivated");
 
     let anonymous = Client::new(&synapse().base_url, "");
     let login = json!({"type": "m.login.password", "identifier": {"type": "m.id.user", "user": target.user_id}, "password": PASSWORD});

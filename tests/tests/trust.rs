@@ -183,7 +183,11 @@ fn a_moderator_does_not_start_the_case_log_and_is_shared_once_an_owner_has() {
     let later = owner_qg.act(&["warn", &room, &member.user_id, "--reason", "群主警告"]);
     assert_eq!(later.status, "done", "{later:#?}");
     let log = pointer().expect("the owner's console started the case log");
-    assert_eq!(mod_qg.run(&["cases", "--json"]).code, 0);
+    assert_eq!(
+        mod_qg.run(&["cases", "--json"]).code,
+        0,
+        "a moderator should read the cases once an owner started the log"
+    );
     let shared = cases_in(&o, &log);
     assert!(shared.contains(&early.case_id), "the moderator's earlier case is shared now: {shared:?}");
     assert!(shared.contains(&later.case_id), "{shared:?}");

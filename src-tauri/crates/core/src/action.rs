@@ -1,19 +1,19 @@
-//! Moderation actions: what an admin decides ([`Action`]) and the platform operations that
-//! carry it out ([`PlatformOp`]).
+//! Moderation actions: what an admin decides ([`Action`](crate::action::Action)) and the platform operations that
+//! carry it out ([`PlatformOp`](crate::action::PlatformOp)).
 //!
 //! ## Design
-//! - An [`Action`] is the decision as the admin made it (mute for 10 minutes, ban, …). It is
+//! - An [`Action`](crate::action::Action) is the decision as the admin made it (mute for 10 minutes, ban, …). It is
 //!   what the case log records and the outbox replays.
-//! - The engine turns a decision into one or more [`PlatformOp`]s against the *latest* state
+//! - The engine turns a decision into one or more [`PlatformOp`](crate::action::PlatformOp)s against the *latest* state
 //!   right before carrying it out (e.g. mute → set this member's level below posting). The
 //!   adapter applies each op idempotently, per kind:
 //!   - state ops (power levels, membership) re-read the state first and do nothing if it
-//!     already holds ([`Applied::AlreadyDone`]);
+//!     already holds ([`Applied::AlreadyDone`](crate::action::Applied::AlreadyDone));
 //!   - sends and redactions reuse the outbox's transaction ID and carry the case ID in their
 //!     content (`org.qunguan.case_id`), and a retry first looks for an event with that case ID;
 //!   - reports cannot be deduplicated by a non-admin: they are at-least-once.
 //! - When the world changed (target left, message gone, my power lowered), the adapter answers
-//!   [`Applied::Conflict`] with the reason, never a silent success.
+//!   [`Applied::Conflict`](crate::action::Applied::Conflict) with the reason, never a silent success.
 
 use serde::{Deserialize, Serialize};
 
@@ -410,11 +410,15 @@ mod tests {
         assert_eq!(json, r#"{"action":"mute","user":"@u:hs","seconds":600}"#);
         assert_eq!(serde_json::from_str::<Action>(&json).unwrap(), a);
         assert_eq!(a.name(), "mute");
-        assert_eq!(a.target_user(), Some("@u:hs"));
+        assert_eq!(a.target_user(), Some("@u:hs"), "a mute should target its member");
         let r = Action::Role { user: "@u:hs".into(), role: Role::Moderator };
         assert_eq!(serde_json::to_string(&r).unwrap(), r#"{"action":"role","user":"@u:hs","role":"moderator"}"#);
-        assert_eq!(Action::Remove { event_id: "$e".into() }.target_event(), Some("$e"));
-        assert_eq!(Action::Lock.target_user(), None);
+        assert_eq!(
+            Action::Remove { event_id: "$e".into() }.target_event(),
+            Some("$e"),
+            "a remove should target its event"
+        );
+        assert_eq!(Action::Lock.target_user(), None, "a lock should target no member");
     }
 }
 

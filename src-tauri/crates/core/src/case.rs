@@ -1,18 +1,18 @@
 //! The case log: every action as an append-only, hash-chained record.
 //!
 //! ## Design
-//! - A [`CaseRecord`] is what was *decided*: who, on whom, what, why, citing which rule and
+//! - A [`CaseRecord`](crate::case::CaseRecord) is what was *decided*: who, on whom, what, why, citing which rule and
 //!   which evidence, when. Its `hash` is SHA-256 over the previous record's hash, a newline and
 //!   the record's RFC 8785 canonical JSON (see [`crate::canonical`]; the format is specified in
 //!   `docs/case-log.md`, so a verifier in any language gets the same hash), so editing any
 //!   field, deleting a record or reordering two breaks the chain at a findable place.
 //! - Every record names the format its hash covers (`v`). Records written before the format was
 //!   specified have none (`v` 0): their hash covers serde's compact JSON in field order, and
-//!   they still verify that way; every new record is [`CASE_FORMAT`].
-//! - Dropping the newest records leaves a valid prefix; [`verify`] therefore takes the
+//!   they still verify that way; every new record is [`CASE_FORMAT`](crate::case::CASE_FORMAT).
+//! - Dropping the newest records leaves a valid prefix; [`verify`](crate::case::verify) therefore takes the
 //!   expected chain head (kept separately: locally and, on Matrix, as a state event).
 //! - Another admin's chain, as imported, is checked against the head that admin published
-//!   with [`verify_published`]: the head may lag behind the records (it is written after
+//!   with [`verify_published`](crate::case::verify_published): the head may lag behind the records (it is written after
 //!   them) but never lead, so a chain that ends before its published head lost records.
 //! - Outcomes (done, queued, refused, conflict) are records too, of kind `outcome`, chained
 //!   like the rest: a status is never edited in place.
@@ -268,8 +268,8 @@ mod tests {
     #[test]
     fn an_untouched_log_verifies() {
         let l = log(5);
-        assert_eq!(verify(&l, Some(&l[4].hash)), Ok(()));
-        assert_eq!(verify(&[], Some(GENESIS)), Ok(()));
+        assert_eq!(verify(&l, Some(&l[4].hash)), Ok(()), "an untouched chain should verify against its head");
+        assert_eq!(verify(&[], Some(GENESIS)), Ok(()), "an empty chain should verify against the genesis head");
     }
 
     #[test]
@@ -286,7 +286,11 @@ mod tests {
 
         let mut detail = l.clone();
         detail[1].record.detail.insert("duration".into(), "6".into());
-        assert_eq!(verify(&detail, Some(&head)).unwrap_err().index, 1);
+        assert_eq!(
+            verify(&detail, Some(&head)).unwrap_err().index,
+            1,
+            "an edited detail should break the chain at that record"
+        );
 
         let mut deleted = l.clone();
         deleted.remove(1);
@@ -297,7 +301,11 @@ mod tests {
 
         let mut reordered = l.clone();
         reordered.swap(2, 3);
-        assert_eq!(verify(&reordered, Some(&head)).unwrap_err().kind, BreakKind::Unlinked);
+        assert_eq!(
+            verify(&reordered, Some(&head)).unwrap_err().kind,
+            BreakKind::Unlinked,
+            "swapped records should break the link"
+        );
 
         let truncated = &l[..3];
         assert_eq!(verify(truncated, None), Ok(()), "a prefix alone looks fine…");
@@ -317,7 +325,7 @@ mod tests {
     fn an_imported_chain_must_reach_the_head_its_writer_published() {
         let l = log(4);
         let head = |n: usize| Some((l[n - 1].hash.as_str(), n));
-        assert_eq!(verify_published(&l, head(4)), Ok(()));
+        assert_eq!(verify_published(&l, head(4)), Ok(()), "a chain that reaches its published head should verify");
         assert_eq!(verify_published(&l, head(2)), Ok(()), "a head that lags behind the records is no alarm");
         assert_eq!(verify_published(&l, None), Ok(()), "no head published: the links alone");
         assert_eq!(
@@ -350,7 +358,7 @@ mod tests {
         let found: Vec<_> =
             verify_published_all(short, Some((l[3].hash.as_str(), 4))).into_iter().map(|b| b.kind).collect();
         assert_eq!(found, [BreakKind::Truncated]);
-        assert!(verify_all(&l, Some(&l[5].hash)).is_empty());
+        assert!(verify_all(&l, Some(&l[5].hash)).is_empty(), "an untouched chain should have no break");
     }
 
     #[test]

@@ -84,7 +84,7 @@ mod tests {
         for (input, why) in table {
             let e = parse_duration(input).unwrap_err();
             assert!(e.message.contains(why), "{input}: {}", e.message);
-            assert_eq!(e.code, crate::ErrorCode::InvalidInput);
+            assert_eq!(e.code, crate::ErrorCode::InvalidInput, "a refused duration should be bad input");
         }
     }
 }

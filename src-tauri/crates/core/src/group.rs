@@ -161,7 +161,11 @@ mod tests {
         let s = state(&[("@mod:hs", 50), ("@member:hs", 0)]);
         let owner = Group::managed_by(&s, "@owner:hs").expect("owner manages");
         assert_eq!((owner.role, owner.power, owner.tier), (Role::Owner, None, Tier::Large));
-        assert_eq!(Group::managed_by(&s, "@mod:hs").map(|g| g.role), Some(Role::Moderator));
+        assert_eq!(
+            Group::managed_by(&s, "@mod:hs").map(|g| g.role),
+            Some(Role::Moderator),
+            "a moderator should manage the group as moderator"
+        );
         assert_eq!(Group::managed_by(&s, "@member:hs"), None, "plain members do not manage");
 
         let mut direct = s.clone();

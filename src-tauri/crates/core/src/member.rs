@@ -101,8 +101,16 @@ mod tests {
             since_ms: Some(0),
         };
         let m = Member::from_state(&s, &power);
-        assert_eq!(m.joined_at.as_deref(), Some("1970-01-01T00:00:00Z"));
-        assert_eq!((m.role, m.power), (Role::Member, Some(0)));
+        assert_eq!(
+            m.joined_at.as_deref(),
+            Some("1970-01-01T00:00:00Z"),
+            "the joined time should come from the membership's time"
+        );
+        assert_eq!(
+            (m.role, m.power),
+            (Role::Member, Some(0)),
+            "a member at the default level should be a member with power 0"
+        );
         s.membership = Membership::Leave;
         assert_eq!(Member::from_state(&s, &power).joined_at, None, "left members have no join time");
     }

@@ -1,7 +1,7 @@
 //! A group's messages as the console shows them, and the rules a finding cites.
 //!
 //! ## Design
-//! - The text reaches the UI already split into [`Segment`]s: plain text, flagged spans and
+//! - The text reaches the UI already split into [`Segment`](crate::message::Segment)s: plain text, flagged spans and
 //!   masked personal data. The UI renders each segment as text (never HTML) and never sees the
 //!   unmasked digits of an ID, phone or card number, so nothing on screen or in a screenshot
 //!   leaks them; offsets into the original text never cross IPC.

@@ -4,7 +4,7 @@
 //! The rules mirror the Matrix authorisation rules the homeserver will apply anyway (kick,
 //! ban and power changes need a level strictly above the target's), plus the console's own:
 //! a creator who outranks every level cannot be acted on at all, and nobody acts on their own
-//! account. [`check_action`] is the one entry point: the engine asks it before recording a
+//! account. [`check_action`](crate::policy::check_action) is the one entry point: the engine asks it before recording a
 //! decision and again before carrying out a queued one (the world may have changed).
 
 use crate::action::Action;
@@ -208,9 +208,21 @@ mod tests {
     #[test]
     fn role_changes_stay_at_or_below_my_level() {
         let p = power();
-        assert_eq!(check_role_change(&p, "@admin:hs", "@member:hs", 50), Ok(()));
-        assert_eq!(check_role_change(&p, "@admin:hs", "@member:hs", 100), Ok(()));
-        assert_eq!(check_role_change(&p, "@admin:hs", "@member:hs", 101), Err(Refusal::AboveMyOwnLevel));
+        assert_eq!(
+            check_role_change(&p, "@admin:hs", "@member:hs", 50),
+            Ok(()),
+            "a role below my level should be allowed"
+        );
+        assert_eq!(
+            check_role_change(&p, "@admin:hs", "@member:hs", 100),
+            Ok(()),
+            "a role at my level should be allowed"
+        );
+        assert_eq!(
+            check_role_change(&p, "@admin:hs", "@member:hs", 101),
+            Err(Refusal::AboveMyOwnLevel),
+            "a role above my level should be refused"
+        );
         assert_eq!(check_role_change(&p, "@owner:hs", "@admin:hs", 0), Ok(()), "the owner demotes an admin");
         let msg = Refusal::TargetTooPowerful { target_role: Role::Admin }.message("@mod:hs", "@admin:hs");
         assert_eq!(msg, "@admin:hs is admin with power at or above @mod:hs's");
@@ -298,15 +310,23 @@ mod tests {
         assert_eq!(restored_level(&p, "@me:hs", Some("20")), Some(20), "a lower level comes back as it was");
         assert_eq!(restored_level(&p, "@owner:hs", Some("100")), Some(100), "an outranking creator has no cap");
         assert_eq!(restored_level(&p, "@me:hs", Some("creator")), None, "not a level: the default");
-        assert_eq!(restored_level(&p, "@me:hs", None), None);
+        assert_eq!(restored_level(&p, "@me:hs", None), None, "no recorded level should restore the default");
     }
 
     #[test]
     fn roles_map_to_the_groups_own_levels() {
         let p = power();
-        assert_eq!(role_level(&p, Role::Admin), Some(p.levels.admin_level()));
+        assert_eq!(
+            role_level(&p, Role::Admin),
+            Some(p.levels.admin_level()),
+            "an admin should get the group's admin level"
+        );
         assert_eq!(role_level(&p, Role::Owner), Some(p.levels.admin_level()), "ownership is not given by level");
-        assert_eq!(role_level(&p, Role::Moderator), Some(p.levels.moderator_level()));
+        assert_eq!(
+            role_level(&p, Role::Moderator),
+            Some(p.levels.moderator_level()),
+            "a moderator should get the group's moderator level"
+        );
         assert_eq!(role_level(&p, Role::Member), None, "a member is the group's default");
     }
 }

@@ -262,14 +262,18 @@ mod tests {
     #[test]
     fn demoted_creator_of_an_old_room_is_not_owner() {
         let s = snapshot(false, &[("@creator:hs", 50)]);
-        assert_eq!(s.role("@creator:hs"), Role::Moderator);
+        assert_eq!(
+            s.role("@creator:hs"),
+            Role::Moderator,
+            "a demoted creator of an old room should be what their level says"
+        );
     }
 
     #[test]
     fn moderator_threshold_is_the_lowest_of_kick_ban_redact() {
         let mut s = snapshot(true, &[("@m:hs", 30)]);
         s.levels.redact = 30;
-        assert_eq!(s.role("@m:hs"), Role::Moderator);
+        assert_eq!(s.role("@m:hs"), Role::Moderator, "the lowest of kick, ban and redact should make a moderator");
         assert_eq!(
             s.capabilities("@m:hs"),
             vec![Capability::Warn, Capability::Remove, Capability::Report],
@@ -281,13 +285,13 @@ mod tests {
     fn capabilities_by_role() {
         let s = snapshot(true, &[("@admin:hs", 100), ("@mod:hs", 50), ("@muted:hs", -1)]);
         assert_eq!(s.capabilities("@creator:hs").len(), 8, "owner can do everything");
-        assert_eq!(s.capabilities("@admin:hs").len(), 8);
+        assert_eq!(s.capabilities("@admin:hs").len(), 8, "an admin should have every capability");
         assert_eq!(
             s.capabilities("@mod:hs"),
             vec![Capability::Warn, Capability::Remove, Capability::Kick, Capability::Ban, Capability::Report]
         );
         assert_eq!(s.capabilities("@muted:hs"), vec![Capability::Report]);
-        assert!(s.is_muted("@muted:hs"));
-        assert!(!s.is_muted("@mod:hs"));
+        assert!(s.is_muted("@muted:hs"), "a member below events_default should be muted");
+        assert!(!s.is_muted("@mod:hs"), "a moderator should not be muted");
     }
 }

@@ -1,13 +1,13 @@
 //! Platform-staff mode: what a server admin (trust-and-safety staff) sees and decides.
 //!
 //! ## Design
-//! - Reports reach server admins only, never room moderators. A [`StaffReport`] is one row of
+//! - Reports reach server admins only, never room moderators. A [`StaffReport`](crate::staff::StaffReport) is one row of
 //!   the staff inbox: an event report (a message someone reported) or a user report (an
 //!   account someone reported). The platform has no admin list of room reports, so there is
 //!   no third kind.
 //! - Report IDs are only unique *per kind* on the platform (event report 12 and user report 12
 //!   are different reports), so every report ID the console shows or accepts names its kind:
-//!   [`ReportRef`] is `event:12` or `user:3`. A bare `12` is refused rather than guessed.
+//!   [`ReportRef`](crate::staff::ReportRef) is `event:12` or `user:3`. A bare `12` is refused rather than guessed.
 //! - Measures (suspend, unsuspend, deactivate, close a group, resolve a report) are
 //!   [`crate::action::Action`]s like every moderation action, so they are cases in the
 //!   hash-chained log, signed by the acting admin.
@@ -156,7 +156,10 @@ mod tests {
         let r = ReportRef { kind: ReportKind::Event, id: 12 };
         assert_eq!(serde_json::to_string(&r).unwrap(), r#""event:12""#);
         assert_eq!(serde_json::from_str::<ReportRef>(r#""event:12""#).unwrap(), r);
-        assert!(serde_json::from_str::<ReportRef>(r#""12""#).is_err());
+        assert!(
+            serde_json::from_str::<ReportRef>(r#""12""#).is_err(),
+            "a report reference without its kind should be refused"
+        );
     }
 
     #[test]

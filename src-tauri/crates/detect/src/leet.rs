@@ -3,7 +3,7 @@
 //!
 //! # How
 //!
-//! [`fold`] makes a *second view* of the original text in which such characters are replaced by
+//! [`fold`](crate::leet::fold) makes a *second view* of the original text in which such characters are replaced by
 //! the letters they stand for, **byte for byte** (an ASCII character by an ASCII letter, a
 //! full-width one by a full-width letter), so every byte offset of the view is the offset of the
 //! same character in the original. The engine normalises the view and runs the same automaton

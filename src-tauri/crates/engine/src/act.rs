@@ -683,8 +683,10 @@ impl Engine {
 
 #[cfg(test)]
 mod tests {
+    // Regression guard (f664627, a8b58ec): payloads queued before the Lang enum hold a language tag
+    // ("zh-CN"); the enum must still read them, or a queued warning would replay in another language.
     #[test]
-    fn an_outbox_payload_written_with_a_language_tag_still_replays() {
+    fn regression_an_outbox_payload_with_a_language_tag_must_still_replay_after_the_lang_enum() {
         let old = |lang: &str| serde_json::json!({"action": {"action": "lock"}, "reason": "r", "rule": null, "lang": lang, "actor": "@me:hs"});
         let read = |lang: &str| serde_json::from_value::<super::Payload>(old(lang)).map(|p| p.lang);
         assert_eq!(read("zh-CN").unwrap(), qunguan_core::Lang::Zh, "a zh tag is Chinese, as before the type");

@@ -86,17 +86,21 @@ mod tests {
     #[test]
     fn current_account_round_trips_and_damage_is_named() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(read_current(dir.path()).unwrap(), None);
+        assert_eq!(read_current(dir.path()).unwrap(), None, "no current account before one is written");
         let a = Account { homeserver: "http://127.0.0.1:1".into(), user_id: "@a:hs".into(), device_id: None };
         write_current(dir.path(), &a).unwrap();
-        assert_eq!(read_current(dir.path()).unwrap(), Some(a.clone()));
+        assert_eq!(
+            read_current(dir.path()).unwrap(),
+            Some(a.clone()),
+            "the current account should read back as written"
+        );
         assert!(dir.path().join(a.dir_name()).is_dir(), "account directory created");
         std::fs::write(dir.path().join(CURRENT_FILE), "{oops").unwrap();
         let e = read_current(dir.path()).unwrap_err();
-        assert_eq!(e.code, ErrorCode::Store);
+        assert_eq!(e.code, ErrorCode::Store, "a damaged current account file should be a store error");
         assert!(e.message.contains("current.json"), "{}", e.message);
         clear_current(dir.path()).unwrap();
         clear_current(dir.path()).unwrap();
-        assert_eq!(read_current(dir.path()).unwrap(), None);
+        assert_eq!(read_current(dir.path()).unwrap(), None, "clearing twice should leave no current account");
     }
 }

@@ -10,7 +10,7 @@
 //!   session for scripts and CI, and then nothing is written to the keyring. The secret ones
 //!   are taken out of the environment as they are read ([`EnvOverride::take_from_env`]), so no
 //!   child process (WebKit's web and network processes) inherits them;
-//!   the account such a token belongs to is remembered by a hash of the token ([`tokens`]), so
+//!   the account such a token belongs to is remembered by a hash of the token (`tokens.rs`), so
 //!   it starts offline too.
 //! - The platform is reached only through `qunguan_core::platform::{Connector, Platform}`, so
 //!   unit tests run the engine against fakes and the end-to-end suite against Synapse.

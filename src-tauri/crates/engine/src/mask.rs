@@ -182,7 +182,10 @@ mod tests {
         let segs = segments(text, &[dox, phone]);
         assert_eq!(shown(&segs), "张三 住在幸福路8号 138****5678");
         assert_eq!(segs[0].flag, Some(0), "the doxxing span");
-        assert!(segs.iter().any(|s| s.masked && s.flag == Some(1)));
+        assert!(
+            segs.iter().any(|s| s.masked && s.flag == Some(1)),
+            "the phone inside the doxxing span should be masked under its own flag"
+        );
         assert!(!shown(&segs).contains("1234"), "the hidden digits never reach the screen");
     }
 
@@ -192,7 +195,10 @@ mod tests {
         let phone = finding(Kind::CnMobile, text, "13812345678", Severity::Medium);
         let segs = segments_unmasked(text, std::slice::from_ref(&phone));
         assert_eq!(shown(&segs), text);
-        assert!(segs.iter().any(|s| s.flag == Some(0) && !s.masked && s.text == "13812345678"));
+        assert!(
+            segs.iter().any(|s| s.flag == Some(0) && !s.masked && s.text == "13812345678"),
+            "an unmasked run should show the number and still flag it"
+        );
         assert_eq!(shown(&segments(text, &[phone])), "电话 138****5678", "masked by default");
     }
 
@@ -200,7 +206,11 @@ mod tests {
     fn a_flood_finding_marks_no_span() {
         let text = "哈哈哈哈哈";
         let segs = segments(text, &[finding(Kind::Flood, text, text, Severity::Medium)]);
-        assert_eq!(segs, [Segment { text: text.into(), flag: None, masked: false }]);
+        assert_eq!(
+            segs,
+            [Segment { text: text.into(), flag: None, masked: false }],
+            "a flood finding should mark no span"
+        );
     }
 
     #[test]

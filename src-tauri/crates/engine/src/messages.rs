@@ -353,16 +353,22 @@ mod tests {
         let page = [msg(1, "@u:hs", "你好"), msg(2, "@u:hs", "来玩百家乐，电话 13812345678"), warned, spoofed, removed];
         let v = views(&d, &page, &me());
         assert_eq!(v.iter().map(|m| m.event_id.as_str()).collect::<Vec<_>>(), ["$e1", "$e2", "$e3", "$e4", "$e5"]);
-        assert!(v[0].flags.is_empty() && v[0].severity.is_none());
+        assert!(
+            v[0].flags.is_empty() && v[0].severity.is_none(),
+            "a plain message should carry no flag and no severity"
+        );
         let text: String = v[1].segments.iter().map(|s| s.text.as_str()).collect();
         assert_eq!(text, "来玩百家乐，电话 138****5678");
         let rules: Vec<&str> = v[1].flags.iter().map(|f| f.rule.as_str()).collect();
         assert!(rules.contains(&"kw.gambling") && rules.contains(&"pii.cn_mobile"), "{rules:?}");
-        assert_eq!(v[1].severity, Some(Severity::High));
+        assert_eq!(v[1].severity, Some(Severity::High), "gambling should be high severity");
         assert_eq!(v[1].flags.iter().find(|f| f.rule == "kw.gambling").unwrap().suggested, "remove");
         assert_eq!(v[2].case_id.as_deref(), Some("01CASE"), "my console's warning");
         assert_eq!(v[3].case_id, None, "a member cannot make a message look like the console's");
-        assert!(v[4].redacted && v[4].segments.is_empty());
+        assert!(
+            v[4].redacted && v[4].segments.is_empty(),
+            "a removed message should be marked removed and show no text"
+        );
     }
 
     #[test]
@@ -372,7 +378,14 @@ mod tests {
         let v = views(&d, &page, &me());
         assert!(v.iter().any(|m| m.flags.iter().any(|f| f.rule == "flood.sender")), "8 messages in 8 s");
         assert!(v[0].flags.is_empty(), "the first message alone is no flood");
-        // The same burst from a moderator's announcement is not flooding.
+    }
+
+    // Regression (704d918): managers' messages were fed to the flood detector, so an admin
+    // repeating an announcement was flagged as flooding (and out of reach anyway).
+    #[test]
+    fn regression_an_admin_repeating_an_announcement_was_flagged_as_flooding() {
+        let d = detect::Engine::builtin();
+        let page: Vec<MessageSnapshot> = (0..8).map(|i| msg(i, "@spam:hs", &format!("第{i}条"))).collect();
         let o = ViewOptions { managers: ["@spam:hs".to_owned()].into(), ..me() };
         assert!(views(&d, &page, &o).iter().all(|m| m.flags.is_empty()), "managers are not flood-checked");
     }
@@ -394,7 +407,10 @@ mod tests {
         let rules: Vec<RuleView> = d.rules().rules.iter().map(rule_view).collect();
         let gambling = rules.iter().find(|r| r.id == "kw.gambling").unwrap();
         assert_eq!((gambling.detector.as_str(), gambling.suggested.as_str()), ("keyword", "remove"));
-        assert_eq!(gambling.severity, Severity::High);
-        assert!(rules.iter().any(|r| r.id == "pii.cn_resident_id" && r.category.as_deref() == Some("privacy")));
+        assert_eq!(gambling.severity, Severity::High, "gambling should be high severity");
+        assert!(
+            rules.iter().any(|r| r.id == "pii.cn_resident_id" && r.category.as_deref() == Some("privacy")),
+            "the rule list should hold the resident-ID rule under privacy"
+        );
     }
 }

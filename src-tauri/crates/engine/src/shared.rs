@@ -337,7 +337,11 @@ mod tests {
     #[test]
     fn only_intact_records_posted_by_their_actor_are_imported() {
         let (c, v) = content("@a:hs");
-        assert_eq!(parse_shared(&entry("@a:hs", &v)).map(|r| r.chained), Some(c));
+        assert_eq!(
+            parse_shared(&entry("@a:hs", &v)).map(|r| r.chained),
+            Some(c),
+            "an intact record posted by its actor should be imported"
+        );
         assert_eq!(parse_shared(&entry("@mallory:hs", &v)), None, "someone else's name on it");
         let mut forged = v.clone();
         forged["record"]["reason"] = json!("edited");
@@ -353,7 +357,11 @@ mod tests {
     #[test]
     fn a_head_counts_only_for_its_own_group() {
         let head = json!({"group": "!g", "hash": "h", "count": 2});
-        assert_eq!(parse_head("@a:hs", "!g", &head), Some(("@a:hs".into(), "h".into(), 2)));
+        assert_eq!(
+            parse_head("@a:hs", "!g", &head),
+            Some(("@a:hs".into(), "h".into(), 2)),
+            "a head for its own group should count"
+        );
         assert_eq!(parse_head("@a:hs", "!other", &head), None, "copied from another group's room");
         for junk in [json!({}), json!({"group": "!g", "hash": "h"}), json!({"group": "!g", "hash": 1, "count": 2})] {
             assert_eq!(parse_head("@a:hs", "!g", &junk), None, "{junk}");

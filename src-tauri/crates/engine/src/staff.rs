@@ -6,13 +6,13 @@
 //!   decision is written to the hash-chained case log together with its outbox entry before
 //!   any network call, signed by the acting admin, carried out idempotently by the adapter and
 //!   replayed from the outbox when the server was away. They are about no group the admin
-//!   manages, so their cases form one chain of their own, [`STAFF_CHAIN`] (beside
+//!   manages, so their cases form one chain of their own, [`STAFF_CHAIN`](crate::staff::STAFF_CHAIN) (beside
 //!   `platform`, the chain of reports a group admin sends up).
 //! - **Resolving a report is a case, not a plain call.** Deleting a report removes the
 //!   platform's only copy of it; whoever dismisses reports answers for it as much as whoever
 //!   acts on them (谁管理谁负责). The report's ID (`event:12`) is the case's target. Because
 //!   `docs/cli.md` lists `qg staff resolve REPORT` without a reason, the reason is optional there
-//!   and the case then says [`RESOLVED_WITHOUT_REASON`] rather than inventing one.
+//!   and the case then says [`RESOLVED_WITHOUT_REASON`](crate::staff::RESOLVED_WITHOUT_REASON) rather than inventing one.
 //! - **Who may** is asked of the platform (is this account a server admin?) right before each
 //!   attempt, the first and every retry, as group actions re-read power levels. Not a server
 //!   admin → a refused case (`qg` exit 4) whose detail says so. Reading the inbox is no

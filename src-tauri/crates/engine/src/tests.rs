@@ -29,6 +29,8 @@ struct Fake {
     shared_reads: std::sync::Mutex<Vec<(String, Option<String>, usize)>>,
     /// I was demoted to a plain member of `!b-admin`.
     demoted: AtomicBool,
+    /// `!b-admin` is locked: posting needs a moderator's level (`events_default` 50).
+    locked: AtomicBool,
     /// What the platform answers to any operation on these members instead of carrying it out.
     failing: std::sync::Mutex<Vec<(String, ApiError)>>,
     /// The feed: the round each `since` token gives (`None`: the first round).
@@ -105,7 +107,11 @@ impl Platform for FakePlatform {
     async fn joined_groups(&self) -> Result<Vec<GroupState>> {
         self.fake.reachable()?;
         let mine = if self.fake.demoted.load(Ordering::SeqCst) { 0 } else { 100 };
-        Ok(vec![room("!b-admin", &[("@me:hs", mine)]), room("!a-member", &[]), room("!c-mod", &[("@me:hs", 50)])])
+        let mut managed = room("!b-admin", &[("@me:hs", mine)]);
+        if self.fake.locked.load(Ordering::SeqCst) {
+            managed.power.levels.events_default = 50;
+        }
+        Ok(vec![managed, room("!a-member", &[]), room("!c-mod", &[("@me:hs", 50)])])
     }
     async fn group(&self, id: &str) -> Result<GroupState> {
         self.fake.reachable()?;
@@ -249,8 +255,12 @@ async fn sign_in_survives_a_restart_and_sign_out_forgets() {
     assert_eq!(fake.logouts.load(Ordering::SeqCst), 1, "server session ended");
     assert_eq!(secrets.get(&a.keyring_user()).unwrap(), None, "token removed");
     let (again, _) = engine(home.path(), secrets, EnvOverride::default());
-    assert_eq!(again.restore().await.unwrap(), None);
-    assert_eq!(again.groups().await.unwrap_err().code, ErrorCode::NotSignedIn);
+    assert_eq!(again.restore().await.unwrap(), None, "a signed-out store should restore no session");
+    assert_eq!(
+        again.groups().await.unwrap_err().code,
+        ErrorCode::NotSignedIn,
+        "reads after sign-out should say not signed in"
+    );
 }
 
 #[tokio::test]
@@ -258,8 +268,8 @@ async fn wrong_password_leaves_nothing_behind() {
     let home = tempfile::tempdir().unwrap();
     let (e, _) = engine(home.path(), Arc::new(MemorySecrets::default()), EnvOverride::default());
     let err = e.sign_in_password("hs.test", "@me:hs", &Secret::new("wrong")).await.unwrap_err();
-    assert_eq!(err.code, ErrorCode::AuthInvalidCredentials);
-    assert!(!home.path().join("current.json").exists());
+    assert_eq!(err.code, ErrorCode::AuthInvalidCredentials, "a wrong password should be invalid credentials");
+    assert!(!home.path().join("current.json").exists(), "a failed sign-in should leave no current account behind");
 }
 
 #[tokio::test]
@@ -267,10 +277,13 @@ async fn no_keyring_fails_sign_in_and_ends_the_new_session() {
     let home = tempfile::tempdir().unwrap();
     let (e, fake) = engine(home.path(), Arc::new(MemorySecrets::broken()), EnvOverride::default());
     let err = e.sign_in_password("hs.test", "@me:hs", &Secret::new(PASSWORD)).await.unwrap_err();
-    assert_eq!(err.code, ErrorCode::KeyringUnavailable);
+    assert_eq!(err.code, ErrorCode::KeyringUnavailable, "a broken keyring should fail sign-in as keyring unavailable");
     assert!(err.message.contains("QG_ACCESS_TOKEN"), "says the way around it: {}", err.message);
     assert_eq!(fake.logouts.load(Ordering::SeqCst), 1, "the unsaved session was ended on the server");
-    assert!(!home.path().join("current.json").exists());
+    assert!(
+        !home.path().join("current.json").exists(),
+        "a sign-in the keyring could not keep should leave no current account behind"
+    );
 }
 
 #[tokio::test]
@@ -284,7 +297,7 @@ async fn env_token_wins_without_a_keyring_and_is_never_revoked() {
     let (e, fake) = engine(home.path(), Arc::new(MemorySecrets::broken()), env);
     assert_eq!(e.restore().await.unwrap().unwrap().user_id, "@me:hs");
     let groups = e.groups().await.unwrap();
-    assert_eq!(groups.len(), 2);
+    assert_eq!(groups.len(), 2, "the env session should list both managed groups");
     e.sign_out().await.unwrap();
     assert_eq!(fake.logouts.load(Ordering::SeqCst), 0, "a script's token is not revoked");
 
@@ -294,10 +307,18 @@ async fn env_token_wins_without_a_keyring_and_is_never_revoked() {
         ..Default::default()
     };
     let (e, _) = engine(home.path(), Arc::new(MemorySecrets::default()), bad);
-    assert_eq!(e.restore().await.unwrap_err().code, ErrorCode::AuthInvalidToken);
+    assert_eq!(
+        e.restore().await.unwrap_err().code,
+        ErrorCode::AuthInvalidToken,
+        "a bad env token should be an invalid token"
+    );
     let half = EnvOverride { homeserver: None, access_token: Some(Secret::new("tok")), ..Default::default() };
     let (e, _) = engine(home.path(), Arc::new(MemorySecrets::default()), half);
-    assert_eq!(e.restore().await.unwrap_err().code, ErrorCode::InvalidInput);
+    assert_eq!(
+        e.restore().await.unwrap_err().code,
+        ErrorCode::InvalidInput,
+        "a token without a homeserver should be bad input"
+    );
 }
 
 #[tokio::test]
@@ -307,11 +328,23 @@ async fn groups_are_only_the_managed_ones_and_members_carry_roles() {
     e.sign_in_token("hs.test", &Secret::new("tok")).await.unwrap();
     let groups = e.groups().await.unwrap();
     let listed: Vec<_> = groups.iter().map(|g| (g.id.as_str(), g.role)).collect();
-    assert_eq!(listed, [("!b-admin", Role::Admin), ("!c-mod", Role::Moderator)]);
-    assert_eq!(e.members("!a-member").await.unwrap_err().code, ErrorCode::Forbidden);
+    assert_eq!(
+        listed,
+        [("!b-admin", Role::Admin), ("!c-mod", Role::Moderator)],
+        "only the groups I manage should be listed, with my role in each"
+    );
+    assert_eq!(
+        e.members("!a-member").await.unwrap_err().code,
+        ErrorCode::Forbidden,
+        "members of a group I do not manage should be forbidden"
+    );
     let members = e.members("!b-admin").await.unwrap();
     let roles: Vec<_> = members.iter().map(|m| (m.user_id.as_str(), m.role)).collect();
-    assert_eq!(roles, [("@owner:hs", Role::Owner), ("@me:hs", Role::Admin), ("@zed:hs", Role::Member)]);
+    assert_eq!(
+        roles,
+        [("@owner:hs", Role::Owner), ("@me:hs", Role::Admin), ("@zed:hs", Role::Member)],
+        "members should carry their roles, owner first"
+    );
 }
 
 #[tokio::test]
@@ -323,7 +356,7 @@ async fn offline_reads_come_from_the_encrypted_cache_and_say_since_when() {
     assert!(secrets.get(&format!("{}#cache-key", a.keyring_user())).unwrap().is_some(), "cache key in the keyring");
     let online_groups = e.groups().await.unwrap();
     let online_members = e.members("!b-admin").await.unwrap();
-    assert_eq!(e.offline_since(), None);
+    assert_eq!(e.offline_since(), None, "online reads should not say offline");
 
     fake.offline.store(true, Ordering::SeqCst);
     assert_eq!(e.groups().await.unwrap(), online_groups, "served from the cache");
@@ -374,7 +407,7 @@ async fn messages_are_only_for_managed_groups_and_readable_offline() {
 
     fake.offline.store(true, Ordering::SeqCst);
     assert_eq!(e.messages("!b-admin", Some(3)).await.unwrap(), live, "served from the cache");
-    assert!(e.offline_since().is_some());
+    assert!(e.offline_since().is_some(), "cached messages should say since when they are offline");
     assert_eq!(
         e.messages("!c-mod", Some(3)).await.unwrap_err().code,
         ErrorCode::HomeserverUnreachable,
@@ -388,7 +421,11 @@ async fn messages_are_only_for_managed_groups_and_readable_offline() {
     fake.offline.store(false, Ordering::SeqCst);
     let cases = e.cases(Some("!b-admin".into()), None, None).await.unwrap();
     let case = cases.iter().find(|c| c.case_id == r.case_id).expect("the reveal is a case");
-    assert_eq!((case.action.as_str(), case.target.as_deref()), ("reveal", Some("$m4")));
+    assert_eq!(
+        (case.action.as_str(), case.target.as_deref()),
+        ("reveal", Some("$m4")),
+        "the reveal should be recorded as a case on the message"
+    );
     assert_eq!(case.reason, "checking a leaked ID");
     let online = e.reveal("!b-admin", "$m4", "again").await.unwrap();
     assert_eq!(online.message.segments, r.message.segments, "the same from the server");
@@ -397,7 +434,11 @@ async fn messages_are_only_for_managed_groups_and_readable_offline() {
         ErrorCode::InvalidInput,
         "a reason is required"
     );
-    assert_eq!(e.reveal("!b-admin", "$nope", "x").await.unwrap_err().code, ErrorCode::NotFound);
+    assert_eq!(
+        e.reveal("!b-admin", "$nope", "x").await.unwrap_err().code,
+        ErrorCode::NotFound,
+        "revealing a message that does not exist should be not found"
+    );
 }
 
 mod act {
@@ -423,13 +464,21 @@ mod act {
         let out = e.act(req("!b-admin", Action::Mute { user: "@zed:hs".into(), seconds: 600 }, "刷屏")).await.unwrap();
         assert_eq!(out.status, Status::Done, "{out:?}");
         let applied = fake.applied.lock().unwrap().clone();
-        assert_eq!(applied.len(), 1);
-        assert_eq!(applied[0].1, PlatformOp::SetUserPower { user: "@zed:hs".into(), level: Some(-1) });
+        assert_eq!(applied.len(), 1, "one mute should be one platform operation");
+        assert_eq!(
+            applied[0].1,
+            PlatformOp::SetUserPower { user: "@zed:hs".into(), level: Some(-1) },
+            "a mute should set the member below the posting level"
+        );
         assert!(applied[0].2.contains(&out.case_id), "the transaction ID is tied to the case");
         let cases = e.cases(None, None, None).await.unwrap();
-        assert_eq!((cases.len(), cases[0].status.as_str(), cases[0].actor.as_str()), (1, "done", "@me:hs"));
+        assert_eq!(
+            (cases.len(), cases[0].status.as_str(), cases[0].actor.as_str()),
+            (1, "done", "@me:hs"),
+            "one case, done, by me"
+        );
         assert!(cases[0].detail.contains_key("until"), "a timed mute records its end");
-        assert!(e.audit_verify().await.unwrap().ok);
+        assert!(e.audit_verify().await.unwrap().ok, "the case log should verify after an action");
     }
 
     #[tokio::test]
@@ -439,7 +488,7 @@ mod act {
         assert_eq!(out.status, Status::Refused, "{out:?}");
         assert!(fake.applied.lock().unwrap().is_empty(), "nothing reached the platform");
         let cases = e.cases(None, None, None).await.unwrap();
-        assert_eq!(cases[0].status, Status::Refused);
+        assert_eq!(cases[0].status, Status::Refused, "the refused case should be recorded as refused");
         let out = e.act(req("!b-admin", Action::Kick { user: "@owner:hs".into() }, "x")).await.unwrap();
         assert_eq!(out.status, Status::Refused, "nobody acts on the creator: {out:?}");
     }
@@ -457,7 +506,7 @@ mod act {
         let shown = e.warning_preview(&preview(" 刷屏 ", Some(" flood "))).unwrap();
         let mut r = req("!b-admin", Action::Warn { user: "@zed:hs".into() }, " 刷屏 ");
         (r.lang, r.rule) = (qunguan_core::Lang::Zh, Some(" flood ".into()));
-        assert_eq!(e.act(r).await.unwrap().status, Status::Done);
+        assert_eq!(e.act(r).await.unwrap().status, Status::Done, "the warning should be carried out");
         let applied = fake.applied.lock().unwrap().clone();
         let PlatformOp::SendNotice { body, .. } = &applied[0].1 else { panic!("a warning is a notice: {applied:?}") };
         assert_eq!(body, &shown, "the member reads what the admin previewed");
@@ -480,9 +529,40 @@ mod act {
             (Action::Mute { user: "@zed:hs".into(), seconds: 400 * 86_400 }, "x"),
         ] {
             let err = e.act(req("!b-admin", action, reason)).await.unwrap_err();
-            assert_eq!(err.code, ErrorCode::InvalidInput);
+            assert_eq!(err.code, ErrorCode::InvalidInput, "bad input should be refused as invalid input");
         }
-        assert!(e.cases(None, None, None).await.unwrap().is_empty());
+        assert!(e.cases(None, None, None).await.unwrap().is_empty(), "bad input should record no case");
+    }
+
+    // Regression (ab771ba): a mute set the member one below the *current* posting level; under a
+    // lock (events_default 50) that is 49, so after unlock the "muted" member could post with
+    // near-moderator power (e2e: mute_while_the_group_is_locked_still_mutes_after_unlock).
+    #[tokio::test]
+    async fn regression_a_mute_made_while_locked_became_a_promotion_after_unlock() {
+        let (_home, e, fake) = signed_in().await;
+        fake.locked.store(true, Ordering::SeqCst);
+        let out = e.act(req("!b-admin", Action::Mute { user: "@zed:hs".into(), seconds: 600 }, "刷屏")).await.unwrap();
+        assert_eq!(out.status, Status::Done, "{out:?}");
+        let applied: Vec<PlatformOp> = fake.applied.lock().unwrap().iter().map(|a| a.1.clone()).collect();
+        assert_eq!(
+            applied,
+            [PlatformOp::SetUserPower { user: "@zed:hs".into(), level: Some(-1) }],
+            "a mute under a lock should go below the unlocked posting level too, not to one under the locked level"
+        );
+    }
+
+    // Regression guard (2690d19): only `qg` checked the reason of `ban --all-groups`; the engine
+    // must refuse a blank one itself, before the first of its many cases.
+    #[tokio::test]
+    async fn regression_ban_in_all_groups_without_a_reason_was_refused_only_by_qg() {
+        let (_home, e, fake) = signed_in().await;
+        let err = e.ban_all_groups("@zed:hs", "  ", None, qunguan_core::Lang::En, true).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInput, "a blank reason should be refused as bad input: {err:?}");
+        assert!(
+            e.cases(None, None, None).await.unwrap().is_empty(),
+            "a refused ban in all groups should record no case"
+        );
+        assert!(fake.applied.lock().unwrap().is_empty(), "a refused ban in all groups should reach no group");
     }
 
     #[tokio::test]
@@ -491,21 +571,26 @@ mod act {
         fake.offline.store(true, Ordering::SeqCst);
         let out = e.act(req("!b-admin", Action::Ban { user: "@zed:hs".into() }, "广告")).await.unwrap();
         assert_eq!(out.status, Status::Queued, "{out:?}");
-        assert_eq!(e.outbox().await.unwrap()[0].status, Status::Queued);
+        assert_eq!(
+            e.outbox().await.unwrap()[0].status,
+            Status::Queued,
+            "an offline decision should wait in the outbox"
+        );
         assert!(e.retry_outbox(true).await.unwrap().iter().all(|o| o.status == Status::Queued), "still away");
         fake.offline.store(false, Ordering::SeqCst);
         let done = e.retry_outbox(true).await.unwrap();
-        assert_eq!(done.len(), 1);
-        assert_eq!(done[0].status, Status::Done);
+        assert_eq!(done.len(), 1, "the retry should carry out the one queued action");
+        assert_eq!(done[0].status, Status::Done, "the queued action should be done once online");
         assert!(e.retry_outbox(true).await.unwrap().is_empty(), "nothing left to do");
         let applied = fake.applied.lock().unwrap().clone();
         assert_eq!(applied.len(), 1, "carried out exactly once: {applied:?}");
-        assert_eq!(e.cases(None, None, None).await.unwrap()[0].status, Status::Done);
+        assert_eq!(e.cases(None, None, None).await.unwrap()[0].status, Status::Done, "the case should end done");
     }
 
     /// Two `qg serve` (or `qg serve` and the app) on one data directory both see the mute come due.
+    // Regression (d086b31): each runner made its own unmute case for the same timed mute.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn two_runners_on_one_store_end_a_timed_mute_once() {
+    async fn regression_two_runners_on_one_store_each_ended_the_same_timed_mute() {
         let home = tempfile::tempdir().unwrap();
         let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecrets::default());
         let (one, fake_one) = engine(home.path(), secrets.clone(), EnvOverride::default());
@@ -516,7 +601,11 @@ mod act {
         let members = ["@zed:hs", "@x1:hs", "@x2:hs"];
         for user in members {
             let mute = Action::Mute { user: user.into(), seconds: 1 };
-            assert_eq!(one.act(req("!b-admin", mute, "刷屏")).await.unwrap().status, Status::Done);
+            assert_eq!(
+                one.act(req("!b-admin", mute, "刷屏")).await.unwrap().status,
+                Status::Done,
+                "each mute should be carried out"
+            );
         }
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
 
@@ -532,7 +621,7 @@ mod act {
         let ops = [&fake_one, &fake_two].iter().map(|f| f.applied.lock().unwrap().len()).sum::<usize>();
         assert_eq!(ops, 6, "each mute and one unmute each reached the platform");
         assert!(one.run_due().await.unwrap().is_empty() && two.run_due().await.unwrap().is_empty(), "nothing later");
-        assert!(one.audit_verify().await.unwrap().ok);
+        assert!(one.audit_verify().await.unwrap().ok, "the case log should verify after two runners shared the store");
     }
 
     fn queued_statuses(outbox: &[qunguan_core::action::OutboxView]) -> Vec<(String, Status)> {
@@ -567,7 +656,11 @@ mod act {
     async fn failed_entry_does_not_block_the_next() {
         let (_home, e, fake) = signed_in().await;
         let mute = Action::Mute { user: "@x3:hs".into(), seconds: 1 };
-        assert_eq!(e.act(req("!b-admin", mute, "刷屏")).await.unwrap().status, Status::Done);
+        assert_eq!(
+            e.act(req("!b-admin", mute, "刷屏")).await.unwrap().status,
+            Status::Done,
+            "the mute should be carried out"
+        );
         fake.offline.store(true, Ordering::SeqCst);
         let mut queued = Vec::new();
         for user in ["@x1:hs", "@x2:hs", "@x4:hs", "@zed:hs"] {
@@ -605,7 +698,7 @@ mod act {
         let cases = e.cases(None, None, None).await.unwrap();
         let case = |id: &str| cases.iter().find(|c| c.case_id == id).unwrap().clone();
         let failed = case(&queued[0]);
-        assert_eq!(failed.status, Status::Failed);
+        assert_eq!(failed.status, Status::Failed, "the entry the platform rejected should end failed");
         assert!(
             failed.status_detail.as_deref().is_some_and(|d| d.contains("is not a valid user ID")),
             "the case records the reason: {:?}",
@@ -628,7 +721,7 @@ mod act {
         fake.failing.lock().unwrap().clear();
         let again = e.retry_outbox(true).await.unwrap();
         assert_eq!(again.iter().map(|o| o.case_id.as_str()).collect::<Vec<_>>(), [queued[2].as_str()]);
-        assert!(e.audit_verify().await.unwrap().ok);
+        assert!(e.audit_verify().await.unwrap().ok, "the case log should verify after a failed entry");
     }
 
     #[tokio::test]
@@ -639,19 +732,19 @@ mod act {
         e.sign_in_token("hs.test", &Secret::new("tok")).await.unwrap();
         fake.offline.store(true, Ordering::SeqCst);
         let out = e.act(req("!b-admin", Action::Ban { user: "@zed:hs".into() }, "广告")).await.unwrap();
-        assert_eq!(out.status, Status::Queued);
+        assert_eq!(out.status, Status::Queued, "an offline decision should be queued");
         assert_eq!(e.retry_outbox(true).await.unwrap()[0].status, Status::Queued, "young enough: still queued");
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
         fake.offline.store(false, Ordering::SeqCst);
         let round = e.retry_outbox(true).await.unwrap();
-        assert_eq!(round.len(), 1);
+        assert_eq!(round.len(), 1, "the round should settle the one expired entry");
         assert_eq!(round[0].status, Status::Expired, "{round:?}");
         assert!(fake.applied.lock().unwrap().is_empty(), "an expired action never lands");
         let case = e.cases(None, None, None).await.unwrap().into_iter().find(|c| c.case_id == out.case_id).unwrap();
-        assert_eq!(case.status, Status::Expired);
+        assert_eq!(case.status, Status::Expired, "an entry past its age should end expired");
         let note = case.status_detail.unwrap_or_default();
         assert!(note.contains("not carried out within 1s"), "the case says why it ended: {note}");
-        assert_eq!(e.outbox().await.unwrap()[0].status, Status::Expired);
+        assert_eq!(e.outbox().await.unwrap()[0].status, Status::Expired, "the outbox should show the entry expired");
         assert!(e.retry_outbox(true).await.unwrap().is_empty(), "and it is not tried again");
 
         // A maximum age that is not a duration is named, not silently replaced.
@@ -671,25 +764,33 @@ mod act {
         fake.offline.store(true, Ordering::SeqCst);
         let kick = e.act(req("!b-admin", Action::Kick { user: "@zed:hs".into() }, "x")).await.unwrap();
         let ban = e.act(req("!b-admin", Action::Ban { user: "@x1:hs".into() }, "x")).await.unwrap();
-        assert_eq!(e.cancel_outbox(&kick.case_id, "  ").await.unwrap_err().code, ErrorCode::InvalidInput);
+        assert_eq!(
+            e.cancel_outbox(&kick.case_id, "  ").await.unwrap_err().code,
+            ErrorCode::InvalidInput,
+            "cancelling without a reason should be bad input"
+        );
         let out = e.cancel_outbox(&kick.case_id, "wrong member").await.unwrap();
         assert_eq!(out.status, Status::Cancelled, "{out:?}");
         let again = e.cancel_outbox(&kick.case_id, "twice").await.unwrap_err();
         assert_eq!(again.code, ErrorCode::InvalidInput, "only a queued entry can be cancelled: {again:?}");
-        assert_eq!(e.cancel_outbox("no-such-case", "x").await.unwrap_err().code, ErrorCode::InvalidInput);
+        assert_eq!(
+            e.cancel_outbox("no-such-case", "x").await.unwrap_err().code,
+            ErrorCode::InvalidInput,
+            "cancelling an unknown case should be bad input"
+        );
         fake.offline.store(false, Ordering::SeqCst);
         let round = e.retry_outbox(true).await.unwrap();
         assert_eq!(round.iter().map(|o| o.case_id.as_str()).collect::<Vec<_>>(), [ban.case_id.as_str()]);
         let applied: Vec<_> = fake.applied.lock().unwrap().iter().map(|a| a.1.clone()).collect();
         assert!(!applied.iter().any(|op| matches!(op, PlatformOp::Kick { .. })), "never kicked: {applied:?}");
         let case = e.cases(None, None, None).await.unwrap().into_iter().find(|c| c.case_id == kick.case_id).unwrap();
-        assert_eq!(case.status, Status::Cancelled);
+        assert_eq!(case.status, Status::Cancelled, "the cancelled entry's case should be cancelled");
         assert!(case.status_detail.unwrap_or_default().contains("wrong member"), "the reason is recorded");
         assert_eq!(
             queued_statuses(&e.outbox().await.unwrap()),
             [("@zed:hs".into(), Status::Cancelled), ("@x1:hs".into(), Status::Done)]
         );
-        assert!(e.audit_verify().await.unwrap().ok);
+        assert!(e.audit_verify().await.unwrap().ok, "the case log should verify after a cancel");
     }
 
     #[tokio::test]
@@ -714,14 +815,22 @@ mod act {
         let out = e.act(req("!b-admin", Action::Kick { user: "@zed:hs".into() }, "x")).await.unwrap();
         assert_eq!(out.status, Status::Queued, "{out:?}");
         fake.offline.store(false, Ordering::SeqCst);
-        assert_eq!(e.retry_outbox(true).await.unwrap()[0].status, Status::Done);
-        assert_eq!(fake.applied.lock().unwrap().len(), 1);
+        assert_eq!(
+            e.retry_outbox(true).await.unwrap()[0].status,
+            Status::Done,
+            "the queued action should be done once online"
+        );
+        assert_eq!(fake.applied.lock().unwrap().len(), 1, "the queued action should reach the platform once");
 
         // A token never seen online cannot be trusted offline: the real error.
         let other = EnvOverride { access_token: Some(Secret::new("tok2")), ..env };
         let (e, fake) = engine(home.path(), no_keyring(), other);
         fake.offline.store(true, Ordering::SeqCst);
-        assert_eq!(e.restore().await.unwrap_err().code, ErrorCode::HomeserverUnreachable);
+        assert_eq!(
+            e.restore().await.unwrap_err().code,
+            ErrorCode::HomeserverUnreachable,
+            "a token never seen online should not be trusted offline: the real error"
+        );
         for entry in std::fs::read_dir(home.path().join("tokens")).unwrap() {
             let body = std::fs::read_to_string(entry.unwrap().path()).unwrap();
             assert!(!body.contains("tok"), "no token on disk: {body}");
@@ -789,7 +898,7 @@ mod shared {
             [(None, 2), (Some("2".into()), 0), (Some("2".into()), 1)],
             "each round goes on from where the last one stopped"
         );
-        assert!(e.audit_verify().await.unwrap().ok);
+        assert!(e.audit_verify().await.unwrap().ok, "the case log should verify after incremental imports");
     }
 
     /// A record of `actor` in `!b-admin`, as they would post it, chained after `prev`.
@@ -886,7 +995,11 @@ mod shared {
         assert_eq!(ended.len(), 1, "my timed mute ends on time, whatever was imported: {ended:?}");
         assert_eq!(ended[0].status, Status::Done, "{ended:?}");
         let last = fake.applied.lock().unwrap().last().cloned().unwrap().1;
-        assert_eq!(last, PlatformOp::SetUserPower { user: "@zed:hs".into(), level: None });
+        assert_eq!(
+            last,
+            PlatformOp::SetUserPower { user: "@zed:hs".into(), level: None },
+            "my timed unmute should drop the member's entry (the default level)"
+        );
     }
 
     #[tokio::test]
@@ -927,7 +1040,7 @@ mod shared {
         forge(&fake, "@third:hs", 0, GENESIS, true, decision(9));
         fake.heads.lock().unwrap().push(("@third:hs".into(), json!({"group": "!b-admin", "hash": "h", "count": 3})));
         let report = e.audit_verify().await.unwrap();
-        assert!(!report.ok);
+        assert!(!report.ok, "audit verify should fail when a chain breaks");
         let found: Vec<_> =
             report.breaks.iter().map(|b| (b.group.as_str(), b.actor.as_deref(), b.index, b.kind.as_str())).collect();
         assert_eq!(

@@ -48,9 +48,13 @@ mod tests {
         let home = tempfile::tempdir().unwrap();
         let token = Secret::new("syt_secret_token_value");
         let a = Account { homeserver: "http://127.0.0.1:1".into(), user_id: "@a:hs".into(), device_id: None };
-        assert_eq!(recall(home.path(), "hs", &token).unwrap(), None);
+        assert_eq!(recall(home.path(), "hs", &token).unwrap(), None, "a token never remembered should recall nothing");
         remember(home.path(), "hs", &token, &a).unwrap();
-        assert_eq!(recall(home.path(), "hs", &token).unwrap(), Some(a.clone()));
+        assert_eq!(
+            recall(home.path(), "hs", &token).unwrap(),
+            Some(a.clone()),
+            "a remembered token should recall its account"
+        );
         assert_eq!(recall(home.path(), "other-hs", &token).unwrap(), None, "keyed by the homeserver too");
         assert_eq!(recall(home.path(), "hs", &Secret::new("another")).unwrap(), None, "and by the token");
         for entry in std::fs::read_dir(home.path().join(DIR)).unwrap() {

@@ -1,4 +1,4 @@
-//! Carrying out [`PlatformOp`]s on Matrix, each kind with its own exactly-once promise
+//! Carrying out [`PlatformOp`](qunguan_core::action::PlatformOp)s on Matrix, each kind with its own exactly-once promise
 //! (see `qunguan_core::action` and `docs/architecture.md`, "Exactly once, per kind of action").
 
 use qunguan_core::action::{Applied, MessageSnapshot, OpContext, PlatformOp};
@@ -344,7 +344,7 @@ mod tests {
         let s = snapshot(ok).unwrap();
         assert_eq!((s.body.as_deref(), s.redacted, s.ts), (Some("百家乐"), false, 5));
         let redacted = r#"{"event_id":"$e","sender":"@a:hs","type":"m.room.message","content":{},"unsigned":{"redacted_because":{}}}"#;
-        assert!(snapshot(redacted).unwrap().redacted);
+        assert!(snapshot(redacted).unwrap().redacted, "an event redacted on the server should read as redacted");
         for bad in ["", "[]", "{}", r#"{"event_id":5}"#, r#"{"event_id":"$e","sender":null,"type":"x"}"#] {
             assert_eq!(snapshot(bad), None, "{bad}");
         }

@@ -16,7 +16,7 @@ use crate::platform::MatrixPlatform;
 /// The device name a sign-in registers, as shown in the user's session list.
 const DEVICE_NAME: &str = "Qunguan moderation console";
 
-/// The Matrix [`Connector`](qunguan_core::platform::Connector): signs in and opens [`MatrixPlatform`](crate::MatrixPlatform)s.
+/// The Matrix [`Connector`]: signs in and opens [`MatrixPlatform`]s.
 pub struct MatrixConnector {
     http: reqwest::Client,
 }
@@ -117,9 +117,17 @@ mod tests {
             message: "Invalid username or password".into(),
             verdict: None,
         };
-        assert_eq!(login_failure(f).code, ErrorCode::AuthInvalidCredentials);
+        assert_eq!(
+            login_failure(f).code,
+            ErrorCode::AuthInvalidCredentials,
+            "a refused login should be invalid credentials"
+        );
         let f = Failure::unreadable(502, "bad gateway");
-        assert_eq!(login_failure(f).code, ErrorCode::Platform);
+        assert_eq!(
+            login_failure(f).code,
+            ErrorCode::Platform,
+            "an unreadable login answer should be a platform error, not bad credentials"
+        );
     }
 
     #[test]
@@ -130,8 +138,9 @@ mod tests {
         assert_eq!(check_user(" @alice:hs ").unwrap(), "@alice:hs");
     }
 
+    // Regression (9899a0b): a 307 on the login re-sent the password to the server it pointed at.
     #[tokio::test(flavor = "multi_thread")]
-    async fn redirect_on_login_keeps_the_password() {
+    async fn regression_a_redirected_login_sent_the_password_to_another_server() {
         let second = TestServer::start(|_| {
             Answer::json(200, &json!({"user_id": "@alice:hs", "access_token": "stolen", "device_id": "D"}))
         });

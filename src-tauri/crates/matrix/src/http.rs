@@ -3,16 +3,16 @@
 //! ## What a homeserver's answer may not do
 //! - Redirect: the API client follows no redirect at all. A 307/308 re-sends the body (a login's
 //!   password) and reqwest keeps custom headers across hosts, so a redirect could hand the
-//!   credentials to another server; a 3xx is a [`Failure`] naming where it pointed instead.
+//!   credentials to another server; a 3xx is a [`Failure`](crate::http::Failure) naming where it pointed instead.
 //!   Only the `.well-known` lookup (no token, no body) follows redirects, and only within its
-//!   own origin ([`well_known_client`]).
+//!   own origin ([`well_known_client`](crate::http::well_known_client)).
 //! - Travel in clear text to another machine: every request is checked before it is sent
-//!   ([`check_url`]): `https`, or `http` to a loopback address only.
-//! - Be unbounded: a body is read chunk by chunk and dropped past [`MAX_BODY`].
+//!   ([`check_url`](crate::http::check_url)): `https`, or `http` to a loopback address only.
+//! - Be unbounded: a body is read chunk by chunk and dropped past [`MAX_BODY`](crate::http::MAX_BODY).
 //!
 //! ## Retry classification
-//! [`Failure::retry_kind`] says whether the same request can succeed later (the outbox's "later
-//! or never"), and [`Failure::into_api_error`] carries it on the [`ApiError`].
+//! [`Failure::retry_kind`](crate::http::Failure::retry_kind) says whether the same request can succeed later (the outbox's "later
+//! or never"), and [`Failure::into_api_error`](crate::http::Failure::into_api_error) carries it on the [`ApiError`](qunguan_core::ApiError).
 
 use std::borrow::Cow;
 use std::time::Duration;
@@ -558,17 +558,33 @@ mod tests {
     #[test]
     fn no_answer_means_unreachable() {
         let f = Failure::no_answer("could not connect");
-        assert_eq!(f.into_api_error().code, ErrorCode::HomeserverUnreachable);
+        assert_eq!(
+            f.into_api_error().code,
+            ErrorCode::HomeserverUnreachable,
+            "no answer should mean the homeserver is unreachable"
+        );
     }
 
     #[test]
     fn retry_after_prefers_header_then_body() {
         let mut h = http::HeaderMap::new();
         let body = br#"{"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":250}"#;
-        assert_eq!(retry_after(429, &h, body), Some(Duration::from_millis(250)));
+        assert_eq!(
+            retry_after(429, &h, body),
+            Some(Duration::from_millis(250)),
+            "the body's retry_after_ms should be used without a header"
+        );
         h.insert(http::header::RETRY_AFTER, "2".parse().unwrap());
-        assert_eq!(retry_after(429, &h, body), Some(Duration::from_secs(2)));
-        assert_eq!(retry_after(429, &http::HeaderMap::new(), b"not json"), Some(Duration::from_secs(1)));
+        assert_eq!(
+            retry_after(429, &h, body),
+            Some(Duration::from_secs(2)),
+            "the Retry-After header should win over the body"
+        );
+        assert_eq!(
+            retry_after(429, &http::HeaderMap::new(), b"not json"),
+            Some(Duration::from_secs(1)),
+            "an unreadable 429 should wait a second"
+        );
         assert_eq!(retry_after(403, &http::HeaderMap::new(), b"{}"), None, "only 429s are retried");
     }
 }

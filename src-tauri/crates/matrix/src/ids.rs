@@ -54,12 +54,27 @@ mod tests {
         for good in ["@a:hs", "@zhao0001:localhost", "@alice:example.org:8448", "@Old.Style:hs", "@a:[::1]:8008"] {
             check_id(IdKind::User, good).unwrap_or_else(|e| panic!("{good}: {e}"));
         }
-        assert!(check_id(IdKind::Room, "!abc:hs").is_ok() && check_id(IdKind::Room, "!opaque12").is_ok());
+        assert!(
+            check_id(IdKind::Room, "!abc:hs").is_ok() && check_id(IdKind::Room, "!opaque12").is_ok(),
+            "room IDs with and without a server name should be accepted"
+        );
         assert!(check_id(IdKind::Room, "#tech:hs").is_err(), "an alias is not a room ID");
-        assert!(check_id(IdKind::RoomOrAlias, "#tech:localhost").is_ok());
-        assert!(check_id(IdKind::RoomOrAlias, "#tech:bad_host!").is_err());
-        assert!(check_id(IdKind::RoomOrAlias, "tech").is_err());
-        assert!(check_id(IdKind::Event, "$abc123").is_ok() && check_id(IdKind::Event, "$abc:hs").is_ok());
-        assert!(check_id(IdKind::Event, "abc").is_err() && check_id(IdKind::Event, "@a:hs").is_err());
+        assert!(
+            check_id(IdKind::RoomOrAlias, "#tech:localhost").is_ok(),
+            "an alias with a server name should be a room or alias"
+        );
+        assert!(
+            check_id(IdKind::RoomOrAlias, "#tech:bad_host!").is_err(),
+            "an alias with a bad server name should be refused"
+        );
+        assert!(check_id(IdKind::RoomOrAlias, "tech").is_err(), "a bare name should be neither room nor alias");
+        assert!(
+            check_id(IdKind::Event, "$abc123").is_ok() && check_id(IdKind::Event, "$abc:hs").is_ok(),
+            "event IDs of every room version should be accepted"
+        );
+        assert!(
+            check_id(IdKind::Event, "abc").is_err() && check_id(IdKind::Event, "@a:hs").is_err(),
+            "what does not start with $ should not be an event ID"
+        );
     }
 }

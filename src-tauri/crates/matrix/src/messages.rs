@@ -2,7 +2,7 @@
 //!
 //! One backwards `/messages` request filtered to `m.room.message`, so a page is never eaten by
 //! state or reaction events. Removed messages stay in the page (as redacted); events that do
-//! not parse are skipped, never fatal (see [`crate::actions::snapshot`]).
+//! not parse are skipped, never fatal (see `actions::snapshot`).
 
 use qunguan_core::Result;
 use qunguan_core::action::MessageSnapshot;

@@ -1,6 +1,6 @@
 //! A cap on every loop that follows a homeserver's pagination tokens (`end`, `next_batch`,
 //! `next_token`): a server that never stops handing out a next page ends in a clear
-//! [`ErrorCode::Platform`] error instead of an endless loop.
+//! [`ErrorCode::Platform`](qunguan_core::ErrorCode::Platform) error instead of an endless loop.
 
 use qunguan_core::{ApiError, ErrorCode};
 

@@ -28,7 +28,7 @@ use crate::state;
 /// How many rooms' state is fetched at once when listing groups.
 const ROOM_FETCH_CONCURRENCY: usize = 6;
 
-/// A signed-in Matrix account: the [`Platform`](qunguan_core::platform::Platform) the engine acts through.
+/// A signed-in Matrix account: the [`Platform`] the engine acts through.
 pub struct MatrixPlatform {
     http: reqwest::Client,
     pub(crate) account: Account,

@@ -7,7 +7,7 @@
 //! is not the event the edit was based on, another write landed in between and was replaced.
 //! Its changes (against the event read) are written back, key by key (a member's level, an
 //! event's level, a top-level setting), except the keys this edit itself changes, and the
-//! result is written again, up to [`MAX_POWER_WRITES`] times. Whichever of two racing writes
+//! result is written again, up to [`MAX_POWER_WRITES`](crate::power::MAX_POWER_WRITES) times. Whichever of two racing writes
 //! lands second sees the other in its `replaces_state` and repairs it.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -200,8 +200,10 @@ mod tests {
 
     use super::*;
 
+    // Regression (8b9143b): when another admin's power-levels write landed between my read and my
+    // write, mine replaced theirs and their mute was lost (e2e: concurrent_mutes_by_two_admins_both_hold).
     #[test]
-    fn a_change_lost_to_a_concurrent_write_is_merged_back() {
+    fn regression_a_concurrent_power_levels_write_lost_the_other_admins_changes() {
         let base =
             json!({"users": {"@owner:hs": 100, "@y:hs": 50}, "events_default": 0, "events": {"m.room.name": 50}});
         // Another admin muted @x, lowered @y and raised the name's level; I mute @y.

@@ -525,7 +525,10 @@ mod tests {
             json!({"type": "m.room.message", "event_id": "$5", "sender": "@a:hs", "content": {"body": "hi"}}),
         ];
         let mut log = SharedLog::default();
-        assert!(sort_timeline(&events, |_| true, &mut log).is_empty());
+        assert!(
+            sort_timeline(&events, |_| true, &mut log).is_empty(),
+            "events that are not case records should give no record"
+        );
         let entry = &log.records[..];
         assert_eq!(
             entry
@@ -558,7 +561,11 @@ mod tests {
     fn only_a_room_its_creator_marked_for_this_group_is_a_case_log() {
         let group = [json!({"type": POINTER_EVENT, "state_key": "", "sender": "@mod:hs", "origin_server_ts": 9,
                             "content": {"room_id": "!theirs:hs"}})];
-        assert_eq!(pointer(&group), Some(("@mod:hs".to_owned(), 9, "!theirs:hs".to_owned())));
+        assert_eq!(
+            pointer(&group),
+            Some(("@mod:hs".to_owned(), 9, "!theirs:hs".to_owned())),
+            "the pointer should name who set it, when, and the room"
+        );
         let create = json!({"type": "m.room.create", "state_key": "", "sender": "@mod:hs", "origin_server_ts": 3,
                             "content": {"room_version": "10"}});
         let marker = |sender: &str, key: &str, group: &str| {

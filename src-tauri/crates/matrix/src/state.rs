@@ -244,7 +244,7 @@ mod tests {
         assert_eq!(s.name.as_deref(), Some("技术交流群"));
         assert_eq!(s.alias.as_deref(), Some("#tech:hs"));
         assert_eq!(s.joined_members, 2, "only joined members with a state key count");
-        assert!(s.power.creators_outrank);
+        assert!(s.power.creators_outrank, "a v12 room's creators should outrank everyone");
         assert_eq!(s.power.creators, ["@owner:hs", "@co:hs"]);
         let table = [
             ("@owner:hs", Role::Owner),
@@ -256,8 +256,11 @@ mod tests {
         for (user, role) in table {
             assert_eq!(s.power.role(user), role, "{user}");
         }
-        assert!(s.power.is_muted("@muted:hs"));
-        assert!(!s.is_direct && !s.console_room && !s.encrypted);
+        assert!(s.power.is_muted("@muted:hs"), "a member below events_default should read as muted");
+        assert!(
+            !s.is_direct && !s.console_room && !s.encrypted,
+            "a plain group should not read as direct, console or encrypted"
+        );
     }
 
     #[test]
@@ -270,10 +273,13 @@ mod tests {
         ];
         let direct = HashSet::from(["!r".to_string()]);
         let s = group_state("!r", events, &direct);
-        assert!(!s.power.creators_outrank);
-        assert_eq!(s.power.role("@old:hs"), Role::Owner);
-        assert_eq!(s.power.power("@old:hs"), Some(100));
-        assert!(s.encrypted && s.console_room && s.is_direct);
+        assert!(!s.power.creators_outrank, "creators of an old room version should not outrank by creation");
+        assert_eq!(s.power.role("@old:hs"), Role::Owner, "the old room's creator should be owner by level 100");
+        assert_eq!(s.power.power("@old:hs"), Some(100), "the old room's creator should have their listed level");
+        assert!(
+            s.encrypted && s.console_room && s.is_direct,
+            "the room's flags should follow its state and the direct list"
+        );
     }
 
     #[test]
@@ -294,8 +300,8 @@ mod tests {
     fn room_without_power_levels_gives_creator_100() {
         let events = [r#"{"type":"m.room.create","state_key":"","sender":"@c:hs","content":{"room_version":"9"}}"#];
         let s = group_state("!r", events, &HashSet::new());
-        assert_eq!(s.power.role("@c:hs"), Role::Owner);
-        assert_eq!(s.power.power("@someone:hs"), Some(0));
+        assert_eq!(s.power.role("@c:hs"), Role::Owner, "with no power levels the creator should be owner");
+        assert_eq!(s.power.power("@someone:hs"), Some(0), "with no power levels everyone else should be at 0");
     }
 
     #[test]
@@ -312,14 +318,14 @@ mod tests {
         let ms = members(events);
         assert_eq!(ms.len(), 2, "{ms:?}");
         assert_eq!(ms[0].display_name.as_deref(), Some("阿明"), "control characters stripped");
-        assert_eq!(ms[0].since_ms, Some(1000));
+        assert_eq!(ms[0].since_ms, Some(1000), "the joined time should come from the membership event");
         assert_eq!(ms[1].membership, Membership::Ban);
     }
 
     #[test]
     fn direct_rooms_from_account_data() {
         let d = direct_rooms(r#"{"@a:hs":["!x","!y"],"@b:hs":["!z", 5],"@c:hs":"bad"}"#);
-        assert_eq!(d.len(), 3);
-        assert!(direct_rooms("garbage").is_empty());
+        assert_eq!(d.len(), 3, "only the room IDs that are strings should be direct rooms");
+        assert!(direct_rooms("garbage").is_empty(), "account data that is not JSON should give no direct room");
     }
 }

@@ -5,7 +5,7 @@
 //! The walk starts at the group's current `m.room.power_levels` event (from its state, with
 //! its `origin_server_ts` and `unsigned.replaces_state`) and follows `replaces_state` back
 //! (`GET /rooms/{id}/event/{id}`) only as far as the oldest time asked about needs, and at
-//! most [`MAX_STEPS`] events. A time is judged by the newest levels event received at or
+//! most [`MAX_STEPS`](crate::trust::MAX_STEPS) events. A time is judged by the newest levels event received at or
 //! before it. Before the group's first levels event only its creators manage it. A time older
 //! than what the walk reached (the bound, or an event the server would not give) is unknown,
 //! and unknown is judged as *not* managing: such a record is kept but never trusted.
@@ -153,13 +153,28 @@ mod tests {
         assert_eq!(h.role_at("@ex:hs", 350), Some(Role::Member), "demoted now");
         assert_eq!(h.role_at("@ex:hs", 250), None, "older than what was read: unknown");
         assert!(!h.managed_at("@ex:hs", 250), "unknown is not trusted");
-        assert!(h.push_older(&levels(200, json!({"@owner:hs": 100, "@ex:hs": 100}), Some("$first"))));
+        assert!(
+            h.push_older(&levels(200, json!({"@owner:hs": 100, "@ex:hs": 100}), Some("$first"))),
+            "a readable older levels event should extend the history"
+        );
         assert!(h.admin_at("@ex:hs", 250), "an admin back then");
-        assert!(h.push_older(&levels(2, json!({"@owner:hs": 100}), None)));
+        assert!(
+            h.push_older(&levels(2, json!({"@owner:hs": 100}), None)),
+            "the first levels event (replacing none) should still be taken"
+        );
         assert_eq!(h.role_at("@ex:hs", 150), Some(Role::Member), "not yet promoted");
         assert_eq!(h.role_at("@owner:hs", 1), Some(Role::Owner), "before any levels: the creator");
-        assert_eq!(h.role_at("@ex:hs", 1), Some(Role::Member));
+        assert_eq!(h.role_at("@ex:hs", 1), Some(Role::Member), "before any levels a plain member is a member");
         assert!(!h.push_older(&json!({"type": "m.room.power_levels"})), "junk is no levels event");
+    }
+
+    // Regression (b795979): a levels event that did not read as one (no time) fell back to the
+    // creation rules, so the creator counted as owner at every time instead of nothing being known.
+    #[test]
+    fn regression_unreadable_levels_fell_back_to_the_creation_rules() {
+        let create = json!({"type": "m.room.create", "state_key": "", "sender": "@owner:hs",
+                            "origin_server_ts": 1, "content": {"room_version": "10"}})
+        .to_string();
         let junk = json!({"type": "m.room.power_levels", "state_key": "", "content": {}}).to_string();
         let h = PowerHistory::from_state("!g", [create.as_str(), junk.as_str()]);
         assert_eq!(h.role_at("@owner:hs", 5), None, "levels without a time say nothing about any time");

@@ -327,8 +327,10 @@ mod tests {
         (record, outbox)
     }
 
+    // Regression (d086b31): two runners on one store (two `qg serve`, or serve and the app) each
+    // decided an unmute for the same due timed mute, so it was ended twice.
     #[test]
-    fn a_case_is_ended_by_one_decision_only_even_from_two_connections() {
+    fn regression_two_connections_each_ended_the_same_timed_mute() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(CACHE_FILE);
         let (mut one, mut two) = (
@@ -357,9 +359,38 @@ mod tests {
                 .collect();
             runners.into_iter().map(|r| r.join().unwrap()).sum()
         });
-        assert_eq!(winners, 1);
+        assert_eq!(winners, 1, "racing runners should make exactly one decision");
         let (mut r, o) = unmute("bad", "x");
         r.detail.clear();
         assert!(one.record_reversal(r, &o).is_err(), "a reversal must name what it ends");
+    }
+
+    // Regression (21ebbc3): a case-log append read the chain head in a deferred transaction and
+    // failed at once with "database is locked" when another connection wrote first (two `qg` on one
+    // account hit it every time); appends are BEGIN IMMEDIATE now and wait their turn.
+    #[test]
+    fn regression_a_second_connection_appending_failed_with_database_is_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CACHE_FILE);
+        drop(Store::open(&path, &crate::tests::key('a')).unwrap());
+        std::thread::scope(|scope| {
+            for t in 0..2 {
+                let path = path.clone();
+                scope.spawn(move || {
+                    let mut s = Store::open(&path, &crate::tests::key('a')).unwrap();
+                    for n in 0..25 {
+                        let (mut r, _) = unmute(&format!("t{t}-{n}"), "x");
+                        (r.action, r.detail) = ("warn".into(), Default::default());
+                        if let Err(e) = s.record_decision(r, None, None) {
+                            panic!(
+                                "append {n} of connection {t} should wait for the other connection, not fail: {e:?}"
+                            );
+                        }
+                    }
+                });
+            }
+        });
+        let s = Store::open(&path, &crate::tests::key('a')).unwrap();
+        assert_eq!(s.chain("!g").unwrap().len(), 50, "every append of both connections should be in the one chain");
     }
 }

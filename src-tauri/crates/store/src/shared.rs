@@ -362,7 +362,11 @@ mod tests {
             "record 3 is posted but record 2 is not: the head stops before the gap"
         );
         s.mark_published(seqs[1]).unwrap();
-        assert_eq!(s.heads_to_announce().unwrap(), [("!g".to_owned(), mine[2].hash.clone(), 3)]);
+        assert_eq!(
+            s.heads_to_announce().unwrap(),
+            [("!g".to_owned(), mine[2].hash.clone(), 3)],
+            "the head to announce should end at the last published record"
+        );
         s.mark_announced("!g", &mine[2].hash, 3).unwrap();
         assert_eq!(s.heads_to_announce().unwrap(), [], "announced already");
         let next = s.record_decision(record(3, "!g", "@me:hs"), None, None).unwrap();
@@ -393,12 +397,16 @@ mod tests {
         }
         s.set_shared_head("!g", "@a:hs", &head, 2).unwrap();
         s.set_shared_head("!g", "@b:hs", "h", 1).unwrap();
-        assert_eq!(s.mark_shared_removed(&["$e1".into(), "$unknown".into()]).unwrap(), 1);
+        assert_eq!(
+            s.mark_shared_removed(&["$e1".into(), "$unknown".into()]).unwrap(),
+            1,
+            "only the known event should be marked removed"
+        );
         assert_eq!(s.mark_shared_removed(&["$e1".into()]).unwrap(), 0, "flagged once");
         let chains = s.shared_audit().unwrap();
         assert_eq!(chains.len(), 2, "{chains:#?}");
         assert_eq!((chains[0].actor.as_str(), chains[0].records.len(), chains[0].removed), ("@a:hs", 1, 1));
-        assert_eq!(chains[0].head, Some((head, 2)));
+        assert_eq!(chains[0].head, Some((head, 2)), "the chain's published head should be kept with it");
         assert_eq!(
             (chains[1].actor.as_str(), chains[1].records.len(), chains[1].head.clone()),
             ("@b:hs", 0, Some(("h".to_owned(), 1))),
@@ -410,7 +418,7 @@ mod tests {
     #[test]
     fn a_case_log_room_once_trusted_stays_until_another_is() {
         let (_dir, mut s) = store();
-        assert_eq!(s.case_log_room("!g").unwrap(), (None, None));
+        assert_eq!(s.case_log_room("!g").unwrap(), (None, None), "a group never seen should have no case-log room");
         s.set_case_log_room("!g", Some("!m"), None).unwrap();
         s.set_case_log_room("!g", None, Some("pointer set by @mod:hs")).unwrap();
         assert_eq!(
@@ -420,8 +428,12 @@ mod tests {
         );
         assert_eq!(s.case_log_warnings().unwrap(), [("!g".to_owned(), "pointer set by @mod:hs".to_owned())]);
         s.set_case_log_room("!g", Some("!n"), None).unwrap();
-        assert_eq!(s.case_log_room("!g").unwrap(), (Some("!n".to_owned()), None));
-        assert!(s.case_log_warnings().unwrap().is_empty());
+        assert_eq!(
+            s.case_log_room("!g").unwrap(),
+            (Some("!n".to_owned()), None),
+            "the new room should replace the old"
+        );
+        assert!(s.case_log_warnings().unwrap().is_empty(), "a trusted room should clear the warning");
     }
 
     #[test]
@@ -431,7 +443,7 @@ mod tests {
         s.set_shared_cursor("!g", "!m t1").unwrap();
         s.set_shared_cursor("!g", "!m t2").unwrap();
         s.set_shared_cursor("!h", "!n t9").unwrap();
-        assert_eq!(s.shared_cursor("!g").unwrap().as_deref(), Some("!m t2"));
-        assert_eq!(s.shared_cursor("!h").unwrap().as_deref(), Some("!n t9"));
+        assert_eq!(s.shared_cursor("!g").unwrap().as_deref(), Some("!m t2"), "each group should keep its own cursor");
+        assert_eq!(s.shared_cursor("!h").unwrap().as_deref(), Some("!n t9"), "each group should keep its own cursor");
     }
 }

@@ -47,10 +47,10 @@ fn round_trips_groups_and_members_in_order() {
     let s = Store::open(&path, &key('a')).unwrap();
     let g = s.groups().unwrap().unwrap();
     assert_eq!(g.value.iter().map(|g| g.id.as_str()).collect::<Vec<_>>(), ["!b", "!a"], "order kept");
-    assert_eq!(g.fetched_at_ms, 7);
+    assert_eq!(g.fetched_at_ms, 7, "the fetch time should be kept with the groups");
     let m = s.members("!b").unwrap().unwrap();
     assert_eq!(m.value, members);
-    assert_eq!(s.members("!a").unwrap(), None);
+    assert_eq!(s.members("!a").unwrap(), None, "members of a group never fetched should be none, not empty");
 }
 
 #[test]
@@ -86,7 +86,11 @@ fn an_empty_group_list_is_still_a_fetched_list() {
     let mut s = Store::open(&dir.path().join(CACHE_FILE), &key('a')).unwrap();
     s.put_groups(&[], 5).unwrap();
     s.mark_groups_fetched(5).unwrap();
-    assert_eq!(s.groups().unwrap(), Some(Cached { value: vec![], fetched_at_ms: 5 }));
+    assert_eq!(
+        s.groups().unwrap(),
+        Some(Cached { value: vec![], fetched_at_ms: 5 }),
+        "an empty list fetched should be a fetched list, not none"
+    );
 }
 
 #[test]
@@ -102,7 +106,7 @@ fn the_file_is_encrypted_and_a_wrong_key_is_named() {
     let needle = "secret-room-id".as_bytes();
     assert!(!bytes.windows(needle.len()).any(|w| w == needle), "no plaintext content on disk");
     let e = Store::open(&path, &key('b')).err().expect("wrong key refused");
-    assert_eq!(e.code, ErrorCode::Store);
+    assert_eq!(e.code, ErrorCode::Store, "a wrong key should be a store error");
     assert!(e.message.contains("wrong key"), "{}", e.message);
 }
 
@@ -113,7 +117,7 @@ fn malformed_keys_are_refused_before_touching_the_file() {
         let e = Store::open(&dir.path().join("x.db"), &Secret::new(bad)).err().expect("refused");
         assert!(e.message.contains("64 hexadecimal"), "{bad:?}: {}", e.message);
     }
-    assert!(!dir.path().join("x.db").exists());
+    assert!(!dir.path().join("x.db").exists(), "a malformed key should be refused before a file is made");
 }
 
 #[test]
@@ -207,7 +211,11 @@ mod case_log {
             .unwrap();
         let e = s.outbox_entry("c2").unwrap().unwrap();
         assert_eq!(e.error, Some(rejected), "the failure replaces the transient error");
-        assert_eq!(e.last_error.as_deref(), Some("failed: M_BAD_JSON"));
+        assert_eq!(
+            e.last_error.as_deref(),
+            Some("failed: M_BAD_JSON"),
+            "the failure's words should be kept as the last error"
+        );
 
         // A kind this build does not know (a newer console's) is shown by its words only.
         s.tamper(r#"UPDATE outbox SET error = '{"kind":"quarantined","message":"x"}' WHERE case_id = 'c3'"#).unwrap();
@@ -217,18 +225,22 @@ mod case_log {
     #[test]
     fn decisions_outcomes_and_outbox_move_together() {
         let (_dir, s) = filled();
-        assert_eq!(verify_group(&s, "!g"), Ok(()));
+        assert_eq!(verify_group(&s, "!g"), Ok(()), "the group's chain should verify");
         assert_eq!(verify_group(&s, "!other"), Ok(()), "one chain per group");
         let cases = s.cases(&CaseFilter::default()).unwrap();
-        assert_eq!(cases.len(), 5);
+        assert_eq!(cases.len(), 5, "every decision of both groups should be listed as a case");
         let c1 = cases.iter().find(|c| c.decision.record.case_id == "c1").unwrap();
-        assert_eq!(c1.status, OutboxStatus::Done);
-        assert_eq!(s.outbox_entry("c1").unwrap().unwrap().status, OutboxStatus::Done);
+        assert_eq!(c1.status, OutboxStatus::Done, "the case with an outcome should be done");
+        assert_eq!(
+            s.outbox_entry("c1").unwrap().unwrap().status,
+            OutboxStatus::Done,
+            "the outbox entry should be settled with its outcome"
+        );
         let due: Vec<String> = s.outbox_due(0).unwrap().into_iter().map(|e| e.case_id).collect();
         assert_eq!(due, ["c0", "c2", "c3"], "settled entries are not due");
         let filtered = s.cases(&CaseFilter { target: Some("@u2:hs".into()), ..Default::default() }).unwrap();
-        assert_eq!(filtered.len(), 1);
-        assert_eq!(filtered[0].status, OutboxStatus::Queued);
+        assert_eq!(filtered.len(), 1, "the target filter should keep the one case on that member");
+        assert_eq!(filtered[0].status, OutboxStatus::Queued, "a case without an outcome should still be queued");
     }
 
     #[test]
@@ -255,7 +267,7 @@ mod case_log {
         let before = s.chain("!g").unwrap().len();
         // The same case ID twice in the outbox violates its primary key: the whole decision rolls back.
         let e = s.record_decision(decision(7, "!g"), Some(&outbox(0)), None).unwrap_err();
-        assert_eq!(e.code, qunguan_core::ErrorCode::Store);
+        assert_eq!(e.code, qunguan_core::ErrorCode::Store, "a decision that cannot be written should be a store error");
         assert_eq!(s.chain("!g").unwrap().len(), before, "no half-written case");
         assert_eq!(verify_group(&s, "!g"), Ok(()), "the head did not move either");
     }
@@ -265,7 +277,11 @@ mod case_log {
         let (_dir, mut s) = filled();
         let ev = EvidenceRow { json: r#"{"event":"x"}"#, sha256: "ab", captured_at_ms: 1 };
         s.record_decision(decision(5, "!g"), None, Some(ev)).unwrap();
-        assert_eq!(s.evidence("c5").unwrap(), Some((r#"{"event":"x"}"#.into(), "ab".into())));
+        assert_eq!(
+            s.evidence("c5").unwrap(),
+            Some((r#"{"event":"x"}"#.into(), "ab".into())),
+            "the evidence should be kept with its hash"
+        );
     }
 
     #[test]

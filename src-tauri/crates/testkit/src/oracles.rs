@@ -1,7 +1,7 @@
 //! Judges nobody here wrote: pinned third-party packages the tests check our output against.
 //!
 //! They live in a venv of their own (`<cache>/oracles`, or `$QG_ORACLE_VENV`) that
-//! `cargo xtask setup` fills with exactly [`ORACLE_PACKAGES`]; a test that needs one and finds it
+//! `cargo xtask setup` fills with exactly [`ORACLE_PACKAGES`](crate::oracles::ORACLE_PACKAGES); a test that needs one and finds it
 //! missing fails with an error naming the fix, never skips.
 
 use std::path::PathBuf;

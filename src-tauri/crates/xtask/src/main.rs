@@ -52,7 +52,7 @@ enum Cmd {
     },
     /// Run every check CI runs, in order, with a timing summary.
     Test {
-        /// Run only these steps (repeatable): setup, fmt, types, clippy, deny, ui-check, build-app, test.
+        /// Run only these steps (repeatable): setup, fmt, types, clippy, doc, deny, ui-check, build-app, test.
         #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(test::STEPS))]
         only: Vec<String>,
     },

@@ -20,7 +20,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::util::{self, cargo, root, run, target_dir};
 
-pub const STEPS: &[&str] = &["setup", "fmt", "types", "clippy", "deny", "ui-check", "build-app", "test"];
+pub const STEPS: &[&str] = &["setup", "fmt", "types", "clippy", "doc", "deny", "ui-check", "build-app", "test"];
 
 /// The app feature `tauri build` turns on; the test builds use it too (same compiled deps).
 const APP_FEATURE: &str = "qunguan-app/custom-protocol";
@@ -53,6 +53,8 @@ pub fn test(only: &[String]) -> Result<()> {
             "fmt" => run(cargo().args(["fmt", "--all", "--", "--check"])),
             "types" => types_fresh(),
             "clippy" => run(cargo_ci().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])),
+            // The API docs build without a warning: no broken intra-doc link survives.
+            "doc" => run(cargo_ci().args(["doc", "--no-deps", "--workspace"]).env("RUSTDOCFLAGS", "-D warnings")),
             // Licences, banned crates and sources (deny.toml); advisories need the network.
             "deny" => run(cargo()
                 .args(["deny", "--locked", "check", "--hide-inclusion-graph", "licenses", "bans", "sources"])

@@ -6,15 +6,15 @@
 //! Numbers are validated, not just shaped, so that the numbers chat is full of (order numbers,
 //! timestamps, prices, version strings, tracking numbers, IP addresses) are not flagged:
 //!
-//! * [`numbers`] cuts the text into digit runs and their groups, remembering what touches them.
+//! * `numbers` cuts the text into digit runs and their groups, remembering what touches them.
 //! * Every contiguous range of groups is tried, longest first from the left, so that
 //!   `联系 13812345678 13987654321` yields two phones and `订单 2 13812345678` still yields one.
-//! * [`cn_id`]: 18 characters, GB 11643 check digit, a province code, a real birth date; or
+//! * `cn_id`: 18 characters, GB 11643 check digit, a province code, a real birth date; or
 //!   the first-generation 15 digits (`YYMMDD` in the 1900s, no check digit), which also need an
 //!   ID word (`身份证`, `证件号`, `ID`, …) within 20 characters before or 10 after.
-//! * [`cn_mobile`]: 11 digits in the current numbering plan, optional `+86`/`86`/`0086`.
+//! * `cn_mobile`: 11 digits in the current numbering plan, optional `+86`/`86`/`0086`.
 //!   There is no checksum, so a number right after "订单号", "tracking", etc. is not a phone.
-//! * [`bank_card`]: 13–19 digits, Luhn, and an issuer prefix valid for that length.
+//! * `bank_card`: 13–19 digits, Luhn, and an issuer prefix valid for that length.
 //! * Groups must look like how people write these numbers (each group ≥ 3 digits; dots only as
 //!   `138.1234.5678`), which rules out dates, times, versions and IP addresses.
 //! * A run glued to a letter (`SF1234…`, `v13812345678`) is a code, not personal data. Numbers

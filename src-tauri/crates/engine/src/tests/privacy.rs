@@ -45,9 +45,17 @@ async fn offline_reveal_checks_my_cached_power() {
     *fake2.messages.lock().unwrap() = vec![leak()];
     e2.messages("!b-admin", Some(10)).await.unwrap();
     fake2.demoted.store(true, Ordering::SeqCst);
-    assert_eq!(e2.messages("!b-admin", Some(10)).await.unwrap_err().code, ErrorCode::Forbidden);
+    assert_eq!(
+        e2.messages("!b-admin", Some(10)).await.unwrap_err().code,
+        ErrorCode::Forbidden,
+        "a demoted admin should be forbidden the messages"
+    );
     fake2.offline.store(true, Ordering::SeqCst);
-    assert_eq!(e2.reveal("!b-admin", "$leak", "x").await.unwrap_err().code, ErrorCode::Forbidden);
+    assert_eq!(
+        e2.reveal("!b-admin", "$leak", "x").await.unwrap_err().code,
+        ErrorCode::Forbidden,
+        "a demoted admin should be forbidden a reveal, even offline"
+    );
 
     fake.offline.store(false, Ordering::SeqCst);
     fake2.offline.store(false, Ordering::SeqCst);
@@ -59,8 +67,10 @@ async fn offline_reveal_checks_my_cached_power() {
     }
 }
 
+// Regression (b73ae29): a cache-key entry missing from the keyring beside an existing store made
+// a new key (which cannot open that store) instead of a clear error naming the entry.
 #[tokio::test]
-async fn missing_cache_key_entry_never_replaces_an_existing_store() {
+async fn regression_a_missing_cache_key_entry_made_a_new_key_beside_an_existing_store() {
     let home = tempfile::tempdir().unwrap();
     let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecrets::default());
     let (e, _) = engine(home.path(), secrets.clone(), EnvOverride::default());
@@ -101,7 +111,11 @@ async fn recent_reasons_are_kept_per_account_newest_first_deduplicated_and_cappe
         e.remember_reason(r).await.unwrap();
     }
     assert_eq!(e.recent_reasons().await.unwrap(), ["辱骂", "刷屏", "广告"], "newest first, each once, trimmed");
-    assert_eq!(e.remember_reason("  ").await.unwrap_err().code, ErrorCode::InvalidInput);
+    assert_eq!(
+        e.remember_reason("  ").await.unwrap_err().code,
+        ErrorCode::InvalidInput,
+        "a blank reason should not be remembered"
+    );
     for i in 0..10 {
         e.remember_reason(&format!("理由{i}")).await.unwrap();
     }

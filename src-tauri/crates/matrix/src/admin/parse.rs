@@ -296,7 +296,7 @@ mod tests {
         assert_eq!((r.reason.as_deref(), r.score), (Some("赌博广告"), Some(-100)));
         assert_eq!((r.group_name.as_deref(), r.group_alias.as_deref()), (Some("技术群"), Some("#g:hs")));
         assert_eq!(r.received_at, "2023-11-14T22:13:20Z");
-        assert_eq!(p.next, Some(100));
+        assert_eq!(p.next, Some(100), "the next page should start at the next_token");
         let odd = page(
             ReportKind::Event,
             r#"{"event_reports": [{"id": 1, "received_ts": 5, "room_id": "!r", "event_id": "$e", "user_id": "@a:hs", "score": -12.6, "sender": "not a user"}]}"#,
@@ -340,7 +340,11 @@ mod tests {
         let r = &p.rows[0].report;
         assert_eq!((r.id.as_str(), r.kind), ("user:1", ReportKind::User));
         assert_eq!((r.reported_user.as_deref(), r.reporter.as_str()), (Some("@bad:hs"), "@rep:hs"));
-        assert_eq!((r.event_id.as_ref(), r.group.as_ref(), r.score), (None, None, None));
+        assert_eq!(
+            (r.event_id.as_ref(), r.group.as_ref(), r.score),
+            (None, None, None),
+            "a user report should have no event, group or score"
+        );
     }
 
     #[test]
@@ -403,14 +407,21 @@ mod tests {
                 .to_vec();
         use DeleteState::*;
         assert_eq!(states, [Running, Running, Complete, Failed, Failed, Running, Running, Running]);
-        assert!(parse_delete_tasks(&json!({"results": "no"})).is_empty());
+        assert!(
+            parse_delete_tasks(&json!({"results": "no"})).is_empty(),
+            "results that are not a list should read as no task"
+        );
     }
 
     #[test]
     fn user_flags_are_tolerant() {
         let f = UserFlags::deserialize(&json!({"deactivated": true, "suspended": "yes"})).unwrap();
-        assert_eq!((f.deactivated, f.suspended), (Some(true), None));
+        assert_eq!(
+            (f.deactivated, f.suspended),
+            (Some(true), None),
+            "a flag that is not a boolean should read as unknown"
+        );
         let f = UserFlags::deserialize(&json!({})).unwrap();
-        assert_eq!((f.deactivated, f.suspended), (None, None));
+        assert_eq!((f.deactivated, f.suspended), (None, None), "missing flags should read as unknown");
     }
 }

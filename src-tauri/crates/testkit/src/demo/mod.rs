@@ -5,9 +5,9 @@
 //! insults, a flooding burst).
 //!
 //! Why a cache: registering and joining 1,200 users takes over a minute, a copy of the SQLite
-//! file takes milliseconds. [`fixture`] builds the world once per *version key* (Synapse version +
-//! the source of this module and [`data`]), stores Synapse's data dir under
-//! `<cache>/fixtures/<key>/` with `world.json`, and [`start`] boots a throw-away copy of it.
+//! file takes milliseconds. [`fixture`](crate::demo::fixture) builds the world once per *version key* (Synapse version +
+//! the source of this module and [`data`](crate::demo::data)), stores Synapse's data dir under
+//! `<cache>/fixtures/<key>/` with `world.json`, and [`start`](crate::demo::start) boots a throw-away copy of it.
 //! Editing the seed changes the key, so a stale fixture is never used.
 //!
 //! Everything is deterministic (a fixed-seed PRNG), so tests can rely on names, counts and roles.
