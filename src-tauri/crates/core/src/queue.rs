@@ -2,11 +2,11 @@
 //! there — the detector, members' reports, the platform's reports — merged, counted, ranked.
 //!
 //! ## Design
-//! - An item's ID is derived from the group and the message ([`item_id`]), so re-reading the
+//! - An item's ID is derived from the group and the message ([`item_id`](crate::queue::item_id)), so re-reading the
 //!   same events (a restart, a second sync of the same batch) never makes a second item, and
 //!   every admin's console names the item the same.
 //! - Severity is the highest of the item's sources; members' reports weigh by each reporter's
-//!   record ([`reporter_weight`]): one whose reports were upheld counts more than one whose
+//!   record ([`reporter_weight`](crate::queue::reporter_weight)): one whose reports were upheld counts more than one whose
 //!   reports were dismissed, so a handful of trusted reports rank above a pile from throwaways.
 
 use serde::{Deserialize, Serialize};

@@ -2,7 +2,7 @@
 //! (`!report spam`, `!举报 广告`), or a reaction to it with the report emoji (🚩).
 //!
 //! Matrix delivers reports to server admins only; a group's managers hear of them this way.
-//! The words and the emoji are the group's settings ([`ReportWords`]); what the adapter gives
+//! The words and the emoji are the group's settings ([`ReportWords`](crate::report::ReportWords)); what the adapter gives
 //! is the plain reply and reaction ([`crate::sync::TimelineEvent`]).
 
 use serde::{Deserialize, Serialize};

@@ -3,7 +3,7 @@
 //!
 //! ## Design
 //! - The adapter reads the platform's incremental feed (Matrix `/sync`) and gives one
-//!   [`GroupBatch`] per group, events in the order the server gave them. An event it cannot
+//!   [`GroupBatch`](crate::sync::GroupBatch) per group, events in the order the server gave them. An event it cannot
 //!   read is left out (and counted), never failing the batch: room timelines are written by
 //!   other people's servers.
 //! - `limited` means the feed skipped events since the previous round; `gap` is where the

@@ -7,7 +7,7 @@
 //!   starts from the old token and writes the same rows, which the store's unique keys absorb
 //!   (no message is lost, no item doubled).
 //! - A `limited` round is back-filled from its gap, page by page, until a page reaches a
-//!   message already stored (or [`MAX_BACKFILL_PAGES`], or the start of the room).
+//!   message already stored (or [`crate::sync::MAX_BACKFILL_PAGES`], or the start of the room).
 //! - A token the server no longer accepts starts a fresh first round; stored items stay.
 //! - The managers of each group come from its power levels, read once and again whenever the
 //!   feed says a group's state changed: their messages are not fed to the flood detector, and

@@ -6,7 +6,7 @@
 //!   (messages, reactions, redactions, and the state that changes who manages what), no
 //!   presence, no ephemeral events, members lazily loaded. The filter is sent with every
 //!   request, so a console never depends on a filter ID stored on the server.
-//! - Every event is read from its JSON by hand ([`read_event`]): an event from another server
+//! - Every event is read from its JSON by hand ([`crate::sync::read_event`]): an event from another server
 //!   that does not parse is counted as skipped, never fails the round.
 //! - Replies are told apart here (Matrix's `m.in_reply_to`, the quoted fallback stripped from
 //!   the body); whether one is a *report* is the engine's call ([`qunguan_core::report`]).
