@@ -135,33 +135,137 @@ pub enum Action {
     },
 }
 
+/// One list of the actions' names: [`ActionKind`] and its words come from it.
+macro_rules! action_kinds {
+    ($($kind:ident = $word:literal,)*) => {
+        /// What a case record says was done: one of this build's actions by name, or a word it
+        /// does not know (a newer console's) kept exactly as written, so the record's hash
+        /// still verifies and the case is listed as it came.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum ActionKind {
+            $(#[doc = concat!("`", $word, "`")] $kind,)*
+            /// A word this build does not know.
+            Other(String),
+        }
+
+        impl ActionKind {
+            /// The word of a kind this build knows; `None` for [`ActionKind::Other`].
+            pub fn known(&self) -> Option<&'static str> {
+                match self {
+                    $(ActionKind::$kind => Some($word),)*
+                    ActionKind::Other(_) => None,
+                }
+            }
+        }
+
+        impl From<&str> for ActionKind {
+            fn from(word: &str) -> Self {
+                match word {
+                    $($word => ActionKind::$kind,)*
+                    other => ActionKind::Other(other.to_owned()),
+                }
+            }
+        }
+    };
+}
+
+action_kinds! {
+    Warn = "warn",
+    Mute = "mute",
+    Unmute = "unmute",
+    Remove = "remove",
+    Kick = "kick",
+    Ban = "ban",
+    Unban = "unban",
+    Lock = "lock",
+    Unlock = "unlock",
+    Role = "role",
+    ReportMessage = "report_message",
+    ReportMember = "report_member",
+    ReportGroup = "report_group",
+    StaffSuspend = "staff_suspend",
+    StaffUnsuspend = "staff_unsuspend",
+    StaffDeactivate = "staff_deactivate",
+    StaffClose = "staff_close",
+    StaffResolve = "staff_resolve",
+    BlocklistAdd = "blocklist_add",
+    BlocklistRemove = "blocklist_remove",
+    Reveal = "reveal",
+    Dismiss = "dismiss",
+}
+
+impl ActionKind {
+    /// The word a case record holds.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ActionKind::Other(word) => word,
+            known => known.known().expect("a known kind has its word"),
+        }
+    }
+}
+
+impl From<String> for ActionKind {
+    fn from(word: String) -> Self {
+        ActionKind::from(word.as_str())
+    }
+}
+
+impl PartialEq<&str> for ActionKind {
+    fn eq(&self, word: &&str) -> bool {
+        self.as_str() == *word
+    }
+}
+
+impl std::fmt::Display for ActionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ActionKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ActionKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(ActionKind::from)
+    }
+}
+
 impl Action {
+    /// The action's kind (its name in `cases.action`, exit-code tables, UI keys).
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Action::Warn { .. } => ActionKind::Warn,
+            Action::Mute { .. } => ActionKind::Mute,
+            Action::Unmute { .. } => ActionKind::Unmute,
+            Action::Remove { .. } => ActionKind::Remove,
+            Action::Kick { .. } => ActionKind::Kick,
+            Action::Ban { .. } => ActionKind::Ban,
+            Action::Unban { .. } => ActionKind::Unban,
+            Action::Lock => ActionKind::Lock,
+            Action::Unlock => ActionKind::Unlock,
+            Action::Role { .. } => ActionKind::Role,
+            Action::ReportMessage { .. } => ActionKind::ReportMessage,
+            Action::ReportMember { .. } => ActionKind::ReportMember,
+            Action::ReportGroup => ActionKind::ReportGroup,
+            Action::StaffSuspend { .. } => ActionKind::StaffSuspend,
+            Action::StaffUnsuspend { .. } => ActionKind::StaffUnsuspend,
+            Action::StaffDeactivate { .. } => ActionKind::StaffDeactivate,
+            Action::StaffClose { .. } => ActionKind::StaffClose,
+            Action::StaffResolve { .. } => ActionKind::StaffResolve,
+            Action::BlocklistAdd { .. } => ActionKind::BlocklistAdd,
+            Action::BlocklistRemove { .. } => ActionKind::BlocklistRemove,
+            Action::Reveal { .. } => ActionKind::Reveal,
+            Action::Dismiss { .. } => ActionKind::Dismiss,
+        }
+    }
+
     /// The action's stable name (`cases.action`, exit-code tables, UI keys).
     pub fn name(&self) -> &'static str {
-        match self {
-            Action::Warn { .. } => "warn",
-            Action::Mute { .. } => "mute",
-            Action::Unmute { .. } => "unmute",
-            Action::Remove { .. } => "remove",
-            Action::Kick { .. } => "kick",
-            Action::Ban { .. } => "ban",
-            Action::Unban { .. } => "unban",
-            Action::Lock => "lock",
-            Action::Unlock => "unlock",
-            Action::Role { .. } => "role",
-            Action::ReportMessage { .. } => "report_message",
-            Action::ReportMember { .. } => "report_member",
-            Action::ReportGroup => "report_group",
-            Action::StaffSuspend { .. } => "staff_suspend",
-            Action::StaffUnsuspend { .. } => "staff_unsuspend",
-            Action::StaffDeactivate { .. } => "staff_deactivate",
-            Action::StaffClose { .. } => "staff_close",
-            Action::StaffResolve { .. } => "staff_resolve",
-            Action::BlocklistAdd { .. } => "blocklist_add",
-            Action::BlocklistRemove { .. } => "blocklist_remove",
-            Action::Reveal { .. } => "reveal",
-            Action::Dismiss { .. } => "dismiss",
-        }
+        self.kind().known().expect("every action is a known kind")
     }
 
     /// A platform-staff measure (needs a server admin; not about one group I manage).
@@ -419,6 +523,19 @@ mod tests {
             "a remove should target its event"
         );
         assert_eq!(Action::Lock.target_user(), None, "a lock should target no member");
+    }
+    #[test]
+    fn every_action_kind_keeps_its_word_and_an_unknown_word_is_kept_as_written() {
+        for word in ["warn", "report_message", "blocklist_remove", "dismiss", "reveal"] {
+            let kind = ActionKind::from(word);
+            assert_eq!(kind.known(), Some(word), "{word} is a kind this build knows");
+            assert_eq!(serde_json::to_value(&kind).unwrap(), word, "serialised as its word");
+        }
+        let newer = ActionKind::from("appeal");
+        assert_eq!(newer, ActionKind::Other("appeal".into()));
+        assert_eq!((newer.as_str(), newer.known()), ("appeal", None), "a newer console's word, kept");
+        assert_eq!(Action::Lock.name(), "lock");
+        assert_eq!(Action::Dismiss { event_id: "$e".into() }.kind(), ActionKind::Dismiss);
     }
 }
 

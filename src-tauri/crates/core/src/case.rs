@@ -95,7 +95,7 @@ pub struct CaseRecord {
     /// Whom or what the action is about (a user, an event, a report); `None` for group-wide actions.
     pub target: Option<String>,
     /// The action's name as `qg` spells it (`mute`, `ban`, `remove`, …).
-    pub action: String,
+    pub action: crate::action::ActionKind,
     /// The reason the admin gave (personal data masked when shared).
     pub reason: String,
     /// The group rule the action cites, if any.

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use qunguan_core::action::{Action, ActionOutcome, Applied, Evidence, OpContext, OutboxError, PlatformOp};
+use qunguan_core::action::{Action, ActionKind, ActionOutcome, Applied, Evidence, OpContext, OutboxError, PlatformOp};
 use qunguan_core::case::{CASE_FORMAT, CaseRecord, RecordKind};
 use qunguan_core::outcome::Why;
 use qunguan_core::platform::{Connector, IdKind};
@@ -313,7 +313,7 @@ impl Engine {
             group: group_id.clone(),
             actor: account.user_id.clone(),
             target: req.action.target().map(str::to_owned),
-            action: req.action.name().into(),
+            action: req.action.kind(),
             reason: reason.clone(),
             rule: rule.clone(),
             evidence_hash: evidence.as_ref().map(|(_, h)| h.clone()),
@@ -407,7 +407,7 @@ impl Engine {
             group: entry.group_id.clone(),
             actor,
             target: entry.target.clone(),
-            action: entry.action.clone(),
+            action: entry.action.as_str().into(),
             reason,
             rule,
             evidence_hash: None,
@@ -579,14 +579,15 @@ impl Engine {
                 vec![PlatformOp::SetUserPower { user: user.clone(), level: Some(level) }]
             }
             Action::Unmute { user } => {
-                let previous = self.previous_value(&state.id, "mute", Some(user), "previous_power").await?;
+                let previous = self.previous_value(&state.id, ActionKind::Mute, Some(user), "previous_power").await?;
                 let level = policy::restored_level(&state.power, &p.actor, previous.as_deref())
                     .filter(|l| *l != levels.users_default);
                 vec![PlatformOp::SetUserPower { user: user.clone(), level }]
             }
             Action::Lock => vec![PlatformOp::SetPostingLevel { level: levels.moderator_level() }],
             Action::Unlock => {
-                let previous = self.previous_value(&state.id, "lock", None, "previous_events_default").await?;
+                let previous =
+                    self.previous_value(&state.id, ActionKind::Lock, None, "previous_events_default").await?;
                 vec![PlatformOp::SetPostingLevel {
                     level: policy::restored_level(&state.power, &p.actor, previous.as_deref()).unwrap_or(0),
                 }]
@@ -621,12 +622,12 @@ impl Engine {
     async fn previous_value(
         &self,
         group: &str,
-        action: &str,
+        action: ActionKind,
         target: Option<&str>,
         key: &str,
     ) -> Result<Option<String>> {
         let filter = CaseFilter { group: Some(group.to_owned()), target: target.map(str::to_owned), actor: None };
-        let (action, key) = (action.to_owned(), key.to_owned());
+        let key = key.to_owned();
         self.on_store(move |s| {
             Ok(s.own_cases(&filter)?
                 .into_iter()

@@ -37,7 +37,7 @@ impl Engine {
                         group: r.group,
                         actor: r.actor,
                         target: r.target,
-                        action: r.action,
+                        action: r.action.to_string(),
                         reason: r.reason,
                         rule: r.rule,
                         evidence_hash: r.evidence_hash,

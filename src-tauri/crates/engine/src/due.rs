@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use qunguan_core::action::{Action, ActionOutcome};
+use qunguan_core::action::{Action, ActionKind, ActionOutcome};
 use qunguan_core::time::{millis_from_rfc3339, rfc3339_from_millis};
 use qunguan_core::{Result, Status};
 use qunguan_store::{CaseFilter, CaseRow};
@@ -49,7 +49,9 @@ impl Engine {
             let r = &c.decision.record;
             // Only decisions that took effect or may still: a failed, expired or cancelled
             // unmute leaves the mute before it in force, to be ended on time.
-            if matches!(r.action.as_str(), "mute" | "unmute") && matches!(c.status, Status::Done | Status::Queued) {
+            if matches!(r.action, ActionKind::Mute | ActionKind::Unmute)
+                && matches!(c.status, Status::Done | Status::Queued)
+            {
                 latest.insert((r.group.clone(), r.target.clone().unwrap_or_default()), c);
             }
         }
@@ -58,7 +60,7 @@ impl Engine {
             .filter_map(|(k, c)| {
                 let r = &c.decision.record;
                 let until = r.detail.get("until").and_then(|u| millis_from_rfc3339(u))?;
-                (r.action == "mute" && c.status == Status::Done).then_some((k, (c, until)))
+                (r.action == ActionKind::Mute && c.status == Status::Done).then_some((k, (c, until)))
             })
             .collect())
     }

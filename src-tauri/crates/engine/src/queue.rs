@@ -4,7 +4,7 @@
 //! The text is scanned again for display (masking needs the spans, the store keeps the
 //! findings): what the admin reads is masked exactly as the Messages tab masks it.
 
-use qunguan_core::action::{Action, ActionOutcome, MessageSnapshot};
+use qunguan_core::action::{Action, ActionKind, ActionOutcome, MessageSnapshot};
 use qunguan_core::platform::Platform;
 use qunguan_core::queue::{DEFAULT_CLAIM_SECONDS, ItemState, QueueItem, Report, Source, rank_severity};
 use qunguan_core::time::rfc3339_from_millis;
@@ -82,9 +82,11 @@ pub(crate) fn closed_by(record: &qunguan_core::case::CaseRecord) -> Option<(Stri
     use qunguan_core::case::RecordKind;
     let event = record.target.clone()?;
     let status = record.detail.get("status").map(String::as_str);
-    match (&record.kind, record.action.as_str(), status) {
-        (RecordKind::Decision, "dismiss", _) => Some((event, ItemState::Dismissed)),
-        (RecordKind::Outcome, "remove" | "report_message", Some("done")) => Some((event, ItemState::Actioned)),
+    match (&record.kind, &record.action, status) {
+        (RecordKind::Decision, ActionKind::Dismiss, _) => Some((event, ItemState::Dismissed)),
+        (RecordKind::Outcome, ActionKind::Remove | ActionKind::ReportMessage, Some("done")) => {
+            Some((event, ItemState::Actioned))
+        }
         _ => None,
     }
 }

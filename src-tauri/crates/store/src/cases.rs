@@ -231,7 +231,7 @@ impl Store {
                     group: group.to_owned(),
                     actor: String::new(),
                     target: None,
-                    action: String::new(),
+                    action: "".into(),
                     reason: json,
                     rule: None,
                     evidence_hash: None,
