@@ -1,7 +1,6 @@
 //! `qg sync [--follow]`, `qg queue`, `qg show ITEM`, `qg dismiss ITEM`.
 
 use std::io::IsTerminal;
-use std::time::Duration;
 
 use qunguan_core::queue::{ItemState, QueueItem};
 use qunguan_core::{Result, time::rfc3339_from_millis};
@@ -13,10 +12,6 @@ use crate::commands::print_json;
 use crate::i18n::{self, Lang};
 use crate::table;
 
-/// How long a following round waits for news before it starts the next.
-const FOLLOW_WAIT_MS: u64 = 30_000;
-/// The longest pause after failed rounds (it doubles from one second).
-const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// Characters of a message a table row shows.
 const PREVIEW_CHARS: usize = 40;
 
@@ -62,44 +57,16 @@ pub async fn run(engine: &Engine, command: Command, json: bool, lang: Lang) -> R
     }
 }
 
-/// One round, or rounds until Ctrl-C/SIGTERM: a failed round is reported and retried after a
-/// growing pause, from the same stored token, so nothing is lost.
+/// One round, or rounds until Ctrl-C/SIGTERM (see [`crate::serve::follow`]).
 async fn sync(engine: &Engine, follow: bool, json: bool, lang: Lang) -> Result<u8> {
     if !follow {
         let report = engine.sync_once(0).await?;
         print_round(&report, json, lang)?;
         return Ok(0);
     }
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(|e| qunguan_core::ApiError::caused_by(qunguan_core::ErrorCode::Internal, "cannot watch SIGTERM", e))?;
-    let mut backoff = Duration::from_secs(1);
-    let mut wait = 0;
-    loop {
-        let pause = tokio::select! {
-            r = engine.sync_once(wait) => match r {
-                Ok(report) => {
-                    print_round(&report, json, lang)?;
-                    backoff = Duration::from_secs(1);
-                    wait = FOLLOW_WAIT_MS;
-                    Duration::ZERO
-                }
-                Err(e) => {
-                    crate::term::err(&i18n::describe(&e));
-                    let pause = backoff;
-                    backoff = (backoff * 2).min(MAX_BACKOFF);
-                    pause
-                }
-            },
-            _ = tokio::signal::ctrl_c() => break,
-            _ = term.recv() => break,
-        };
-        tokio::select! {
-            _ = tokio::time::sleep(pause) => {}
-            _ = tokio::signal::ctrl_c() => break,
-            _ = term.recv() => break,
-        }
-    }
-    Ok(0)
+    let (signals, stopped) = crate::serve::stop_on_signals()?;
+    let ((), followed) = tokio::join!(signals, crate::serve::follow(engine, stopped, |r| print_round(r, json, lang)));
+    followed.map(|()| 0)
 }
 
 /// A round's summary: a JSON line on stdout with `--json`; else a line on stderr when it

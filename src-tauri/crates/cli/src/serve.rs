@@ -18,20 +18,27 @@ const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// continuously. A round that fails (e.g. the server is away) is reported and the loop goes
 /// on: the work stays queued, and the feed resumes from its stored token.
 pub async fn run(engine: &Engine, interval: u64, json: bool, lang: Lang) -> Result<u8> {
+    let (signals, stopped) = stop_on_signals()?;
+    crate::term::err(&i18n::serving(interval, lang));
+    let quiet = |_: &qunguan_engine::sync::SyncReport| Ok(());
+    let ((), due, followed) =
+        tokio::join!(signals, due_work(engine, interval, json, lang, stopped.clone()), follow(engine, stopped, quiet));
+    due.and(followed).map(|()| 0)
+}
+
+/// A future that resolves on Ctrl-C or SIGTERM, and the receiver that is told then.
+pub(crate) fn stop_on_signals() -> Result<(impl std::future::Future<Output = ()>, watch::Receiver<bool>)> {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| qunguan_core::ApiError::caused_by(qunguan_core::ErrorCode::Internal, "cannot watch SIGTERM", e))?;
-    crate::term::err(&i18n::serving(interval, lang));
     let (stop, stopped) = watch::channel(false);
-    let signals = async {
+    let signals = async move {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
         }
         let _ = stop.send(true);
     };
-    let ((), due, followed) =
-        tokio::join!(signals, due_work(engine, interval, json, lang, stopped.clone()), follow(engine, stopped));
-    due.and(followed).map(|()| 0)
+    Ok((signals, stopped))
 }
 
 /// Waits `pause`, or less if told to stop; true when stopping.
@@ -68,12 +75,20 @@ async fn due_work(
     }
 }
 
-async fn follow(engine: &Engine, mut stopped: watch::Receiver<bool>) -> Result<()> {
+/// Follows the groups until told to stop: rounds back to back (each waits for news), a failed
+/// round reported and retried after a growing pause, from the same stored token, so nothing
+/// is lost. `on_round` sees each round's summary.
+pub(crate) async fn follow(
+    engine: &Engine,
+    mut stopped: watch::Receiver<bool>,
+    mut on_round: impl FnMut(&qunguan_engine::sync::SyncReport) -> Result<()>,
+) -> Result<()> {
     let (mut wait, mut backoff) = (0, Duration::from_secs(1));
     loop {
         let pause = tokio::select! {
             r = engine.sync_once(wait) => match r {
-                Ok(_) => {
+                Ok(report) => {
+                    on_round(&report)?;
                     (wait, backoff) = (FOLLOW_WAIT_MS, Duration::from_secs(1));
                     Duration::ZERO
                 }
