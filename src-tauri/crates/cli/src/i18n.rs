@@ -244,6 +244,14 @@ pub fn synced(r: &qunguan_engine::sync::SyncReport, lang: Lang) -> String {
     }
 }
 
+/// The progress line of a sync round.
+pub fn sync_progress(done: u32, groups: u32, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("reading groups: {done}/{groups}"),
+        Lang::Zh => format!("正在读取群：{done}/{groups}"),
+    }
+}
+
 /// A group whose messages cannot be checked because they are end-to-end encrypted.
 pub fn encrypted_group(group: &str, lang: Lang) -> String {
     match lang {

@@ -60,13 +60,36 @@ pub async fn run(engine: &Engine, command: Command, json: bool, lang: Lang) -> R
 /// One round, or rounds until Ctrl-C/SIGTERM (see [`crate::serve::follow`]).
 async fn sync(engine: &Engine, follow: bool, json: bool, lang: Lang) -> Result<u8> {
     if !follow {
-        let report = engine.sync_once(0).await?;
+        let report = with_progress(engine, engine.sync_once(0), lang).await?;
         print_round(&report, json, lang)?;
         return Ok(0);
     }
     let (signals, stopped) = crate::serve::stop_on_signals()?;
     let ((), followed) = tokio::join!(signals, crate::serve::follow(engine, stopped, |r| print_round(r, json, lang)));
     followed.map(|()| 0)
+}
+
+/// Runs `work`, with a progress line on a terminal's stderr while the round stores and checks
+/// its groups (nothing when stderr is piped).
+async fn with_progress<T>(engine: &Engine, work: impl std::future::Future<Output = T>, lang: Lang) -> T {
+    if !std::io::stderr().is_terminal() {
+        return work.await;
+    }
+    let mut progress = engine.sync_progress();
+    let line = async {
+        while progress.changed().await.is_ok() {
+            let p = *progress.borrow();
+            if p.groups > 0 {
+                eprint!("\r{}", i18n::sync_progress(p.done, p.groups, lang));
+            }
+        }
+    };
+    let out = tokio::select! {
+        out = work => out,
+        () = line => unreachable!("the engine outlives the round"),
+    };
+    eprint!("\r\x1b[2K");
+    out
 }
 
 /// A round's summary: a JSON line on stdout with `--json`; else a line on stderr when it

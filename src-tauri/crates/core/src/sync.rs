@@ -85,6 +85,19 @@ pub struct SyncBatch {
     pub groups: Vec<GroupBatch>,
 }
 
+/// How far the current round is, for a progress line (the first round of a big account reads
+/// many groups, each possibly with a gap to fill).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct SyncProgress {
+    /// Groups the round brought.
+    pub groups: u32,
+    /// Groups stored and checked so far.
+    pub done: u32,
+    /// The console's first round (everything is new).
+    pub first: bool,
+}
+
 /// What paging back from a gap gives: events oldest first, and where to go on from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Backfill {

@@ -165,6 +165,8 @@ pub struct Engine {
     case_log_warnings: std::sync::Mutex<std::collections::BTreeMap<String, String>>,
     /// The groups followed between sync rounds (their power levels, their flood detectors).
     following: Mutex<sync::Following>,
+    /// How far the current sync round is (see [`Engine::sync_progress`]).
+    progress: tokio::sync::watch::Sender<qunguan_core::sync::SyncProgress>,
 }
 
 impl Engine {
@@ -180,6 +182,7 @@ impl Engine {
             offline_since: std::sync::Mutex::new(None),
             case_log_warnings: std::sync::Mutex::default(),
             following: Mutex::default(),
+            progress: tokio::sync::watch::Sender::new(Default::default()),
         }
     }
 

@@ -20,7 +20,7 @@ use std::collections::{HashMap, HashSet};
 
 use qunguan_core::action::MessageSnapshot;
 use qunguan_core::report::ReportWords;
-use qunguan_core::sync::{GroupBatch, TimelineEvent};
+use qunguan_core::sync::{GroupBatch, SyncProgress, TimelineEvent};
 use qunguan_core::{ApiError, GroupState, Result, RetryKind, Role};
 use qunguan_detect::{self as detect, Scratch, Stream};
 use qunguan_store::{Flagged, Ingest, NewReport};
@@ -196,7 +196,10 @@ impl Engine {
         let words = ReportWords::default();
         let mut sorter = Sorter { detector: &detector, words: &words, me: &account.user_id, scratch: Scratch::new() };
         let mut stale = false;
+        let mut progress = SyncProgress { groups: batch.groups.len() as u32, done: 0, first: report.first };
         for g in batch.groups {
+            self.progress.send_replace(progress);
+            progress.done += 1;
             stale |= g.state_changed;
             if !following.states.contains_key(&g.group_id) {
                 continue; // Not (or no longer) a group I manage.
@@ -211,6 +214,7 @@ impl Engine {
             let stream = following.streams.entry(id.clone()).or_insert_with(|| Stream::new(detector.rules()));
             sorter.sort(&id, events, state.as_ref(), stream, &mut round);
         }
+        self.progress.send_replace(progress);
         // Reports made to the platform, for a server admin: into the same items.
         match self.platform_reports(&groups).await {
             Ok(reports) => round.reports.extend(reports),
@@ -283,6 +287,11 @@ impl Engine {
 }
 
 impl Engine {
+    /// How far the current (or last) sync round is: a progress line watches this.
+    pub fn sync_progress(&self) -> tokio::sync::watch::Receiver<SyncProgress> {
+        self.progress.subscribe()
+    }
+
     /// Forgets the followed groups' states: the next round reads them again (after a setting
     /// of a group changed here).
     pub(crate) async fn forget_group_states(&self) {

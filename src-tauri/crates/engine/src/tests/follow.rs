@@ -81,6 +81,12 @@ async fn messages_are_checked_on_arrival_and_reports_merge_into_one_item() {
     fake.feed.lock().unwrap().insert(None, round("s1", first.clone()));
     let r = e.sync_once(0).await.unwrap();
     assert!(r.first, "no token yet: the first round");
+    let progress = *e.sync_progress().borrow();
+    assert_eq!(
+        progress,
+        qunguan_core::sync::SyncProgress { groups: 1, done: 1, first: true },
+        "the progress line ends full"
+    );
     assert_eq!((r.new_messages, r.new_items.len()), (4, 3), "four messages stored, three items: {r:?}");
 
     let items = e.queue(None, None, None).await.unwrap();
