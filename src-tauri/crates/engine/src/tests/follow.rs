@@ -297,3 +297,18 @@ async fn a_claim_shows_who_holds_an_item_and_only_a_managers_own_claim_counts() 
     assert_eq!(e.queue(None, None, None).await.unwrap()[0].claimed_by, None, "an expired claim is no claim");
     assert_eq!(e.dismiss(&id, "not spam", false).await.unwrap().status, Status::Done, "nobody holds it now");
 }
+
+#[tokio::test]
+async fn hundreds_of_flags_on_one_message_stay_one_item() {
+    let (_home, e, fake) = signed_in().await;
+    let mut events = vec![msg("$m", "@spam:hs", 1, "hello")];
+    events.extend((0..300).map(|i| flag(&format!("$f{i}"), &format!("@u{i}:hs"), 2 + i, "$m")));
+    // The same reporter flagging twice (a client retrying) is one report.
+    events.push(flag("$again", "@u0:hs", 400, "$m"));
+    fake.feed.lock().unwrap().insert(None, round("s1", events));
+    let r = e.sync_once(0).await.unwrap();
+    assert_eq!(r.new_items.len(), 1, "one message, one item: {:?}", r.new_items.len());
+    let items = e.queue(None, None, None).await.unwrap();
+    assert_eq!((items.len(), items[0].count), (1, 300), "300 reporters counted once each");
+    assert_eq!(items[0].severity, qunguan_core::message::Severity::High);
+}
