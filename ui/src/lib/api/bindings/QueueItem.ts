@@ -55,9 +55,13 @@ reporters: Array<Report>,
  */
 count: number, 
 /**
- * The admin holding the item, if claimed.
+ * The admin holding the item, if claimed (and the claim has not run out).
  */
 claimed_by: string | null, 
+/**
+ * When the claim runs out (RFC 3339) unless its holder acts or claims again.
+ */
+claim_until: string | null, 
 /**
  * When it entered the queue (RFC 3339).
  */
@@ -65,7 +69,7 @@ created_at: string,
 /**
  * When the message was sent (Unix ms).
  */
-sent_at: bigint, 
+sent_at: number, 
 /**
  * Open, dismissed or actioned.
  */
