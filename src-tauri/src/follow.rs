@@ -22,6 +22,8 @@ const WAIT_MS: u64 = 30_000;
 /// The first pause after a failed round, doubled each time up to [`MAX_PAUSE`].
 const FIRST_PAUSE: Duration = Duration::from_secs(2);
 const MAX_PAUSE: Duration = Duration::from_secs(60);
+/// How many of the most severe open items a round's notifications look among.
+const NOTIFY_SCAN: u32 = 500;
 /// While signed out: how often to look again.
 const SIGNED_OUT_PAUSE: Duration = Duration::from_secs(2);
 
@@ -101,14 +103,15 @@ async fn notify_high(app: AppHandle, ids: Vec<String>) {
     if !prefs.allows(notify::now_ms()) {
         return;
     }
-    let mut high = Vec::new();
-    for id in ids {
-        match state.engine.queue_item(&id, 0).await {
-            Ok((item, _)) if item.severity == Severity::High && item.state == ItemState::Open => high.push(item),
-            Ok(_) => {}
-            Err(e) => tracing::debug!(code = e.code.as_str(), "item not read for a notification"),
+    // One read of the open queue, most severe first: the round's items among its high ones.
+    let fresh: std::collections::HashSet<String> = ids.into_iter().collect();
+    let high: Vec<_> = match state.engine.queue(None, Some(ItemState::Open), Some(NOTIFY_SCAN)).await {
+        Ok(items) => items.into_iter().filter(|i| i.severity == Severity::High && fresh.contains(&i.id)).collect(),
+        Err(e) => {
+            tracing::debug!(code = e.code.as_str(), "queue not read for notifications");
+            return;
         }
-    }
+    };
     if high.is_empty() {
         return;
     }
