@@ -27,6 +27,14 @@ const COMMANDS: &[&str] = &[
     "list_outbox",
     "cancel_outbox",
     "audit_verify",
+    "list_queue",
+    "queue_item",
+    "claim_item",
+    "release_item",
+    "dismiss_item",
+    "follow_status",
+    "set_notify_prefs",
+    "act_on_item",
 ];
 
 fn main() {

@@ -36,14 +36,23 @@ fn generated() -> BTreeSet<String> {
     quoted(between(BUILD, "const COMMANDS: &[&str] = &[", "];")).map(str::to_owned).collect()
 }
 
+/// Tauri's own permissions the window holds: hearing the app's events (`queue-changed`,
+/// `queue-open`), nothing more (no emitting, no windows, no shell, no file system).
+const CORE_GRANTS: &[&str] = &["core:event:allow-listen", "core:event:allow-unlisten"];
+
 fn granted() -> BTreeSet<String> {
     let json: serde_json::Value = serde_json::from_str(CAPABILITY).expect("the capability file is JSON");
-    json["permissions"]
+    let all: Vec<&str> = json["permissions"]
         .as_array()
         .expect("the capability lists permissions")
         .iter()
+        .map(|p| p.as_str().expect("a permission is a name"))
+        .collect();
+    let core: Vec<&str> = all.iter().copied().filter(|p| p.starts_with("core:")).collect();
+    assert_eq!(core, CORE_GRANTS, "the only Tauri permissions granted are hearing events");
+    all.into_iter()
+        .filter(|p| !p.starts_with("core:"))
         .map(|p| {
-            let p = p.as_str().expect("a permission is a name");
             p.strip_prefix("allow-").unwrap_or_else(|| panic!("{p} is not an allow- permission")).replace('-', "_")
         })
         .collect()

@@ -1,5 +1,6 @@
 //! The running app carries out due work (queued actions, ends of timed mutes) in the
-//! background, like `qg serve`, so nothing waits for a terminal.
+//! background, like `qg serve`, so nothing waits for a terminal. Following the groups (new
+//! messages, reports, claims) is `follow`'s, live.
 
 use std::time::Duration;
 

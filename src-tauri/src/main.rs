@@ -7,6 +7,8 @@
 mod allow_list;
 mod commands;
 mod due;
+mod follow;
+mod notify;
 mod state;
 
 fn main() {
@@ -27,6 +29,7 @@ fn main() {
         .manage(state)
         .setup(|app| {
             due::spawn(app.handle().clone());
+            follow::spawn(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -53,6 +56,14 @@ fn main() {
             commands::cases::list_outbox,
             commands::cases::cancel_outbox,
             commands::cases::audit_verify,
+            commands::queue::list_queue,
+            commands::queue::queue_item,
+            commands::queue::claim_item,
+            commands::queue::release_item,
+            commands::queue::dismiss_item,
+            commands::queue::follow_status,
+            commands::queue::set_notify_prefs,
+            commands::queue::act_on_item,
         ])
         .run(tauri::generate_context!())
         .expect("the Tauri runtime failed");

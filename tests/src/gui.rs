@@ -75,14 +75,21 @@ pub fn free_port() -> u16 {
 /// A running `tauri-driver`; stopped with SIGTERM (which ends WebKitWebDriver and the app too).
 struct Driver {
     child: Child,
+    port: u16,
+}
+
+/// Where tauri-driver (and the app under it) writes its output.
+fn driver_log(port: u16) -> PathBuf {
+    screens_dir().join(format!("tauri-driver-{port}.log"))
 }
 
 impl Driver {
-    fn start(port: u16, native: u16, home: &Path, lang: &str) -> Driver {
+    fn start(port: u16, native: u16, home: &Path, lang: &str, env: &[(&str, &str)]) -> Driver {
         let driver = on_path("tauri-driver", "`cargo install tauri-driver --locked`");
         on_path("WebKitWebDriver", "`apt-get install webkit2gtk-driver`");
-        let log = std::fs::File::create(screens_dir().join(format!("tauri-driver-{port}.log"))).expect("driver log");
-        let child = Command::new(driver)
+        let log = std::fs::File::create(driver_log(port)).expect("driver log");
+        let mut cmd = Command::new(driver);
+        cmd
             // Its own process group, so stopping it also stops WebKitWebDriver and the app.
             .process_group(0)
             .arg("--port")
@@ -104,10 +111,11 @@ impl Driver {
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log handle"))
-            .stderr(log)
-            .spawn()
-            .expect("spawn tauri-driver");
-        Driver { child }
+            .stderr(log);
+        // What this test adds (credentials from the environment, another session bus, a log filter).
+        cmd.envs(env.iter().copied());
+        let child = cmd.spawn().expect("spawn tauri-driver");
+        Driver { child, port }
     }
 }
 
@@ -142,13 +150,23 @@ pub struct App {
 impl App {
     /// Launches the app with `LANG=lang` and waits for the WebDriver session.
     pub async fn launch(name: &str, lang: &str) -> Result<App> {
+        Self::launch_with(name, lang, &[]).await
+    }
+
+    /// The output of the app (and tauri-driver) so far: its log lines (`QG_LOG` decides which).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(driver_log(self._driver.port)).unwrap_or_default()
+    }
+
+    /// [`App::launch`] with more environment for the app (`QG_LOG`, credentials, another D-Bus).
+    pub async fn launch_with(name: &str, lang: &str, env: &[(&str, &str)]) -> Result<App> {
         // Two rustls crypto providers are compiled in (ring via reqwest, aws-lc-rs via fantoccini's hyper-rustls),
         // so pick one; the WebDriver link is plain HTTP on loopback anyway.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let app = app_binary();
         let home = tempfile::Builder::new().prefix("qunguan-gui-").tempdir()?;
         let (port, native) = (free_port(), free_port());
-        let driver = Driver::start(port, native, home.path(), lang);
+        let driver = Driver::start(port, native, home.path(), lang, env);
         // Both tauri-driver and the WebKitWebDriver it starts must listen before a session is asked for:
         // a session request that reaches tauri-driver before WebKitWebDriver is up fails half-way.
         for p in [port, native] {
@@ -257,9 +275,14 @@ impl App {
 
 /// Runs one GUI test: launches the app, runs `body`, always saves `target/e2e-screens/<name>.png`.
 pub fn gui_test(name: &str, lang: &str, body: impl AsyncFnOnce(&App) -> Result<()>) {
+    gui_test_with(name, lang, &[], body)
+}
+
+/// [`gui_test`] with more environment for the app.
+pub fn gui_test_with(name: &str, lang: &str, env: &[(&str, &str)], body: impl AsyncFnOnce(&App) -> Result<()>) {
     let _one_window = GUI.lock().unwrap_or_else(|e| e.into_inner());
     let result: Result<()> = RUNTIME.block_on(async {
-        let app = App::launch(name, lang).await?;
+        let app = App::launch_with(name, lang, env).await?;
         // A WebDriver call can block forever (e.g. on a dead page): bound the whole test.
         let outcome = match tokio::time::timeout(Duration::from_secs(300), body(&app)).await {
             Ok(r) => r,

@@ -736,3 +736,333 @@ fn unreachable_homeserver_shows_the_translated_error() {
         Ok(())
     });
 }
+
+/// A group of its own on the demo's Synapse: a fresh owner (so the app follows this group alone)
+/// and `n` members; the owner, the members and the room ID.
+fn queue_group(n: usize) -> (qunguan_testkit::TestUser, Vec<qunguan_testkit::TestUser>, String) {
+    use qunguan_tests::console::{PASSWORD, create_group, unique};
+    let (synapse, _) = world();
+    let register = |prefix: &str| {
+        qunguan_tests::RUNTIME.block_on(synapse.register(&unique(prefix), PASSWORD, false)).expect("register")
+    };
+    let owner = register("qowner");
+    let members: Vec<_> = (0..n).map(|_| register("qmember")).collect();
+    let joiners: Vec<&qunguan_testkit::TestUser> = members.iter().collect();
+    let room = create_group(&synapse.base_url, &owner, &[], &joiners, "gui-queue");
+    (owner, members, room)
+}
+
+/// A message with a resident ID: a high-severity item once the app has read it.
+const LEAK: &str = "我的身份证 11010519491231002X 帮我查一下";
+
+/// The open items the queue screen lists, in order: their IDs.
+async fn queue_rows(app: &qunguan_tests::gui::App) -> Result<Vec<String>> {
+    attrs(app, "[data-testid=queue-row]", "data-item-id").await
+}
+
+/// Waits until the queue lists exactly `n` rows.
+async fn rows_become(app: &qunguan_tests::gui::App, n: usize, secs: u64, what: &str) -> Result<()> {
+    let js = format!("return document.querySelectorAll('[data-testid=queue-row]').length === {n}");
+    app.until(&js, secs, what).await
+}
+
+/// Types `text` into the focused field (as keys, no click).
+async fn type_text(app: &qunguan_tests::gui::App, text: &str) -> Result<()> {
+    let focused = app.client.active_element().await?;
+    focused.send_keys(text).await?;
+    Ok(())
+}
+
+#[test]
+fn admin_works_three_queue_items_from_the_keyboard_claim_mute_dismiss() {
+    require_keyring();
+    let (synapse, _) = world();
+    let (owner, members, room) = queue_group(3);
+    // Two leaks before the app starts (its first round reads them), a third while it follows.
+    let posted: Vec<String> = members[..2]
+        .iter()
+        .map(|m| {
+            let c = MatrixClient::new(&synapse.base_url, &m.access_token);
+            qunguan_tests::RUNTIME.block_on(c.send_text(&room, LEAK)).expect("send")
+        })
+        .collect();
+    // Notifications go to dunst on this session bus; dbus-monitor sees them pass.
+    let monitor_log = tempfile::NamedTempFile::new().expect("monitor log");
+    let mut monitor = std::process::Command::new("dbus-monitor")
+        .args(["--session", "interface='org.freedesktop.Notifications',member='Notify'"])
+        .stdout(monitor_log.reopen().expect("monitor log handle"))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("dbus-monitor (apt-get install dbus)");
+    let env = [("QG_LOG", "qunguan_app=info")];
+    qunguan_tests::gui::gui_test_with("queue_keyboard", "en_US.UTF-8", &env, async |app| {
+        let o = MatrixClient::new(&synapse.base_url, &owner.access_token);
+        app.sign_in(&synapse.base_url, &owner.user_id, &owner.password).await?;
+        app.wait("[data-testid=nav-queue]", 90, "the sidebar after signing in").await?;
+        press(app, 'g').await?;
+        press(app, 'q').await?;
+        app.wait("[data-testid=queue-screen]", 10, "g q opens the queue").await?;
+        rows_become(app, 2, 60, "the two leaks read by the first round").await?;
+
+        // Followed live: a third leak is an item within seconds, without a reload.
+        let c = MatrixClient::new(&synapse.base_url, &members[2].access_token);
+        let sent = std::time::Instant::now();
+        let third = c.send_text(&room, LEAK).await?;
+        rows_become(app, 3, 60, "the third leak, followed live").await?;
+        eprintln!("queue latency in the app: {:.2} s from send to row", sent.elapsed().as_secs_f64());
+        // All high: the two read in the first round (one age), then the one that came after.
+        let mut events = attrs(app, "[data-testid=queue-row]", "data-event-id").await?;
+        check_eq!(events.pop(), Some(third.clone()), "the newest item last");
+        events.sort();
+        let mut first_two = posted.clone();
+        first_two.sort();
+        check_eq!(events, first_two, "the two earlier leaks first");
+        let severities = attrs(app, "[data-testid=queue-row]", "data-severity").await?;
+        ensure!(severities.iter().all(|s| s == "high"), "a resident ID is high severity: {severities:?}");
+        let preview = app.text("[data-testid=queue-row]").await?;
+        ensure!(
+            preview.contains("110105********002X") && !preview.contains("11010519491231002X"),
+            "masked: {preview:?}"
+        );
+        let follow = app.text("[data-testid=queue-follow]").await?;
+        check_eq!(follow, "Following 1 group live", "the progress line after the first round");
+        let ids = queue_rows(app).await?;
+
+        // j selects the first item; c claims it (the row and the card name me).
+        press(app, 'j').await?;
+        app.wait(&format!("[data-testid=queue-card][data-item-id='{}']", ids[0]), 5, "the first item's card").await?;
+        app.wait("[data-testid=queue-context]", 10, "the messages around it").await?;
+        press(app, 'c').await?;
+        let mine = format!("[data-testid=queue-row][data-item-id='{}'][data-claimed-by='{}']", ids[0], owner.user_id);
+        app.wait(&mine, 30, "the claim on the first item").await?;
+        app.shot("claimed").await?;
+        let pointer = o.get_state(&room, "org.qunguan.moderation_room", "").await?;
+        let log_room = pointer.and_then(|p| p["room_id"].as_str().map(str::to_owned)).context("a moderation room")?;
+        let claim = o.get_state(&log_room, "org.qunguan.claim", &ids[0]).await?.context("the claim on Synapse")?;
+        let first_event = attr(app, "[data-testid=queue-card]", "data-event-id").await?;
+        let first_sender = if first_event == posted[0] { &members[0] } else { &members[1] };
+        check_eq!(claim["holder"].as_str(), Some(owner.user_id.as_str()), "the claim is in the moderation room");
+
+        // m asks the duration (2: one hour), then the action dialog: a reason, Enter.
+        press(app, 'm').await?;
+        app.wait("[data-testid=duration-pick]", 5, "m asks the duration first").await?;
+        app.shot("duration").await?;
+        press(app, '2').await?;
+        app.wait("[data-testid=action-dialog][data-action=mute]", 5, "the mute dialog").await?;
+        app.wait("[data-testid=action-duration-3600][aria-checked=true]", 5, "the hour chosen").await?;
+        type_text(app, "posted an ID number").await?;
+        app.shot("mute-dialog").await?;
+        app.client.active_element().await?.send_keys(&Key::Enter).await?;
+        rows_become(app, 2, 60, "the muted sender's item left the open queue").await?;
+        let pl = o.power_levels(&room).await?;
+        let events_default = pl["events_default"].as_i64().unwrap_or(0);
+        let level = pl["users"][&first_sender.user_id].as_i64().unwrap_or(0);
+        ensure!(level < events_default, "muted on Synapse: level {level}, events_default {events_default}");
+        let claim = o.get_state(&log_room, "org.qunguan.claim", &ids[0]).await?;
+        ensure!(
+            claim.as_ref().is_none_or(|c| c.get("holder").is_none()),
+            "the claim went with the decision: {claim:?}"
+        );
+
+        // The selection moved on to the next item: d asks the reason; Enter dismisses it.
+        app.wait(&format!("[data-testid=queue-card][data-item-id='{}']", ids[1]), 5, "the next item selected").await?;
+        let second_event = attr(app, "[data-testid=queue-card]", "data-event-id").await?;
+        press(app, 'd').await?;
+        app.wait("[data-testid=dismiss-dialog]", 5, "the dismiss dialog").await?;
+        type_text(app, "a test of the form, not a leak").await?;
+        app.client.active_element().await?.send_keys(&Key::Enter).await?;
+        rows_become(app, 1, 60, "the dismissed item left the open queue").await?;
+        check_eq!(queue_rows(app).await?, vec![ids[2].clone()], "the third item is what is left");
+        app.shot("worked").await?;
+
+        // The dismissal is a case in the moderation room, about the second message.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let events = o.messages(&log_room, 100).await?;
+            let dismissed = events.iter().any(|e| {
+                e["type"] == "org.qunguan.case"
+                    && e["content"].to_string().contains("dismiss")
+                    && e["content"].to_string().contains(second_event.as_str())
+            });
+            if dismissed {
+                break;
+            }
+            ensure!(std::time::Instant::now() < deadline, "no dismiss case in the moderation room: {events:#?}");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+
+        // u undoes the mute (the unmute dialog, for the muted member).
+        press(app, 'u').await?;
+        app.wait("[data-testid=action-dialog][data-action=unmute]", 5, "u offers the unmute").await?;
+        let target = attr(app, "[data-testid=action-target]", "data-user-id").await?;
+        check_eq!(target, first_sender.user_id, "the unmute is for the muted sender");
+        app.client.active_element().await?.send_keys(&Key::Escape).await?;
+
+        // The dismissed state lists the item with its case.
+        pick(app, "[data-testid=queue-filter-state]", "dismissed").await?;
+        let row = format!("[data-testid=queue-row][data-item-id='{}']", ids[1]);
+        app.wait(&row, 10, "the dismissed item under Dismissed").await?;
+        pick(app, "[data-testid=queue-filter-state]", "open").await?;
+        rows_become(app, 1, 10, "back to the open items").await?;
+
+        // ? lists the queue's keys.
+        press(app, '?').await?;
+        let help = app.wait("[data-testid=help-overlay]", 5, "the help overlay").await?.text().await?;
+        for words in ["Claim the selected item", "Dismiss the selected item", "Undo the last action", "Go to the queue"]
+        {
+            ensure!(help.contains(words), "the help lists {words:?}: {help:?}");
+        }
+        app.shot("help").await?;
+        press(app, '?').await?;
+
+        // A notification for each new high-severity item reached the session bus.
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let seen = std::fs::read_to_string(monitor_log.path()).unwrap_or_default();
+            if seen.contains("High severity") {
+                break;
+            }
+            ensure!(
+                std::time::Instant::now() < deadline,
+                "no Notify on the session bus; monitor saw: {seen}\napp log: {}",
+                app.log()
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        let seen = std::fs::read_to_string(monitor_log.path()).unwrap_or_default();
+        ensure!(!seen.contains("11010519491231002X"), "the notification carries the masked text only: {seen}");
+        ensure!(seen.contains("110105********002X"), "the notification shows the masked text: {seen}");
+        ensure!(app.log().contains("notification shown"), "dunst took it: {}", app.log());
+        Ok(())
+    });
+    let _ = monitor.kill();
+    let _ = monitor.wait();
+}
+
+#[test]
+fn without_a_notification_daemon_the_queue_follows_and_acts_and_nothing_hangs() {
+    use qunguan_tests::console::random_key;
+    let (synapse, _) = world();
+    let (owner, members, room) = queue_group(1);
+    // A session bus of our own with no services at all: nobody owns org.freedesktop.Notifications
+    // and nothing can be started for it.
+    let dir = tempfile::tempdir().expect("bus dir");
+    let socket = dir.path().join("bus");
+    let config = dir.path().join("bus.conf");
+    std::fs::write(
+        &config,
+        format!(
+            r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>session</type><listen>unix:path={}</listen>
+<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy>
+</busconfig>"#,
+            socket.display()
+        ),
+    )
+    .expect("bus config");
+    let mut bus = std::process::Command::new("dbus-daemon")
+        .arg(format!("--config-file={}", config.display()))
+        .arg("--nofork")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("dbus-daemon");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !socket.exists() {
+        assert!(std::time::Instant::now() < deadline, "the private bus did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let address = format!("unix:path={}", socket.display());
+    let key = random_key();
+    // No keyring on that bus: the credentials and the store key come from the environment.
+    let env = [
+        ("DBUS_SESSION_BUS_ADDRESS", address.as_str()),
+        ("QG_HOMESERVER", synapse.base_url.as_str()),
+        ("QG_ACCESS_TOKEN", owner.access_token.as_str()),
+        ("QG_CACHE_KEY", key.as_str()),
+        ("QG_LOG", "qunguan_app=info"),
+    ];
+    qunguan_tests::gui::gui_test_with("queue_no_notifier", "zh_CN.UTF-8", &env, async |app| {
+        app.wait("[data-testid=nav-queue]", 90, "signed in from the environment").await?;
+        app.find("[data-testid=nav-queue]").await?.click().await?;
+        app.wait("[data-testid=queue-screen]", 10, "the queue").await?;
+        let c = MatrixClient::new(&synapse.base_url, &members[0].access_token);
+        let first = c.send_text(&room, LEAK).await?;
+        app.wait(&format!("[data-testid=queue-row][data-event-id='{first}']"), 60, "the first leak").await?;
+        // The notification failed (nobody to show it): the next message still arrives, and an action works.
+        let second = c.send_text(&room, "再发一次 11010519491231002X").await?;
+        app.wait(&format!("[data-testid=queue-row][data-event-id='{second}']"), 60, "the second leak").await?;
+        press(app, 'j').await?;
+        app.wait("[data-testid=queue-card]", 5, "the first item's card").await?;
+        press(app, 'd').await?;
+        app.wait("[data-testid=dismiss-dialog]", 5, "the dismiss dialog").await?;
+        type_text(app, "checked, nothing to do").await?;
+        app.client.active_element().await?.send_keys(&Key::Enter).await?;
+        rows_become(app, 1, 60, "the dismissed item left the queue").await?;
+        app.shot("no-notifier").await?;
+        let log = app.log();
+        ensure!(
+            log.contains("notification not shown") && log.contains("ServiceUnknown"),
+            "the notifications failed (no daemon on this bus) and said so in the log: {log}"
+        );
+        Ok(())
+    });
+    let _ = bus.kill();
+    let _ = bus.wait();
+}
+
+#[test]
+fn clicking_a_notification_opens_its_item_in_the_queue() {
+    require_keyring();
+    let (synapse, _) = world();
+    let (owner, members, room) = queue_group(1);
+    qunguan_tests::gui::gui_test("queue_notification_click", "en_US.UTF-8", async |app| {
+        app.sign_in(&synapse.base_url, &owner.user_id, &owner.password).await?;
+        app.wait("[data-testid=groups-screen]", 90, "the groups list after signing in").await?;
+        // The first round is done (the progress line is only on the queue screen: ask the sidebar's count).
+        app.wait("[data-testid=nav-queue-count]", 60, "the queue read once").await?;
+        // Nothing left on screen from an earlier test's window: the one notification shown is ours.
+        std::process::Command::new("dunstctl").arg("close-all").status()?;
+        let c = MatrixClient::new(&synapse.base_url, &members[0].access_token);
+        let leak = c.send_text(&room, LEAK).await?;
+        // dunst shows it; its default action is what a click does.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let out = std::process::Command::new("dunstctl").args(["count", "displayed"]).output()?;
+            if String::from_utf8_lossy(&out.stdout).trim().parse::<u32>().unwrap_or(0) > 0 {
+                break;
+            }
+            ensure!(std::time::Instant::now() < deadline, "dunst never displayed the notification");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        app.shot("notified").await?;
+        let status = std::process::Command::new("dunstctl").args(["action", "0"]).status()?;
+        ensure!(status.success(), "dunstctl action: {status}");
+        let card = format!("[data-testid=queue-card][data-event-id='{leak}']");
+        app.wait(&card, 15, "the clicked notification's item, opened in the queue").await?;
+        app.shot("opened").await?;
+
+        // Turned off in Settings: the next leak is an item, and no notification.
+        app.find("[data-testid=nav-settings]").await?.click().await?;
+        app.wait("[data-testid=settings-notify-enabled]", 5, "the notification setting").await?.click().await?;
+        app.until(
+            "return document.querySelector('[data-testid=settings-notify-quiet]').disabled === true",
+            5,
+            "the quiet hours follow the switch",
+        )
+        .await?;
+        app.shot("settings-off").await?;
+        std::process::Command::new("dunstctl").arg("close-all").status()?;
+        c.send_text(&room, "又一个 11010519491231002X").await?;
+        app.until(
+            "return document.querySelector('[data-testid=nav-queue-count]')?.dataset.count === '2'",
+            60,
+            "the second leak in the queue",
+        )
+        .await?;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let out = std::process::Command::new("dunstctl").args(["count", "displayed"]).output()?;
+        check_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0", "no notification while turned off");
+        Ok(())
+    });
+}

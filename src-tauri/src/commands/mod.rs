@@ -4,6 +4,7 @@
 pub mod cases;
 pub mod groups;
 pub mod messages;
+pub mod queue;
 pub mod session;
 pub mod settings;
 pub mod staff;

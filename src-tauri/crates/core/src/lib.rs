@@ -27,6 +27,8 @@ pub mod case;
 pub mod duration;
 /// The `{code, message}` error that crosses every boundary (IPC, `qg --json`).
 pub mod error;
+/// How the app's following of the groups stands, and when it may notify (the queue's live side).
+pub mod follow;
 /// Groups: what the platform reports about a room and the row the console shows.
 pub mod group;
 /// The language a member reads a warning in (`zh` | `en`).

@@ -170,6 +170,7 @@ pub struct QueueItem {
     /// When it entered the queue (RFC 3339).
     pub created_at: String,
     /// When the message was sent (Unix ms).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub sent_at: i64,
     /// Open, dismissed or actioned.
     pub state: ItemState,

@@ -38,6 +38,8 @@ mod mask;
 pub mod messages;
 /// The flagged queue as the app and `qg queue` show it, and closing items (dismiss).
 pub mod queue;
+/// Deciding a queue item with an action on its message or its sender.
+mod queue_act;
 /// Recent reasons, kept in the encrypted store and offered again by the action dialog.
 pub mod reasons;
 /// `qg scan`: the detection engine over a JSONL document.

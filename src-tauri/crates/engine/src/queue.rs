@@ -189,7 +189,7 @@ impl Engine {
     }
 
     /// One stored item by ID, `not_found` if there is none.
-    async fn item_row(&self, id: &str) -> Result<ItemRow> {
+    pub(crate) async fn item_row(&self, id: &str) -> Result<ItemRow> {
         let key = id.to_owned();
         self.on_store(move |s| s.queue_item(&key, now_ms()))
             .await?
@@ -216,7 +216,7 @@ impl Engine {
     }
 
     /// Refuses to act on an item someone else holds, unless `force` (the admin was asked).
-    async fn not_held_by_other(&self, row: &ItemRow, force: bool) -> Result<()> {
+    pub(crate) async fn not_held_by_other(&self, row: &ItemRow, force: bool) -> Result<()> {
         match self.held_by_other(row).await? {
             Some((holder, until)) if !force => Err(ApiError::invalid_input(format!(
                 "queue item {} is held by {holder} until {}: ask them, or take it over (--force)",

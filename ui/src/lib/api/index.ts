@@ -4,6 +4,7 @@
 // (a string, an Error, a missing Tauri runtime) is normalised into that shape with code `internal`, so callers
 // can always switch on `code` and never on message text.
 import { invoke } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 
 import type { Account } from './bindings/Account';
 import type { Action } from './bindings/Action';
@@ -14,10 +15,14 @@ import type { OutboxView } from './bindings/OutboxView';
 import type { ApiError } from './bindings/ApiError';
 import type { ConnectionStatus } from './bindings/ConnectionStatus';
 import type { ErrorCode } from './bindings/ErrorCode';
+import type { FollowStatus } from './bindings/FollowStatus';
 import type { Group } from './bindings/Group';
+import type { ItemState } from './bindings/ItemState';
 import type { Lang } from './bindings/Lang';
 import type { Member } from './bindings/Member';
 import type { MessageView } from './bindings/MessageView';
+import type { NotifyPrefs } from './bindings/NotifyPrefs';
+import type { QueueItem } from './bindings/QueueItem';
 import type { RuleView } from './bindings/RuleView';
 import type { Revealed } from './bindings/Revealed';
 import type { StaffItem } from './bindings/StaffItem';
@@ -35,7 +40,16 @@ export type { ApiError } from './bindings/ApiError';
 export type { Capability } from './bindings/Capability';
 export type { ConnectionStatus } from './bindings/ConnectionStatus';
 export type { ErrorCode } from './bindings/ErrorCode';
+export type { FollowPhase } from './bindings/FollowPhase';
+export type { FollowStatus } from './bindings/FollowStatus';
 export type { Group } from './bindings/Group';
+export type { ItemState } from './bindings/ItemState';
+export type { NotifyPrefs } from './bindings/NotifyPrefs';
+export type { QueueItem } from './bindings/QueueItem';
+export type { Report } from './bindings/Report';
+export type { ReporterRecord } from './bindings/ReporterRecord';
+export type { ReportVia } from './bindings/ReportVia';
+export type { Source } from './bindings/Source';
 export type { Member } from './bindings/Member';
 export type { Membership } from './bindings/Membership';
 export type { Flag } from './bindings/Flag';
@@ -190,4 +204,33 @@ export const api = {
   auditVerify: () => call<AuditReport>('audit_verify'),
   /** The OS locale as a BCP 47 tag, e.g. `zh-CN`. */
   systemLocale: () => call<string>('system_locale'),
+  /** The flagged queue, most severe then oldest: open items unless `itemState` says otherwise; `group` narrows it. */
+  listQueue: (group: string | null, itemState: ItemState | null, limit?: number) =>
+    call<QueueItem[]>('list_queue', { group, itemState, limit }),
+  /** One item with up to `context` stored messages either side (masked). */
+  queueItem: (id: string, context: number) => call<[QueueItem, MessageView[]]>('queue_item', { id, context }),
+  /** Claims an item for me; `force` takes it over from another admin (asked first). */
+  claimItem: (id: string, force: boolean) => call<QueueItem>('claim_item', { id, force }),
+  /** Releases my claim (another admin's only with `force`). */
+  releaseItem: (id: string, force: boolean) => call<QueueItem>('release_item', { id, force }),
+  /** Closes an item without acting, with a reason (a `dismiss` case); `force` when another admin holds it. */
+  dismissItem: (id: string, reason: string, force: boolean) =>
+    call<ActionOutcome>('dismiss_item', { id, reason, force }),
+  /** Decides an item with an action on its message or sender; the item leaves the open queue. */
+  actOnItem: (id: string, action: ActionInput, reason: string, rule: string | null, lang: WarningLang, force: boolean) =>
+    call<ActionOutcome>('act_on_item', { id, action, reason, rule, lang, force }),
+  /** Where following the groups stands (the latest round). */
+  followStatus: () => call<FollowStatus>('follow_status'),
+  /** The notification settings (kept by the UI, used by the app when a round brings high-severity items). */
+  setNotifyPrefs: (prefs: NotifyPrefs) => call<null>('set_notify_prefs', { prefs }),
 };
+
+/** Calls `handler` with each round's summary (the app follows the groups live); resolves to the unsubscribe. */
+export function onQueueChanged(handler: (status: FollowStatus) => void): Promise<UnlistenFn> {
+  return listen<FollowStatus>('queue-changed', (e) => handler(e.payload)).catch(() => () => {});
+}
+
+/** Calls `handler` with an item's ID when its desktop notification is clicked. */
+export function onQueueOpen(handler: (id: string) => void): Promise<UnlistenFn> {
+  return listen<string>('queue-open', (e) => handler(e.payload)).catch(() => () => {});
+}

@@ -16,11 +16,15 @@ export const ACTION_KEYS: Record<KeyedAction, string> = {
   remove: 'r',
   report: 'e',
 };
-/** What the action dialog does: the keyed actions, and unmute (a button on a muted member's card, no key). */
-export type DialogAction = KeyedAction | 'unmute';
+/** The reversals the action dialog also does: unmute (a muted member's card; `u` in the queue), unban (`u`). */
+export type UndoAction = 'unmute' | 'unban';
+/** What the action dialog does: the keyed actions and the reversals. */
+export type DialogAction = KeyedAction | UndoAction;
 export function actionKey(action: DialogAction): string | null {
-  return action === 'unmute' ? null : ACTION_KEYS[action];
+  return action === 'unmute' || action === 'unban' ? null : ACTION_KEYS[action];
 }
+/** The queue's own keys: c claim (release if mine) · d dismiss · u undo the last action. */
+export const QUEUE_KEYS = { claim: 'c', dismiss: 'd', undo: 'u' } as const;
 export interface ScreenKeys {
   /** j / k: move the selection by `delta` rows. */
   move(delta: number): void;
@@ -30,6 +34,12 @@ export interface ScreenKeys {
   focusSearch?(): void;
   /** w / m / x / b / r / e: open the action dialog; false when the action is not offered here (the key does nothing). */
   act?(action: KeyedAction): boolean;
+  /** c: claim the selected item (release it if mine). */
+  claim?(): boolean;
+  /** d: dismiss the selected item (asks the reason). */
+  dismiss?(): boolean;
+  /** u: undo the last action where the platform allows (or say why not). */
+  undo?(): boolean;
 }
 
 /** j / k in a list of `length` rows: the index `delta` rows from `current`, kept inside the list; with nothing

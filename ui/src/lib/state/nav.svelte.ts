@@ -1,5 +1,10 @@
-// Where the shell is: the groups list, one group, the staff inbox, or settings. `back()` is what Esc does.
-export type Screen = { kind: 'groups' } | { kind: 'group'; id: string } | { kind: 'reports' } | { kind: 'settings' };
+// Where the shell is: the flagged queue, the groups list, one group, the staff inbox, or settings. `back()` is what Esc does.
+export type Screen =
+  | { kind: 'queue' }
+  | { kind: 'groups' }
+  | { kind: 'group'; id: string }
+  | { kind: 'reports' }
+  | { kind: 'settings' };
 
 class Nav {
   screen = $state<Screen>({ kind: 'groups' });
@@ -23,6 +28,7 @@ class Nav {
     switch (this.screen.kind) {
       case 'group':
       case 'reports':
+      case 'queue':
         this.screen = { kind: 'groups' };
         return true;
       case 'settings':

@@ -312,3 +312,53 @@ async fn hundreds_of_flags_on_one_message_stay_one_item() {
     assert_eq!((items.len(), items[0].count), (1, 300), "300 reporters counted once each");
     assert_eq!(items[0].severity, qunguan_core::message::Severity::High);
 }
+
+#[tokio::test]
+async fn an_action_on_an_items_sender_decides_the_item_and_a_held_item_asks_first() {
+    use qunguan_core::queue::Claim;
+    let (_home, e, fake) = signed_in().await;
+    let events = vec![
+        msg("$id", "@zed:hs", 1, "身份证 11010519491231002X"),
+        msg("$id2", "@yan:hs", 2, "身份证 11010519491231002X"),
+    ];
+    fake.feed.lock().unwrap().insert(None, round("s1", events));
+    e.sync_once(0).await.unwrap();
+    let items = e.queue(None, None, None).await.unwrap();
+    let id = items.iter().find(|i| i.event_id == "$id").unwrap().id.clone();
+    let other = items.iter().find(|i| i.event_id == "$id2").unwrap().id.clone();
+    let lang = qunguan_core::Lang::En;
+
+    let wrong = Action::Mute { user: "@yan:hs".into(), seconds: 600 };
+    let refused = e.act_on_item(&id, wrong, "leaked ID", None, lang, false).await.unwrap_err();
+    assert_eq!(refused.code, ErrorCode::InvalidInput, "only the item's sender or message: {refused:?}");
+    assert_eq!(e.queue(None, None, None).await.unwrap().len(), 2, "nothing decided");
+
+    let mute = Action::Mute { user: "@zed:hs".into(), seconds: 600 };
+    let out = e.act_on_item(&id, mute, "leaked ID", None, lang, false).await.unwrap();
+    assert_eq!(out.status, Status::Done, "{out:?}");
+    let open: Vec<String> = e.queue(None, None, None).await.unwrap().into_iter().map(|i| i.id).collect();
+    assert_eq!(open, std::slice::from_ref(&other), "the muted sender's item left the open queue");
+    let actioned = e.queue(None, Some(ItemState::Actioned), None).await.unwrap();
+    assert_eq!(actioned[0].case_id.as_deref(), Some(out.case_id.as_str()), "linked to the mute's case");
+    assert_eq!(
+        e.act_on_item(&id, Action::Warn { user: "@zed:hs".into() }, "again", None, lang, false).await.unwrap_err().code,
+        ErrorCode::InvalidInput,
+        "only open items"
+    );
+
+    // Someone else holds the other item: refused (naming them) unless forced.
+    *fake.claims.lock().unwrap() = vec![Claim {
+        item: other.clone(),
+        group: "!b-admin".into(),
+        sender: "@owner:hs".into(),
+        holder: Some("@owner:hs".into()),
+        until_ms: now_ms() + 3_600_000,
+    }];
+    e.sync_once(0).await.unwrap();
+    let warn = || Action::Warn { user: "@yan:hs".into() };
+    let held = e.act_on_item(&other, warn(), "leaked ID", None, lang, false).await.unwrap_err();
+    assert!(held.message.contains("held by @owner:hs"), "{held:?}");
+    let forced = e.act_on_item(&other, warn(), "leaked ID", None, lang, true).await.unwrap();
+    assert_eq!(forced.status, Status::Done);
+    assert!(e.queue(None, None, None).await.unwrap().is_empty(), "both decided");
+}

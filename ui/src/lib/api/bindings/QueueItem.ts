@@ -69,7 +69,7 @@ created_at: string,
 /**
  * When the message was sent (Unix ms).
  */
-sent_at: bigint, 
+sent_at: number, 
 /**
  * Open, dismissed or actioned.
  */

@@ -23,4 +23,16 @@ export class Duration {
     return Math.round(n * UNITS[this.customUnit]);
   });
   readonly valid = $derived(this.seconds > 0 && this.seconds <= YEAR);
+
+  /** Starts from `seconds`: its preset if it is one, else a custom value in the largest unit that divides it. */
+  choose(seconds: number): void {
+    if (PRESETS.some((p) => p.seconds === seconds)) {
+      this.preset = seconds;
+      return;
+    }
+    const unit = (['days', 'hours', 'minutes'] as const).find((u) => seconds % UNITS[u] === 0) ?? 'minutes';
+    this.preset = 'custom';
+    this.customUnit = unit;
+    this.customValue = String(seconds / UNITS[unit]);
+  }
 }
