@@ -33,6 +33,9 @@ const RETRY_MAX_MS: i64 = 10 * 60_000;
 /// a mute or a ban landing a week after it was decided is more likely harm than help.
 pub const DEFAULT_MAX_AGE_SECONDS: u64 = 7 * 86_400;
 
+/// The detail key naming the queue item a case decided (in its decision and its outcome).
+pub const ITEM_KEY: &str = "item";
+
 /// The case-log chain of actions that are not about one group (reporting a member to the platform).
 pub const PLATFORM_CHAIN: &str = "platform";
 /// The case-log chain of my shared blocklist's entries (`ban --all-groups`).
@@ -88,6 +91,9 @@ struct Payload {
     #[serde(deserialize_with = "lang_tag")]
     lang: Lang,
     actor: String,
+    /// The queue item this decides, if any (written into the outcome too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    item: Option<String>,
 }
 
 /// Can trying again later succeed? The adapter's classification (see [`RetryKind`]).
@@ -200,11 +206,17 @@ impl Engine {
     /// Decides and carries out one action. `Err` only for bad input or a broken session/store;
     /// every platform answer (refused, conflict, unreachable) is an outcome with a case.
     pub async fn act(&self, req: ActRequest) -> Result<ActionOutcome> {
+        self.act_for(req, None).await
+    }
+
+    /// [`Engine::act`] deciding queue item `item` (its ID goes into the case, so the other
+    /// admins' consoles close the item too when they import the case's done outcome).
+    pub(crate) async fn act_for(&self, req: ActRequest, item: Option<String>) -> Result<ActionOutcome> {
         let closes = match &req.action {
             Action::Remove { event_id } | Action::ReportMessage { event_id } => Some(event_id.clone()),
             _ => None,
         };
-        let outcome = self.decide_and_carry_out(req, None).await?;
+        let outcome = self.decide_and_carry_out(req, None, item).await?;
         // Removing or reporting a queued message decides its item, for every admin's queue here.
         if let (Some(event), Some(o)) = (closes, &outcome)
             && matches!(o.status, Status::Done | Status::Queued)
@@ -221,7 +233,7 @@ impl Engine {
     /// `None` then. Deciding is one store transaction that checks and records (see
     /// `Store::record_reversal`), so of two runners exactly one ends the case.
     pub(crate) async fn end_case(&self, req: ActRequest, ends: &str) -> Result<Option<ActionOutcome>> {
-        let outcome = self.decide_and_carry_out(req, Some(ends.to_owned())).await?;
+        let outcome = self.decide_and_carry_out(req, Some(ends.to_owned()), None).await?;
         if outcome.is_some() {
             self.share_now().await;
         }
@@ -235,7 +247,12 @@ impl Engine {
         }
     }
 
-    async fn decide_and_carry_out(&self, req: ActRequest, ends: Option<String>) -> Result<Option<ActionOutcome>> {
+    async fn decide_and_carry_out(
+        &self,
+        req: ActRequest,
+        ends: Option<String>,
+        item: Option<String>,
+    ) -> Result<Option<ActionOutcome>> {
         let reason = req.reason.trim().to_owned();
         if reason.is_empty() {
             return Err(ApiError::invalid_input("a reason is required"));
@@ -289,6 +306,9 @@ impl Engine {
         if let Some(ends) = &ends {
             detail.insert(ENDS_CASE.into(), ends.clone());
         }
+        if let Some(item) = &item {
+            detail.insert(ITEM_KEY.into(), item.clone());
+        }
         let mut refusal =
             out_of_reach.or_else(|| state.as_ref().and_then(|s| check(s, &account.user_id, &req.action).err()));
         // Offline, a reveal shows the message at once from the cache: my cached power decides.
@@ -326,6 +346,7 @@ impl Engine {
             rule: rule.clone(),
             lang: req.lang,
             actor: account.user_id.clone(),
+            item,
         };
         let outbox = OutboxEntry {
             case_id: case_id.clone(),
@@ -386,9 +407,9 @@ impl Engine {
         why: Option<Why>,
         error: Option<OutboxError>,
     ) -> Result<ActionOutcome> {
-        let (actor, reason, rule) = match serde_json::from_str::<Payload>(&entry.payload) {
-            Ok(p) => (p.actor, p.reason, p.rule),
-            Err(_) => (self.platform().await?.0.user_id, String::new(), None),
+        let (actor, reason, rule, item) = match serde_json::from_str::<Payload>(&entry.payload) {
+            Ok(p) => (p.actor, p.reason, p.rule, p.item),
+            Err(_) => (self.platform().await?.0.user_id, String::new(), None, None),
         };
         // Expiring or cancelling is not an attempt at the platform.
         let attempted = !matches!(outcome, OutboxStatus::Expired | OutboxStatus::Cancelled);
@@ -396,6 +417,9 @@ impl Engine {
         detail.insert("status".to_string(), outcome.as_str().to_string());
         detail.insert("detail".to_string(), detail_text.to_string());
         detail.insert("attempts".to_string(), (entry.attempts + u32::from(attempted)).to_string());
+        if let Some(item) = item {
+            detail.insert(ITEM_KEY.into(), item);
+        }
         if let Some(why) = &why {
             detail
                 .insert("why".to_string(), serde_json::to_string(why).map_err(|e| ApiError::internal(e.to_string()))?);

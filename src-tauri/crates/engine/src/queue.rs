@@ -76,16 +76,19 @@ fn view(d: &detect::Engine, row: ItemRow) -> QueueItem {
     }
 }
 
-/// The queue item a case record decides, and how: another admin's dismissal (its decision)
-/// or removal/report (its done outcome) closes the item in every console that imports it.
+/// The queue item (its ID) a case record decides, and how: another admin's dismissal (its
+/// decision), removal or report of the message, or any action taken on the item (their done
+/// outcome) closes the item in every console that imports it.
 pub(crate) fn closed_by(record: &qunguan_core::case::CaseRecord) -> Option<(String, ItemState)> {
     use qunguan_core::case::RecordKind;
-    let event = record.target.clone()?;
     let status = record.detail.get("status").map(String::as_str);
+    let on_message = || record.target.as_deref().map(|e| qunguan_core::queue::item_id(&record.group, e));
+    let named = record.detail.get(crate::act::ITEM_KEY).cloned();
     match (&record.kind, &record.action, status) {
-        (RecordKind::Decision, ActionKind::Dismiss, _) => Some((event, ItemState::Dismissed)),
+        (RecordKind::Decision, ActionKind::Dismiss, _) => on_message().map(|id| (id, ItemState::Dismissed)),
+        (RecordKind::Outcome, _, Some("done")) if named.is_some() => named.map(|id| (id, ItemState::Actioned)),
         (RecordKind::Outcome, ActionKind::Remove | ActionKind::ReportMessage, Some("done")) => {
-            Some((event, ItemState::Actioned))
+            on_message().map(|id| (id, ItemState::Actioned))
         }
         _ => None,
     }
@@ -309,5 +312,54 @@ impl Engine {
             }
         }
         Ok(outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use qunguan_core::case::{CASE_FORMAT, CaseRecord, RecordKind};
+    use qunguan_core::queue::item_id;
+
+    use super::*;
+
+    fn record(kind: RecordKind, action: &str, detail: &[(&str, &str)]) -> CaseRecord {
+        CaseRecord {
+            v: CASE_FORMAT,
+            case_id: "c".into(),
+            kind,
+            group: "!g".into(),
+            actor: "@a:hs".into(),
+            target: Some("$m".into()),
+            action: action.into(),
+            reason: "r".into(),
+            rule: None,
+            evidence_hash: None,
+            created_at: String::new(),
+            detail: detail.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+        }
+    }
+
+    #[test]
+    fn which_imported_records_close_an_item_here() {
+        let on_message = item_id("!g", "$m");
+        let done = [("status", "done")];
+        let table: Vec<(CaseRecord, Option<(String, ItemState)>)> = vec![
+            (record(RecordKind::Decision, "dismiss", &[]), Some((on_message.clone(), ItemState::Dismissed))),
+            (record(RecordKind::Outcome, "remove", &done), Some((on_message.clone(), ItemState::Actioned))),
+            (record(RecordKind::Outcome, "remove", &[("status", "refused")]), None),
+            // A mute decided from the queue names its item; done, it closes it everywhere.
+            (
+                record(RecordKind::Outcome, "mute", &[("status", "done"), ("item", "abc123")]),
+                Some(("abc123".into(), ItemState::Actioned)),
+            ),
+            (record(RecordKind::Outcome, "mute", &[("status", "conflict"), ("item", "abc123")]), None),
+            (record(RecordKind::Outcome, "mute", &done), None),
+            (record(RecordKind::Decision, "remove", &[]), None),
+        ];
+        for (r, want) in table {
+            assert_eq!(closed_by(&r), want, "{:?} {} {:?}", r.kind, r.action, r.detail);
+        }
     }
 }

@@ -48,7 +48,7 @@ impl Engine {
         }
         self.not_held_by_other(&row, force).await?;
         let req = ActRequest { group: row.group_id.clone(), action, reason: reason.to_owned(), rule, lang };
-        let outcome = self.act(req).await?;
+        let outcome = self.act_for(req, Some(row.id.clone())).await?;
         if matches!(outcome.status, Status::Done | Status::Queued) {
             let (key, case) = (id.to_owned(), outcome.case_id.clone());
             self.on_store(move |s| s.close_item(&key, ItemState::Actioned, &case)).await?;

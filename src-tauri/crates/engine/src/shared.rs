@@ -199,8 +199,8 @@ impl Engine {
                 if self.on_store(move |s| s.import_shared(&record)).await? {
                     imported += 1;
                 }
-                if let Some((event, state)) = closes {
-                    self.on_store(move |s| s.close_item_for(&event, state, &case_id)).await?;
+                if let Some((item, state)) = closes {
+                    self.on_store(move |s| s.close_item(&item, state, &case_id)).await?;
                 }
             }
             let removed = log.removed;
