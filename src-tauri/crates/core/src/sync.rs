@@ -34,6 +34,20 @@ pub enum TimelineEvent {
         /// What was reacted with.
         key: String,
     },
+    /// A message edited by its sender (`m.replace`): the new text replaces the old, and is
+    /// judged again — an innocent message edited into spam is the oldest trick there is.
+    Edit {
+        /// The edit's own event ID.
+        event_id: String,
+        /// Who edited (an edit by anyone but the original sender does not count).
+        sender: String,
+        /// Unix ms.
+        ts: i64,
+        /// The message edited.
+        target: String,
+        /// The new text.
+        body: String,
+    },
     /// An event removed by someone (the sender or a moderator).
     Redaction {
         /// The redaction's own event ID.
@@ -52,7 +66,9 @@ impl TimelineEvent {
     pub fn event_id(&self) -> &str {
         match self {
             TimelineEvent::Message(m) => &m.event_id,
-            TimelineEvent::Reaction { event_id, .. } | TimelineEvent::Redaction { event_id, .. } => event_id,
+            TimelineEvent::Reaction { event_id, .. }
+            | TimelineEvent::Redaction { event_id, .. }
+            | TimelineEvent::Edit { event_id, .. } => event_id,
         }
     }
 }

@@ -23,7 +23,7 @@ use qunguan_core::report::ReportWords;
 use qunguan_core::sync::{GroupBatch, SyncProgress, TimelineEvent};
 use qunguan_core::{ApiError, GroupState, Result, RetryKind, Role};
 use qunguan_detect::{self as detect, Scratch, Stream};
-use qunguan_store::{Flagged, Ingest, NewReport};
+use qunguan_store::{Edited, Flagged, Ingest, NewReport};
 
 use crate::Engine;
 use crate::cache::now_ms;
@@ -102,8 +102,27 @@ impl Sorter<'_> {
                     }
                 }
                 TimelineEvent::Redaction { redacts, .. } => round.redactions.push((group.into(), redacts)),
+                // The new text is judged as the message it replaces (the store checks the sender).
+                TimelineEvent::Edit { sender, target, body, .. } => {
+                    let mut found = Vec::new();
+                    self.detector.scan_with(&body, &mut self.scratch, &mut found);
+                    let flagged = self.flagged(group, &target, &found);
+                    round.edits.push(Edited { group_id: group.into(), target, sender, body, flagged });
+                }
             }
         }
+    }
+
+    /// The queue entry for `event` when the detector found anything.
+    fn flagged(&self, group: &str, event: &str, found: &[detect::Finding]) -> Option<Flagged> {
+        let top = found.iter().max_by_key(|f| f.severity)?;
+        Some(Flagged {
+            group_id: group.into(),
+            event_id: event.to_owned(),
+            kind: top.kind.as_str().to_owned(),
+            category: top.category.as_deref().map(str::to_owned),
+            flags: found.iter().map(|f| crate::messages::flag(self.detector, f)).collect(),
+        })
     }
 
     fn message(
@@ -138,15 +157,7 @@ impl Sorter<'_> {
             if !manager {
                 found.extend(stream.observe(&m.sender, m.ts, text));
             }
-            if let Some(top) = found.iter().max_by_key(|f| f.severity) {
-                round.flagged.push(Flagged {
-                    group_id: group.into(),
-                    event_id: m.event_id.clone(),
-                    kind: top.kind.as_str().to_owned(),
-                    category: top.category.as_deref().map(str::to_owned),
-                    flags: found.iter().map(|f| crate::messages::flag(self.detector, f)).collect(),
-                });
-            }
+            round.flagged.extend(self.flagged(group, &m.event_id, &found));
         }
         round.messages.push((group.into(), m));
     }

@@ -85,6 +85,12 @@ pub fn read_event(v: &Value) -> Option<TimelineEvent> {
     let sender = str_at(v, "/sender")?.to_owned();
     let ts = v.get("origin_server_ts").and_then(Value::as_i64).unwrap_or(0);
     match str_at(v, "/type")? {
+        "m.room.message" if str_at(v, "/content/m.relates_to/rel_type") == Some("m.replace") => {
+            // The new text is in `m.new_content`; the body is a `* …` fallback for old clients.
+            let target = str_at(v, "/content/m.relates_to/event_id")?.to_owned();
+            let body = str_at(v, "/content/m.new_content/body")?.to_owned();
+            Some(TimelineEvent::Edit { event_id, sender, ts, target, body })
+        }
         "m.room.message" => {
             let redacted = v.pointer("/unsigned/redacted_because").is_some();
             let reply_to = str_at(v, "/content/m.relates_to/m.in_reply_to/event_id").map(str::to_owned);

@@ -33,7 +33,7 @@ mod shared;
 pub use anchor::RoomAnchor;
 pub use cases::{CaseFilter, CaseRow, ENDS_CASE, EvidenceRow};
 pub use outbox::{OutboxEntry, OutboxStatus};
-pub use queue::{Flagged, Ingest, Ingested, ItemRow, NewReport, QueueFilter, REPORT_KIND, ReportRow};
+pub use queue::{Edited, Flagged, Ingest, Ingested, ItemRow, NewReport, QueueFilter, REPORT_KIND, ReportRow};
 pub use shared::{SharedChain, SharedRecord};
 
 use std::path::Path;

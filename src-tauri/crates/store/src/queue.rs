@@ -49,6 +49,21 @@ pub struct NewReport {
     pub at_ms: i64,
 }
 
+/// A message edited (`m.replace`): the new text, and what the detector found in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edited {
+    /// The group's room ID.
+    pub group_id: String,
+    /// The message edited.
+    pub target: String,
+    /// Who edited it: the edit counts only when they sent the message.
+    pub sender: String,
+    /// The new text.
+    pub body: String,
+    /// What the detector found in the new text, if anything.
+    pub flagged: Option<Flagged>,
+}
+
 /// Everything one round brings, written in one transaction.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Ingest {
@@ -60,6 +75,9 @@ pub struct Ingest {
     pub redactions: Vec<(String, String)>,
     /// Messages the detector flagged (each also among `messages`, or stored before).
     pub flagged: Vec<Flagged>,
+    /// Messages edited by their senders (written after `messages`, so an edit of a message of
+    /// the same round finds it).
+    pub edits: Vec<Edited>,
     /// Reports.
     pub reports: Vec<NewReport>,
 }
@@ -256,8 +274,21 @@ impl Store {
                 redact.execute([group, event]).map_err(err)?;
             }
         }
+        // An edit counts only by the message's own sender, of a message this store holds.
+        let mut flagged: Vec<&Flagged> = round.flagged.iter().collect();
+        for e in &round.edits {
+            let n = tx
+                .execute(
+                    "UPDATE timeline SET body = ?4 WHERE group_id = ?1 AND event_id = ?2 AND sender = ?3 AND redacted = 0",
+                    params![e.group_id, e.target, e.sender, e.body],
+                )
+                .map_err(err)?;
+            if n == 1 {
+                flagged.extend(e.flagged.as_ref());
+            }
+        }
         let mut touched = Vec::new();
-        for f in &round.flagged {
+        for f in flagged {
             let id = item_id(&f.group_id, &f.event_id);
             if ensure_item(&tx, &f.group_id, &f.event_id, now_ms).map_err(err)? {
                 out.new_items.push(id.clone());

@@ -362,3 +362,32 @@ async fn an_action_on_an_items_sender_decides_the_item_and_a_held_item_asks_firs
     assert_eq!(forced.status, Status::Done);
     assert!(e.queue(None, None, None).await.unwrap().is_empty(), "both decided");
 }
+
+#[tokio::test]
+async fn a_message_edited_into_spam_is_judged_again_but_only_its_senders_edit_counts() {
+    let (_home, e, fake) = signed_in().await;
+    let edit = |id: &str, sender: &str, target: &str, body: &str| TimelineEvent::Edit {
+        event_id: id.into(),
+        sender: sender.into(),
+        ts: 5,
+        target: target.into(),
+        body: body.into(),
+    };
+    let events = vec![
+        msg("$a", "@zed:hs", 1, "大家好"),
+        msg("$b", "@yan:hs", 2, "早上好"),
+        edit("$e1", "@zed:hs", "$a", "我的身份证 11010519491231002X"),
+        // Someone else "editing" @yan's message: clients ignore it, and so does the console.
+        edit("$e2", "@zed:hs", "$b", "我的身份证 11010519491231002X"),
+    ];
+    fake.feed.lock().unwrap().insert(None, round("s1", events));
+    e.sync_once(0).await.unwrap();
+    let items = e.queue(None, None, None).await.unwrap();
+    assert_eq!(
+        items.iter().map(|i| i.event_id.as_str()).collect::<Vec<_>>(),
+        ["$a"],
+        "only the sender's own edit: {items:?}"
+    );
+    assert_eq!(text(&items[0]), "我的身份证 110105********002X", "the item shows the edited text, masked");
+    assert_eq!(items[0].sender, "@zed:hs");
+}
