@@ -312,6 +312,24 @@ fn a_groups_own_report_words_replace_the_defaults_for_every_console() {
     }
 }
 
+#[test]
+fn a_message_edited_into_personal_data_becomes_an_item_with_the_new_text() {
+    require_keyring();
+    let s = synapse();
+    let (owner, member) = (user("owner"), user("member"));
+    let room = create_group(&s.base_url, &owner, &[], &[&member], "edit");
+    let a = Console::sign_in(&s.base_url, &owner);
+    assert_eq!(a.run(&["sync"]).code, 0);
+    let ids = nio(&member, &[Step::Send { room: room.clone(), body: "大家好".into() }]);
+    assert_eq!(a.run(&["sync"]).code, 0);
+    assert!(queue(&a).is_empty(), "a greeting is not an item");
+    nio(&member, &[Step::Edit { room: room.clone(), to: ids[0].clone(), body: "我的身份证 11010519491231002X".into() }]);
+    assert_eq!(a.run(&["sync"]).code, 0);
+    let item = item_when(&a, &ids[0], 5, "the edited message", |_| true);
+    assert_eq!(item["kind"], "cn_resident_id", "{item:#}");
+    assert_eq!(text(&item), "我的身份证 110105********002X", "the item is the original message with its new text");
+}
+
 /// Ends `qg sync --follow` with SIGTERM, as a service manager would, and waits for it.
 fn stop(child: &mut std::process::Child) {
     let _ = std::process::Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();

@@ -27,6 +27,11 @@ async def main():
             # As older clients do: the quoted original first, then the reply.
             content = {"msgtype": "m.text", "body": step["body"],
                        "m.relates_to": {"m.in_reply_to": {"event_id": to}}}
+        elif kind == "edit":
+            # As clients edit: the fallback body with `* `, the new content in m.new_content.
+            content = {"msgtype": "m.text", "body": "* " + step["body"],
+                       "m.new_content": {"msgtype": "m.text", "body": step["body"]},
+                       "m.relates_to": {"rel_type": "m.replace", "event_id": to}}
         elif kind == "react":
             content = {"m.relates_to": {"rel_type": "m.annotation", "event_id": to, "key": step["key"]}}
         else:
@@ -62,6 +67,15 @@ pub enum Step {
         /// The reply's body, as the client would send it (fallback quote included, if any).
         body: String,
     },
+    /// Edits one of my messages (`m.replace`).
+    Edit {
+        /// The room.
+        room: String,
+        /// The message edited.
+        to: String,
+        /// The new text.
+        body: String,
+    },
     /// Reacts to a message.
     React {
         /// The room.
@@ -78,6 +92,7 @@ impl Step {
         match self {
             Step::Send { room, body } => json!({"do": "send", "room": room, "body": body}),
             Step::Reply { room, to, body } => json!({"do": "reply", "room": room, "to": to, "body": body}),
+            Step::Edit { room, to, body } => json!({"do": "edit", "room": room, "to": to, "body": body}),
             Step::React { room, to, key } => json!({"do": "react", "room": room, "to": to, "key": key}),
         }
     }
