@@ -24,8 +24,9 @@ fn unseen(message: Option<&MessageSnapshot>) -> Option<String> {
     }
 }
 
-/// One stored item as it is shown: masked text, sources, reporters with masked reasons.
-fn view(d: &detect::Engine, row: ItemRow) -> QueueItem {
+/// One stored item as it is shown: masked text, sources, reporters with masked reasons (what
+/// [`Engine::queue`] makes of each row; public for the queue bench).
+pub fn view(d: &detect::Engine, row: ItemRow) -> QueueItem {
     let mut scratch = Scratch::new();
     let mut masked = |text: &str| {
         let mut found = Vec::new();

@@ -67,15 +67,25 @@ pub struct SyncReport {
 }
 
 /// Sorts one group's events into the round: messages to store and check, reports, removals.
-struct Sorter<'a> {
+/// The pure part of a round (no platform, no store), public for the ingest bench.
+pub struct Sorter<'a> {
     detector: &'a detect::Engine,
     words: &'a ReportWords,
     me: &'a str,
     scratch: Scratch,
 }
 
-impl Sorter<'_> {
-    fn sort(
+impl<'a> Sorter<'a> {
+    /// A sorter checking with `detector`, reading reports with `words`; `me` is my user ID
+    /// (my console's own messages carrying a case are not judged).
+    pub fn new(detector: &'a detect::Engine, words: &'a ReportWords, me: &'a str) -> Sorter<'a> {
+        Sorter { detector, words, me, scratch: Scratch::new() }
+    }
+
+    /// Sorts one group's `events` (oldest first) into `round`: every message to store, the
+    /// flagged ones (detector, and `stream`, the group's flood detector, for members other than
+    /// the managers `state` names), reports (report replies and reactions), removals.
+    pub fn sort(
         &mut self,
         group: &str,
         events: Vec<TimelineEvent>,
@@ -205,7 +215,7 @@ impl Engine {
         let mut round = Ingest { token: Some(batch.next.clone()), ..Ingest::default() };
         let detector = crate::messages::detector().await?;
         let words = ReportWords::default();
-        let mut sorter = Sorter { detector: &detector, words: &words, me: &account.user_id, scratch: Scratch::new() };
+        let mut sorter = Sorter::new(&detector, &words, &account.user_id);
         let mut stale = false;
         let mut progress = SyncProgress { groups: batch.groups.len() as u32, done: 0, first: report.first };
         for g in batch.groups {

@@ -82,6 +82,16 @@ impl Store {
         })?;
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
             .map_err(|e| store_err("cannot configure the cache", e))?;
+        // Speed (engine/BENCH.md): every page read from the file is decrypted and every page
+        // written encrypted, so keep up to 32 MiB of pages decrypted in memory (the queue's first
+        // page 10 → 2 ms at 100,000 items), and checkpoint the WAL every 10,000 pages instead of
+        // 1,000 (a round of 1,000 messages dirties more than 1,000 pages: a checkpoint, with its
+        // fsync, after every round otherwise); the WAL file is cut back to 64 MiB after one.
+        conn.execute_batch(
+            "PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 10000; PRAGMA journal_size_limit = 67108864;",
+        )
+        .map_err(|e| store_err("cannot configure the cache", e))?;
+        conn.set_prepared_statement_cache_capacity(64);
         let mut store = Store { conn };
         migrations::apply(&mut store.conn)?;
         Ok(store)

@@ -14,6 +14,14 @@ use crate::{Store, store_err};
 
 /// The token scope of the groups' feed.
 const SYNC_SCOPE: &str = "sync";
+/// The queue's listing for each shape of [`QueueFilter`] (group given, state given): every one
+/// binds `?1` (group), `?2` (state) and `?3` (limit).
+const QUEUE_SQL: [&str; 4] = [
+    "SELECT * FROM queue_items WHERE ?1 IS NULL AND ?2 IS NULL ORDER BY rank DESC, created_at, id LIMIT ?3",
+    "SELECT * FROM queue_items WHERE ?1 IS NULL AND state = ?2 ORDER BY rank DESC, created_at, id LIMIT ?3",
+    "SELECT * FROM queue_items WHERE group_id = ?1 AND ?2 IS NULL ORDER BY rank DESC, created_at, id LIMIT ?3",
+    "SELECT * FROM queue_items WHERE group_id = ?1 AND state = ?2 ORDER BY rank DESC, created_at, id LIMIT ?3",
+];
 /// An item that only members' reports brought has this kind.
 pub const REPORT_KIND: &str = "report";
 
@@ -197,8 +205,9 @@ fn records(tx: &rusqlite::Connection, reporters: &[&str]) -> rusqlite::Result<Ha
 
 /// Recomputes an item's rank from its detector rank and its reporters' records; true if it rose.
 fn rerank(tx: &Transaction<'_>, id: &str) -> rusqlite::Result<bool> {
-    let (auto_rank, rank): (Option<i64>, i64) =
-        tx.query_row("SELECT auto_rank, rank FROM queue_items WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let (auto_rank, rank): (Option<i64>, i64) = tx
+        .prepare_cached("SELECT auto_rank, rank FROM queue_items WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let reporters: Vec<String> = tx
         .prepare_cached("SELECT DISTINCT reporter FROM queue_reports WHERE item_id = ?1")?
         .query_map([id], |r| r.get(0))?
@@ -207,17 +216,18 @@ fn rerank(tx: &Transaction<'_>, id: &str) -> rusqlite::Result<bool> {
     let reported = reported_severity(&by.values().copied().collect::<Vec<_>>()).map(severity_rank);
     let new = auto_rank.max(reported).unwrap_or(0);
     if new != rank {
-        tx.execute("UPDATE queue_items SET rank = ?2 WHERE id = ?1", params![id, new])?;
+        tx.prepare_cached("UPDATE queue_items SET rank = ?2 WHERE id = ?1")?.execute(params![id, new])?;
     }
     Ok(new > rank)
 }
 
 /// Creates the item for a message if there is none; true if it was created.
 fn ensure_item(tx: &Transaction<'_>, group: &str, event: &str, now_ms: i64) -> rusqlite::Result<bool> {
-    let n = tx.execute(
-        "INSERT OR IGNORE INTO queue_items (id, group_id, event_id, created_at, kind, rank) VALUES (?1, ?2, ?3, ?4, ?5, 0)",
-        params![item_id(group, event), group, event, now_ms, REPORT_KIND],
-    )?;
+    let n = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO queue_items (id, group_id, event_id, created_at, kind, rank) VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+        )?
+        .execute(params![item_id(group, event), group, event, now_ms, REPORT_KIND])?;
     Ok(n > 0)
 }
 
@@ -295,10 +305,10 @@ impl Store {
             }
             let flags = serde_json::to_string(&f.flags).map_err(|e| store_err("queue encode", e))?;
             let rank = f.flags.iter().map(|f| severity_rank(f.severity)).max().unwrap_or(0);
-            tx.execute(
+            tx.prepare_cached(
                 "UPDATE queue_items SET kind = ?2, category = ?3, flags = ?4, auto_rank = ?5 WHERE id = ?1",
-                params![id, f.kind, f.category, flags, rank],
             )
+            .and_then(|mut stmt| stmt.execute(params![id, f.kind, f.category, flags, rank]))
             .map_err(err)?;
             touched.push(id);
         }
@@ -307,10 +317,12 @@ impl Store {
             if ensure_item(&tx, &r.group_id, &r.event_id, now_ms).map_err(err)? {
                 out.new_items.push(id.clone());
             }
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT OR IGNORE INTO queue_reports (item_id, reporter, via, source, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![id, r.reporter, r.via.as_str(), r.via.source().as_str(), r.reason, r.at_ms],
             )
+            .and_then(|mut stmt| {
+                stmt.execute(params![id, r.reporter, r.via.as_str(), r.via.source().as_str(), r.reason, r.at_ms])
+            })
             .map_err(err)?;
             touched.push(id);
         }
@@ -335,12 +347,8 @@ impl Store {
     /// One stored message.
     pub fn timeline_message(&self, group_id: &str, event_id: &str) -> Result<Option<MessageSnapshot>> {
         self.conn
-            .query_row(
-                "SELECT * FROM timeline WHERE group_id = ?1 AND event_id = ?2",
-                [group_id, event_id],
-                message_row,
-            )
-            .optional()
+            .prepare_cached("SELECT * FROM timeline WHERE group_id = ?1 AND event_id = ?2")
+            .and_then(|mut stmt| stmt.query_row([group_id, event_id], message_row).optional())
             .map_err(|e| store_err("timeline read", e))
     }
 
@@ -372,13 +380,15 @@ impl Store {
     /// Queue items in queue order: most severe first, then oldest.
     pub fn queue(&self, filter: &QueueFilter) -> Result<Vec<ItemRow>> {
         let err = |e| store_err("queue read", e);
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT * FROM queue_items WHERE (?1 IS NULL OR group_id = ?1) AND (?2 IS NULL OR state = ?2)
-                 ORDER BY rank DESC, created_at, id LIMIT ?3",
-            )
-            .map_err(err)?;
+        // One statement per shape of the filter: an `(?2 IS NULL OR state = ?2)` would keep
+        // SQLite from the `queue_open` index (a scan and sort of every item for each page).
+        let sql = match (filter.group.is_some(), filter.state.is_some()) {
+            (false, false) => QUEUE_SQL[0],
+            (false, true) => QUEUE_SQL[1],
+            (true, false) => QUEUE_SQL[2],
+            (true, true) => QUEUE_SQL[3],
+        };
+        let mut stmt = self.conn.prepare_cached(sql).map_err(err)?;
         let limit = filter.limit.map_or(-1, i64::from);
         let rows = stmt
             .query_map(params![filter.group, filter.state.map(ItemState::as_str), limit], |r| {
@@ -426,12 +436,8 @@ impl Store {
     /// Who holds an item now, until when.
     pub fn claim_of(&self, id: &str, now_ms: i64) -> Result<Option<(String, i64)>> {
         self.conn
-            .query_row(
-                "SELECT holder, until_ms FROM claims WHERE item_id = ?1 AND until_ms > ?2",
-                params![id, now_ms],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
+            .prepare_cached("SELECT holder, until_ms FROM claims WHERE item_id = ?1 AND until_ms > ?2")
+            .and_then(|mut stmt| stmt.query_row(params![id, now_ms], |r| Ok((r.get(0)?, r.get(1)?))).optional())
             .map_err(|e| store_err("queue read", e))
     }
 
