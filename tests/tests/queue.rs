@@ -179,6 +179,14 @@ fn qg_show_masks_unless_unmasked_with_a_reason_which_is_recorded() {
     assert_eq!(text(&v["item"]), "电话 13812345678 找我");
     let case = a.case(v["reveal_case"].as_str().expect("a reveal case"));
     assert_eq!((case["action"].as_str(), case["reason"].as_str()), (Some("reveal"), Some("核实号码")));
+
+    // An action on the item's sender, naming the item, decides it.
+    let wrong = a.run(&["warn", &room, &owner.user_id, "--reason", "x", "--item", id]);
+    assert_eq!(wrong.code, 2, "an action on someone else than the item's sender is refused: {wrong:#?}");
+    let muted = a.act(&["mute", &room, &member.user_id, "--for", "10m", "--reason", "公开他人电话", "--item", id]);
+    assert_eq!(muted.status, "done", "{muted:#?}");
+    assert!(queue(&a).is_empty(), "the item left the open queue with the mute");
+    assert_eq!(a.case(&muted.case_id)["detail"]["item"], id, "the case names the item it decided");
 }
 
 #[test]
@@ -323,7 +331,10 @@ fn a_message_edited_into_personal_data_becomes_an_item_with_the_new_text() {
     let ids = nio(&member, &[Step::Send { room: room.clone(), body: "大家好".into() }]);
     assert_eq!(a.run(&["sync"]).code, 0);
     assert!(queue(&a).is_empty(), "a greeting is not an item");
-    nio(&member, &[Step::Edit { room: room.clone(), to: ids[0].clone(), body: "我的身份证 11010519491231002X".into() }]);
+    nio(
+        &member,
+        &[Step::Edit { room: room.clone(), to: ids[0].clone(), body: "我的身份证 11010519491231002X".into() }],
+    );
     assert_eq!(a.run(&["sync"]).code, 0);
     let item = item_when(&a, &ids[0], 5, "the edited message", |_| true);
     assert_eq!(item["kind"], "cn_resident_id", "{item:#}");

@@ -54,6 +54,9 @@ pub fn decision(command: Command) -> Result<Option<(String, Action, Why)>> {
 
 /// `ban|unban --all-groups`: one case per group plus the blocklist entry; the worst exit code.
 pub async fn run_all_groups(engine: &Engine, user: String, ban: bool, why: Why, json: bool, lang: Lang) -> Result<u8> {
+    if why.item.is_some() {
+        return Err(ApiError::invalid_input("--item decides one item, in one group: not with --all-groups"));
+    }
     let outcomes = engine.ban_all_groups(&user, &why.reason, why.rule, lang, ban).await?;
     print_outcomes(&outcomes, json, lang, true)?;
     Ok(worst(&outcomes))
@@ -61,8 +64,12 @@ pub async fn run_all_groups(engine: &Engine, user: String, ban: bool, why: Why, 
 
 /// IDs are checked by the engine, with the platform's parser, before anything is recorded.
 pub async fn run(engine: &Engine, group: String, action: Action, why: Why, json: bool, lang: Lang) -> Result<u8> {
-    let request = ActRequest { group, action, reason: why.reason, rule: why.rule, lang };
-    let outcome = engine.act(request).await?;
+    let outcome = match why.item {
+        // The engine checks the action is on the item's message or sender, and asks first
+        // (refuses without --force) when another admin holds it.
+        Some(item) => engine.act_on_item(&item, action, &why.reason, why.rule, lang, why.force).await?,
+        None => engine.act(ActRequest { group, action, reason: why.reason, rule: why.rule, lang }).await?,
+    };
     print_outcomes(std::slice::from_ref(&outcome), json, lang, false)?;
     Ok(exit_code(outcome.status))
 }

@@ -237,6 +237,13 @@ pub struct Why {
     /// The group rule this cites.
     #[arg(long)]
     pub rule: Option<String>,
+    /// The queue item this decides (see `qg queue`): it leaves the open queue with this case,
+    /// in every admin's console.
+    #[arg(long, value_name = "ITEM")]
+    pub item: Option<String>,
+    /// With --item: even if another admin holds it.
+    #[arg(long, requires = "item")]
+    pub force: bool,
 }
 
 /// A queue item's state, as `--state` takes it.

@@ -182,6 +182,28 @@ fn bad_word(what: &str, word: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
 }
 
+/// One `queue_items` row, without its claim, reports and message (see `Store::filled`).
+fn item_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ItemRow> {
+    let state: String = r.get("state")?;
+    let flags: String = r.get("flags")?;
+    Ok(ItemRow {
+        id: r.get("id")?,
+        group_id: r.get("group_id")?,
+        event_id: r.get("event_id")?,
+        created_at_ms: r.get("created_at")?,
+        kind: r.get("kind")?,
+        category: r.get("category")?,
+        flags: serde_json::from_str(&flags).unwrap_or_default(),
+        auto: r.get::<_, Option<i64>>("auto_rank")?.is_some(),
+        rank: r.get("rank")?,
+        state: ItemState::from_word(&state).ok_or_else(|| bad_word("state", &state))?,
+        case_id: r.get("case_id")?,
+        claim: None,
+        reports: Vec::new(),
+        message: None,
+    })
+}
+
 /// Each reporter's record: reports on items since actioned (upheld) or dismissed.
 fn records(tx: &rusqlite::Connection, reporters: &[&str]) -> rusqlite::Result<HashMap<String, ReporterRecord>> {
     let mut stmt = tx.prepare_cached(
@@ -390,47 +412,26 @@ impl Store {
         };
         let mut stmt = self.conn.prepare_cached(sql).map_err(err)?;
         let limit = filter.limit.map_or(-1, i64::from);
-        let rows = stmt
-            .query_map(params![filter.group, filter.state.map(ItemState::as_str), limit], |r| {
-                let state: String = r.get("state")?;
-                let flags: String = r.get("flags")?;
-                Ok(ItemRow {
-                    id: r.get("id")?,
-                    group_id: r.get("group_id")?,
-                    event_id: r.get("event_id")?,
-                    created_at_ms: r.get("created_at")?,
-                    kind: r.get("kind")?,
-                    category: r.get("category")?,
-                    flags: serde_json::from_str(&flags).unwrap_or_default(),
-                    auto: r.get::<_, Option<i64>>("auto_rank")?.is_some(),
-                    rank: r.get("rank")?,
-                    state: ItemState::from_word(&state).ok_or_else(|| bad_word("state", &state))?,
-                    case_id: r.get("case_id")?,
-                    claim: None,
-                    reports: Vec::new(),
-                    message: None,
-                })
-            })
-            .map_err(err)?;
-        let mut items = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(err)?;
-        for item in &mut items {
-            item.claim = self.claim_of(&item.id, filter.now_ms)?;
-            item.reports = self.reports_of(&item.id)?;
-            item.message = self.timeline_message(&item.group_id, &item.event_id)?;
-        }
-        Ok(items)
+        let rows =
+            stmt.query_map(params![filter.group, filter.state.map(ItemState::as_str), limit], item_row).map_err(err)?;
+        let items = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(err)?;
+        items.into_iter().map(|item| self.filled(item, filter.now_ms)).collect()
     }
 
-    /// One item by ID.
+    /// An item with its claim, reports and message.
+    fn filled(&self, mut item: ItemRow, now_ms: i64) -> Result<ItemRow> {
+        item.claim = self.claim_of(&item.id, now_ms)?;
+        item.reports = self.reports_of(&item.id)?;
+        item.message = self.timeline_message(&item.group_id, &item.event_id)?;
+        Ok(item)
+    }
+
+    /// One item by ID (one row by its key, whatever the size of its group).
     pub fn queue_item(&self, id: &str, now_ms: i64) -> Result<Option<ItemRow>> {
-        let group: Option<String> = self
-            .conn
-            .query_row("SELECT group_id FROM queue_items WHERE id = ?1", [id], |r| r.get(0))
-            .optional()
-            .map_err(|e| store_err("queue read", e))?;
-        let Some(group) = group else { return Ok(None) };
-        let filter = QueueFilter { group: Some(group), now_ms, ..QueueFilter::default() };
-        Ok(self.queue(&filter)?.into_iter().find(|i| i.id == id))
+        let err = |e| store_err("queue read", e);
+        let mut stmt = self.conn.prepare_cached("SELECT * FROM queue_items WHERE id = ?1").map_err(err)?;
+        let row = stmt.query_row([id], item_row).optional().map_err(err)?;
+        row.map(|item| self.filled(item, now_ms)).transpose()
     }
 
     /// Who holds an item now, until when.
