@@ -267,6 +267,16 @@ fn a_report_to_the_platform_joins_the_same_item_for_a_server_admin() {
         .map(|r| (r["via"].as_str().unwrap(), r["reporter"].as_str().unwrap()))
         .collect();
     assert!(via.contains(&("platform", m2.user_id.as_str())), "the platform report names its reporter: {item:#}");
+    let only = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["queue", "--json"];
+        all.extend_from_slice(args);
+        let r = a.run(&all);
+        assert_eq!(r.code, 0, "{r:#?}");
+        r.json().as_array().unwrap().iter().map(|i| i["event_id"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(only(&["--source", "platform-report"]), [ids[0].clone()], "filtered by source");
+    assert!(only(&["--source", "auto"]).is_empty(), "the detector did not flag it");
+    assert!(only(&["--category", "privacy"]).is_empty(), "no finding, no category");
     let again = a.run(&["sync"]);
     assert_eq!(again.code, 0);
     assert_eq!(

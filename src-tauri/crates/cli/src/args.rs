@@ -170,6 +170,12 @@ pub enum Command {
         /// Items in this state instead of open ones.
         #[arg(long, value_enum)]
         state: Option<StateArg>,
+        /// Only items whose top finding has this category (privacy, spam, fraud, …).
+        #[arg(long)]
+        category: Option<String>,
+        /// Only items this source brought.
+        #[arg(long, value_enum)]
+        source: Option<SourceArg>,
     },
     /// One queue item with the messages around it (personal data masked unless --unmask).
     Show {
@@ -244,6 +250,14 @@ pub struct Why {
     /// With --item: even if another admin holds it.
     #[arg(long, requires = "item")]
     pub force: bool,
+}
+
+/// Where an item came from, as `--source` takes it.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SourceArg {
+    Auto,
+    MemberReport,
+    PlatformReport,
 }
 
 /// A queue item's state, as `--state` takes it.

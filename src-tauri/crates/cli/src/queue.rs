@@ -2,12 +2,13 @@
 
 use std::io::IsTerminal;
 
-use qunguan_core::queue::{ItemState, QueueItem};
+use qunguan_core::queue::{ItemState, QueueItem, Source};
 use qunguan_core::{Result, time::rfc3339_from_millis};
 use qunguan_engine::Engine;
+use qunguan_engine::queue::QueueQuery;
 
 use crate::act::{exit_code, print_outcomes};
-use crate::args::{Command, StateArg};
+use crate::args::{Command, SourceArg, StateArg};
 use crate::commands::print_json;
 use crate::i18n::{self, Lang};
 use crate::table;
@@ -18,13 +19,19 @@ const PREVIEW_CHARS: usize = 40;
 pub async fn run(engine: &Engine, command: Command, json: bool, lang: Lang) -> Result<u8> {
     match command {
         Command::Sync { follow } => sync(engine, follow, json, lang).await,
-        Command::Queue { group, state } => {
+        Command::Queue { group, state, category, source } => {
             let state = state.map(|s| match s {
                 StateArg::Open => ItemState::Open,
                 StateArg::Dismissed => ItemState::Dismissed,
                 StateArg::Actioned => ItemState::Actioned,
             });
-            let items = engine.queue(group.as_deref(), state, None).await?;
+            let source = source.map(|s| match s {
+                SourceArg::Auto => Source::Auto,
+                SourceArg::MemberReport => Source::MemberReport,
+                SourceArg::PlatformReport => Source::PlatformReport,
+            });
+            let query = QueueQuery { group, state, category, source, limit: None };
+            let items = engine.queue_where(&query).await?;
             if json {
                 print_json(&items)?;
             } else {

@@ -599,7 +599,12 @@ fn queue_bench(detector: &detect::Engine, target: usize, groups: usize) {
         one("SELECT count(*) FROM queue_items WHERE state = 'open' AND rank = 0"),
         one("SELECT count(*) FROM timeline"),
     );
-    let filter = QueueFilter { group: None, state: Some(ItemState::Open), limit: Some(50), now_ms: 1_800_000_000_000 };
+    let filter = QueueFilter {
+        state: Some(ItemState::Open),
+        limit: Some(50),
+        now_ms: 1_800_000_000_000,
+        ..QueueFilter::default()
+    };
 
     // Cold: the store just opened (the file in the OS cache, SQLite's own cache empty).
     let mut cold = Vec::new();

@@ -95,6 +95,21 @@ pub(crate) fn closed_by(record: &qunguan_core::case::CaseRecord) -> Option<(Stri
     }
 }
 
+/// Which items to list (see [`Engine::queue_where`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueQuery {
+    /// One group (room ID or alias), or all.
+    pub group: Option<String>,
+    /// Items in this state (`None`: open ones).
+    pub state: Option<ItemState>,
+    /// Only items whose top finding has this category (`privacy`, `spam`, …).
+    pub category: Option<String>,
+    /// Only items this source brought (among others).
+    pub source: Option<Source>,
+    /// At most this many.
+    pub limit: Option<u32>,
+}
+
 /// The most items one listing returns.
 pub const MAX_LISTED: u32 = 10_000;
 
@@ -107,6 +122,12 @@ impl Engine {
         state: Option<ItemState>,
         limit: Option<u32>,
     ) -> Result<Vec<QueueItem>> {
+        self.queue_where(&QueueQuery { group: group.map(str::to_owned), state, limit, ..QueueQuery::default() }).await
+    }
+
+    /// [`Engine::queue`] narrowed further, by the top finding's category and by source.
+    pub async fn queue_where(&self, q: &QueueQuery) -> Result<Vec<QueueItem>> {
+        let (group, state, limit) = (q.group.as_deref(), q.state, q.limit);
         let limit = limit.unwrap_or(MAX_LISTED);
         if limit == 0 || limit > MAX_LISTED {
             return Err(ApiError::invalid_input(format!("limit must be 1 to {MAX_LISTED}, not {limit}")));
@@ -116,8 +137,14 @@ impl Engine {
             Some(g) => Some(self.queue_group_id(g).await?),
             None => None,
         };
-        let filter =
-            QueueFilter { group, state: Some(state.unwrap_or(ItemState::Open)), limit: Some(limit), now_ms: now_ms() };
+        let filter = QueueFilter {
+            group,
+            state: Some(state.unwrap_or(ItemState::Open)),
+            limit: Some(limit),
+            now_ms: now_ms(),
+            category: q.category.clone(),
+            source: q.source,
+        };
         let rows = self.on_store(move |s| s.queue(&filter)).await?;
         let d = crate::messages::detector().await?;
         tokio::task::spawn_blocking(move || rows.into_iter().map(|r| view(&d, r)).collect())

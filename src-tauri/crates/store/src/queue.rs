@@ -16,12 +16,6 @@ use crate::{Store, store_err};
 const SYNC_SCOPE: &str = "sync";
 /// The queue's listing for each shape of [`QueueFilter`] (group given, state given): every one
 /// binds `?1` (group), `?2` (state) and `?3` (limit).
-const QUEUE_SQL: [&str; 4] = [
-    "SELECT * FROM queue_items WHERE ?1 IS NULL AND ?2 IS NULL ORDER BY rank DESC, created_at, id LIMIT ?3",
-    "SELECT * FROM queue_items WHERE ?1 IS NULL AND state = ?2 ORDER BY rank DESC, created_at, id LIMIT ?3",
-    "SELECT * FROM queue_items WHERE group_id = ?1 AND ?2 IS NULL ORDER BY rank DESC, created_at, id LIMIT ?3",
-    "SELECT * FROM queue_items WHERE group_id = ?1 AND state = ?2 ORDER BY rank DESC, created_at, id LIMIT ?3",
-];
 /// An item that only members' reports brought has this kind.
 pub const REPORT_KIND: &str = "report";
 
@@ -162,6 +156,10 @@ pub struct QueueFilter {
     pub limit: Option<u32>,
     /// Now (Unix ms), for which claims still hold.
     pub now_ms: i64,
+    /// Only items whose top finding has this category.
+    pub category: Option<String>,
+    /// Only items this source brought (among others).
+    pub source: Option<Source>,
 }
 
 fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageSnapshot> {
@@ -402,18 +400,39 @@ impl Store {
     /// Queue items in queue order: most severe first, then oldest.
     pub fn queue(&self, filter: &QueueFilter) -> Result<Vec<ItemRow>> {
         let err = |e| store_err("queue read", e);
-        // One statement per shape of the filter: an `(?2 IS NULL OR state = ?2)` would keep
-        // SQLite from the `queue_open` index (a scan and sort of every item for each page).
-        let sql = match (filter.group.is_some(), filter.state.is_some()) {
-            (false, false) => QUEUE_SQL[0],
-            (false, true) => QUEUE_SQL[1],
-            (true, false) => QUEUE_SQL[2],
-            (true, true) => QUEUE_SQL[3],
-        };
-        let mut stmt = self.conn.prepare_cached(sql).map_err(err)?;
+        // Only the clauses the filter has (one cached statement per shape): an `(?2 IS NULL OR
+        // state = ?2)` would keep SQLite from the `queue_open` index (a scan and sort of every
+        // item for each page).
+        let mut clauses: Vec<&str> = Vec::new();
+        let mut args: Vec<&dyn rusqlite::ToSql> = Vec::new();
+        let state = filter.state.map(ItemState::as_str);
+        if let Some(state) = &state {
+            clauses.push("state = ?");
+            args.push(state);
+        }
+        if let Some(group) = &filter.group {
+            clauses.push("group_id = ?");
+            args.push(group);
+        }
+        if let Some(category) = &filter.category {
+            clauses.push("category = ?");
+            args.push(category);
+        }
+        clauses.extend(filter.source.map(|s| match s {
+            Source::Auto => "auto_rank IS NOT NULL",
+            Source::MemberReport => {
+                "EXISTS (SELECT 1 FROM queue_reports r WHERE r.item_id = queue_items.id AND r.source = 'member_report')"
+            }
+            Source::PlatformReport => {
+                "EXISTS (SELECT 1 FROM queue_reports r WHERE r.item_id = queue_items.id AND r.source = 'platform_report')"
+            }
+        }));
         let limit = filter.limit.map_or(-1, i64::from);
-        let rows =
-            stmt.query_map(params![filter.group, filter.state.map(ItemState::as_str), limit], item_row).map_err(err)?;
+        args.push(&limit);
+        let filter_sql = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
+        let sql = format!("SELECT * FROM queue_items{filter_sql} ORDER BY rank DESC, created_at, id LIMIT ?");
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(err)?;
+        let rows = stmt.query_map(args.as_slice(), item_row).map_err(err)?;
         let items = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(err)?;
         items.into_iter().map(|item| self.filled(item, filter.now_ms)).collect()
     }
