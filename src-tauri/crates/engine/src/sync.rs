@@ -217,6 +217,7 @@ impl Engine {
         let words = ReportWords::default();
         let mut sorter = Sorter::new(&detector, &words, &account.user_id);
         let mut stale = false;
+        let mut changed: Vec<String> = Vec::new();
         let mut progress = SyncProgress { groups: batch.groups.len() as u32, done: 0, first: report.first };
         for g in batch.groups {
             self.progress.send_replace(progress);
@@ -224,6 +225,9 @@ impl Engine {
             stale |= g.state_changed;
             if !following.states.contains_key(&g.group_id) {
                 continue; // Not (or no longer) a group I manage.
+            }
+            if g.state_changed {
+                changed.push(g.group_id.clone());
             }
             if g.encrypted_events > 0 {
                 report.encrypted_groups.push(g.group_id.clone());
@@ -254,6 +258,18 @@ impl Engine {
         for group in &groups {
             if let Err(e) = self.refresh_claims(platform.as_ref(), group).await {
                 tracing::warn!(code = e.code.as_str(), %group, "claims not read this round");
+            }
+        }
+        // Who is in a group and at which level changed: the cached lists the app and `qg`
+        // show offline are read again (the list of groups too: a name or my role may differ).
+        if stale {
+            if let Err(e) = self.groups().await {
+                tracing::debug!(code = e.code.as_str(), "group list not refreshed this round");
+            }
+            for group in &changed {
+                if let Err(e) = self.members(group).await {
+                    tracing::debug!(code = e.code.as_str(), %group, "members not refreshed this round");
+                }
             }
         }
         report.new_messages = written.new_messages;

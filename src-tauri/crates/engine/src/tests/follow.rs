@@ -391,3 +391,19 @@ async fn a_message_edited_into_spam_is_judged_again_but_only_its_senders_edit_co
     assert_eq!(text(&items[0]), "我的身份证 110105********002X", "the item shows the edited text, masked");
     assert_eq!(items[0].sender, "@zed:hs");
 }
+
+#[tokio::test]
+async fn a_change_of_members_or_power_refreshes_the_cached_lists() {
+    let (_home, e, fake) = signed_in().await;
+    let mut changed = round("s1", vec![]);
+    changed.groups[0].state_changed = true;
+    fake.feed.lock().unwrap().insert(None, changed);
+    assert!(e.on_store(|s| s.members("!b-admin")).await.unwrap().is_none(), "nothing cached before");
+    e.sync_once(0).await.unwrap();
+    let cached = e.on_store(|s| s.members("!b-admin")).await.unwrap().expect("the members are cached again");
+    assert_eq!(cached.value.len(), 3, "the group's members as the platform lists them now");
+    assert!(
+        e.on_store(|s| s.members("!c-mod")).await.unwrap().is_none(),
+        "a group whose state did not change is not read"
+    );
+}
