@@ -158,8 +158,10 @@ pub enum Command {
     },
     /// Follow the groups I manage: store new messages, check them, queue what needs a look.
     Sync {
+        /// Only these groups (room IDs or aliases; their feed keeps its own place).
+        groups: Vec<String>,
         /// Keep following (live) until Ctrl-C, instead of one round.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "groups")]
         follow: bool,
     },
     /// The flagged queue: open items, most severe first, then oldest.

@@ -18,7 +18,7 @@ const PREVIEW_CHARS: usize = 40;
 
 pub async fn run(engine: &Engine, command: Command, json: bool, lang: Lang) -> Result<u8> {
     match command {
-        Command::Sync { follow } => sync(engine, follow, json, lang).await,
+        Command::Sync { groups, follow } => sync(engine, &groups, follow, json, lang).await,
         Command::Queue { group, state, category, source } => {
             let state = state.map(|s| match s {
                 StateArg::Open => ItemState::Open,
@@ -65,9 +65,9 @@ pub async fn run(engine: &Engine, command: Command, json: bool, lang: Lang) -> R
 }
 
 /// One round, or rounds until Ctrl-C/SIGTERM (see [`crate::serve::follow`]).
-async fn sync(engine: &Engine, follow: bool, json: bool, lang: Lang) -> Result<u8> {
+async fn sync(engine: &Engine, groups: &[String], follow: bool, json: bool, lang: Lang) -> Result<u8> {
     if !follow {
-        let report = with_progress(engine, engine.sync_once(0), lang).await?;
+        let report = with_progress(engine, engine.sync_groups(groups, 0), lang).await?;
         print_round(&report, json, lang)?;
         return Ok(0);
     }

@@ -184,6 +184,19 @@ impl Engine {
     /// One round of following every group I manage: waits up to `timeout_ms` for news (0:
     /// answer at once), stores what came, checks every new message, queues what needs a look.
     pub async fn sync_once(&self, timeout_ms: u64) -> Result<SyncReport> {
+        self.sync_groups(&[], timeout_ms).await
+    }
+
+    /// One round over only `only` (room IDs or aliases of groups I manage; empty: all), with
+    /// a token of its own, so the feed of every group is not moved past what it has not read.
+    pub async fn sync_groups(&self, only: &[String], timeout_ms: u64) -> Result<SyncReport> {
+        let mut wanted = Vec::new();
+        for g in only {
+            wanted.push(self.group(g).await?.id);
+        }
+        wanted.sort();
+        wanted.dedup();
+        let scope = (!wanted.is_empty()).then(|| format!("sync:{}", wanted.join(",")));
         let (account, platform) = self.platform().await?;
         self.store_required()?;
         let mut following = self.following.lock().await;
@@ -198,13 +211,18 @@ impl Engine {
         }
         let mut groups: Vec<String> = following.states.keys().cloned().collect();
         groups.sort();
-        let since = self.on_store(|s| s.sync_token()).await?;
+        if !wanted.is_empty() {
+            groups.retain(|g| wanted.contains(g));
+        }
+        let key = scope.clone();
+        let since = self.on_store(move |s| s.sync_token_in(key.as_deref())).await?;
         let mut report = SyncReport { groups: groups.len() as u32, first: since.is_none(), ..SyncReport::default() };
         let batch = match platform.sync(since.as_deref(), &groups, timeout_ms).await {
             Ok(b) => b,
             Err(e) if since.is_some() && token_refused(&e) => {
                 tracing::warn!(code = e.code.as_str(), "the server refused the sync token: starting afresh");
-                self.on_store(|s| s.reset_sync_token()).await?;
+                let key = scope.clone();
+                self.on_store(move |s| s.reset_sync_token_in(key.as_deref())).await?;
                 report.first = true;
                 platform.sync(None, &groups, timeout_ms).await?
             }
@@ -212,7 +230,7 @@ impl Engine {
         };
         self.set_online();
 
-        let mut round = Ingest { token: Some(batch.next.clone()), ..Ingest::default() };
+        let mut round = Ingest { token: Some(batch.next.clone()), scope, ..Ingest::default() };
         let detector = crate::messages::detector().await?;
         let words = ReportWords::default();
         let mut sorter = Sorter::new(&detector, &words, &account.user_id);

@@ -69,8 +69,11 @@ pub struct Edited {
 /// Everything one round brings, written in one transaction.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Ingest {
-    /// Where the next round continues; `None` leaves the stored token (a back-fill, `qg sync GROUP`).
+    /// Where the next round continues; `None` leaves the stored token.
     pub token: Option<String>,
+    /// Whose token it is: `None` for the feed of every managed group, else the scope of a
+    /// feed over some of them (`qg sync GROUP…`), which keeps its own.
+    pub scope: Option<String>,
     /// New messages: (group, message).
     pub messages: Vec<(String, MessageSnapshot)>,
     /// Removed messages: (group, event).
@@ -254,8 +257,13 @@ fn ensure_item(tx: &Transaction<'_>, group: &str, event: &str, now_ms: i64) -> r
 impl Store {
     /// Where the next round of the groups' feed continues, `None` before the first.
     pub fn sync_token(&self) -> Result<Option<String>> {
+        self.sync_token_in(None)
+    }
+
+    /// [`Store::sync_token`] of a feed over some groups (`None`: all of them).
+    pub fn sync_token_in(&self, scope: Option<&str>) -> Result<Option<String>> {
         self.conn
-            .query_row("SELECT token FROM sync_tokens WHERE scope = ?1", [SYNC_SCOPE], |r| r.get(0))
+            .query_row("SELECT token FROM sync_tokens WHERE scope = ?1", [scope.unwrap_or(SYNC_SCOPE)], |r| r.get(0))
             .optional()
             .map_err(|e| store_err("sync token read", e))
     }
@@ -263,8 +271,13 @@ impl Store {
     /// Forgets the feed's token (the server no longer accepts it): the next round starts afresh,
     /// and everything stored stays.
     pub fn reset_sync_token(&mut self) -> Result<()> {
+        self.reset_sync_token_in(None)
+    }
+
+    /// [`Store::reset_sync_token`] of a feed over some groups (`None`: all of them).
+    pub fn reset_sync_token_in(&mut self, scope: Option<&str>) -> Result<()> {
         self.conn
-            .execute("DELETE FROM sync_tokens WHERE scope = ?1", [SYNC_SCOPE])
+            .execute("DELETE FROM sync_tokens WHERE scope = ?1", [scope.unwrap_or(SYNC_SCOPE)])
             .map(drop)
             .map_err(|e| store_err("sync token write", e))
     }
@@ -356,7 +369,7 @@ impl Store {
         if let Some(token) = &round.token {
             tx.execute(
                 "INSERT INTO sync_tokens (scope, token) VALUES (?1, ?2) ON CONFLICT (scope) DO UPDATE SET token = excluded.token",
-                [SYNC_SCOPE, token],
+                [round.scope.as_deref().unwrap_or(SYNC_SCOPE), token],
             )
             .map_err(err)?;
         }

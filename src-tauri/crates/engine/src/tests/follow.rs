@@ -407,3 +407,18 @@ async fn a_change_of_members_or_power_refreshes_the_cached_lists() {
         "a group whose state did not change is not read"
     );
 }
+
+#[tokio::test]
+async fn a_round_over_some_groups_keeps_its_own_place_in_the_feed() {
+    let (_home, e, fake) = signed_in().await;
+    fake.feed.lock().unwrap().insert(None, round("s1", vec![msg("$1", "@a:hs", 1, "身份证 11010519491231002X")]));
+    e.sync_once(0).await.unwrap();
+    fake.feed.lock().unwrap().insert(Some("s1".into()), round("s2", vec![]));
+    let only = e.sync_groups(&["!b-admin".into()], 0).await.unwrap();
+    assert_eq!(only.groups, 1, "one group followed");
+    assert_eq!(fake.sync_calls.lock().unwrap().last().unwrap(), &None, "its own feed starts at the beginning");
+    assert_eq!(e.on_store(|s| s.sync_token()).await.unwrap().as_deref(), Some("s1"), "the main feed's place is kept");
+    let err = e.sync_groups(&["!a-member".into()], 0).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Forbidden, "only groups I manage: {err:?}");
+    assert_eq!(e.queue(None, None, None).await.unwrap().len(), 1, "the same message read twice is one item");
+}
