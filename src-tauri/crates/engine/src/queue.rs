@@ -329,17 +329,24 @@ impl Engine {
             lang: Lang::En,
         };
         let outcome = self.act(req).await?;
-        if matches!(outcome.status, Status::Done | Status::Queued) {
-            let (key, case) = (id.to_owned(), outcome.case_id.clone());
-            self.on_store(move |s| s.close_item(&key, ItemState::Dismissed, &case)).await?;
-            // Decided: my claim (if any) goes with it; a failure here leaves it to run out.
-            if row.claim.is_some()
-                && let Err(e) = self.release(id, true).await
-            {
-                tracing::debug!(code = e.code.as_str(), "claim not released; it runs out");
-            }
-        }
+        self.settle_item(&row, ItemState::Dismissed, &outcome).await?;
         Ok(outcome)
+    }
+
+    /// An item decided by `outcome`, if it was done or queued: closed as `state` and linked to
+    /// the case, and my claim on it (if any) released; a failure there leaves it to run out.
+    pub(crate) async fn settle_item(&self, row: &ItemRow, state: ItemState, outcome: &ActionOutcome) -> Result<()> {
+        if !matches!(outcome.status, Status::Done | Status::Queued) {
+            return Ok(());
+        }
+        let (key, case) = (row.id.clone(), outcome.case_id.clone());
+        self.on_store(move |s| s.close_item(&key, state, &case)).await?;
+        if row.claim.is_some()
+            && let Err(e) = self.release(&row.id, true).await
+        {
+            tracing::debug!(code = e.code.as_str(), "claim not released; it runs out");
+        }
+        Ok(())
     }
 }
 

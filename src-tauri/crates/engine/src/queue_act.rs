@@ -4,7 +4,7 @@
 
 use qunguan_core::action::{Action, ActionOutcome};
 use qunguan_core::queue::ItemState;
-use qunguan_core::{ApiError, Lang, Result, Status};
+use qunguan_core::{ApiError, Lang, Result};
 
 use crate::{ActRequest, Engine};
 
@@ -49,15 +49,7 @@ impl Engine {
         self.not_held_by_other(&row, force).await?;
         let req = ActRequest { group: row.group_id.clone(), action, reason: reason.to_owned(), rule, lang };
         let outcome = self.act_for(req, Some(row.id.clone())).await?;
-        if matches!(outcome.status, Status::Done | Status::Queued) {
-            let (key, case) = (id.to_owned(), outcome.case_id.clone());
-            self.on_store(move |s| s.close_item(&key, ItemState::Actioned, &case)).await?;
-            if row.claim.is_some()
-                && let Err(e) = self.release(id, true).await
-            {
-                tracing::debug!(code = e.code.as_str(), "claim not released; it runs out");
-            }
-        }
+        self.settle_item(&row, ItemState::Actioned, &outcome).await?;
         Ok(outcome)
     }
 }
