@@ -221,6 +221,16 @@ pub struct Claim {
 /// How long a claim holds without action, unless `QG_CLAIM_TTL` says otherwise.
 pub const DEFAULT_CLAIM_SECONDS: u64 = 30 * 60;
 
+/// The store's lookup key of a message: the first 64 bits of SHA-256 over group and event, as
+/// a signed integer. A compact key instead of the two strings keeps the timeline's index small
+/// enough to stay in memory (engine/BENCH.md). It is not unique by itself: readers compare
+/// the group and event too, and a collision (or one crafted by a hostile server, which SHA-256
+/// makes impractical) costs a row read, never a lost message.
+pub fn message_key(group: &str, event_id: &str) -> i64 {
+    let digest = Sha256::digest(format!("{group}\n{event_id}").as_bytes());
+    i64::from_be_bytes(digest[..8].try_into().expect("a SHA-256 digest has 32 bytes"))
+}
+
 /// The ID of the item for `event_id` in `group`: 12 hex digits of SHA-256.
 pub fn item_id(group: &str, event_id: &str) -> String {
     let digest = Sha256::digest(format!("{group}\n{event_id}").as_bytes());

@@ -32,6 +32,8 @@ mod due;
 mod groups;
 /// The data directory and the per-account subdirectories in it.
 pub mod home;
+/// The store's writer for following: rounds written on their own thread, queued ones together.
+pub mod ingest;
 /// A message's text split into display segments, personal data masked.
 mod mask;
 /// A group's messages, scanned and masked, and its rules for the rule picker.

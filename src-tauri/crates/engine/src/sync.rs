@@ -33,6 +33,9 @@ use crate::cache::now_ms;
 pub const MAX_BACKFILL_PAGES: u32 = 5;
 /// Events per back-fill page.
 pub const BACKFILL_PAGE: u32 = 100;
+/// Messages of a round handed to the writer at once (`crate::ingest`), so that a first sync
+/// of many groups is written while its later groups are still read.
+const CHUNK_MESSAGES: usize = 2_000;
 
 /// The engine's memory of the groups it follows, between rounds.
 #[derive(Default)]
@@ -198,7 +201,7 @@ impl Engine {
         wanted.dedup();
         let scope = (!wanted.is_empty()).then(|| format!("sync:{}", wanted.join(",")));
         let (account, platform) = self.platform().await?;
-        self.store_required()?;
+        let mut writer = crate::ingest::Writer::start(self.store_required()?, now_ms);
         let mut following = self.following.lock().await;
         if !following.fresh {
             let states = platform.joined_groups().await?;
@@ -230,7 +233,8 @@ impl Engine {
         };
         self.set_online();
 
-        let mut round = Ingest { token: Some(batch.next.clone()), scope, ..Ingest::default() };
+        let batch_next = batch.next.clone();
+        let mut round = Ingest { scope, ..Ingest::default() };
         let detector = crate::messages::detector().await?;
         let words = ReportWords::default();
         let mut sorter = Sorter::new(&detector, &words, &account.user_id);
@@ -256,6 +260,11 @@ impl Engine {
             let state = following.states.get(&id).cloned();
             let stream = following.streams.entry(id.clone()).or_insert_with(|| Stream::new(detector.rules()));
             sorter.sort(&id, events, state.as_ref(), stream, &mut round);
+            // A big round is written group by group while the next groups are read and checked.
+            if round.messages.len() >= CHUNK_MESSAGES {
+                let part = Ingest { scope: round.scope.clone(), ..Ingest::default() };
+                writer.submit(std::mem::replace(&mut round, part)).await?;
+            }
         }
         self.progress.send_replace(progress);
         // Reports made to the platform, for a server admin: into the same items.
@@ -267,7 +276,13 @@ impl Engine {
         following.fresh = !stale;
         drop(following);
 
-        let written = self.on_store(move |s| s.ingest(&round, now_ms())).await?;
+        // The round's last part carries its token: written only after every part before it.
+        round.token = Some(batch_next);
+        writer.submit(round).await?;
+        let mut written = qunguan_store::Ingested::default();
+        for part in writer.finish().await?.rounds {
+            written.absorb(part);
+        }
         // The other admins' decisions (dismissals, removals) close items here too, and their
         // claims show who holds what.
         if let Err(e) = self.sync_cases().await {

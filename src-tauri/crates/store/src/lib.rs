@@ -23,12 +23,14 @@ mod cases;
 mod migrations;
 /// The outbox: decided actions not yet confirmed, written before any network call.
 mod outbox;
-/// Following the groups: the sync token, the timeline as it arrived, the flagged queue.
+/// Following the groups: the sync token and the flagged queue with its reports and claims.
 mod queue;
 /// The reasons I gave lately, for the action dialog's quick picks.
 mod reasons;
 /// The shared log's bookkeeping: my records still to post, and the other admins' imported ones.
 mod shared;
+/// Every message of a followed group as it arrived, keyed by a compact hash.
+mod timeline;
 
 pub use anchor::RoomAnchor;
 pub use cases::{CaseFilter, CaseRow, ENDS_CASE, EvidenceRow};
@@ -92,6 +94,7 @@ impl Store {
         )
         .map_err(|e| store_err("cannot configure the cache", e))?;
         conn.set_prepared_statement_cache_capacity(64);
+        timeline::register(&conn).map_err(|e| store_err("cannot configure the cache", e))?;
         let mut store = Store { conn };
         migrations::apply(&mut store.conn)?;
         Ok(store)

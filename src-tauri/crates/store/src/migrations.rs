@@ -4,7 +4,7 @@ use qunguan_core::{ApiError, ErrorCode, Result};
 use rusqlite::Connection;
 
 /// Migration N (1-based) is `MIGRATIONS[N - 1]`. Append only; never edit a released one.
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     "
     CREATE TABLE cached_groups (
         group_id   TEXT PRIMARY KEY,
@@ -230,6 +230,31 @@ const MIGRATIONS: &[&str] = &[
     -- No query reads the timeline by time, and this index cost every round a page per group
     -- (engine/BENCH.md: ingest 14,300 → 19,800 messages/s in the store).
     DROP INDEX timeline_group_ts;
+",
+    "
+    -- The timeline's unique (group, event) key was two long random strings: its index outgrew
+    -- the page cache at a few hundred thousand messages, and every new message then cost a
+    -- page read and decryption (engine/BENCH.md). A 64-bit hash of the pair (`qg_message_key`,
+    -- the store's own SQL function) under a plain index is a third of the size; the pair is
+    -- compared on every lookup, so a collision costs a row read and never a message.
+    CREATE TABLE timeline_keyed (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        msg_key    INTEGER NOT NULL,
+        group_id   TEXT NOT NULL,
+        event_id   TEXT NOT NULL,
+        sender     TEXT NOT NULL,
+        ts         INTEGER NOT NULL,
+        body       TEXT,
+        reply_to   TEXT,
+        redacted   INTEGER NOT NULL DEFAULT 0,
+        case_id    TEXT
+    );
+    INSERT INTO timeline_keyed (seq, msg_key, group_id, event_id, sender, ts, body, reply_to, redacted, case_id)
+        SELECT seq, qg_message_key(group_id, event_id), group_id, event_id, sender, ts, body, reply_to, redacted, case_id
+        FROM timeline ORDER BY seq;
+    DROP TABLE timeline;
+    ALTER TABLE timeline_keyed RENAME TO timeline;
+    CREATE INDEX timeline_key ON timeline (msg_key);
 ",
 ];
 

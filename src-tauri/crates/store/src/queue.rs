@@ -98,6 +98,24 @@ pub struct Ingested {
     pub raised_items: Vec<String>,
 }
 
+impl Ingested {
+    /// Adds what a later round changed: an item raised after it was new in an earlier round is
+    /// only new.
+    pub fn absorb(&mut self, later: Ingested) {
+        self.new_messages += later.new_messages;
+        for id in later.raised_items {
+            if !self.new_items.contains(&id) && !self.raised_items.contains(&id) {
+                self.raised_items.push(id);
+            }
+        }
+        for id in later.new_items {
+            if !self.new_items.contains(&id) {
+                self.new_items.push(id);
+            }
+        }
+    }
+}
+
 /// One report as stored, with the reporter's record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportRow {
@@ -163,19 +181,6 @@ pub struct QueueFilter {
     pub category: Option<String>,
     /// Only items this source brought (among others).
     pub source: Option<Source>,
-}
-
-fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageSnapshot> {
-    Ok(MessageSnapshot {
-        event_id: r.get("event_id")?,
-        sender: r.get("sender")?,
-        ts: r.get("ts")?,
-        kind: "m.room.message".into(),
-        body: r.get("body")?,
-        redacted: r.get::<_, i64>("redacted")? != 0,
-        case_id: r.get("case_id")?,
-        reply_to: r.get("reply_to")?,
-    })
 }
 
 fn bad_word(what: &str, word: &str) -> rusqlite::Error {
@@ -254,6 +259,63 @@ fn ensure_item(tx: &Transaction<'_>, group: &str, event: &str, now_ms: i64) -> r
     Ok(n > 0)
 }
 
+/// One round of [`Store::ingest_all`], inside its transaction.
+fn write_round(tx: &Transaction<'_>, round: &Ingest, now_ms: i64) -> Result<Ingested> {
+    let err = |e| store_err("queue write", e);
+    let mut out =
+        Ingested { new_messages: crate::timeline::insert(tx, &round.messages).map_err(err)?, ..Ingested::default() };
+    crate::timeline::redact(tx, &round.redactions).map_err(err)?;
+    // An edit counts only by the message's own sender, of a message this store holds.
+    let mut flagged: Vec<&Flagged> = round.flagged.iter().collect();
+    for e in &round.edits {
+        if crate::timeline::edit(tx, e).map_err(err)? {
+            flagged.extend(e.flagged.as_ref());
+        }
+    }
+    let mut touched = Vec::new();
+    for f in flagged {
+        let id = item_id(&f.group_id, &f.event_id);
+        if ensure_item(tx, &f.group_id, &f.event_id, now_ms).map_err(err)? {
+            out.new_items.push(id.clone());
+        }
+        let flags = serde_json::to_string(&f.flags).map_err(|e| store_err("queue encode", e))?;
+        let rank = f.flags.iter().map(|f| severity_rank(f.severity)).max().unwrap_or(0);
+        tx.prepare_cached("UPDATE queue_items SET kind = ?2, category = ?3, flags = ?4, auto_rank = ?5 WHERE id = ?1")
+            .and_then(|mut stmt| stmt.execute(params![id, f.kind, f.category, flags, rank]))
+            .map_err(err)?;
+        touched.push(id);
+    }
+    for r in &round.reports {
+        let id = item_id(&r.group_id, &r.event_id);
+        if ensure_item(tx, &r.group_id, &r.event_id, now_ms).map_err(err)? {
+            out.new_items.push(id.clone());
+        }
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO queue_reports (item_id, reporter, via, source, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .and_then(|mut stmt| {
+            stmt.execute(params![id, r.reporter, r.via.as_str(), r.via.source().as_str(), r.reason, r.at_ms])
+        })
+        .map_err(err)?;
+        touched.push(id);
+    }
+    touched.sort();
+    touched.dedup();
+    for id in touched {
+        if rerank(tx, &id).map_err(err)? && !out.new_items.contains(&id) {
+            out.raised_items.push(id);
+        }
+    }
+    if let Some(token) = &round.token {
+        tx.execute(
+            "INSERT INTO sync_tokens (scope, token) VALUES (?1, ?2) ON CONFLICT (scope) DO UPDATE SET token = excluded.token",
+            [round.scope.as_deref().unwrap_or(SYNC_SCOPE), token],
+        )
+        .map_err(err)?;
+    }
+    Ok(out)
+}
+
 impl Store {
     /// Where the next round of the groups' feed continues, `None` before the first.
     pub fn sync_token(&self) -> Result<Option<String>> {
@@ -282,132 +344,22 @@ impl Store {
             .map_err(|e| store_err("sync token write", e))
     }
 
-    /// Whether a message of the group is stored (a back-fill stops at the first it finds).
-    pub fn has_message(&self, group_id: &str, event_id: &str) -> Result<bool> {
-        self.conn
-            .query_row("SELECT 1 FROM timeline WHERE group_id = ?1 AND event_id = ?2", [group_id, event_id], |_| Ok(()))
-            .optional()
-            .map(|found| found.is_some())
-            .map_err(|e| store_err("timeline read", e))
-    }
-
     /// Writes one round: messages, removals, flagged items, reports and the next token, in one
     /// transaction. Writing the same round twice changes nothing the second time.
     pub fn ingest(&mut self, round: &Ingest, now_ms: i64) -> Result<Ingested> {
+        let mut written = self.ingest_all(std::slice::from_ref(round), now_ms)?;
+        Ok(written.pop().unwrap_or_default())
+    }
+
+    /// Writes several rounds, in order, in one transaction (a commit costs every page the
+    /// rounds dirtied, once: a writer that fell behind catches up with fewer of them); what
+    /// each round changed. All or nothing.
+    pub fn ingest_all(&mut self, rounds: &[Ingest], now_ms: i64) -> Result<Vec<Ingested>> {
         let err = |e| store_err("queue write", e);
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
-        let mut out = Ingested::default();
-        {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO timeline (group_id, event_id, sender, ts, body, reply_to, redacted, case_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )
-                .map_err(err)?;
-            for (group, m) in &round.messages {
-                let body = if m.redacted { None } else { m.body.as_deref() };
-                out.new_messages += insert
-                    .execute(params![group, m.event_id, m.sender, m.ts, body, m.reply_to, m.redacted, m.case_id])
-                    .map_err(err)? as u32;
-            }
-            let mut redact = tx
-                .prepare_cached("UPDATE timeline SET redacted = 1, body = NULL WHERE group_id = ?1 AND event_id = ?2")
-                .map_err(err)?;
-            for (group, event) in &round.redactions {
-                redact.execute([group, event]).map_err(err)?;
-            }
-        }
-        // An edit counts only by the message's own sender, of a message this store holds.
-        let mut flagged: Vec<&Flagged> = round.flagged.iter().collect();
-        for e in &round.edits {
-            let n = tx
-                .execute(
-                    "UPDATE timeline SET body = ?4 WHERE group_id = ?1 AND event_id = ?2 AND sender = ?3 AND redacted = 0",
-                    params![e.group_id, e.target, e.sender, e.body],
-                )
-                .map_err(err)?;
-            if n == 1 {
-                flagged.extend(e.flagged.as_ref());
-            }
-        }
-        let mut touched = Vec::new();
-        for f in flagged {
-            let id = item_id(&f.group_id, &f.event_id);
-            if ensure_item(&tx, &f.group_id, &f.event_id, now_ms).map_err(err)? {
-                out.new_items.push(id.clone());
-            }
-            let flags = serde_json::to_string(&f.flags).map_err(|e| store_err("queue encode", e))?;
-            let rank = f.flags.iter().map(|f| severity_rank(f.severity)).max().unwrap_or(0);
-            tx.prepare_cached(
-                "UPDATE queue_items SET kind = ?2, category = ?3, flags = ?4, auto_rank = ?5 WHERE id = ?1",
-            )
-            .and_then(|mut stmt| stmt.execute(params![id, f.kind, f.category, flags, rank]))
-            .map_err(err)?;
-            touched.push(id);
-        }
-        for r in &round.reports {
-            let id = item_id(&r.group_id, &r.event_id);
-            if ensure_item(&tx, &r.group_id, &r.event_id, now_ms).map_err(err)? {
-                out.new_items.push(id.clone());
-            }
-            tx.prepare_cached(
-                "INSERT OR IGNORE INTO queue_reports (item_id, reporter, via, source, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )
-            .and_then(|mut stmt| {
-                stmt.execute(params![id, r.reporter, r.via.as_str(), r.via.source().as_str(), r.reason, r.at_ms])
-            })
-            .map_err(err)?;
-            touched.push(id);
-        }
-        touched.sort();
-        touched.dedup();
-        for id in touched {
-            if rerank(&tx, &id).map_err(err)? && !out.new_items.contains(&id) {
-                out.raised_items.push(id);
-            }
-        }
-        if let Some(token) = &round.token {
-            tx.execute(
-                "INSERT INTO sync_tokens (scope, token) VALUES (?1, ?2) ON CONFLICT (scope) DO UPDATE SET token = excluded.token",
-                [round.scope.as_deref().unwrap_or(SYNC_SCOPE), token],
-            )
-            .map_err(err)?;
-        }
+        let written = rounds.iter().map(|round| write_round(&tx, round, now_ms)).collect::<Result<Vec<_>>>()?;
         tx.commit().map_err(err)?;
-        Ok(out)
-    }
-
-    /// One stored message.
-    pub fn timeline_message(&self, group_id: &str, event_id: &str) -> Result<Option<MessageSnapshot>> {
-        self.conn
-            .prepare_cached("SELECT * FROM timeline WHERE group_id = ?1 AND event_id = ?2")
-            .and_then(|mut stmt| stmt.query_row([group_id, event_id], message_row).optional())
-            .map_err(|e| store_err("timeline read", e))
-    }
-
-    /// Up to `n` stored messages either side of one, oldest first (the item's context).
-    pub fn timeline_context(&self, group_id: &str, event_id: &str, n: u32) -> Result<Vec<MessageSnapshot>> {
-        let err = |e| store_err("timeline read", e);
-        let Some(seq) = self
-            .conn
-            .query_row("SELECT seq FROM timeline WHERE group_id = ?1 AND event_id = ?2", [group_id, event_id], |r| {
-                r.get::<_, i64>(0)
-            })
-            .optional()
-            .map_err(err)?
-        else {
-            return Ok(Vec::new());
-        };
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT * FROM (SELECT * FROM timeline WHERE group_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3)
-                 UNION ALL SELECT * FROM (SELECT * FROM timeline WHERE group_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3)
-                 ORDER BY seq",
-            )
-            .map_err(err)?;
-        let rows = stmt.query_map(params![group_id, seq, n], message_row).map_err(err)?;
-        rows.collect::<rusqlite::Result<_>>().map_err(err)
+        Ok(written)
     }
 
     /// Queue items in queue order: most severe first, then oldest.
