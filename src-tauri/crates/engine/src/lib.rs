@@ -32,6 +32,8 @@ mod due;
 mod groups;
 /// The data directory and the per-account subdirectories in it.
 pub mod home;
+/// Which case-log rooms a sync round reads: those its `/sync` brought news from.
+mod logs;
 /// A message's text split into display segments, personal data masked.
 mod mask;
 /// A group's messages, scanned and masked, and its rules for the rule picker.
