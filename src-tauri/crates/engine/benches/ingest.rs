@@ -373,7 +373,7 @@ fn ingest_bench(detector: &detect::Engine, messages: usize, batch: usize, groups
         let value: Value = serde_json::from_str(&text).expect("json");
         t.add_to(&mut json_t);
         let t = Clock::start();
-        let sync = qunguan_matrix::sync::read_sync(&value).expect("a sync answer");
+        let sync = qunguan_matrix::sync::read_sync(&value, &[]).expect("a sync answer");
         drop(value);
         t.add_to(&mut read_t);
 

@@ -302,8 +302,8 @@ impl Engine {
     }
 
     /// Publish then import every group's and anchor every chain (a read of every case-log
-    /// room: `qg cases`, `audit verify`; a sync round reads only those with news, see
-    /// [`crate::logs`]); a server that is away is not an error here (the next round retries).
+    /// room: `qg cases`, `audit verify`; a sync round reads only those with news, see the
+    /// engine's `logs` module); a server that is away is not an error here (the next round retries).
     pub async fn sync_cases(&self) -> Result<()> {
         let steps = [
             self.publish_cases().await.map(drop),

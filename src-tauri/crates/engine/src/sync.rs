@@ -14,7 +14,7 @@
 //!   my own console's messages (warnings) are not checked at all.
 //! - Each round also shares the case log: mine posted (nothing sent when all is posted), the
 //!   others' imported and their claims read from the moderation rooms the same `/sync`
-//!   brought news from ([`crate::logs`]), so another admin's dismissal or removal closes the
+//!   brought news from (the `logs` module), so another admin's dismissal or removal closes the
 //!   item here in the same round, and an idle round costs its `/sync` alone.
 //! - Whether I am a server admin (whose rounds also read the platform's reports) is asked once
 //!   per process, and again after reading the reports failed.
