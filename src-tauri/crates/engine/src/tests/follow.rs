@@ -478,3 +478,20 @@ async fn regression_every_round_read_every_moderation_room_now_an_idle_round_is_
         assert!(calls.contains(&call), "a changed standing: {call} in {calls:?}");
     }
 }
+
+// Regression: the groups followed and the case-log rooms read stayed with the engine across a
+// new sign-in, so the new session's first round (maybe another account's, with a store of its
+// own) used them and read none of its rooms.
+#[tokio::test]
+async fn regression_a_new_sign_in_kept_what_the_previous_session_followed() {
+    let (_home, e, fake) = signed_in().await;
+    e.sync_once(0).await.unwrap();
+    e.sync_once(0).await.unwrap();
+    e.sign_in_password("hs.test", "@me:hs", &Secret::new(PASSWORD)).await.unwrap();
+    fake.take_calls();
+    e.sync_once(0).await.unwrap();
+    let calls = fake.take_calls();
+    for call in ["joined_groups", "case_log_room"] {
+        assert!(calls.contains(&call), "a new session follows afresh: {call} in {calls:?}");
+    }
+}
