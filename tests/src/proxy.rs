@@ -1,7 +1,8 @@
 //! A loopback TCP forwarder that can be switched off, to take a homeserver "offline" for one
 //! client without stopping the server the other tests share; or that holds back the requests
 //! a [`Gate`](crate::proxy::Gate) matches until the test releases them, to force a race (another client's write
-//! landing between one client's read and its write).
+//! landing between one client's read and its write); or that writes down the request line of
+//! every request it forwards ([`Tally`](crate::proxy::Tally)), to count what a client sends.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -60,6 +61,50 @@ impl Gate {
     }
 }
 
+/// The request lines (`GET /_matrix/…`) of the requests a proxy forwarded, in order.
+#[derive(Default)]
+pub struct Tally {
+    lines: Mutex<Vec<String>>,
+}
+
+/// The methods a request line may start with.
+const METHODS: [&str; 5] = ["GET ", "PUT ", "POST ", "DELETE ", "HEAD "];
+
+impl Tally {
+    /// An empty tally.
+    pub fn new() -> Arc<Tally> {
+        Arc::default()
+    }
+
+    /// The request lines written down since the last take (method and path, query cut off).
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.lines.lock().unwrap())
+    }
+
+    /// Writes down the requests that start in `chunk`: a request line at its start or right
+    /// after a line break (a request's head arrives in one read; a JSON body holds no CR LF
+    /// followed by a method).
+    fn note(&self, chunk: &[u8]) {
+        let text = String::from_utf8_lossy(chunk);
+        let starts = std::iter::once(0).chain(text.match_indices("\r\n").map(|(i, _)| i + 2));
+        let mut lines = self.lines.lock().unwrap();
+        for start in starts {
+            let rest = &text[start..];
+            if METHODS.iter().any(|m| rest.starts_with(m)) {
+                let line = rest.split(" HTTP/").next().unwrap_or(rest);
+                lines.push(line.split('?').next().unwrap_or(line).to_owned());
+            }
+        }
+    }
+}
+
+/// What a forwarder does with the requests besides passing them on.
+#[derive(Clone)]
+enum Watch {
+    Hold(Arc<Gate>),
+    Count(Arc<Tally>),
+}
+
 /// A forwarder on a free loopback port to one upstream address; dropping it stops it.
 pub struct Proxy {
     addr: SocketAddr,
@@ -83,10 +128,15 @@ impl Proxy {
 
     /// Forwards `127.0.0.1:<new port>` to `target`, holding what `gate` matches.
     pub fn start_holding(target: SocketAddr, gate: Arc<Gate>) -> Proxy {
-        Self::start_with(0, target, Some(gate))
+        Self::start_with(0, target, Some(Watch::Hold(gate)))
     }
 
-    fn start_with(port: u16, target: SocketAddr, gate: Option<Arc<Gate>>) -> Proxy {
+    /// Forwards `127.0.0.1:<new port>` to `target`, writing every request down in `tally`.
+    pub fn start_counting(target: SocketAddr, tally: Arc<Tally>) -> Proxy {
+        Self::start_with(0, target, Some(Watch::Count(tally)))
+    }
+
+    fn start_with(port: u16, target: SocketAddr, watch: Option<Watch>) -> Proxy {
         let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind proxy");
         listener.set_nonblocking(true).expect("non-blocking listener");
         let addr = listener.local_addr().expect("proxy address");
@@ -103,7 +153,7 @@ impl Proxy {
                             if let Ok(c) = client.try_clone() {
                                 conns.lock().unwrap_or_else(|e| e.into_inner()).push(c);
                             }
-                            pipe(client, server, gate.clone());
+                            pipe(client, server, watch.clone());
                         }
                     }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(5)),
@@ -149,21 +199,23 @@ impl Drop for Proxy {
     }
 }
 
-fn pipe(a: TcpStream, b: TcpStream, gate: Option<Arc<Gate>>) {
+fn pipe(a: TcpStream, b: TcpStream, watch: Option<Watch>) {
     let (a2, b2) = (a.try_clone().expect("clone"), b.try_clone().expect("clone"));
-    std::thread::spawn(move || copy(a, b, gate));
+    std::thread::spawn(move || copy(a, b, watch));
     std::thread::spawn(move || copy(b2, a2, None));
 }
 
-fn copy(mut from: TcpStream, mut to: TcpStream, gate: Option<Arc<Gate>>) {
+fn copy(mut from: TcpStream, mut to: TcpStream, watch: Option<Watch>) {
     let mut buf = vec![0; 64 * 1024];
     loop {
         let n = match from.read(&mut buf) {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
-        if let Some(g) = &gate {
-            g.pass(&buf[..n]);
+        match &watch {
+            Some(Watch::Hold(g)) => g.pass(&buf[..n]),
+            Some(Watch::Count(t)) => t.note(&buf[..n]),
+            None => {}
         }
         if to.write_all(&buf[..n]).is_err() {
             break;

@@ -3,12 +3,16 @@
 //! look into items, merged per message; two admins with their own `qg` homes see the same
 //! items, and one admin's dismissal or removal closes the item for both.
 
-use std::sync::OnceLock;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use qunguan_core::Secret;
+use qunguan_engine::{Engine, EngineConfig, EnvOverride, MemorySecrets};
 use qunguan_testkit::nio::{Step, member_does};
 use qunguan_testkit::{Synapse, TestUser};
-use qunguan_tests::console::{Console, PASSWORD, create_group, unique};
+use qunguan_tests::console::{Console, PASSWORD, create_group, random_key, unique};
+use qunguan_tests::proxy::{Proxy, Tally};
 use qunguan_tests::{RUNTIME, require_keyring};
 use serde_json::Value;
 
@@ -364,4 +368,96 @@ fn stop(child: &mut std::process::Child) {
     let _ = std::process::Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
     let status = child.wait().expect("qg sync --follow ends");
     assert!(status.success(), "qg sync --follow ends cleanly on SIGTERM: {status:?}");
+}
+
+/// An engine signed in as `user` in this process, reaching Synapse through `proxy`: its
+/// rounds are counted on the wire, request by request.
+fn engine_behind(proxy: &Proxy, user: &TestUser) -> (tempfile::TempDir, Engine) {
+    let home = tempfile::tempdir().expect("a home for the engine");
+    let env = EnvOverride { cache_key: Some(Secret::new(random_key())), ..EnvOverride::default() };
+    let engine = Engine::new(EngineConfig {
+        home: home.path().into(),
+        env,
+        connector: Arc::new(qunguan_matrix::MatrixConnector::default()),
+        secrets: Arc::new(MemorySecrets::default()),
+    });
+    RUNTIME.block_on(engine.sign_in_password(&proxy.url(), &user.user_id, &Secret::new(PASSWORD))).expect("sign in");
+    (home, engine)
+}
+
+/// Idle rounds of an owner following N = 3 groups, each with its moderation room (the console
+/// claims an item in each), counted through a loopback proxy in front of Synapse:
+/// - before (c2ddc7a), every round read every moderation room: 37 requests for N = 3, that is
+///   4 + 11·N (the `/sync`; "am I a server admin"; the group list: joined rooms, `m.direct`,
+///   the state of all 2·N joined rooms; per group the pointer (group state, joined rooms) and
+///   the case log (room state, one page), then for the claims the pointer again, the group
+///   again (`m.direct`, state) and the room's state): 3,304 a round for 300 groups, and the
+///   due-work timer (`run_due`, every 15 s in the app) read every case log again, 2 + 6·N;
+/// - now the moderation rooms ride in the same `/sync` and only those with news are read: an
+///   idle round is 1 request, the `/sync`, whatever N; the due-work timer with nothing due, 0;
+///   the round bringing the other admin's claim and dismissal (news in all 3 rooms, as the
+///   admin also joined them), 14.
+#[test]
+fn regression_an_idle_round_read_every_moderation_room_now_it_is_one_sync() {
+    require_keyring();
+    const N: usize = 3;
+    let s = synapse();
+    let (owner, admin, member) = (user("owner"), user("admin"), user("member"));
+    let rooms: Vec<String> =
+        (0..N).map(|_| create_group(&s.base_url, &owner, &[(&admin, 100)], &[&admin, &member], "idle")).collect();
+    let poster = qunguan_testkit::Client::new(&s.base_url, &member.access_token);
+    for room in &rooms {
+        RUNTIME.block_on(poster.send_text(room, "我的身份证 11010519491231002X")).expect("post");
+    }
+    let tally = Tally::new();
+    let target: SocketAddr = s.base_url.trim_start_matches("http://").parse().unwrap();
+    let proxy = Proxy::start_counting(target, tally.clone());
+    let (_home, a) = engine_behind(&proxy, &owner);
+    let round = || RUNTIME.block_on(a.sync_once(0)).expect("a round");
+    let open = || RUNTIME.block_on(a.queue(None, None, None)).expect("the queue");
+    round();
+    let items = open();
+    assert_eq!(items.len(), N, "one item per group: {items:#?}");
+    // My claims make each group's moderation room (and invite the admin).
+    for item in &items {
+        RUNTIME.block_on(a.claim(&item.id, false)).expect("claim");
+    }
+    // My own writes come back once as news; then nothing happens.
+    round();
+    round();
+    tally.take();
+    round();
+    let idle = tally.take();
+    eprintln!("an idle round with {N} groups: {} requests: {idle:#?}", idle.len());
+    assert!(
+        idle.len() == 1 && idle[0].starts_with("GET /_matrix/client/v3/sync"),
+        "an idle round is its /sync and nothing else: {idle:#?}"
+    );
+    let due = RUNTIME.block_on(a.run_due()).expect("due work");
+    assert!(due.is_empty() && tally.take().is_empty(), "with nothing due and all posted, nothing is sent");
+
+    // The other admin takes one item over and dismisses another: each arrives within two rounds.
+    let b = Console::sign_in(&s.base_url, &admin);
+    assert_eq!(b.run(&["sync"]).code, 0);
+    let (taken, dismissed) = (&items[0].id, &items[1].id);
+    let r = b.run(&["claim", taken, "--force"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    let r = b.run(&["dismiss", dismissed, "--reason", "活动通知", "--force"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    let mut rounds = 0;
+    let arrived = |q: &[qunguan_core::queue::QueueItem]| {
+        let held = q.iter().find(|i| i.id == *taken).and_then(|i| i.claimed_by.clone());
+        held.as_deref() == Some(admin.user_id.as_str()) && q.iter().all(|i| i.id != *dismissed)
+    };
+    while !arrived(&open()) {
+        assert!(rounds < 2, "the other admin's claim and dismissal within two rounds: {:#?}", open());
+        round();
+        rounds += 1;
+    }
+    eprintln!("the other admin's claim and dismissal arrived after {rounds} round(s): {} requests", tally.take().len());
+    round();
+    tally.take();
+    round();
+    let idle = tally.take();
+    assert_eq!(idle.len(), 1, "idle again once the news was read: {idle:#?}");
 }

@@ -133,9 +133,16 @@ pub trait Platform: Send + Sync {
         Err(cannot_follow())
     }
 
-    /// One round of following `groups` (see [`crate::sync`]): from `since`, the `next` of the
-    /// previous round (`None`: the first), waiting up to `timeout_ms` for something new.
-    async fn sync(&self, _since: Option<&str>, _groups: &[String], _timeout_ms: u64) -> Result<SyncBatch> {
+    /// One round of following `groups` and the case-log rooms `log_rooms` (see [`crate::sync`]):
+    /// from `since`, the `next` of the previous round (`None`: the first), waiting up to
+    /// `timeout_ms` for something new in any of them.
+    async fn sync(
+        &self,
+        _since: Option<&str>,
+        _groups: &[String],
+        _log_rooms: &[String],
+        _timeout_ms: u64,
+    ) -> Result<SyncBatch> {
         Err(cannot_follow())
     }
 

@@ -10,6 +10,10 @@
 //!   adapter can page back from ([`crate::platform::Platform::backfill`]) so nothing is missed.
 //! - Whether a message is a member's report is decided here ([`crate::report`]), not in the
 //!   adapter: the words and the emoji are the console's settings, not the platform's.
+//! - The console's own rooms (the groups' shared case logs, my account log) ride in the same
+//!   feed, but only as a signal: [`SyncBatch::log_rooms`](crate::sync::SyncBatch::log_rooms)
+//!   names those with news, and the engine reads them the trusted way
+//!   ([`crate::platform::Platform::shared_cases`], [`crate::platform::Platform::claims`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -84,6 +88,9 @@ pub struct GroupBatch {
     pub gap: Option<String>,
     /// Members, power levels, name or encryption changed: the cached group is stale.
     pub state_changed: bool,
+    /// Who manages the group (power levels) or where its case log is (its pointer) changed:
+    /// its claims are judged again and its case-log room found again.
+    pub standing_changed: bool,
     /// The group's messages are end-to-end encrypted (some arrived encrypted this round).
     pub encrypted_events: u32,
     /// Events, oldest first.
@@ -99,6 +106,8 @@ pub struct SyncBatch {
     pub next: String,
     /// The groups that had anything, in the server's order.
     pub groups: Vec<GroupBatch>,
+    /// The case-log rooms asked for that had news (events, or I left them), to be read.
+    pub log_rooms: Vec<String>,
 }
 
 /// How far the current round is, for a progress line (the first round of a big account reads

@@ -369,7 +369,7 @@ fn read_round(
     let value: Value = serde_json::from_str(text).expect("json");
     t.add_to(&mut times[0]);
     let t = Clock::start();
-    let sync = qunguan_matrix::sync::read_sync(&value).expect("a sync answer");
+    let sync = qunguan_matrix::sync::read_sync(&value, &[]).expect("a sync answer");
     drop(value);
     t.add_to(&mut times[1]);
     let t = Clock::start();

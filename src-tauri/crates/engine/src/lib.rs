@@ -34,6 +34,8 @@ mod groups;
 pub mod home;
 /// The store's writer for following: rounds written on their own thread, queued ones together.
 pub mod ingest;
+/// Which case-log rooms a sync round reads: those its `/sync` brought news from.
+mod logs;
 /// A message's text split into display segments, personal data masked.
 mod mask;
 /// A group's messages, scanned and masked, and its rules for the rule picker.

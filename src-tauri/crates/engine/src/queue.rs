@@ -258,13 +258,26 @@ impl Engine {
         }
     }
 
-    /// Reads a group's claims from its moderation room into the store: only claims whose
-    /// sender is the holder they name and manages the group count.
+    /// Reads a group's claims from its moderation room into the store, fresh (before acting on
+    /// an item): see [`Engine::keep_claims`].
     pub(crate) async fn refresh_claims(&self, platform: &dyn Platform, group: &str) -> Result<()> {
         let Some(room) = self.case_log_room_id(group).await? else { return Ok(()) };
         let state = platform.group(group).await?;
+        self.keep_claims(platform, group, &room, &state).await
+    }
+
+    /// Reads the claims in a group's moderation room `room` into the store: only claims whose
+    /// sender is the holder they name and manages the group (by its power levels in `state`,
+    /// current) count.
+    pub(crate) async fn keep_claims(
+        &self,
+        platform: &dyn Platform,
+        group: &str,
+        room: &str,
+        state: &qunguan_core::GroupState,
+    ) -> Result<()> {
         let valid: Vec<(String, String, i64)> = platform
-            .claims(&room)
+            .claims(room)
             .await?
             .into_iter()
             .filter_map(|c| {

@@ -63,6 +63,8 @@ impl Engine {
         home::write_current(&self.home, &account)?;
         self.open_cache(&account, false).await?;
         *self.session.lock().await = Some(Session { account: account.clone(), platform, from_env: false });
+        // What was followed (groups, case-log rooms read) was another session's, maybe another account's.
+        *self.following.lock().await = Default::default();
         Ok(account)
     }
 
@@ -141,6 +143,7 @@ impl Engine {
             Err(e) => return Err(e),
         };
         let session = self.session.lock().await.take();
+        *self.following.lock().await = Default::default();
         let Some(session) = session else { return Ok(()) };
         if session.from_env {
             return Ok(());

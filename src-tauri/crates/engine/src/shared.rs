@@ -81,7 +81,12 @@ fn parse_head(admin: &str, group: &str, content: &Value) -> Option<(String, Stri
 impl Engine {
     /// The room of a group's case log I may use (see the module docs): the platform's answer
     /// given the room I last trusted, which is kept, with its warning, for the next run.
-    async fn case_log_room(&self, platform: &Arc<dyn Platform>, group: &str, create: bool) -> Result<Option<String>> {
+    pub(crate) async fn case_log_room(
+        &self,
+        platform: &Arc<dyn Platform>,
+        group: &str,
+        create: bool,
+    ) -> Result<Option<String>> {
         let g = group.to_owned();
         let (trusted, _) = self.on_store(move |s| s.case_log_room(&g)).await?;
         let found = platform.case_log_room(group, trusted.as_deref(), create).await?;
@@ -131,6 +136,7 @@ impl Engine {
     }
 
     /// Posts my unposted records; stops at the first failure (they stay for the next round).
+    /// With everything posted and announced this sends nothing (two store reads).
     pub(crate) async fn publish_cases(&self) -> Result<usize> {
         let (_, platform) = self.platform().await?;
         if self.cache.lock().expect("not poisoned").is_none() {
@@ -176,56 +182,64 @@ impl Engine {
         }
         let mut imported = 0;
         for g in self.groups().await? {
-            // Only what came since the last round (see the matrix adapter's moderation module).
             let Some(room) = self.case_log_room(&platform, &g.id, false).await? else { continue };
-            let id = g.id.clone();
-            let since = self.on_store(move |s| s.shared_cursor(&id)).await?;
-            let log = platform.shared_cases(&g.id, &room, since.as_deref()).await?;
-            self.keep_anchor(&g.id, &account.user_id, &log).await?;
-            for entry in log.records {
-                if entry.sender == account.user_id {
-                    continue;
-                }
-                let Some(record) = parse_shared(&entry).filter(|r| r.chained.record.group == g.id) else {
-                    tracing::warn!(event_id = %entry.event_id, "ignoring a shared case record that does not check out");
-                    continue;
-                };
-                if !record.trusted {
-                    tracing::warn!(event_id = %entry.event_id, "a shared case record from someone who did not manage the group then: kept, untrusted");
-                }
-                // Another admin's dismissal or removal decides the item here too.
-                let closes = record.trusted.then(|| crate::queue::closed_by(&record.chained.record)).flatten();
-                let case_id = record.chained.record.case_id.clone();
-                if self.on_store(move |s| s.import_shared(&record)).await? {
-                    imported += 1;
-                }
-                if let Some((item, state)) = closes {
-                    self.on_store(move |s| s.close_item(&item, state, &case_id)).await?;
-                }
+            imported += self.import_log(platform.as_ref(), &account.user_id, &g.id, &room).await?;
+        }
+        Ok(imported)
+    }
+
+    /// Imports the other admins' records of `group` from its moderation room `room` (as the
+    /// platform found it), only what came since the last read; keeps my anchor from the same read.
+    pub(crate) async fn import_log(&self, platform: &dyn Platform, me: &str, group: &str, room: &str) -> Result<usize> {
+        let mut imported = 0;
+        // Only what came since the last read (see the matrix adapter's moderation module).
+        let id = group.to_owned();
+        let since = self.on_store(move |s| s.shared_cursor(&id)).await?;
+        let log = platform.shared_cases(group, room, since.as_deref()).await?;
+        self.keep_anchor(group, me, &log).await?;
+        for entry in log.records {
+            if entry.sender == me {
+                continue;
             }
-            let removed = log.removed;
-            if !removed.is_empty() && self.on_store(move |s| s.mark_shared_removed(&removed)).await? > 0 {
-                tracing::warn!(group = %g.id, "shared case records were removed from the moderation room");
+            let Some(record) = parse_shared(&entry).filter(|r| r.chained.record.group == group) else {
+                tracing::warn!(event_id = %entry.event_id, "ignoring a shared case record that does not check out");
+                continue;
+            };
+            if !record.trusted {
+                tracing::warn!(event_id = %entry.event_id, "a shared case record from someone who did not manage the group then: kept, untrusted");
             }
-            // Stored after the records, so a failed round never leaves a head without them.
-            let heads: Vec<(String, String, u32)> = log
-                .heads
-                .iter()
-                .filter(|(admin, _)| *admin != account.user_id)
-                .filter_map(|(admin, content)| parse_head(admin, &g.id, content))
-                .collect();
-            if !heads.is_empty() {
-                let group = g.id.clone();
-                self.on_store(move |s| {
-                    heads.iter().try_for_each(|(admin, hash, count)| s.set_shared_head(&group, admin, hash, *count))
-                })
-                .await?;
+            // Another admin's dismissal or removal decides the item here too.
+            let closes = record.trusted.then(|| crate::queue::closed_by(&record.chained.record)).flatten();
+            let case_id = record.chained.record.case_id.clone();
+            if self.on_store(move |s| s.import_shared(&record)).await? {
+                imported += 1;
             }
-            // Last: a round that failed above reads the same events again next time.
-            if let Some(next) = log.next {
-                let group = g.id.clone();
-                self.on_store(move |s| s.set_shared_cursor(&group, &next)).await?;
+            if let Some((item, state)) = closes {
+                self.on_store(move |s| s.close_item(&item, state, &case_id)).await?;
             }
+        }
+        let removed = log.removed;
+        if !removed.is_empty() && self.on_store(move |s| s.mark_shared_removed(&removed)).await? > 0 {
+            tracing::warn!(%group, "shared case records were removed from the moderation room");
+        }
+        // Stored after the records, so a failed round never leaves a head without them.
+        let heads: Vec<(String, String, u32)> = log
+            .heads
+            .iter()
+            .filter(|(admin, _)| admin != me)
+            .filter_map(|(admin, content)| parse_head(admin, group, content))
+            .collect();
+        if !heads.is_empty() {
+            let group = group.to_owned();
+            self.on_store(move |s| {
+                heads.iter().try_for_each(|(admin, hash, count)| s.set_shared_head(&group, admin, hash, *count))
+            })
+            .await?;
+        }
+        // Last: a round that failed above reads the same events again next time.
+        if let Some(next) = log.next {
+            let group = group.to_owned();
+            self.on_store(move |s| s.set_shared_cursor(&group, &next)).await?;
         }
         Ok(imported)
     }
@@ -235,14 +249,22 @@ impl Engine {
     async fn anchor_account_chains(&self) -> Result<()> {
         let (account, platform) = self.platform().await?;
         for chain in self.on_store(|s| s.account_chains()).await? {
-            let id = chain.clone();
-            let since = self.on_store(move |s| s.shared_cursor(&id)).await?;
             let Some(room) = self.case_log_room(&platform, &chain, false).await? else { continue };
-            let log = platform.shared_cases(&chain, &room, since.as_deref()).await?;
-            self.keep_anchor(&chain, &account.user_id, &log).await?;
-            if let Some(next) = log.next {
-                self.on_store(move |s| s.set_shared_cursor(&chain, &next)).await?;
-            }
+            self.anchor_log(platform.as_ref(), &account.user_id, &chain, &room).await?;
+        }
+        Ok(())
+    }
+
+    /// Reads what came to my log room `room` since the last read, for my account chain `chain`,
+    /// into its anchor.
+    pub(crate) async fn anchor_log(&self, platform: &dyn Platform, me: &str, chain: &str, room: &str) -> Result<()> {
+        let id = chain.to_owned();
+        let since = self.on_store(move |s| s.shared_cursor(&id)).await?;
+        let log = platform.shared_cases(chain, room, since.as_deref()).await?;
+        self.keep_anchor(chain, me, &log).await?;
+        if let Some(next) = log.next {
+            let chain = chain.to_owned();
+            self.on_store(move |s| s.set_shared_cursor(&chain, &next)).await?;
         }
         Ok(())
     }
@@ -279,24 +301,40 @@ impl Engine {
         .await
     }
 
-    /// Publish then import; a server that is away is not an error here (the next round retries).
+    /// Publish then import every group's and anchor every chain (a read of every case-log
+    /// room: `qg cases`, `audit verify`; a sync round reads only those with news, see the
+    /// engine's `logs` module); a server that is away is not an error here (the next round retries).
     pub async fn sync_cases(&self) -> Result<()> {
         let steps = [
             self.publish_cases().await.map(drop),
             self.import_cases().await.map(drop),
             self.anchor_account_chains().await,
         ];
-        for step in steps {
-            match step {
-                Ok(()) => {}
-                Err(e) if crate::cache::is_offline(&e) || e.code == ErrorCode::Forbidden => {
-                    tracing::debug!(code = e.code.as_str(), "case sharing deferred");
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(())
+        steps.into_iter().try_for_each(deferred)
     }
+
+    /// Posts my unposted records (nothing is sent when there are none); a server that is away
+    /// is not an error here (the next round retries).
+    pub(crate) async fn share_mine(&self) -> Result<()> {
+        deferred(self.publish_cases().await.map(drop))
+    }
+}
+
+/// A step of sharing that failed because the server is away or refuses for now: put off to
+/// the next round (not an error).
+pub(crate) fn deferred(step: Result<()>) -> Result<()> {
+    match step {
+        Err(e) if is_deferred(&e) => {
+            tracing::debug!(code = e.code.as_str(), "case sharing deferred");
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+/// Whether a failed sharing step waits for the next round: the server is away, or refuses.
+pub(crate) fn is_deferred(e: &ApiError) -> bool {
+    crate::cache::is_offline(e) || e.code == ErrorCode::Forbidden
 }
 
 #[cfg(test)]

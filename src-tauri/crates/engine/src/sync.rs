@@ -12,8 +12,12 @@
 //! - The managers of each group come from its power levels, read once and again whenever the
 //!   feed says a group's state changed: their messages are not fed to the flood detector, and
 //!   my own console's messages (warnings) are not checked at all.
-//! - Each round also shares the case log (publish mine, import the others'), so another
-//!   admin's dismissal or removal closes the item here in the same round.
+//! - Each round also shares the case log: mine posted (nothing sent when all is posted), the
+//!   others' imported and their claims read from the moderation rooms the same `/sync`
+//!   brought news from (the `logs` module), so another admin's dismissal or removal closes the
+//!   item here in the same round, and an idle round costs its `/sync` alone.
+//! - Whether I am a server admin (whose rounds also read the platform's reports) is asked once
+//!   per process, and again after reading the reports failed.
 //! - Message text never reaches a log: only counts and IDs.
 
 use std::collections::{HashMap, HashSet};
@@ -41,11 +45,15 @@ const CHUNK_MESSAGES: usize = 2_000;
 #[derive(Default)]
 pub(crate) struct Following {
     /// Each managed group's state (power levels), read when a round says it changed.
-    states: HashMap<String, GroupState>,
+    pub(crate) states: HashMap<String, GroupState>,
     /// Whether `states` is current.
     fresh: bool,
     /// Each group's flood detector, fed in arrival order.
     streams: HashMap<String, Stream>,
+    /// Whether I am a server admin (`None`: to be asked).
+    staff: Option<bool>,
+    /// The case-log rooms found and read.
+    pub(crate) logs: crate::logs::Logs,
 }
 
 /// What one round did.
@@ -67,6 +75,36 @@ pub struct SyncReport {
     pub encrypted_groups: Vec<String>,
     /// The first round of this console (or after the server forgot the token).
     pub first: bool,
+}
+
+impl Following {
+    /// Reads the states of the groups I manage, unless they are current.
+    async fn refresh(&mut self, platform: &dyn qunguan_core::platform::Platform, me: &str) -> Result<()> {
+        if !self.fresh {
+            let states = platform.joined_groups().await?;
+            self.states = states
+                .into_iter()
+                .filter(|s| qunguan_core::Group::managed_by(s, me).is_some())
+                .map(|s| (s.id.clone(), s))
+                .collect();
+            self.fresh = true;
+        }
+        Ok(())
+    }
+
+    /// Whether I am a server admin: asked once (again after a failure, which counts as no).
+    async fn staff(&mut self, platform: &dyn qunguan_core::platform::Platform) -> bool {
+        if let Some(staff) = self.staff {
+            return staff;
+        }
+        match platform.is_staff().await {
+            Ok(staff) => *self.staff.insert(staff),
+            Err(e) => {
+                tracing::warn!(code = e.code.as_str(), "platform reports not read this round");
+                false
+            }
+        }
+    }
 }
 
 /// Sorts one group's events into the round: messages to store and check, reports, removals.
@@ -202,32 +240,29 @@ impl Engine {
         let scope = (!wanted.is_empty()).then(|| format!("sync:{}", wanted.join(",")));
         let (account, platform) = self.platform().await?;
         let mut writer = crate::ingest::Writer::start(self.store_required()?, now_ms);
+        let key = scope.clone();
+        let (since, account_chains) =
+            self.on_store(move |s| Ok((s.sync_token_in(key.as_deref())?, s.account_chains()?))).await?;
         let mut following = self.following.lock().await;
-        if !following.fresh {
-            let states = platform.joined_groups().await?;
-            following.states = states
-                .into_iter()
-                .filter(|s| qunguan_core::Group::managed_by(s, &account.user_id).is_some())
-                .map(|s| (s.id.clone(), s))
-                .collect();
-            following.fresh = true;
-        }
+        following.refresh(platform.as_ref(), &account.user_id).await?;
         let mut groups: Vec<String> = following.states.keys().cloned().collect();
         groups.sort();
         if !wanted.is_empty() {
             groups.retain(|g| wanted.contains(g));
         }
-        let key = scope.clone();
-        let since = self.on_store(move |s| s.sync_token_in(key.as_deref())).await?;
+        let staff = following.staff(platform.as_ref()).await;
+        let mut logs = following.logs.rooms(&[groups.as_slice(), &account_chains].concat());
+        // A room is followed as a group or as a case log, never both (its messages would be lost).
+        logs.retain(|room| !following.states.contains_key(room));
         let mut report = SyncReport { groups: groups.len() as u32, first: since.is_none(), ..SyncReport::default() };
-        let batch = match platform.sync(since.as_deref(), &groups, timeout_ms).await {
+        let batch = match platform.sync(since.as_deref(), &groups, &logs, timeout_ms).await {
             Ok(b) => b,
             Err(e) if since.is_some() && token_refused(&e) => {
                 tracing::warn!(code = e.code.as_str(), "the server refused the sync token: starting afresh");
                 let key = scope.clone();
                 self.on_store(move |s| s.reset_sync_token_in(key.as_deref())).await?;
                 report.first = true;
-                platform.sync(None, &groups, timeout_ms).await?
+                platform.sync(None, &groups, &logs, timeout_ms).await?
             }
             Err(e) => return Err(e),
         };
@@ -239,7 +274,8 @@ impl Engine {
         let words = ReportWords::default();
         let mut sorter = Sorter::new(&detector, &words, &account.user_id);
         let mut stale = false;
-        let mut changed: Vec<String> = Vec::new();
+        let (mut changed, mut moved): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+        let news = batch.log_rooms;
         let mut progress = SyncProgress { groups: batch.groups.len() as u32, done: 0, first: report.first };
         for g in batch.groups {
             self.progress.send_replace(progress);
@@ -250,6 +286,9 @@ impl Engine {
             }
             if g.state_changed {
                 changed.push(g.group_id.clone());
+            }
+            if g.standing_changed {
+                moved.push(g.group_id.clone());
             }
             if g.encrypted_events > 0 {
                 report.encrypted_groups.push(g.group_id.clone());
@@ -268,9 +307,14 @@ impl Engine {
         }
         self.progress.send_replace(progress);
         // Reports made to the platform, for a server admin: into the same items.
-        match self.platform_reports(&groups).await {
-            Ok(reports) => round.reports.extend(reports),
-            Err(e) => tracing::warn!(code = e.code.as_str(), "platform reports not read this round"),
+        if staff {
+            match self.platform_reports(&groups).await {
+                Ok(reports) => round.reports.extend(reports),
+                Err(e) => {
+                    tracing::warn!(code = e.code.as_str(), "platform reports not read this round");
+                    following.staff = None;
+                }
+            }
         }
         // A change of members or power is read at the start of the next round.
         following.fresh = !stale;
@@ -283,15 +327,13 @@ impl Engine {
         for part in writer.finish().await?.rounds {
             written.absorb(part);
         }
-        // The other admins' decisions (dismissals, removals) close items here too, and their
-        // claims show who holds what.
-        if let Err(e) = self.sync_cases().await {
-            tracing::warn!(code = e.code.as_str(), "case log sharing failed this round");
+        // Mine to the other admins; their decisions (dismissals, removals) close items here
+        // too, and their claims show who holds what: from the rooms with news only.
+        if let Err(e) = self.share_mine().await {
+            tracing::warn!(code = e.code.as_str(), "my cases not shared this round");
         }
-        for group in &groups {
-            if let Err(e) = self.refresh_claims(platform.as_ref(), group).await {
-                tracing::warn!(code = e.code.as_str(), %group, "claims not read this round");
-            }
+        if let Err(e) = self.read_log_rooms(&platform, &account.user_id, &groups, &news, &moved).await {
+            tracing::warn!(code = e.code.as_str(), "the other admins' cases and claims not read this round");
         }
         // Who is in a group and at which level changed: the cached lists the app and `qg`
         // show offline are read again (the list of groups too: a name or my role may differ).

@@ -43,6 +43,12 @@ struct Fake {
     sync_calls: std::sync::Mutex<Vec<Option<String>>>,
     /// The moderation room's claims, latest per item.
     claims: std::sync::Mutex<Vec<qunguan_core::queue::Claim>>,
+    /// Every call that would be a request to the server, by name, in order.
+    calls: std::sync::Mutex<Vec<&'static str>>,
+    /// The moderation room (records, heads, claims) as the feed last told of it.
+    mod_told: std::sync::Mutex<String>,
+    /// Each sync call's case-log rooms.
+    sync_logs: std::sync::Mutex<Vec<Vec<String>>>,
 }
 
 /// The member an operation is about, if any.
@@ -57,6 +63,29 @@ fn op_user(op: &PlatformOp) -> Option<&str> {
 }
 
 impl Fake {
+    fn call(&self, what: &'static str) {
+        self.calls.lock().unwrap().push(what);
+    }
+
+    /// The calls made since the last time asked.
+    fn take_calls(&self) -> Vec<&'static str> {
+        std::mem::take(&mut *self.calls.lock().unwrap())
+    }
+
+    /// Whether the moderation room changed since the feed last told of it (then it tells now).
+    fn mod_news(&self) -> bool {
+        let now = format!(
+            "{:?}{:?}{:?}",
+            self.shared.lock().unwrap(),
+            self.heads.lock().unwrap(),
+            self.claims.lock().unwrap()
+        );
+        let mut told = self.mod_told.lock().unwrap();
+        let news = *told != now;
+        *told = now;
+        news
+    }
+
     fn reachable(&self) -> Result<()> {
         if self.offline.load(Ordering::SeqCst) {
             return Err(ApiError::new(ErrorCode::HomeserverUnreachable, "could not connect"));
@@ -105,6 +134,7 @@ impl Platform for FakePlatform {
         Ok(self.account.user_id.clone())
     }
     async fn joined_groups(&self) -> Result<Vec<GroupState>> {
+        self.fake.call("joined_groups");
         self.fake.reachable()?;
         let mine = if self.fake.demoted.load(Ordering::SeqCst) { 0 } else { 100 };
         let mut managed = room("!b-admin", &[("@me:hs", mine)]);
@@ -114,6 +144,7 @@ impl Platform for FakePlatform {
         Ok(vec![managed, room("!a-member", &[]), room("!c-mod", &[("@me:hs", 50)])])
     }
     async fn group(&self, id: &str) -> Result<GroupState> {
+        self.fake.call("group");
         self.fake.reachable()?;
         self.joined_groups().await?.into_iter().find(|g| g.id == id).ok_or(ApiError::new(ErrorCode::NotFound, id))
     }
@@ -148,10 +179,12 @@ impl Platform for FakePlatform {
         Ok(vec![])
     }
     async fn case_log_room(&self, _: &str, _: Option<&str>, _: bool) -> Result<CaseLogRoom> {
+        self.fake.call("case_log_room");
         Ok(CaseLogRoom { room: Some("!mod".into()), warning: None })
     }
     /// The cursor is how many of the group's records were handed out already.
     async fn shared_cases(&self, group: &str, _: &str, since: Option<&str>) -> Result<SharedLog> {
+        self.fake.call("shared_cases");
         let all: Vec<_> = self
             .fake
             .shared
@@ -167,18 +200,38 @@ impl Platform for FakePlatform {
         let heads = self.fake.heads.lock().unwrap().clone();
         Ok(SharedLog { heads, records, next: Some(all.len().to_string()), ..SharedLog::default() })
     }
-    async fn sync(&self, since: Option<&str>, _: &[String], _: u64) -> Result<qunguan_core::sync::SyncBatch> {
+    async fn sync(
+        &self,
+        since: Option<&str>,
+        _: &[String],
+        logs: &[String],
+        _: u64,
+    ) -> Result<qunguan_core::sync::SyncBatch> {
+        self.fake.call("sync");
         self.fake.reachable()?;
         self.fake.sync_calls.lock().unwrap().push(since.map(str::to_owned));
+        self.fake.sync_logs.lock().unwrap().push(logs.to_vec());
+        // The moderation room in the feed: news when anything in it changed.
+        let news = logs.iter().any(|l| l == "!mod") && self.fake.mod_news();
         if since.is_some_and(|t| self.fake.forgotten.lock().unwrap().iter().any(|f| f == t)) {
             return Err(ApiError::new(ErrorCode::InvalidInput, "HTTP 400 M_UNKNOWN: unknown since token"));
         }
         let feed = self.fake.feed.lock().unwrap();
         let next = feed.get(&since.map(str::to_owned)).cloned();
         // Nothing new: the same token back, no groups.
-        Ok(next.unwrap_or_else(|| qunguan_core::sync::SyncBatch { next: since.unwrap_or("s0").into(), groups: vec![] }))
+        let mut batch = next.unwrap_or_else(|| qunguan_core::sync::SyncBatch {
+            next: since.unwrap_or("s0").into(),
+            ..Default::default()
+        });
+        batch.log_rooms.extend(news.then(|| "!mod".to_owned()));
+        Ok(batch)
+    }
+    async fn is_staff(&self) -> Result<bool> {
+        self.fake.call("is_staff");
+        Ok(false)
     }
     async fn claims(&self, _: &str) -> Result<Vec<qunguan_core::queue::Claim>> {
+        self.fake.call("claims");
         self.fake.reachable()?;
         Ok(self.fake.claims.lock().unwrap().clone())
     }

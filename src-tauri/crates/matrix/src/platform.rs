@@ -210,8 +210,14 @@ impl Platform for MatrixPlatform {
         self.put_claim_event(room, group, item, until_ms).await
     }
 
-    async fn sync(&self, since: Option<&str>, groups: &[String], timeout_ms: u64) -> Result<SyncBatch, ApiError> {
-        self.sync_round(since, groups, timeout_ms).await
+    async fn sync(
+        &self,
+        since: Option<&str>,
+        groups: &[String],
+        logs: &[String],
+        timeout_ms: u64,
+    ) -> Result<SyncBatch, ApiError> {
+        self.sync_round(since, groups, logs, timeout_ms).await
     }
 
     async fn backfill(&self, group_id: &str, from: &str, limit: u32) -> Result<Backfill, ApiError> {

@@ -37,8 +37,9 @@
 //!
 //! ## Reading incrementally
 //! The first read of a room pages back through its whole timeline and remembers the token of
-//! its live end; later reads page forward from the last token, so a round with nothing new
-//! costs one state read and one empty page. Redactions arrive as `m.room.redaction` events in
+//! its live end; later reads page forward from the last token, so a read with nothing new
+//! costs one state read and one empty page. A sync round reads a room only when its `/sync`
+//! brought news from it (see [`crate::sync`]): the room rides in the same feed as the groups. Redactions arrive as `m.room.redaction` events in
 //! those pages, so a record removed after it was imported is still seen.
 
 use qunguan_core::platform::{CaseLogRoom, SharedEntry, SharedLog};
@@ -59,7 +60,8 @@ use crate::paging::Pages;
 use crate::platform::MatrixPlatform;
 use crate::state::{self, CONSOLE_ROOM_EVENT};
 
-const POINTER_EVENT: &str = "org.qunguan.moderation_room";
+/// A group's pointer to its moderation room (state, empty key, `{room_id}`).
+pub(crate) const POINTER_EVENT: &str = "org.qunguan.moderation_room";
 pub(crate) const CASE_EVENT: &str = "org.qunguan.case";
 pub(crate) const HEAD_EVENT: &str = "org.qunguan.chain_head";
 /// A claim on a queue item: state keyed by the item's ID, `{holder, group, until}` (`{}`: released).

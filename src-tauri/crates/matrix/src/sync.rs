@@ -1,15 +1,22 @@
-//! Following the groups: `/sync` filtered to them, and `/messages` to fill a gap, read event
-//! by event.
+//! Following the groups: `/sync` filtered to them and to the console's own rooms, and
+//! `/messages` to fill a gap, read event by event.
 //!
 //! ## Design
-//! - One inline filter: only the groups asked for, only the event types the console keeps
-//!   (messages, reactions, redactions, and the state that changes who manages what), no
-//!   presence, no ephemeral events, members lazily loaded. The filter is sent with every
-//!   request, so a console never depends on a filter ID stored on the server.
+//! - One inline filter: only the groups asked for and the case-log rooms (their moderation
+//!   rooms, my account log), only the event types the console keeps (messages, reactions,
+//!   redactions, the state that changes who manages what and where the case log is; case
+//!   records, claims, chain heads), no presence, no ephemeral events, members lazily loaded.
+//!   The filter is sent with every request, so a console never depends on a filter ID stored
+//!   on the server.
+//! - A case-log room's part of the answer is only read as "it had news"
+//!   ([`qunguan_core::sync::SyncBatch::log_rooms`]): the engine then reads it the trusted way
+//!   (see [`crate::shared`]), so an idle round is this one request.
 //! - Every event is read from its JSON by hand ([`crate::sync::read_event`]): an event from another server
 //!   that does not parse is counted as skipped, never fails the round.
 //! - Replies are told apart here (Matrix's `m.in_reply_to`, the quoted fallback stripped from
 //!   the body); whether one is a *report* is the engine's call ([`qunguan_core::report`]).
+
+use std::collections::HashSet;
 
 use qunguan_core::Result;
 use qunguan_core::action::MessageSnapshot;
@@ -20,6 +27,8 @@ use crate::actions::CASE_ID_KEY;
 use crate::admin::encode;
 use crate::http::Failure;
 use crate::platform::MatrixPlatform;
+use crate::shared::{CASE_EVENT, CLAIM_EVENT, HEAD_EVENT, POINTER_EVENT};
+use crate::state::CONSOLE_ROOM_EVENT;
 
 /// Events per group a round brings at most (the rest is a gap, filled by paging back).
 const TIMELINE_LIMIT: u32 = 100;
@@ -35,18 +44,36 @@ const TIMELINE_TYPES: &[&str] = &[
     "m.room.canonical_alias",
     "m.room.encryption",
     "m.room.create",
+    POINTER_EVENT,
+    CASE_EVENT,
+    CLAIM_EVENT,
+    HEAD_EVENT,
+    CONSOLE_ROOM_EVENT,
 ];
-/// State types that change who manages the group or what it is called.
-const STATE_TYPES: &[&str] =
-    &["m.room.member", "m.room.power_levels", "m.room.name", "m.room.canonical_alias", "m.room.encryption"];
+/// State types that change who manages the group, what it is called, where its case log is;
+/// in a case-log room, its claims, chain heads and marker.
+const STATE_TYPES: &[&str] = &[
+    "m.room.member",
+    "m.room.power_levels",
+    "m.room.name",
+    "m.room.canonical_alias",
+    "m.room.encryption",
+    POINTER_EVENT,
+    CLAIM_EVENT,
+    HEAD_EVENT,
+    CONSOLE_ROOM_EVENT,
+];
+/// State types that change a group's standing: who may claim, where its case log is.
+const STANDING_TYPES: &[&str] = &["m.room.power_levels", POINTER_EVENT];
 
-/// The inline filter for `groups`.
-fn filter(groups: &[String]) -> Value {
+/// The inline filter for `groups` and the case-log rooms `logs`.
+fn filter(groups: &[String], logs: &[String]) -> Value {
+    let rooms: Vec<&String> = groups.iter().chain(logs).collect();
     json!({
         "presence": {"not_types": ["*"]},
         "account_data": {"not_types": ["*"]},
         "room": {
-            "rooms": groups,
+            "rooms": rooms,
             "timeline": {"limit": TIMELINE_LIMIT, "types": TIMELINE_TYPES, "lazy_load_members": true},
             "state": {"types": STATE_TYPES, "lazy_load_members": true},
             "ephemeral": {"not_types": ["*"]},
@@ -139,14 +166,19 @@ fn read_group(group_id: &str, room: &Value) -> GroupBatch {
     batch.gap = timeline.and_then(|t| t.get("prev_batch")).and_then(Value::as_str).map(str::to_owned);
     let state = room.pointer("/state/events").and_then(Value::as_array);
     batch.state_changed = state.is_some_and(|s| !s.is_empty());
+    let standing = |e: &Value| e.get("type").and_then(Value::as_str).is_some_and(|t| STANDING_TYPES.contains(&t));
+    batch.standing_changed = state.is_some_and(|s| s.iter().any(standing));
     let events = timeline.and_then(|t| t.get("events")).and_then(Value::as_array);
     for e in events.into_iter().flatten() {
         if e.get("state_key").is_some() {
             batch.state_changed = true;
+            batch.standing_changed |= standing(e);
             continue;
         }
         match e.get("type").and_then(Value::as_str) {
             Some("m.room.encrypted") => batch.encrypted_events += 1,
+            // Case records belong in a moderation room: one posted in a group is no message.
+            Some(CASE_EVENT) => {}
             _ => match read_event(e) {
                 Some(event) => batch.events.push(event),
                 None => batch.skipped += 1,
@@ -156,22 +188,44 @@ fn read_group(group_id: &str, room: &Value) -> GroupBatch {
     batch
 }
 
-/// Reads a `/sync` answer; `None` when it has no `next_batch` (not a sync answer at all).
-pub fn read_sync(answer: &Value) -> Option<SyncBatch> {
+/// Whether a room's part of a `/sync` answer holds any event (timeline or state).
+fn has_news(room: &Value) -> bool {
+    ["/timeline/events", "/state/events"]
+        .iter()
+        .any(|p| room.pointer(p).and_then(Value::as_array).is_some_and(|e| !e.is_empty()))
+}
+
+/// Reads a `/sync` answer, the rooms in `logs` (case-log rooms) only as having news or not;
+/// `None` when it has no `next_batch` (not a sync answer at all).
+pub fn read_sync(answer: &Value, logs: &[String]) -> Option<SyncBatch> {
     let next = answer.get("next_batch")?.as_str()?.to_owned();
-    let mut groups = Vec::new();
+    let logs: HashSet<&str> = logs.iter().map(String::as_str).collect();
+    let (mut groups, mut log_rooms) = (Vec::new(), Vec::new());
     if let Some(joined) = answer.pointer("/rooms/join").and_then(Value::as_object) {
         for (id, room) in joined {
-            groups.push(read_group(id, room));
+            match logs.contains(id.as_str()) {
+                true if has_news(room) => log_rooms.push(id.clone()),
+                true => {}
+                false => groups.push(read_group(id, room)),
+            }
         }
     }
-    // A group I left (or was removed from): its cached state is stale.
+    // A room I left (or was removed from): a group's cached state is stale; a case-log room
+    // has to be found again (reading it will fail).
     if let Some(left) = answer.pointer("/rooms/leave").and_then(Value::as_object) {
         for id in left.keys() {
-            groups.push(GroupBatch { group_id: id.clone(), state_changed: true, ..GroupBatch::default() });
+            match logs.contains(id.as_str()) {
+                true => log_rooms.push(id.clone()),
+                false => groups.push(GroupBatch {
+                    group_id: id.clone(),
+                    state_changed: true,
+                    standing_changed: true,
+                    ..GroupBatch::default()
+                }),
+            }
         }
     }
-    Some(SyncBatch { next, groups })
+    Some(SyncBatch { next, groups, log_rooms })
 }
 
 /// Reads a backwards `/messages` page into events oldest first.
@@ -192,17 +246,23 @@ fn read_page(answer: &Value) -> Backfill {
 }
 
 impl MatrixPlatform {
-    /// One `/sync` round over `groups`: from `since` (`None`: the first), waiting up to
-    /// `timeout_ms` for something new.
-    pub async fn sync_round(&self, since: Option<&str>, groups: &[String], timeout_ms: u64) -> Result<SyncBatch> {
-        let filter = serde_json::to_string(&filter(groups)).expect("a filter always serialises");
+    /// One `/sync` round over `groups` and the case-log rooms `logs`: from `since` (`None`: the
+    /// first), waiting up to `timeout_ms` for something new.
+    pub async fn sync_round(
+        &self,
+        since: Option<&str>,
+        groups: &[String],
+        logs: &[String],
+        timeout_ms: u64,
+    ) -> Result<SyncBatch> {
+        let filter = serde_json::to_string(&filter(groups, logs)).expect("a filter always serialises");
         let mut path = format!("/_matrix/client/v3/sync?timeout={timeout_ms}&filter={}", encode(&filter));
         if let Some(since) = since {
             path.push_str(&format!("&since={}", encode(since)));
         }
         let answer =
             self.client().await?.send_json(http::Method::GET, &path, None).await.map_err(Failure::into_api_error)?;
-        read_sync(&answer).ok_or_else(|| {
+        read_sync(&answer, logs).ok_or_else(|| {
             Failure::unreadable(200, "unexpected answer from the homeserver: a sync without next_batch")
                 .into_api_error()
         })
@@ -306,7 +366,7 @@ mod tests {
                 "leave": {"!gone:hs": {}}
             }
         });
-        let batch = read_sync(&answer).unwrap();
+        let batch = read_sync(&answer, &[]).unwrap();
         assert_eq!(batch.next, "s72");
         let g = batch.groups.iter().find(|g| g.group_id == "!g:hs").unwrap();
         assert_eq!((g.limited, g.gap.as_deref(), g.events.len(), g.skipped), (true, Some("t1"), 1, 1));
@@ -314,7 +374,46 @@ mod tests {
         assert!(g.state_changed, "a power-level change in the timeline makes the cached group stale");
         assert!(batch.groups.iter().any(|g| g.group_id == "!h:hs" && g.state_changed && !g.limited));
         assert!(batch.groups.iter().any(|g| g.group_id == "!gone:hs" && g.state_changed), "a group left");
-        assert_eq!(read_sync(&json!({"rooms": {}})), None, "no next_batch: not a sync answer");
+        assert_eq!(read_sync(&json!({"rooms": {}}), &[]), None, "no next_batch: not a sync answer");
+        assert!(g.standing_changed, "its power levels changed");
+        assert!(!batch.groups.iter().any(|g| g.group_id == "!h:hs" && g.standing_changed), "a member joined, no more");
+    }
+
+    #[test]
+    fn a_case_log_room_in_the_answer_is_only_news_and_a_pointer_moves_a_groups_standing() {
+        let state = |kind: &str, key: &str| json!({"type": kind, "state_key": key, "event_id": "$s", "sender": "@a:hs", "content": {}});
+        let answer = json!({
+            "next_batch": "s9",
+            "rooms": {
+                "join": {
+                    "!mod:hs": {"timeline": {"events": [
+                        {"type": CASE_EVENT, "event_id": "$c", "sender": "@a:hs", "content": {"record": {}}},
+                    ]}},
+                    "!claims:hs": {"timeline": {"events": []}, "state": {"events": [state(CLAIM_EVENT, "item")]}},
+                    "!quiet:hs": {"timeline": {"events": []}, "state": {"events": []}},
+                    "!g:hs": {"timeline": {"events": [
+                        state(POINTER_EVENT, ""),
+                        {"type": CASE_EVENT, "event_id": "$x", "sender": "@troll:hs", "content": {}},
+                    ]}},
+                },
+                "leave": {"!gone-mod:hs": {}}
+            }
+        });
+        let logs = ["!mod:hs", "!claims:hs", "!quiet:hs", "!gone-mod:hs"].map(String::from);
+        let batch = read_sync(&answer, &logs).unwrap();
+        let mut news = batch.log_rooms.clone();
+        news.sort();
+        assert_eq!(news, ["!claims:hs", "!gone-mod:hs", "!mod:hs"], "records, claims, a room I left: news");
+        assert_eq!(batch.groups.len(), 1, "case-log rooms are no groups: {:?}", batch.groups);
+        let g = &batch.groups[0];
+        assert!(g.standing_changed && g.state_changed, "a new pointer: the group's case log is found again");
+        assert_eq!(
+            (g.events.len(), g.skipped),
+            (0, 0),
+            "a case record posted in a group is no message, nor unreadable"
+        );
+        let f = filter(&["!g:hs".into()], &["!mod:hs".into()]);
+        assert_eq!(f.pointer("/room/rooms"), Some(&json!(["!g:hs", "!mod:hs"])), "one filter, both kinds of room");
     }
 
     #[test]

@@ -42,6 +42,7 @@ fn round(next: &str, events: Vec<TimelineEvent>) -> SyncBatch {
     SyncBatch {
         next: next.into(),
         groups: vec![GroupBatch { group_id: "!b-admin".into(), events, ..GroupBatch::default() }],
+        ..SyncBatch::default()
     }
 }
 
@@ -421,4 +422,76 @@ async fn a_round_over_some_groups_keeps_its_own_place_in_the_feed() {
     let err = e.sync_groups(&["!a-member".into()], 0).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::Forbidden, "only groups I manage: {err:?}");
     assert_eq!(e.queue(None, None, None).await.unwrap().len(), 1, "the same message read twice is one item");
+}
+
+// Regression: every round read every group's moderation room (its pointer, its records, its
+// claims, the group's state again), several requests a group even when nothing happened.
+#[tokio::test]
+async fn regression_every_round_read_every_moderation_room_now_an_idle_round_is_its_sync() {
+    use qunguan_core::queue::Claim;
+    let (_home, e, fake) = signed_in().await;
+    fake.feed.lock().unwrap().insert(None, round("s1", vec![msg("$id", "@zed:hs", 1, "身份证 11010519491231002X")]));
+    e.sync_once(0).await.unwrap();
+    let first = fake.take_calls();
+    for call in ["case_log_room", "shared_cases", "claims"] {
+        assert!(first.contains(&call), "the first round finds and reads every room: {call} in {first:?}");
+    }
+    assert_eq!(fake.sync_logs.lock().unwrap().last().unwrap(), &Vec::<String>::new(), "none known yet");
+    // The room's news since the first read (the feed's first word on it), then nothing.
+    e.sync_once(0).await.unwrap();
+    assert_eq!(fake.sync_logs.lock().unwrap().last().unwrap(), &["!mod".to_owned()], "the room rides in the feed");
+    fake.take_calls();
+    e.sync_once(0).await.unwrap();
+    assert_eq!(fake.take_calls(), ["sync"], "an idle round is its sync and nothing else");
+
+    // Another admin's claim: news in the room, read in the same round (the group is not read again).
+    let id = e.queue(None, None, None).await.unwrap()[0].id.clone();
+    let owners = Claim {
+        item: id.clone(),
+        group: "!b-admin".into(),
+        sender: "@owner:hs".into(),
+        holder: Some("@owner:hs".into()),
+        until_ms: now_ms() + 3_600_000,
+    };
+    *fake.claims.lock().unwrap() = vec![owners.clone()];
+    e.sync_once(0).await.unwrap();
+    assert_eq!(e.queue(None, None, None).await.unwrap()[0].claimed_by.as_deref(), Some("@owner:hs"));
+    let calls = fake.take_calls();
+    assert!(calls.contains(&"claims") && !calls.contains(&"case_log_room"), "read, not found again: {calls:?}");
+    e.sync_once(0).await.unwrap();
+    assert_eq!(fake.take_calls(), ["sync"], "idle again");
+
+    // A claim in someone else's name still does not count: the same checks as ever.
+    *fake.claims.lock().unwrap() = vec![Claim { sender: "@zed:hs".into(), ..owners }];
+    e.sync_once(0).await.unwrap();
+    assert_eq!(e.queue(None, None, None).await.unwrap()[0].claimed_by, None, "a claim @zed wrote for the owner");
+
+    // New power levels in the group: its room is found again and its claims judged again.
+    let mut moved = round("s2", vec![]);
+    moved.groups[0].state_changed = true;
+    moved.groups[0].standing_changed = true;
+    fake.feed.lock().unwrap().insert(Some("s1".into()), moved);
+    fake.take_calls();
+    e.sync_once(0).await.unwrap();
+    let calls = fake.take_calls();
+    for call in ["case_log_room", "group", "claims"] {
+        assert!(calls.contains(&call), "a changed standing: {call} in {calls:?}");
+    }
+}
+
+// Regression: the groups followed and the case-log rooms read stayed with the engine across a
+// new sign-in, so the new session's first round (maybe another account's, with a store of its
+// own) used them and read none of its rooms.
+#[tokio::test]
+async fn regression_a_new_sign_in_kept_what_the_previous_session_followed() {
+    let (_home, e, fake) = signed_in().await;
+    e.sync_once(0).await.unwrap();
+    e.sync_once(0).await.unwrap();
+    e.sign_in_password("hs.test", "@me:hs", &Secret::new(PASSWORD)).await.unwrap();
+    fake.take_calls();
+    e.sync_once(0).await.unwrap();
+    let calls = fake.take_calls();
+    for call in ["joined_groups", "case_log_room"] {
+        assert!(calls.contains(&call), "a new session follows afresh: {call} in {calls:?}");
+    }
 }
