@@ -36,6 +36,8 @@ pub struct MatrixPlatform {
     client: OnceCell<HttpClient>,
     /// My account log room, once found or created (see the `log_room` module).
     pub(crate) log_room: tokio::sync::Mutex<Option<OwnedRoomId>>,
+    /// The sync filter last uploaded, as (its JSON, the server's ID for it).
+    pub(crate) sync_filter: tokio::sync::Mutex<Option<(String, String)>>,
 }
 
 impl MatrixPlatform {
@@ -47,6 +49,7 @@ impl MatrixPlatform {
             token: signed_in.access_token,
             client: OnceCell::new(),
             log_room: Default::default(),
+            sync_filter: Default::default(),
         }
     }
 

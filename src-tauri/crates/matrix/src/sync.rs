@@ -2,12 +2,14 @@
 //! `/messages` to fill a gap, read event by event.
 //!
 //! ## Design
-//! - One inline filter: only the groups asked for and the case-log rooms (their moderation
+//! - One filter: only the groups asked for and the case-log rooms (their moderation
 //!   rooms, my account log), only the event types the console keeps (messages, reactions,
 //!   redactions, the state that changes who manages what and where the case log is; case
 //!   records, claims, chain heads), no presence, no ephemeral events, members lazily loaded.
-//!   The filter is sent with every request, so a console never depends on a filter ID stored
-//!   on the server.
+//!   It is uploaded (`POST /user/{me}/filter`) and named by its ID, not put in the URL: it
+//!   lists every room, tens of kilobytes for a few hundred groups. Uploaded again whenever
+//!   the rooms change (the ID is kept in memory with the filter it stands for) and after a
+//!   round the server refused, in case it lost the filter.
 //! - A case-log room's part of the answer is only read as "it had news"
 //!   ([`qunguan_core::sync::SyncBatch::log_rooms`]): the engine then reads it the trusted way
 //!   (see [`crate::shared`]), so an idle round is this one request.
@@ -66,7 +68,7 @@ const STATE_TYPES: &[&str] = &[
 /// State types that change a group's standing: who may claim, where its case log is.
 const STANDING_TYPES: &[&str] = &["m.room.power_levels", POINTER_EVENT];
 
-/// The inline filter for `groups` and the case-log rooms `logs`.
+/// The sync filter for `groups` and the case-log rooms `logs`.
 fn filter(groups: &[String], logs: &[String]) -> Value {
     let rooms: Vec<&String> = groups.iter().chain(logs).collect();
     json!({
@@ -255,17 +257,57 @@ impl MatrixPlatform {
         logs: &[String],
         timeout_ms: u64,
     ) -> Result<SyncBatch> {
-        let filter = serde_json::to_string(&filter(groups, logs)).expect("a filter always serialises");
+        let filter = self.filter_id(groups, logs).await?;
         let mut path = format!("/_matrix/client/v3/sync?timeout={timeout_ms}&filter={}", encode(&filter));
         if let Some(since) = since {
             path.push_str(&format!("&since={}", encode(since)));
         }
-        let answer =
-            self.client().await?.send_json(http::Method::GET, &path, None).await.map_err(Failure::into_api_error)?;
+        let answer = match self.client().await?.send_json(http::Method::GET, &path, None).await {
+            Ok(answer) => answer,
+            Err(failure) => {
+                let e = failure.into_api_error();
+                // A refused round may be the filter (a server that lost it): upload it again.
+                if e.retry_kind() == qunguan_core::RetryKind::Permanent {
+                    *self.sync_filter.lock().await = None;
+                }
+                return Err(e);
+            }
+        };
         read_sync(&answer, logs).ok_or_else(|| {
             Failure::unreadable(200, "unexpected answer from the homeserver: a sync without next_batch")
                 .into_api_error()
         })
+    }
+
+    /// The server's ID for the filter over `groups` and `logs`, uploaded when it changed.
+    /// An inline filter names every room in the URL: with a few hundred groups and their case
+    /// logs that is tens of kilobytes, more than proxies in front of homeservers accept
+    /// (`regression_a_sync_filter_of_many_rooms_is_uploaded_not_put_in_the_url`).
+    async fn filter_id(&self, groups: &[String], logs: &[String]) -> Result<String> {
+        let json = serde_json::to_string(&filter(groups, logs)).expect("a filter always serialises");
+        let mut cached = self.sync_filter.lock().await;
+        if let Some((_, id)) = cached.as_ref().filter(|(known, _)| *known == json) {
+            return Ok(id.clone());
+        }
+        let path = format!("/_matrix/client/v3/user/{}/filter", encode(&self.account.user_id));
+        let body: Value = serde_json::from_str(&json).expect("just serialised");
+        let answer = self
+            .client()
+            .await?
+            .send_json(http::Method::POST, &path, Some(&body))
+            .await
+            .map_err(Failure::into_api_error)?;
+        let id = answer
+            .get("filter_id")
+            .and_then(Value::as_str)
+            .filter(|id| !id.is_empty() && id.len() <= 255 && !id.starts_with('{'))
+            .ok_or_else(|| {
+                Failure::unreadable(200, "unexpected answer from the homeserver: a filter upload without filter_id")
+                    .into_api_error()
+            })?
+            .to_owned();
+        *cached = Some((json, id.clone()));
+        Ok(id)
     }
 
     /// One page back from `from` in a group, up to `limit` events, for filling a gap.
@@ -423,5 +465,47 @@ mod tests {
         ]}));
         let ids: Vec<_> = page.events.iter().map(TimelineEvent::event_id).collect();
         assert_eq!((ids, page.earlier.as_deref(), page.skipped), (vec!["$2", "$3"], Some("t0"), 1));
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn regression_a_sync_filter_of_many_rooms_is_uploaded_not_put_in_the_url() {
+        use crate::testserver::{Answer, TestServer, versions};
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let uploads = std::sync::Arc::new(AtomicUsize::new(0));
+        let counter = uploads.clone();
+        let server = TestServer::start(move |seen| {
+            let p = &seen.path;
+            if p.starts_with("/_matrix/client/versions") {
+                versions()
+            } else if p.contains("/filter") && seen.method == "POST" {
+                let n = counter.fetch_add(1, Ordering::SeqCst);
+                Answer::json(200, &json!({"filter_id": format!("{n}")}))
+            } else if p.contains("/sync") {
+                Answer::json(200, &json!({"next_batch": "s1"}))
+            } else {
+                Answer::json(404, &json!({"errcode": "M_NOT_FOUND", "error": "no"}))
+            }
+        });
+        let account = qunguan_core::Account { homeserver: server.url(), user_id: "@me:hs".into(), device_id: None };
+        let signed_in = qunguan_core::platform::SignedIn { account, access_token: qunguan_core::Secret::new("token") };
+        let platform = MatrixPlatform::new(crate::http::reqwest_client(), signed_in);
+        let groups: Vec<String> = (0..300).map(|g| format!("!group{g:04}abcdefghijklmn:example.org")).collect();
+        let logs: Vec<String> = (0..300).map(|g| format!("!log{g:04}abcdefghijklmnop:example.org")).collect();
+        for _ in 0..2 {
+            platform.sync_round(Some("s0"), &groups, &logs, 0).await.unwrap();
+        }
+        platform.sync_round(Some("s1"), &groups[..10], &logs[..10], 0).await.unwrap();
+        let seen = server.seen();
+        let syncs: Vec<&String> = seen.iter().map(|s| &s.path).filter(|p| p.contains("/sync")).collect();
+        assert_eq!(syncs.len(), 3);
+        for p in &syncs {
+            assert!(p.len() < 1024, "a sync URL of {} bytes: {p:.200}", p.len());
+        }
+        assert!(syncs[0].contains("filter=0") && syncs[1].contains("filter=0"), "the same rooms, the same filter");
+        assert!(syncs[2].contains("filter=1"), "other rooms, a new filter: {}", syncs[2]);
+        assert_eq!(uploads.load(Ordering::SeqCst), 2, "uploaded once per set of rooms");
+        let upload = seen.iter().find(|s| s.method == "POST").unwrap();
+        let body: Value = serde_json::from_slice(&upload.body).unwrap();
+        assert_eq!(body, filter(&groups, &logs), "the filter uploaded is the one for those rooms");
     }
 }
