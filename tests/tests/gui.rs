@@ -331,6 +331,7 @@ fn platform_staff_resolve_a_report_from_the_inbox() {
         app.wait("[data-testid=staff-dialog][data-measure=resolve]", 5, "the resolve dialog").await?;
         let reason_box = app.find("[data-testid=staff-reason]").await?;
         reason_box.send_keys(&format!("handled {nonce}")).await?;
+        app.shot("resolve-dialog").await?;
         reason_box.send_keys(&Key::Enter).await?;
         let toast = app.wait("[data-testid=toast][data-status=done]", 60, "the resolution done").await?;
         ensure!(toast.attr("data-case-id").await?.is_some_and(|c| !c.is_empty()), "a case for the measure");
@@ -869,7 +870,11 @@ fn admin_works_three_queue_items_from_the_keyboard_claim_mute_dismiss() {
         let second_event = attr(app, "[data-testid=queue-card]", "data-event-id").await?;
         press(app, 'd').await?;
         app.wait("[data-testid=dismiss-dialog]", 5, "the dismiss dialog").await?;
+        // Enter with no reason: refused, and said under the field.
+        app.client.active_element().await?.send_keys(&Key::Enter).await?;
+        app.wait("[data-testid=dismiss-reason-missing]", 5, "a dismissal needs a reason").await?;
         type_text(app, "a test of the form, not a leak").await?;
+        app.shot("dismiss-dialog").await?;
         app.client.active_element().await?.send_keys(&Key::Enter).await?;
         rows_become(app, 1, 60, "the dismissed item left the open queue").await?;
         check_eq!(queue_rows(app).await?, vec![ids[2].clone()], "the third item is what is left");
