@@ -484,9 +484,13 @@ export const en: Catalogue = {
   'help.key.queue': 'Go to the queue',
   'settings.notify': 'Notifications',
   'settings.notify.enabled': 'Show a desktop notification for new high-severity items',
+  'settings.notify.remind.enabled': 'Remind me of items nobody holds that have waited longer than',
+  'settings.notify.remind.minutes': 'Minutes',
+  'settings.notify.remind.invalid': 'A whole number of minutes, from 1 to {max}',
   'settings.notify.quiet': 'Do not disturb',
   'settings.notify.quiet.enabled': 'No notifications between',
   'settings.notify.quiet.from': 'From',
   'settings.notify.quiet.to': 'To',
-  'settings.notify.body': 'Personal data in notifications is masked; clicking one opens the item where the desktop supports it.',
+  'settings.notify.body':
+    'Personal data in notifications is masked; clicking one opens the item where the desktop supports it. Each waiting item is reminded of once.',
 };
