@@ -468,7 +468,7 @@ export const en: Catalogue = {
   'queue.dismiss.title': 'Dismiss',
   'queue.dismiss.what': 'The item leaves the queue; the reason is recorded in a case.',
   'queue.held.title': '{user} holds this item',
-  'queue.held.body': '{user} has claimed this item (until {time}). Go ahead anyway?',
+  'queue.held.body': 'Their claim runs until {time}. Go ahead anyway?',
   'queue.held.confirm': 'Go ahead',
   'queue.duration.title': 'Mute for how long?',
   'queue.duration.hint': 'Press 1–4 to choose, Esc to cancel',

@@ -465,7 +465,7 @@ export const zhCN = {
   'queue.dismiss.title': '不予处理',
   'queue.dismiss.what': '这条消息将离开待处理队列，理由记入案件。',
   'queue.held.title': '{user} 正在处理',
-  'queue.held.body': '{user} 已认领此条目（至 {time}）。仍要继续吗？',
+  'queue.held.body': '对方的认领至 {time} 到期。仍要继续吗？',
   'queue.held.confirm': '仍然继续',
   'queue.duration.title': '禁言时长',
   'queue.duration.hint': '按 1–4 选择，Esc 取消',
