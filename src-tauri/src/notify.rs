@@ -189,30 +189,15 @@ fn open_item(app: &AppHandle, id: &str) {
 mod tests {
     use super::*;
     use qunguan_core::message::{Segment, Severity};
-    use qunguan_core::queue::{ItemState, Source};
 
     fn item(id: &str, text: &str) -> QueueItem {
         QueueItem {
             id: id.into(),
             group: "!g:hs".into(),
-            event_id: format!("${id}"),
             sender: "@m:hs".into(),
-            kind: "cn_resident_id".into(),
-            category: Some("privacy".into()),
             severity: Severity::High,
-            source: Source::Auto,
-            sources: vec![Source::Auto],
-            reporters: vec![],
-            count: 1,
-            claimed_by: None,
-            claim_until: None,
-            created_at: "2026-01-01T00:00:00Z".into(),
-            sent_at: 0,
-            state: ItemState::Open,
-            case_id: None,
-            flags: vec![],
             segments: vec![Segment { text: text.into(), flag: None, masked: true }],
-            unseen: None,
+            ..QueueItem::default()
         }
     }
 

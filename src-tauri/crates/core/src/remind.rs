@@ -46,7 +46,6 @@ impl Reminders {
 mod tests {
     use super::*;
     use crate::message::Severity;
-    use crate::queue::Source;
     use crate::time::rfc3339_from_millis;
 
     const MIN: i64 = 60_000;
@@ -54,28 +53,7 @@ mod tests {
     const T0: i64 = 1_800_000_000_000;
 
     fn item(id: &str, entered_ms: i64) -> QueueItem {
-        QueueItem {
-            id: id.into(),
-            group: "!g:hs".into(),
-            event_id: format!("${id}"),
-            sender: "@m:hs".into(),
-            kind: "keyword".into(),
-            category: None,
-            severity: Severity::Low,
-            source: Source::Auto,
-            sources: vec![Source::Auto],
-            reporters: vec![],
-            count: 1,
-            claimed_by: None,
-            claim_until: None,
-            created_at: rfc3339_from_millis(entered_ms),
-            sent_at: 0,
-            state: ItemState::Open,
-            case_id: None,
-            flags: vec![],
-            segments: vec![],
-            unseen: None,
-        }
+        QueueItem { id: id.into(), created_at: rfc3339_from_millis(entered_ms), ..QueueItem::default() }
     }
 
     fn held(mut i: QueueItem, by: &str, until_ms: i64) -> QueueItem {
