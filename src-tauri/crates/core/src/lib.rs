@@ -45,6 +45,8 @@ pub mod platform;
 pub mod policy;
 /// The flagged queue: items, their sources and reporters, how they rank.
 pub mod queue;
+/// Reminders of open items nobody holds that have waited too long: which, and once each.
+pub mod remind;
 /// Members' reports inside a group: `!report` replies and 🚩 reactions.
 pub mod report;
 /// Roles and their capabilities, computed from a platform-neutral power-level snapshot.
