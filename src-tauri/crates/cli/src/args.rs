@@ -229,6 +229,24 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// A member's credit: score, level, and every change with its date, case, action and rule.
+    Credit {
+        /// GROUP USER (room ID or alias, Matrix ID); USER alone with --all-groups.
+        #[arg(num_args = 1..=2, value_names = ["GROUP", "USER"], required = true)]
+        targets: Vec<String>,
+        /// Across all my groups: overall (this console's policy), then per group.
+        #[arg(long)]
+        all_groups: bool,
+    },
+    /// The credit policy in effect for a group (or, without GROUP, this console's default);
+    /// with --set FILE, check it and make it the group's own (owners and admins) or the default.
+    CreditPolicy {
+        /// Room ID or alias; leave out for this console's default.
+        group: Option<String>,
+        /// A policy's JSON (`-`: standard input); nothing is applied unless all of it is valid.
+        #[arg(long, value_name = "FILE")]
+        set: Option<PathBuf>,
+    },
     /// Members of a group, with their roles.
     Members {
         /// Room ID (!abc) or alias (#name:server).

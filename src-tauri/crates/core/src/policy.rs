@@ -239,6 +239,7 @@ mod tests {
             console_room: false,
             power: PowerSnapshot { creators_outrank, ..power() },
             report_words: None,
+            credit_policy: None,
         }
     }
 

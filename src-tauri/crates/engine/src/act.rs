@@ -267,7 +267,9 @@ impl Engine {
         let (account, platform) = self.platform().await?;
         self.store_required()?;
         let case_id = uuid::Uuid::now_v7().to_string();
-        let created_at = rfc3339_from_millis(now_ms());
+        // The engine's clock (`QG_TEST_NOW` in tests), so a timed measure's end moves with it.
+        let now = self.clock_ms()?;
+        let created_at = rfc3339_from_millis(now);
 
         // The latest state: to check my power now, and to know what the group looked like.
         let blocklist = matches!(req.action, Action::BlocklistAdd { .. } | Action::BlocklistRemove { .. });
@@ -301,7 +303,7 @@ impl Engine {
             detail.insert("previous_events_default".into(), s.power.levels.events_default.to_string());
         }
         if let Action::Mute { seconds, .. } = req.action {
-            detail.insert("until".into(), rfc3339_from_millis(now_ms() + seconds as i64 * 1000));
+            detail.insert("until".into(), rfc3339_from_millis(now + seconds as i64 * 1000));
         }
         if let Some(ends) = &ends {
             detail.insert(ENDS_CASE.into(), ends.clone());
@@ -435,7 +437,7 @@ impl Engine {
             reason,
             rule,
             evidence_hash: None,
-            created_at: rfc3339_from_millis(now_ms()),
+            created_at: rfc3339_from_millis(self.clock_ms()?),
             detail,
         };
         let note = (outcome != OutboxStatus::Done).then(|| detail_text.to_owned());
@@ -492,7 +494,8 @@ impl Engine {
         let id = entry.case_id.clone();
         let decided = self.on_store(move |s| s.decided_at(&id)).await?;
         let Some(decided_ms) = decided.as_deref().and_then(millis_from_rfc3339) else { return Ok(None) };
-        if now_ms() - decided_ms <= max_age {
+        // Against the clock decisions are dated by (`QG_TEST_NOW` in tests).
+        if self.clock_ms()? - decided_ms <= max_age {
             return Ok(None);
         }
         let max = qunguan_core::duration::format_duration((max_age / 1000) as u64);

@@ -21,7 +21,6 @@ use qunguan_store::{CaseFilter, CaseRow};
 
 use crate::Engine;
 use crate::act::ActRequest;
-use crate::cache::now_ms;
 
 /// A reversal this much after its time is reported as late.
 const LATE_AFTER_MS: i64 = 60_000;
@@ -80,7 +79,7 @@ impl Engine {
 
     async fn end_timed_mutes(&self) -> Result<Vec<ActionOutcome>> {
         let (account, _) = self.platform().await?;
-        let now = now_ms();
+        let now = self.clock_ms()?;
         let mut out = Vec::new();
         for ((group, user), (c, until)) in self.timed_mutes(None).await? {
             let r = &c.decision.record;

@@ -93,6 +93,7 @@ fn room(id: &str, users: &[(&str, i64)]) -> GroupState {
             },
         },
         report_words: None,
+        credit_policy: None,
     }
 }
 
@@ -1056,5 +1057,6 @@ mod shared {
     }
 }
 
+mod credit;
 mod follow;
 mod privacy;

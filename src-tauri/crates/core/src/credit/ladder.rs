@@ -41,6 +41,17 @@ pub struct LadderStanding {
     pub cases: Vec<String>,
 }
 
+/// What the action dialog shows before the admin confirms an action on a member: their
+/// credit now, and where the action puts them on the ladder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ActionPreview {
+    /// The member's credit now (before the action).
+    pub credit: crate::credit::CreditSummary,
+    /// Where they stand on the ladder with the action counted (when it counts).
+    pub ladder: LadderStanding,
+}
+
 /// `user`'s standing on `ladder` as of `now_ms`, from `cases` (any cases: the member's are
 /// picked out). `pending`: the action about to be decided (the dialog's), counted when it counts.
 pub fn ladder(

@@ -22,11 +22,12 @@ pub mod score;
 /// The policy: points, recovery, thresholds, the ladder; read with validation.
 pub mod settings;
 
-pub use ladder::{LADDER_KEY, LadderStanding, ladder};
+pub use ladder::{ActionPreview, LADDER_KEY, LadderStanding, ladder};
 pub use level::Level;
 pub use score::{ChangeKind, Credit, CreditChange, CreditSummary, credit};
 pub use settings::{
-    Band, CreditPolicy, Ladder, LadderStep, Measure, Points, Recovery, RemovePoints, Sanction, Thresholds,
+    Band, CreditPolicy, Ladder, LadderStep, Measure, Points, PolicySource, PolicyView, Recovery, RemovePoints,
+    Sanction, Thresholds,
 };
 
 /// Table tests of the credit function and the ladder.

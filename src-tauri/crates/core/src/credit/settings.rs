@@ -230,6 +230,29 @@ pub struct CreditPolicy {
     pub ladder: Ladder,
 }
 
+/// Where the policy in effect for a group comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum PolicySource {
+    /// The group's own, set by an owner or admin (shared by its admins).
+    Group,
+    /// This console's default (`credit-policy.json` in the data directory).
+    Console,
+    /// The built-in defaults (`docs/credit.md`).
+    Default,
+}
+
+/// A policy and where it comes from, as `qg credit-policy` and the app show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PolicyView {
+    /// Where it comes from.
+    pub source: PolicySource,
+    /// The policy itself.
+    pub policy: CreditPolicy,
+}
+
 const DAY: u64 = 86_400;
 
 impl Default for CreditPolicy {
@@ -273,6 +296,14 @@ impl Default for CreditPolicy {
                 ],
             },
         }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreditPolicy {
+    /// Read with [`CreditPolicy::from_value`]: every check applies.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let value = Value::deserialize(d)?;
+        CreditPolicy::from_value(&value).map_err(|e| serde::de::Error::custom(e.message))
     }
 }
 

@@ -1,0 +1,108 @@
+//! Credit through the engine: the cases it picks, the policy in effect, the injected clock,
+//! the member list's column.
+
+use qunguan_core::action::Action;
+use qunguan_core::credit::{ChangeKind, Level, PolicySource};
+
+use super::*;
+use crate::ActRequest;
+
+fn req(action: Action) -> ActRequest {
+    ActRequest { group: "!b-admin".into(), action, reason: "刷屏".into(), rule: Some("R1".into()), lang: Lang::En }
+}
+
+use qunguan_core::Lang;
+
+async fn signed_in(home: &std::path::Path, secrets: Arc<dyn SecretStore>, now: Option<&str>) -> (Engine, Arc<Fake>) {
+    let env = EnvOverride { now: now.map(str::to_owned), ..EnvOverride::default() };
+    let (e, fake) = engine(home, secrets, env);
+    if e.restore().await.unwrap().is_none() {
+        e.sign_in_token("hs.test", &Secret::new("tok")).await.unwrap();
+    }
+    (e, fake)
+}
+
+const T0: &str = "2026-03-01T00:00:00Z";
+
+#[tokio::test]
+async fn two_warnings_and_a_mute_cost_what_the_policy_says_and_heal_with_the_clock() {
+    let home = tempfile::tempdir().unwrap();
+    let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecrets::default());
+    let (e, _) = signed_in(home.path(), secrets.clone(), Some(T0)).await;
+    let zed = || "@zed:hs".to_owned();
+    for action in
+        [Action::Warn { user: zed() }, Action::Warn { user: zed() }, Action::Mute { user: zed(), seconds: 86_400 }]
+    {
+        assert_eq!(e.act(req(action)).await.unwrap().status, Status::Done);
+    }
+    let c = e.credit("!b-admin", "@zed:hs").await.unwrap();
+    assert_eq!((c.score, c.level, c.group.as_deref()), (80, Level::Fair, Some("!b-admin")), "{c:#?}");
+    let rules: Vec<_> = c.changes.iter().map(|ch| (ch.delta, ch.rule.as_str(), ch.case_rule.as_deref())).collect();
+    assert_eq!(
+        rules,
+        [(-5, "points.warn", Some("R1")), (-5, "points.warn", Some("R1")), (-10, "points.mute.up_to_1d", Some("R1"))]
+    );
+    assert!(c.changes.iter().all(|ch| ch.at == T0 && ch.case_id.is_some()), "dated by the engine's clock");
+
+    let members = e.members("!b-admin").await.unwrap();
+    let credit_of = |u: &str| members.iter().find(|m| m.user_id == u).and_then(|m| m.credit);
+    assert_eq!(credit_of("@zed:hs").map(|c| (c.score, c.level)), Some((80, Level::Fair)));
+    assert_eq!(credit_of("@owner:hs").map(|c| (c.score, c.level)), Some((100, Level::Good)), "no case: the start");
+
+    // 29 days later (four clean weeks after the mute): +4, as one recovery change.
+    let (later, _) = signed_in(home.path(), secrets.clone(), Some("2026-03-30T00:00:00Z")).await;
+    let c = later.credit("!b-admin", "@zed:hs").await.unwrap();
+    assert_eq!(c.score, 84, "{c:#?}");
+    let last = c.changes.last().unwrap();
+    assert_eq!((last.kind, last.delta, last.steps), (ChangeKind::Recovery, 4, Some(4)));
+
+    let everywhere = later.credit_everywhere("@zed:hs").await.unwrap();
+    assert_eq!(everywhere.len(), 2, "overall, then the one group: {everywhere:#?}");
+    assert_eq!((everywhere[0].group.as_deref(), everywhere[1].group.as_deref()), (None, Some("!b-admin")));
+
+    let (bad, _) = signed_in(home.path(), secrets, Some("yesterday")).await;
+    let err = bad.credit("!b-admin", "@zed:hs").await.unwrap_err();
+    assert!(err.message.starts_with("QG_TEST_NOW:"), "a bad clock is named, not ignored: {err:?}");
+    assert_eq!(e.credit("!b-admin", "zed").await.unwrap_err().code, ErrorCode::InvalidInput, "IDs are checked");
+}
+
+#[tokio::test]
+async fn the_consoles_policy_is_checked_before_it_is_kept_and_then_used() {
+    let home = tempfile::tempdir().unwrap();
+    let (e, _) = signed_in(home.path(), Arc::new(MemorySecrets::default()), Some(T0)).await;
+    assert_eq!(e.credit_policy(None).await.unwrap().source, PolicySource::Default);
+    for bad in [r#"{"recovery": {"points": -1}}"#, r#"{"points": {"hug": 1}}"#, r#"{"levels": {"fair": 95}}"#] {
+        let err = e.set_credit_policy(None, bad).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInput, "{bad}");
+        assert!(!home.path().join(crate::credit::POLICY_FILE).exists(), "nothing written for {bad}");
+    }
+    let set = e.set_credit_policy(None, r#"{"points": {"warn": 30}}"#).await.unwrap();
+    assert_eq!((set.source, set.policy.points.warn), (PolicySource::Console, 30));
+    let read = e.credit_policy(Some("!b-admin")).await.unwrap();
+    assert_eq!((read.source, read.policy.points.warn), (PolicySource::Console, 30), "a group with none uses it");
+    e.act(req(Action::Warn { user: "@zed:hs".into() })).await.unwrap();
+    assert_eq!(e.credit("!b-admin", "@zed:hs").await.unwrap().score, 70);
+
+    std::fs::write(home.path().join(crate::credit::POLICY_FILE), r#"{"floor": -3}"#).unwrap();
+    let err = e.credit("!b-admin", "@zed:hs").await.unwrap_err();
+    assert!(err.message.contains("credit-policy.json: credit policy: floor:"), "the damaged file is named: {err:?}");
+}
+
+#[tokio::test]
+async fn the_action_preview_says_where_the_member_stands_on_the_ladder() {
+    let home = tempfile::tempdir().unwrap();
+    let (e, _) = signed_in(home.path(), Arc::new(MemorySecrets::default()), Some(T0)).await;
+    let warn = Action::Warn { user: "@zed:hs".into() };
+    let first = e.action_preview("!b-admin", &warn).await.unwrap();
+    assert_eq!((first.ladder.count, first.ladder.due, first.credit.score), (1, None, 100));
+    e.act(req(warn.clone())).await.unwrap();
+    let second = e.action_preview("!b-admin", &warn).await.unwrap();
+    assert_eq!(second.ladder.count, 2, "{second:#?}");
+    assert_eq!(
+        second.ladder.due.map(|s| s.measure),
+        Some(qunguan_core::credit::Measure::Mute { seconds: 86_400 }),
+        "2nd warning in 30 days: next is a 1-day mute"
+    );
+    assert_eq!(second.credit.score, 95);
+    assert_eq!(e.action_preview("!b-admin", &Action::Lock).await.unwrap_err().code, ErrorCode::InvalidInput);
+}
