@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use qunguan_core::action::{Action, ActionKind, ActionOutcome, Applied, Evidence, OpContext, OutboxError, PlatformOp};
 use qunguan_core::case::{CASE_FORMAT, CaseRecord, RecordKind};
+use qunguan_core::credit::score as credit;
 use qunguan_core::outcome::Why;
 use qunguan_core::platform::{Connector, IdKind};
 use qunguan_core::policy;
@@ -324,6 +325,15 @@ impl Engine {
             && let Some(message) = platform.message(&group_id, event_id).await?
         {
             let context = platform.context(&group_id, event_id, CONTEXT_MESSAGES).await.unwrap_or_default();
+            // Whose message it was, and what its queue item found: what a removal costs the sender's credit.
+            if req.action.kind() == ActionKind::Remove {
+                detail.insert(credit::SENDER_KEY.into(), message.sender.clone());
+                let item = qunguan_core::queue::item_id(&group_id, event_id);
+                let row = self.on_store(move |s| s.queue_item(&item, now_ms())).await?;
+                if let Some(category) = row.and_then(|r| r.category) {
+                    detail.insert(credit::CATEGORY_KEY.into(), category);
+                }
+            }
             evidence =
                 Some(Evidence { group: group_id.clone(), message, context, captured_at: created_at.clone() }.seal());
         }

@@ -106,3 +106,24 @@ async fn the_action_preview_says_where_the_member_stands_on_the_ladder() {
     assert_eq!(second.credit.score, 95);
     assert_eq!(e.action_preview("!b-admin", &Action::Lock).await.unwrap_err().code, ErrorCode::InvalidInput);
 }
+
+#[tokio::test]
+async fn a_removed_message_costs_its_sender() {
+    let home = tempfile::tempdir().unwrap();
+    let (e, fake) = signed_in(home.path(), Arc::new(MemorySecrets::default()), Some(T0)).await;
+    *fake.messages.lock().unwrap() = vec![MessageSnapshot {
+        event_id: "$ad".into(),
+        sender: "@zed:hs".into(),
+        ts: 0,
+        kind: "m.room.message".into(),
+        body: Some("广告".into()),
+        redacted: false,
+        case_id: None,
+        reply_to: None,
+    }];
+    e.act(req(Action::Remove { event_id: "$ad".into() })).await.unwrap();
+    let c = e.credit("!b-admin", "@zed:hs").await.unwrap();
+    assert_eq!((c.score, c.changes[0].rule.as_str()), (95, "points.remove.default"), "{c:#?}");
+    let cases = e.cases(None, None, None).await.unwrap();
+    assert_eq!(cases[0].detail.get("sender").map(String::as_str), Some("@zed:hs"), "the removal names the sender");
+}
