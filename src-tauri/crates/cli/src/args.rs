@@ -81,8 +81,11 @@ pub enum Command {
         group: String,
         user: String,
         /// Ban in every group I manage and add the member to my shared blocklist (policy list).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "duration")]
         all_groups: bool,
+        /// A timed ban: lifted after 10m, 2h, 3d, 1w (at most one year) by the app or `qg serve`.
+        #[arg(long = "for", value_name = "DURATION", allow_hyphen_values = true)]
+        duration: Option<String>,
         #[command(flatten)]
         why: Why,
     },

@@ -126,6 +126,7 @@ pub fn word(key: &str, lang: Lang) -> &'static str {
         "text" => ("TEXT", "内容"),
         "reporters" => ("REPORTERS", "举报人"),
         "credit" => ("CREDIT", "信用"),
+        "ladder_step" => ("warning ladder, case", "警告阶梯，案件"),
         "change" => ("CHANGE", "变动"),
         "score" => ("SCORE", "分数"),
         "rule" => ("RULE", "规则"),

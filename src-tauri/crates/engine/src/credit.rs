@@ -76,7 +76,7 @@ impl Engine {
     }
 
     /// The group's room ID and the policy in effect there; offline, the console's (see the module docs).
-    async fn group_policy(&self, group: &str) -> Result<(String, PolicyView)> {
+    pub(crate) async fn group_policy(&self, group: &str) -> Result<(String, PolicyView)> {
         match self.managed_state(group).await {
             Ok(state) => Ok((state.id.clone(), self.view_for(&state)?)),
             Err(e) if is_offline(&e) => {

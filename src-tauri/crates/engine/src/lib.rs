@@ -34,6 +34,8 @@ mod due;
 mod groups;
 /// The data directory and the per-account subdirectories in it.
 pub mod home;
+/// The warning ladder's automatic step, taken as a case of the admin whose case reached it.
+mod ladder;
 /// A message's text split into display segments, personal data masked.
 mod mask;
 /// A group's messages, scanned and masked, and its rules for the rule picker.

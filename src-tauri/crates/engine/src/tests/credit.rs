@@ -127,3 +127,67 @@ async fn a_removed_message_costs_its_sender() {
     let cases = e.cases(None, None, None).await.unwrap();
     assert_eq!(cases[0].detail.get("sender").map(String::as_str), Some("@zed:hs"), "the removal names the sender");
 }
+
+#[tokio::test]
+async fn an_automatic_ladder_takes_the_step_as_my_case_citing_it() {
+    use qunguan_core::action::PlatformOp;
+    let home = tempfile::tempdir().unwrap();
+    let (e, fake) = signed_in(home.path(), Arc::new(MemorySecrets::default()), Some(T0)).await;
+    e.set_credit_policy(None, r#"{"ladder": {"automatic": true}}"#).await.unwrap();
+    let warn = || req(Action::Warn { user: "@zed:hs".into() });
+    let first = e.act(warn()).await.unwrap();
+    assert_eq!(first.ladder_step, None, "one warning: no step yet");
+    let second = e.act(warn()).await.unwrap();
+    let step = second.ladder_step.as_deref().expect("the second warning reaches the 1-day mute");
+    assert_eq!(step.status, Status::Done, "{step:?}");
+    let applied: Vec<PlatformOp> = fake.applied.lock().unwrap().iter().map(|a| a.1.clone()).collect();
+    assert_eq!(applied.last(), Some(&PlatformOp::SetUserPower { user: "@zed:hs".into(), level: Some(-1) }));
+    let cases = e.cases(None, None, None).await.unwrap();
+    let mute = cases.iter().find(|c| c.case_id == step.case_id).unwrap();
+    assert_eq!((mute.action.as_str(), mute.actor.as_str(), mute.rule.as_deref()), ("mute", "@me:hs", Some("ladder:2")));
+    assert!(
+        mute.reason.contains(&second.case_id) && mute.reason.starts_with("warning ladder: 2 warn in 30d"),
+        "{}",
+        mute.reason
+    );
+    assert_eq!(mute.detail.get("until").map(String::as_str), Some("2026-03-02T00:00:00Z"), "a 1-day mute");
+
+    // The step is not counted: the third warning reaches the kick, not the ban.
+    let third = e.act(warn()).await.unwrap();
+    let kick = cases_of(&e, &third.ladder_step.expect("the kick").case_id).await;
+    assert_eq!((kick.action.as_str(), kick.rule.as_deref()), ("kick", Some("ladder:3")));
+    // A kick is no warning: it reaches nothing.
+    assert_eq!(e.act(req(Action::Kick { user: "@zed:hs".into() })).await.unwrap().ladder_step, None);
+}
+
+async fn cases_of(e: &Engine, case_id: &str) -> qunguan_core::case::CaseView {
+    e.cases(None, None, None).await.unwrap().into_iter().find(|c| c.case_id == case_id).unwrap()
+}
+
+#[tokio::test]
+async fn a_timed_ban_is_lifted_when_its_time_is_up_and_costs_what_it_took() {
+    use qunguan_core::action::PlatformOp;
+    let home = tempfile::tempdir().unwrap();
+    let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecrets::default());
+    let (e, _) = signed_in(home.path(), secrets.clone(), Some(T0)).await;
+    let ban = e.act(req(Action::Ban { user: "@zed:hs".into(), seconds: Some(7 * 86_400) })).await.unwrap();
+    assert_eq!(ban.status, Status::Done);
+    assert_eq!(cases_of(&e, &ban.case_id).await.detail.get("until").map(String::as_str), Some("2026-03-08T00:00:00Z"));
+    assert!(e.run_due().await.unwrap().is_empty(), "not yet");
+    let err = e.act(req(Action::Ban { user: "@zed:hs".into(), seconds: Some(0) })).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput, "a zero-length ban is bad input");
+
+    let (later, fake) = signed_in(home.path(), secrets, Some("2026-03-08T00:00:01Z")).await;
+    let ended = later.run_due().await.unwrap();
+    assert_eq!(ended.len(), 1, "{ended:?}");
+    let unban = cases_of(&later, &ended[0].case_id).await;
+    assert_eq!((unban.action.as_str(), unban.detail.get("ends_case")), ("unban", Some(&ban.case_id)));
+    assert!(unban.reason.starts_with("timed ban ended (case "), "{}", unban.reason);
+    assert_eq!(
+        fake.applied.lock().unwrap().last().map(|a| a.1.clone()),
+        Some(PlatformOp::Unban { user: "@zed:hs".into(), reason: unban.reason.clone() })
+    );
+    assert!(later.run_due().await.unwrap().is_empty(), "lifted once");
+    let c = later.credit("!b-admin", "@zed:hs").await.unwrap();
+    assert_eq!((c.score, c.changes.len()), (71, 2), "served: the 30 stay taken, one week heals 1: {c:#?}");
+}
