@@ -63,7 +63,10 @@ fn read_policy(path: &std::path::Path) -> Result<String> {
 
 /// The score line and the table of changes.
 fn credit_text(c: &Credit, lang: Lang) -> String {
-    let head = i18n::credit_line(&c.user_id, c.group.as_deref(), c.score, c.start, c.level, lang);
+    let mut head = i18n::credit_line(&c.user_id, c.group.as_deref(), c.score, c.start, c.level, lang);
+    if let Some(l) = &c.ladder {
+        head = format!("{head}\n{}", i18n::ladder_line(l, lang));
+    }
     if c.changes.is_empty() {
         return format!("{head}\n{}", i18n::word("no_changes", lang));
     }

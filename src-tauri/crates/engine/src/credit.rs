@@ -139,7 +139,9 @@ impl Engine {
         let (id, view) = self.group_policy(group).await?;
         self.sync_cases().await?;
         let cases = self.stored_cases(Some(id.clone())).await?;
-        Ok(credit(&cases, user, Some(&id), self.clock_ms()?, &view.policy))
+        let now = self.clock_ms()?;
+        let standing = ladder(&cases, user, now, &view.policy.ladder, None);
+        Ok(Credit { ladder: Some(standing), ..credit(&cases, user, Some(&id), now, &view.policy) })
     }
 
     /// `user`'s credit across all my groups: first over every case about them (platform

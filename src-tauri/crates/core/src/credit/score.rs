@@ -92,6 +92,8 @@ pub struct Credit {
     pub start: u32,
     /// Every change, oldest first.
     pub changes: Vec<CreditChange>,
+    /// Where the member stands on the group's warning ladder (one group's credit only).
+    pub ladder: Option<crate::credit::LadderStanding>,
 }
 
 /// The score and level alone, as `qg members --json` and the member list show them.
@@ -290,6 +292,7 @@ pub fn credit(cases: &[CaseView], user: &str, group: Option<&str>, now_ms: i64, 
         level: policy.level(walk.score),
         start: policy.start,
         changes: walk.changes,
+        ladder: None,
     }
 }
 
