@@ -70,10 +70,15 @@ fn two_warnings_and_a_mute_show_in_credit_and_members_and_heal_with_the_clock() 
     let changes = got["changes"].as_array().expect("changes");
     assert_eq!(changes.len(), 3, "three explained changes: {got:#}");
     let cases: Vec<Value> = c.cases(&["--user", m]);
-    for (change, (action, rule, delta)) in
-        changes.iter().zip([("warn", "points.warn", -5), ("warn", "points.warn", -5), ("mute", "points.mute.up_to_1d", -10)])
-    {
-        assert_eq!((&change["action"], &change["rule"], &change["delta"]), (&json!(action), &json!(rule), &json!(delta)));
+    for (change, (action, rule, delta)) in changes.iter().zip([
+        ("warn", "points.warn", -5),
+        ("warn", "points.warn", -5),
+        ("mute", "points.mute.up_to_1d", -10),
+    ]) {
+        assert_eq!(
+            (&change["action"], &change["rule"], &change["delta"]),
+            (&json!(action), &json!(rule), &json!(delta))
+        );
         assert_eq!(change["at"], rfc3339_from_millis(t).as_str(), "dated: {change}");
         let case_id = change["case_id"].as_str().expect("a case ID");
         assert!(cases.iter().any(|k| k["case_id"] == case_id), "{case_id} is a case in qg cases");
@@ -91,7 +96,10 @@ fn two_warnings_and_a_mute_show_in_credit_and_members_and_heal_with_the_clock() 
     let later = credit(&c, t + 29 * DAY_MS, &room, m);
     assert_eq!(later["score"], 84, "{later:#}");
     let last = later["changes"].as_array().unwrap().last().unwrap().clone();
-    assert_eq!((&last["kind"], &last["delta"], &last["steps"], &last["case_id"]), (&json!("recovery"), &json!(4), &json!(4), &Value::Null));
+    assert_eq!(
+        (&last["kind"], &last["delta"], &last["steps"], &last["case_id"]),
+        (&json!("recovery"), &json!(4), &json!(4), &Value::Null)
+    );
     let healed = credit(&c, t + 200 * DAY_MS, &room, m);
     assert_eq!((&healed["score"], &healed["level"]), (&json!(100), &json!("good")), "never above the start");
     let r = at(&c, t + 29 * DAY_MS, &["members", &room, "--json"]);
@@ -140,7 +148,8 @@ fn a_groups_own_ladder_suggests_its_step_and_when_automatic_takes_the_timed_mute
     assert!(read.stdout.contains("The group's own credit policy"), "{read:#?}");
     let by_mod = Console::sign_in(&synapse().base_url, &moder);
     std::fs::write(by_mod.qg.home.path().join("p.json"), "{}").unwrap();
-    let refused = by_mod.run(&["credit-policy", &room, "--set", by_mod.qg.home.path().join("p.json").to_str().unwrap()]);
+    let refused =
+        by_mod.run(&["credit-policy", &room, "--set", by_mod.qg.home.path().join("p.json").to_str().unwrap()]);
     assert_eq!(refused.code, 1, "a moderator does not set how members are judged: {refused:#?}");
 
     // Two warnings: the ladder names the mute at the third, and takes nothing by itself.
@@ -160,10 +169,20 @@ fn a_groups_own_ladder_suggests_its_step_and_when_automatic_takes_the_timed_mute
     assert_eq!(step["status"], "done", "{third:#}");
     assert_eq!(RUNTIME.block_on(user_level(&server, &room, m)).unwrap(), Some(-1), "muted on the server");
     let mute = c.case(step["case_id"].as_str().unwrap());
-    assert_eq!((&mute["action"], &mute["actor"], &mute["rule"]), (&json!("mute"), &json!(admin.user_id), &json!("ladder:3")));
+    assert_eq!(
+        (&mute["action"], &mute["actor"], &mute["rule"]),
+        (&json!("mute"), &json!(admin.user_id), &json!("ladder:3"))
+    );
     assert_eq!(mute["detail"]["until"], rfc3339_from_millis(t + 2 * 3_600_000).as_str(), "a 2-hour mute: {mute:#}");
-    assert!(mute["reason"].as_str().unwrap().contains(third["case_id"].as_str().unwrap()), "names the warning: {mute:#}");
+    assert!(
+        mute["reason"].as_str().unwrap().contains(third["case_id"].as_str().unwrap()),
+        "names the warning: {mute:#}"
+    );
     let members = at(&c, t, &["members", &room, "--json"]).json();
     let row = members.as_array().unwrap().iter().find(|r| r["user_id"] == m).cloned().unwrap();
-    assert_eq!((&row["muted"], &row["credit"]["score"]), (&json!(true), &json!(75)), "three warnings and a 2h mute: {row:#}");
+    assert_eq!(
+        (&row["muted"], &row["credit"]["score"]),
+        (&json!(true), &json!(75)),
+        "three warnings and a 2h mute: {row:#}"
+    );
 }
