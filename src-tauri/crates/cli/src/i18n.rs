@@ -293,33 +293,25 @@ pub fn credit_line(
 
 /// Where a member stands on the warning ladder: `ladder: 2 (warn) in 30d; next: mute for 2h at 3`.
 pub fn ladder_line(l: &qunguan_core::credit::LadderStanding, lang: Lang) -> String {
-    use qunguan_core::duration::format_duration;
     let counted: Vec<&str> = l.counts.iter().map(|s| s.as_str()).collect();
-    let (count, window) = (l.count, format_duration(l.window));
-    let due = l.due.map(|s| s.measure.describe());
-    let next = l.next.map(|s| (s.measure.describe(), s.after));
-    match lang {
-        Lang::En => {
-            let mut line = format!("ladder: {count} ({}) in {window}", counted.join("/"));
-            if let Some(d) = due {
-                line.push_str(&format!("; due now: {d}"));
-            }
-            if let Some((m, at)) = next {
-                line.push_str(&format!("; next: {m} at {at}"));
-            }
-            line
-        }
-        Lang::Zh => {
-            let mut line = format!("警告阶梯：{window} 内 {count} 次（{}）", counted.join("/"));
-            if let Some(d) = due {
-                line.push_str(&format!("；当前应处：{d}"));
-            }
-            if let Some((m, at)) = next {
-                line.push_str(&format!("；下一步：第 {at} 次时 {m}"));
-            }
-            line
-        }
+    let (count, window, counted) = (l.count, qunguan_core::duration::format_duration(l.window), counted.join("/"));
+    let mut line = match lang {
+        Lang::En => format!("ladder: {count} ({counted}) in {window}"),
+        Lang::Zh => format!("警告阶梯：{window} 内 {count} 次（{counted}）"),
+    };
+    if let Some(due) = l.due.map(|s| s.measure.describe()) {
+        line.push_str(&match lang {
+            Lang::En => format!("; due now: {due}"),
+            Lang::Zh => format!("；当前应处：{due}"),
+        });
     }
+    if let Some((measure, at)) = l.next.map(|s| (s.measure.describe(), s.after)) {
+        line.push_str(&match lang {
+            Lang::En => format!("; next: {measure} at {at}"),
+            Lang::Zh => format!("；下一步：第 {at} 次时 {measure}"),
+        });
+    }
+    line
 }
 
 /// A recovery entry's action column: `recovery ×3`.

@@ -235,14 +235,16 @@ mod tests {
         r#"{"type":"m.room.power_levels","content":{"users":{"@mod:hs":100}}}"#,
     ];
 
+    /// [`V12_ROOM`] with one more state event of `kind`, sent by `sender`.
+    fn with_setting(kind: &str, sender: &str, content: &str) -> GroupState {
+        let event = format!(r#"{{"type":"{kind}","state_key":"","sender":"{sender}","content":{content}}}"#);
+        let events: Vec<&str> = V12_ROOM.iter().copied().chain([event.as_str()]).collect();
+        group_state("!r", events, &HashSet::new())
+    }
+
     #[test]
     fn report_words_count_only_when_a_manager_set_them_well_formed() {
-        let words = |sender: &str, content: &str| {
-            let event =
-                format!(r#"{{"type":"{REPORT_WORDS_EVENT}","state_key":"","sender":"{sender}","content":{content}}}"#);
-            let events: Vec<&str> = V12_ROOM.iter().copied().chain([event.as_str()]).collect();
-            group_state("!r", events, &HashSet::new()).report_words
-        };
+        let words = |sender: &str, content: &str| with_setting(REPORT_WORDS_EVENT, sender, content).report_words;
         let set = words("@mod:hs", r#"{"commands":["!mod"],"emoji":["⚠️"]}"#).expect("a moderator's words count");
         assert_eq!((set.commands, set.emoji), (vec!["!mod".to_owned()], vec!["⚠".to_owned()]));
         assert_eq!(words("@muted:hs", r#"{"commands":["!mod"]}"#), None, "a member's words do not count");
@@ -252,12 +254,7 @@ mod tests {
 
     #[test]
     fn a_credit_policy_counts_only_when_an_owner_or_admin_set_a_valid_one() {
-        let policy = |sender: &str, content: &str| {
-            let event =
-                format!(r#"{{"type":"{CREDIT_POLICY_EVENT}","state_key":"","sender":"{sender}","content":{content}}}"#);
-            let events: Vec<&str> = V12_ROOM.iter().copied().chain([event.as_str()]).collect();
-            group_state("!r", events, &HashSet::new()).credit_policy
-        };
+        let policy = |sender: &str, content: &str| with_setting(CREDIT_POLICY_EVENT, sender, content).credit_policy;
         let set = policy("@admin:hs", r#"{"start":80,"levels":{"good":70,"fair":50,"poor":30}}"#).expect("an admin's");
         assert_eq!(set.start, 80);
         assert!(policy("@owner:hs", "{}").is_some(), "an owner's (the defaults)");
