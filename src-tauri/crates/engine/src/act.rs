@@ -244,7 +244,14 @@ impl Engine {
         if let Some(o) = outcome.as_mut()
             && o.status == Status::Done
         {
-            o.ladder_step = self.take_ladder_step(&trigger.0, &trigger.1, &o.case_id, trigger.2).await?.map(Box::new);
+            // The action is done whatever happens here: a ladder that cannot be read is logged, not an error.
+            o.ladder_step = match self.take_ladder_step(&trigger.0, &trigger.1, &o.case_id, trigger.2).await {
+                Ok(step) => step.map(Box::new),
+                Err(e) => {
+                    tracing::warn!(case = %o.case_id, code = e.code.as_str(), "warning ladder not read");
+                    None
+                }
+            };
         }
         // Removing or reporting a queued message decides its item, for every admin's queue here.
         if let (Some(event), Some(o)) = (closes, &outcome)
