@@ -53,6 +53,9 @@ pub struct GroupState {
     /// The group's own report words and emoji, when a manager set them (`None`: the defaults).
     #[serde(default)]
     pub report_words: Option<crate::report::ReportWords>,
+    /// The group's own credit policy, when an owner or admin set a valid one (`None`: the console's).
+    #[serde(default)]
+    pub credit_policy: Option<crate::credit::CreditPolicy>,
 }
 
 /// A group I manage, as listed by the app and `qg groups`.
@@ -137,6 +140,7 @@ mod tests {
                 },
             },
             report_words: None,
+            credit_policy: None,
         }
     }
 

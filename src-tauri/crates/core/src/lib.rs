@@ -23,6 +23,8 @@ pub mod action;
 pub mod canonical;
 /// Case records: the append-only, hash-chained log of every action.
 pub mod case;
+/// Members' credit: score, level and every change, from the case log; the warning ladder.
+pub mod credit;
 /// Durations as people type them (`10m`, `2h`, `3d`), checked before anything is recorded.
 pub mod duration;
 /// The `{code, message}` error that crosses every boundary (IPC, `qg --json`).

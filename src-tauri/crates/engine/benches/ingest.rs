@@ -160,6 +160,7 @@ fn state(g: usize) -> GroupState {
         console_room: false,
         power: PowerSnapshot { creators: vec![ME.into()], creators_outrank: false, levels },
         report_words: None,
+        credit_policy: None,
     }
 }
 

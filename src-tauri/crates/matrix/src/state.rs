@@ -15,6 +15,9 @@ pub const CONSOLE_ROOM_EVENT: &str = "org.qunguan.room";
 /// A group's own report words and emoji, in the group's state: `{commands: [..], emoji: [..]}`,
 /// set by its managers and read by every console (and any member's client that cares).
 pub const REPORT_WORDS_EVENT: &str = "org.qunguan.report_words";
+/// A group's own credit policy, in the group's state: the policy's JSON (see
+/// `qunguan_core::credit::CreditPolicy`), used only when an owner or admin set a valid one.
+pub const CREDIT_POLICY_EVENT: &str = "org.qunguan.credit_policy";
 /// Display names longer than this are cut (they are shown in one row).
 const MAX_DISPLAY_NAME_CHARS: usize = 256;
 
@@ -91,6 +94,7 @@ pub fn group_state<'a>(
     let mut room_version = "1".to_owned();
     let mut levels: Option<PowerLevels> = None;
     let mut words: Option<(Option<String>, Value)> = None;
+    let mut credit: Option<(Option<String>, Value)> = None;
 
     for event in raw_events.into_iter().filter_map(parse) {
         let Some(state_key) = event.state_key.as_deref() else { continue };
@@ -114,6 +118,7 @@ pub fn group_state<'a>(
             }
             (CONSOLE_ROOM_EVENT, "") => marker_senders.extend(event.sender.clone()),
             (REPORT_WORDS_EVENT, "") => words = Some((event.sender.clone(), event.content.clone())),
+            (CREDIT_POLICY_EVENT, "") => credit = Some((event.sender.clone(), event.content.clone())),
             _ => {}
         }
     }
@@ -147,6 +152,12 @@ pub fn group_state<'a>(
         };
         qunguan_core::report::ReportWords::checked(list("commands"), list("emoji")).ok()
     });
+    // How members are judged is the owners' and admins' to say; a policy that fails its checks
+    // is not used (the console's default is).
+    let credit_policy = credit.and_then(|(sender, content)| {
+        (power.role(&sender?) >= qunguan_core::Role::Admin).then_some(())?;
+        qunguan_core::credit::CreditPolicy::from_value(&content).ok()
+    });
     GroupState {
         id: room_id.to_owned(),
         name,
@@ -157,6 +168,7 @@ pub fn group_state<'a>(
         console_room,
         power,
         report_words,
+        credit_policy,
     }
 }
 
@@ -223,19 +235,31 @@ mod tests {
         r#"{"type":"m.room.power_levels","content":{"users":{"@mod:hs":100}}}"#,
     ];
 
+    /// [`V12_ROOM`] with one more state event of `kind`, sent by `sender`.
+    fn with_setting(kind: &str, sender: &str, content: &str) -> GroupState {
+        let event = format!(r#"{{"type":"{kind}","state_key":"","sender":"{sender}","content":{content}}}"#);
+        let events: Vec<&str> = V12_ROOM.iter().copied().chain([event.as_str()]).collect();
+        group_state("!r", events, &HashSet::new())
+    }
+
     #[test]
     fn report_words_count_only_when_a_manager_set_them_well_formed() {
-        let words = |sender: &str, content: &str| {
-            let event =
-                format!(r#"{{"type":"{REPORT_WORDS_EVENT}","state_key":"","sender":"{sender}","content":{content}}}"#);
-            let events: Vec<&str> = V12_ROOM.iter().copied().chain([event.as_str()]).collect();
-            group_state("!r", events, &HashSet::new()).report_words
-        };
+        let words = |sender: &str, content: &str| with_setting(REPORT_WORDS_EVENT, sender, content).report_words;
         let set = words("@mod:hs", r#"{"commands":["!mod"],"emoji":["⚠️"]}"#).expect("a moderator's words count");
         assert_eq!((set.commands, set.emoji), (vec!["!mod".to_owned()], vec!["⚠".to_owned()]));
         assert_eq!(words("@muted:hs", r#"{"commands":["!mod"]}"#), None, "a member's words do not count");
         assert_eq!(words("@admin:hs", r#"{"commands":["two words"]}"#), None, "malformed words are not used");
         assert_eq!(words("@admin:hs", r#""not an object""#), None);
+    }
+
+    #[test]
+    fn a_credit_policy_counts_only_when_an_owner_or_admin_set_a_valid_one() {
+        let policy = |sender: &str, content: &str| with_setting(CREDIT_POLICY_EVENT, sender, content).credit_policy;
+        let set = policy("@admin:hs", r#"{"start":80,"levels":{"good":70,"fair":50,"poor":30}}"#).expect("an admin's");
+        assert_eq!(set.start, 80);
+        assert!(policy("@owner:hs", "{}").is_some(), "an owner's (the defaults)");
+        assert_eq!(policy("@mod:hs", "{}"), None, "a moderator does not set how members are judged");
+        assert_eq!(policy("@admin:hs", r#"{"recovery":{"points":-1}}"#), None, "an invalid policy is not used");
     }
 
     #[test]
