@@ -250,10 +250,48 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         set: Option<PathBuf>,
     },
+    /// Retention: drop cached messages past their period (those of open queue items stay;
+    /// cases and evidence are never dropped), recorded; `--dry-run` only counts.
+    Purge {
+        /// Count what would go, drop nothing (recorded as a dry run).
+        #[arg(long)]
+        dry_run: bool,
+        /// List the latest purges and erasures instead.
+        #[arg(long, conflicts_with = "dry_run")]
+        log: bool,
+    },
+    /// The retention policy (`retention.json`): with --set FILE, check it and make it the policy.
+    Retention {
+        /// A policy's JSON (`-`: standard input): `{"messages_days": N, "cases_days": N}`;
+        /// nothing is applied unless all of it is valid.
+        #[arg(long, value_name = "FILE")]
+        set: Option<PathBuf>,
+    },
+    /// One person's cached data: export it, or erase their cached messages.
+    #[command(subcommand)]
+    Person(Person),
     /// Members of a group, with their roles.
     Members {
         /// Room ID (!abc) or alias (#name:server).
         group: String,
+    },
+}
+
+/// `qg person …`.
+#[derive(Debug, Subcommand)]
+pub enum Person {
+    /// Everything cached about one person, per group (messages masked, cases, reports made).
+    Export {
+        /// Matrix ID (@name:server).
+        user: String,
+    },
+    /// Erase one person's cached messages in every group (recorded; cases keep their entries).
+    Erase {
+        /// Matrix ID (@name:server).
+        user: String,
+        /// Why (required, not empty).
+        #[arg(long)]
+        reason: String,
     },
 }
 

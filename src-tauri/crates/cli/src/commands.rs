@@ -42,6 +42,9 @@ async fn dispatch(engine: &Engine, command: Command, json: bool, lang: Lang) -> 
         | Command::Release { .. }) => {
             return crate::queue::run(engine, c, json, lang).await;
         }
+        c @ (Command::Purge { .. } | Command::Retention { .. } | Command::Person(_)) => {
+            return crate::retention::run(engine, c, json, lang).await;
+        }
         c @ (Command::Credit { .. } | Command::CreditPolicy { .. }) => {
             return crate::credit::run(engine, c, json, lang).await;
         }

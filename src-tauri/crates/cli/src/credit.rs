@@ -49,8 +49,8 @@ pub async fn run(engine: &Engine, command: Command, json: bool, lang: Lang) -> R
     }
 }
 
-/// The policy file's text; `-` reads standard input.
-fn read_policy(path: &std::path::Path) -> Result<String> {
+/// A policy file's text (credit or retention); `-` reads standard input.
+pub(crate) fn read_policy(path: &std::path::Path) -> Result<String> {
     let mut text = String::new();
     let read = if path.as_os_str() == "-" {
         std::io::stdin().take(MAX_POLICY_BYTES).read_to_string(&mut text)

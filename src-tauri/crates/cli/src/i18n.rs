@@ -131,6 +131,12 @@ pub fn word(key: &str, lang: Lang) -> &'static str {
         "score" => ("SCORE", "分数"),
         "rule" => ("RULE", "规则"),
         "no_changes" => ("No change: every member starts here.", "无变动：每位成员的初始分。"),
+        "messages" => ("MESSAGES", "消息"),
+        "cached_pages" => ("OFFLINE PAGES", "离线页"),
+        "kept_open" => ("KEPT (OPEN ITEM)", "保留（待处理条目）"),
+        "dry_run" => ("dry run: nothing dropped", "演练：未删除任何内容"),
+        "nothing_cached" => ("Nothing is cached about this person.", "未缓存此人的任何数据。"),
+        "no_housekeeping" => ("No purge or erasure yet.", "尚无清理或删除记录。"),
         _ => ("?", "?"),
     };
     match lang {
@@ -402,5 +408,37 @@ pub fn why(o: &qunguan_core::action::ActionOutcome, lang: Lang) -> String {
         Why::AlreadyRemoved => "这条消息已被其他人撤回。".into(),
         Why::NoAccount { target } => format!("本服务器上没有账号 {target}。"),
         Why::PlatformRefused => format!("平台拒绝了此操作：{}", o.detail),
+    }
+}
+
+/// The headline of a purge or an erasure.
+pub fn housekeeping_line(h: &qunguan_core::retention::Housekeeping, lang: Lang) -> String {
+    use qunguan_core::retention::HousekeepingKind as K;
+    let n = h.total();
+    let dry = if h.dry_run { format!(" ({})", word("dry_run", lang)) } else { String::new() };
+    match (h.kind, lang) {
+        (K::Purge, Lang::En) => format!(
+            "{} purge by {}: {n} cached messages from before {}{dry}",
+            h.at,
+            h.by,
+            h.cutoff.as_deref().unwrap_or("?")
+        ),
+        (K::Purge, Lang::Zh) => {
+            format!("{} {} 清理：{} 之前的缓存消息 {n} 条{dry}", h.at, h.by, h.cutoff.as_deref().unwrap_or("?"))
+        }
+        (K::Erase, Lang::En) => format!(
+            "{} erasure by {}: {n} cached messages of {} (reason: {}){dry}",
+            h.at,
+            h.by,
+            h.subject.as_deref().unwrap_or("?"),
+            h.reason
+        ),
+        (K::Erase, Lang::Zh) => format!(
+            "{} {} 删除 {} 的缓存消息 {n} 条（理由：{}）{dry}",
+            h.at,
+            h.by,
+            h.subject.as_deref().unwrap_or("?"),
+            h.reason
+        ),
     }
 }

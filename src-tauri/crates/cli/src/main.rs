@@ -11,6 +11,7 @@ mod exit;
 mod i18n;
 mod queue;
 mod records;
+mod retention;
 mod serve;
 mod staff;
 mod table;

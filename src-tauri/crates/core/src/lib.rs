@@ -51,6 +51,8 @@ pub mod queue;
 pub mod remind;
 /// Members' reports inside a group: `!report` replies and 🚩 reactions.
 pub mod report;
+/// How long cached data is kept; purges, erasures and their record.
+pub mod retention;
 /// Roles and their capabilities, computed from a platform-neutral power-level snapshot.
 pub mod role;
 /// Secrets whose `Debug` prints `<redacted>` and whose memory is wiped on drop.

@@ -37,6 +37,10 @@ impl Engine {
         // What was decided here, to the other admins; reading theirs is the sync rounds' (only
         // where there is news: an idle timer sends nothing).
         self.share_mine().await?;
+        // Cached messages past their period, once a day; a failure waits for the next timer.
+        if let Err(e) = self.purge_if_due().await {
+            tracing::warn!(code = e.code.as_str(), "purge not run");
+        }
         Ok(out)
     }
 

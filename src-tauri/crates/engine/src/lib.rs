@@ -50,6 +50,8 @@ pub mod queue;
 mod queue_act;
 /// Recent reasons, kept in the encrypted store and offered again by the action dialog.
 pub mod reasons;
+/// Retention and privacy: the retention policy, purges, one person's data exported or erased.
+mod retention;
 /// `qg scan`: the detection engine over a JSONL document.
 pub mod scan;
 /// Where access tokens and cache keys live: the OS keyring, never a plain file.

@@ -136,7 +136,7 @@ pub(crate) fn masked_views(d: &detect::Engine, page: &[MessageSnapshot], me: &st
 
 /// `text` with its personal data masked as the Messages tab masks it, as one string (for text
 /// that is shown whole: report reasons, `qg staff reports`).
-fn masked(d: &detect::Engine, text: &str) -> String {
+pub(crate) fn masked(d: &detect::Engine, text: &str) -> String {
     let mut found = Vec::new();
     d.scan_with(text, &mut Scratch::new(), &mut found);
     crate::mask::segments(text, &found).into_iter().map(|s| s.text).collect()

@@ -27,6 +27,8 @@ mod outbox;
 mod queue;
 /// The reasons I gave lately, for the action dialog's quick picks.
 mod reasons;
+/// Retention: cached messages dropped past their period or of one person, and the record of it.
+mod retention;
 /// The shared log's bookkeeping: my records still to post, and the other admins' imported ones.
 mod shared;
 /// Every message of a followed group as it arrived, keyed by a compact hash.
@@ -36,6 +38,7 @@ pub use anchor::RoomAnchor;
 pub use cases::{CaseFilter, CaseRow, ENDS_CASE, EvidenceRow};
 pub use outbox::{OutboxEntry, OutboxStatus};
 pub use queue::{Edited, Flagged, Ingest, Ingested, ItemRow, NewReport, QueueFilter, REPORT_KIND, ReportRow};
+pub use retention::ReportBy;
 pub use shared::{SharedChain, SharedRecord};
 
 use std::path::Path;

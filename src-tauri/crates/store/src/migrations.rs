@@ -256,6 +256,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE timeline_keyed RENAME TO timeline;
     CREATE INDEX timeline_key ON timeline (msg_key);
 ",
+    "
+    -- Purges and erasures of cached messages, as they ran (dry runs too): retention's record.
+    CREATE TABLE housekeeping (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        at         INTEGER NOT NULL,
+        record     TEXT NOT NULL
+    );
+",
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {

@@ -533,3 +533,58 @@ async fn waiting_lists_open_items_nobody_holds_past_the_line_the_latest_first() 
     e.dismiss(&b, "a test", false).await.unwrap();
     assert!(e.waiting(0, 100).await.unwrap().is_empty(), "a dismissed item waits no more");
 }
+
+#[tokio::test]
+async fn a_purge_drops_old_messages_but_an_open_items_and_an_erasure_drops_one_persons_everywhere() {
+    let home = tempfile::tempdir().unwrap();
+    let env = EnvOverride { now: Some("2027-06-01T00:00:00Z".into()), ..EnvOverride::default() };
+    let (e, fake) = engine(home.path(), Arc::new(MemorySecrets::default()), env);
+    e.sign_in_token("hs.test", &Secret::new("tok")).await.unwrap();
+    let now = qunguan_core::time::millis_from_rfc3339("2027-06-01T00:00:00Z").unwrap();
+    let day = qunguan_core::retention::DAY_MS;
+    fake.feed.lock().unwrap().insert(
+        None,
+        round(
+            "s1",
+            vec![
+                msg("$old", "@zed:hs", now - 200 * day, "很久以前的消息"),
+                msg("$old-flagged", "@zed:hs", now - 190 * day, "身份证 11010519491231002X"),
+                msg("$old-amy", "@amy:hs", now - 181 * day, "也很久了"),
+                msg("$new", "@zed:hs", now - day, "昨天的消息 13812345678"),
+                flag("$f", "@amy:hs", now - day, "$new"),
+            ],
+        ),
+    );
+    e.sync_once(0).await.unwrap();
+
+    let dry = e.purge(true).await.unwrap();
+    assert!(dry.dry_run && dry.cutoff.as_deref() == Some("2026-12-03T00:00:00Z"), "180 days by default: {dry:?}");
+    let g = &dry.groups[0];
+    assert_eq!((g.messages, g.kept_open), (2, 1), "two old messages go, the open item's stays: {g:?}");
+    // A stricter policy from the file; a bad one is refused whole, naming the field.
+    assert!(e.set_retention(r#"{"cases_days": 30}"#).unwrap_err().message.contains("cases_days"));
+    assert_eq!(e.retention().unwrap().messages_days, 180, "nothing applied");
+    e.set_retention(r#"{"messages_days": 185}"#).unwrap();
+    let done = e.purge(false).await.unwrap();
+    assert_eq!(done.groups[0].messages, 1, "only $old is past 185 days: {done:?}");
+    let item = qunguan_core::queue::item_id("!b-admin", "$old-flagged");
+    assert!(e.queue_item(&item, 2).await.unwrap().0.segments.iter().any(|s| s.text.contains("002X")), "still there");
+
+    // One person's export: their messages masked, the report they made; then the erasure.
+    let export = e.person_export("@zed:hs").await.unwrap();
+    let texts: Vec<String> =
+        export.groups[0].messages.iter().map(|m| m.segments.iter().map(|s| s.text.as_str()).collect()).collect();
+    assert_eq!(texts.len(), 2, "the purged one is gone: {texts:?}");
+    assert!(texts.iter().all(|t| !t.contains("19491231") && !t.contains("13812345678")), "masked: {texts:?}");
+    let amy = e.person_export("@amy:hs").await.unwrap();
+    assert_eq!(amy.groups[0].reports.len(), 1, "the 🚩 she gave: {amy:?}");
+    assert!(e.person_erase("@zed:hs", " ").await.is_err(), "an erasure needs a reason");
+    let erased = e.person_erase("@zed:hs", "the member asked").await.unwrap();
+    assert_eq!(erased.total(), 2);
+    assert!(e.person_export("@zed:hs").await.unwrap().groups.iter().all(|g| g.messages.is_empty()));
+    assert_eq!(e.person_export("@amy:hs").await.unwrap().groups[0].messages.len(), 1, "hers stay");
+    let log = e.housekeeping(10).await.unwrap();
+    let kinds: Vec<_> = log.iter().map(|h| (h.kind.as_str(), h.dry_run)).collect();
+    assert_eq!(kinds, [("erase", false), ("purge", false), ("purge", true)], "every run recorded");
+    assert_eq!(log[0].subject.as_deref(), Some("@zed:hs"));
+}
