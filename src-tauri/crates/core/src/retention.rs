@@ -4,14 +4,14 @@
 //! - Two periods. Cached messages (the followed timeline and the offline message pages) are
 //!   dropped after `messages_days` (default 180), except the message of an item still open in
 //!   the queue: nobody has looked at it yet. Cases and their evidence are kept at least
-//!   [`MIN_CASE_DAYS`]; the period can only be raised. The console never deletes a case: the
+//!   [`crate::retention::MIN_CASE_DAYS`]; the period can only be raised. The console never deletes a case: the
 //!   case log is a hash chain shared with the other admins, so its entries outlive any period,
 //!   which is what "at least" asks. Evidence holds its own copy of the message, so dropping
 //!   the cached message never touches a case's evidence.
 //! - A policy is read from JSON (`retention.json` in the data directory) and checked whole: an
 //!   unknown field, a period out of range or a case period below the minimum is an error naming
 //!   the field, and nothing is applied.
-//! - Every purge and erasure leaves a record ([`Housekeeping`]) in the store: when, what kind,
+//! - Every purge and erasure leaves a record ([`crate::retention::Housekeeping`]) in the store: when, what kind,
 //!   whose, why, how much. A dry run is recorded too, marked as such.
 
 use serde::{Deserialize, Serialize};
