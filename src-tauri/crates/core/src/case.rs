@@ -28,6 +28,12 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// The format of the records this build writes: RFC 8785 JSON of the record, `v` included.
 pub const CASE_FORMAT: u32 = 1;
 
+/// The `detail` key of a decision that ends an earlier case (a timed mute's end): that case's ID.
+pub const ENDS_CASE: &str = "ends_case";
+
+/// The `detail` key naming the queue item a case decided (in its decision and its outcome).
+pub const ITEM_KEY: &str = "item";
+
 fn is_legacy(v: &u32) -> bool {
     *v == 0
 }

@@ -53,6 +53,12 @@ pub struct GroupState {
     /// The group's own report words and emoji, when a manager set them (`None`: the defaults).
     #[serde(default)]
     pub report_words: Option<crate::report::ReportWords>,
+    /// The group's written rules, when a manager set them (checked, see [`crate::group_rules`]).
+    #[serde(default)]
+    pub rules: Option<String>,
+    /// The joined members who manage the group (owner, admins, moderators), by user ID.
+    #[serde(default)]
+    pub joined_managers: Vec<String>,
 }
 
 /// A group I manage, as listed by the app and `qg groups`.
@@ -79,6 +85,9 @@ pub struct Group {
     pub can: Vec<Capability>,
     /// End-to-end encrypted: messages cannot be read or flagged yet.
     pub encrypted: bool,
+    /// The group's written rules (shown in the action dialog); `null` when none are set.
+    #[serde(default)]
+    pub rules: Option<String>,
 }
 
 impl Group {
@@ -104,6 +113,7 @@ impl Group {
             tier: Tier::for_members(state.joined_members),
             can: state.power.capabilities(me),
             encrypted: state.encrypted,
+            rules: state.rules.clone(),
         })
     }
 }
@@ -137,6 +147,8 @@ mod tests {
                 },
             },
             report_words: None,
+            rules: None,
+            joined_managers: Vec::new(),
         }
     }
 

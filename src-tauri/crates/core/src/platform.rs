@@ -123,6 +123,11 @@ pub trait Platform: Send + Sync {
         Err(cannot_follow())
     }
 
+    /// Sets the group's written rules (checked; in the group's state, for every console).
+    async fn set_rules(&self, _group_id: &str, _text: &str) -> Result<()> {
+        Err(cannot_follow())
+    }
+
     /// The claims on queue items in a group's moderation room `room` (see [`crate::queue::Claim`]).
     async fn claims(&self, _room: &str) -> Result<Vec<crate::queue::Claim>> {
         Ok(Vec::new())

@@ -122,6 +122,8 @@ fn room(id: &str, users: &[(&str, i64)]) -> GroupState {
             },
         },
         report_words: None,
+        rules: None,
+        joined_managers: Vec::new(),
     }
 }
 
