@@ -42,6 +42,9 @@ async fn dispatch(engine: &Engine, command: Command, json: bool, lang: Lang) -> 
         | Command::Release { .. }) => {
             return crate::queue::run(engine, c, json, lang).await;
         }
+        c @ (Command::Rules { .. } | Command::Compliance { .. } | Command::Admins { .. }) => {
+            return crate::stewardship::run(engine, c, json, lang).await;
+        }
         c @ (Command::Cases { .. } | Command::Audit(_) | Command::Outbox { .. }) => {
             return crate::records::run(engine, c, json, lang).await;
         }

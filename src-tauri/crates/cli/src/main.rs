@@ -12,6 +12,7 @@ mod queue;
 mod records;
 mod serve;
 mod staff;
+mod stewardship;
 mod table;
 mod term;
 

@@ -56,8 +56,8 @@ pub struct AdminRecord {
 pub struct ItemFact {
     /// The item's ID.
     pub id: String,
-    /// When it entered the queue (Unix ms).
-    pub created_at_ms: i64,
+    /// When it first needed a look (Unix ms): the flagged message's time, or its first report.
+    pub since_ms: i64,
     /// Open, dismissed or actioned.
     pub state: ItemState,
     /// The case that closed it.
@@ -162,14 +162,14 @@ pub fn records(
             let i = at[&c.actor];
             out[i].decided_items += 1;
             if let Some(t) = millis_from_rfc3339(&c.created_at) {
-                times[i].push(u64::try_from((t - item.created_at_ms) / 1000).unwrap_or(0));
+                times[i].push(u64::try_from((t - item.since_ms) / 1000).unwrap_or(0));
             }
         }
         let Some((holder, until)) = &item.claim else { continue };
         let Some(&i) = at.get(holder) else { continue };
         let ran_out = *until <= now_ms && decided.is_none_or(|c| &c.actor != holder);
         let held_too_long =
-            *until > now_ms && item.state == ItemState::Open && now_ms - item.created_at_ms > max_item_age_ms;
+            *until > now_ms && item.state == ItemState::Open && now_ms - item.since_ms > max_item_age_ms;
         if ran_out || held_too_long {
             out[i].left_waiting += 1;
         }
@@ -212,7 +212,7 @@ mod tests {
     fn item(id: &str, created: i64, state: ItemState, case: Option<&str>, claim: Option<(&str, i64)>) -> ItemFact {
         ItemFact {
             id: id.into(),
-            created_at_ms: created,
+            since_ms: created,
             state,
             case_id: case.map(str::to_owned),
             claim: claim.map(|(h, u)| (h.to_owned(), u)),

@@ -133,7 +133,7 @@ pub struct GroupFacts {
     pub joined_managers: Vec<(String, bool)>,
     /// When each user last decided a case in the group or sent a stored message (Unix ms).
     pub last_active_ms: BTreeMap<String, i64>,
-    /// The group's open queue items: (ID, when it entered the queue, Unix ms).
+    /// The group's open queue items: (ID, when it first needed a look, Unix ms).
     pub open_items: Vec<(String, i64)>,
 }
 

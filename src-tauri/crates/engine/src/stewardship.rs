@@ -73,7 +73,7 @@ impl Engine {
                         .item_facts(&id)?
                         .into_iter()
                         .filter(|i| i.state == qunguan_core::queue::ItemState::Open)
-                        .map(|i| (i.id, i.created_at_ms))
+                        .map(|i| (i.id, i.since_ms))
                         .collect();
                     Ok((last, open))
                 })

@@ -33,14 +33,23 @@ impl Store {
 
     /// Every queue item of the group, in any state, with its latest claim as the moderation
     /// room last said (a claim that ran out is kept: who let an item wait is on the record).
+    /// An item's start is when it first needed a look — the message's time for a message the
+    /// detector flagged, else its first report — never later than it entered this store (an
+    /// item another admin's console saw first may enter this one after they decided it).
     pub fn item_facts(&self, group_id: &str) -> Result<Vec<ItemFact>> {
         let err = |e| store_err("queue read", e);
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT q.id, q.created_at, q.state, q.case_id, c.holder, c.until_ms
+                "SELECT q.id, min(
+                     q.created_at,
+                     coalesce(CASE WHEN q.auto_rank IS NOT NULL THEN (
+                         SELECT t.ts FROM timeline t WHERE t.msg_key = qg_message_key(q.group_id, q.event_id)
+                         AND t.group_id = q.group_id AND t.event_id = q.event_id) END, q.created_at),
+                     coalesce((SELECT min(r.at) FROM queue_reports r WHERE r.item_id = q.id), q.created_at)
+                 ) AS since, q.state, q.case_id, c.holder, c.until_ms
                  FROM queue_items q LEFT JOIN claims c ON c.item_id = q.id
-                 WHERE q.group_id = ?1 ORDER BY q.created_at, q.id",
+                 WHERE q.group_id = ?1 ORDER BY since, q.id",
             )
             .map_err(err)?;
         let rows = stmt
@@ -50,7 +59,7 @@ impl Store {
                 let until: Option<i64> = r.get(5)?;
                 Ok(ItemFact {
                     id: r.get(0)?,
-                    created_at_ms: r.get(1)?,
+                    since_ms: r.get(1)?,
                     // A state this build does not know reads as open: it still needs a look.
                     state: ItemState::from_word(&state).unwrap_or(ItemState::Open),
                     case_id: r.get(3)?,
@@ -112,7 +121,11 @@ mod tests {
         assert_eq!(items.len(), 2, "{items:?}");
         let claimed = items.iter().find(|i| i.id == one).unwrap();
         assert_eq!(claimed.claim, Some(("@a:hs".to_string(), 500)), "a claim that ran out long ago is still known");
-        assert_eq!((claimed.created_at_ms, claimed.state), (1_000, qunguan_core::queue::ItemState::Open));
+        assert_eq!(
+            (claimed.since_ms, claimed.state),
+            (10, qunguan_core::queue::ItemState::Open),
+            "a flagged message's item starts with the message, before it entered this store (at 1,000)"
+        );
         assert!(s.item_facts("!h").unwrap().is_empty(), "another group's items are not listed");
     }
 }
