@@ -138,7 +138,7 @@ pub fn records(
         }
         let Some(original) = undoes(&kind).filter(|_| !c.detail.contains_key(ENDS_CASE)) else { continue };
         let undid = cases[..i].iter().rev().find(|o| {
-            ActionKind::from(o.action.as_str()) == original
+            original == o.action.as_str()
                 && o.target == c.target
                 && o.status == Status::Done
                 && !undone.contains(o.case_id.as_str())

@@ -106,7 +106,7 @@ export const en: Catalogue = {
   'group.tab.admins': 'Admins',
   'compliance.marker.one': '{count} shortfall',
   'compliance.marker.other': '{count} shortfalls',
-  'compliance.title': 'Short of what a {tier} group needs:',
+  'compliance.title': 'Short of what its tier ({tier}) expects:',
   'compliance.too_few_admins': '{active} managers active in the last 30 days, {needed} needed',
   'compliance.stale_items': '{count} queue items waiting over {max}',
   'compliance.no_rules': 'no written group rules',

@@ -108,7 +108,7 @@ export const zhCN = {
   'group.tab.admins': '管理者',
   'compliance.marker.one': '{count} 项不达标',
   'compliance.marker.other': '{count} 项不达标',
-  'compliance.title': '未达到{tier}群的要求：',
+  'compliance.title': '未达到{tier}的要求：',
   'compliance.too_few_admins': '近 30 天活跃的管理者 {active} 人，应有 {needed} 人',
   'compliance.stale_items': '{count} 个条目等待超过 {max}',
   'compliance.no_rules': '尚未设置书面群规',
