@@ -115,9 +115,6 @@ async fn notify_high(app: AppHandle, ids: Vec<String>) {
     if high.is_empty() {
         return;
     }
-    let names = match state.engine.groups().await {
-        Ok(groups) => groups.into_iter().map(|g| (g.id, g.name)).collect(),
-        Err(_) => Default::default(),
-    };
-    notify::items(&app, &high, prefs.lang, &names);
+    let names = notify::group_names(&state.engine).await;
+    notify::items(&app, &high, notify::Why::High, prefs.lang, &names);
 }

@@ -9,6 +9,7 @@ mod commands;
 mod due;
 mod follow;
 mod notify;
+mod remind;
 mod state;
 
 fn main() {
@@ -30,6 +31,7 @@ fn main() {
         .setup(|app| {
             due::spawn(app.handle().clone());
             follow::spawn(app.handle().clone());
+            remind::spawn(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

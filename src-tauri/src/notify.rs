@@ -1,5 +1,6 @@
-//! Desktop notifications for new high-severity items, through the desktop's notification
-//! service (`notify-rust`, D-Bus on Linux). Each is shown from a thread of its own, and at most
+//! Desktop notifications for new high-severity items and for items that have waited too long
+//! ([`crate::remind`]), through the desktop's notification service (`notify-rust`, D-Bus on
+//! Linux). Each is shown from a thread of its own, and at most
 //! a few at a time: a notification service that is missing, slow or stuck costs a log line,
 //! never a round of following, a command or the window. Clicking one (where the desktop offers
 //! actions) brings the window forward on the item: the window hears `queue-open`.
@@ -44,13 +45,44 @@ struct Note {
     item: Option<String>,
 }
 
-/// The notifications for `items` (high severity, open): one each, or one summary for many.
-fn notes(items: &[QueueItem], lang: Lang, names: &HashMap<String, String>) -> Vec<Note> {
+/// Why the app notifies of items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    /// New (or newly raised) high-severity items.
+    High,
+    /// Open items nobody holds that have waited this many minutes or more.
+    Waiting {
+        /// The admin's setting.
+        minutes: u32,
+    },
+}
+
+impl Why {
+    /// The title of one item's notification.
+    fn one(self, lang: Lang, group: &str) -> String {
+        match (self, lang) {
+            (Why::High, Lang::Zh) => format!("高风险 · {group}"),
+            (Why::High, Lang::En) => format!("High severity · {group}"),
+            (Why::Waiting { minutes }, Lang::Zh) => format!("等待超过 {minutes} 分钟 · {group}"),
+            (Why::Waiting { minutes }, Lang::En) => format!("Waiting over {minutes} min · {group}"),
+        }
+    }
+
+    /// The title of the one notification for `n` items.
+    fn many(self, lang: Lang, n: usize) -> String {
+        match (self, lang) {
+            (Why::High, Lang::Zh) => format!("{n} 条高风险消息待处理"),
+            (Why::High, Lang::En) => format!("{n} new high-severity items"),
+            (Why::Waiting { minutes }, Lang::Zh) => format!("{n} 个条目等待超过 {minutes} 分钟"),
+            (Why::Waiting { minutes }, Lang::En) => format!("{n} items waiting over {minutes} min"),
+        }
+    }
+}
+
+/// The notifications for `items` (open): one each, or one summary for many.
+fn notes(items: &[QueueItem], why: Why, lang: Lang, names: &HashMap<String, String>) -> Vec<Note> {
     if items.len() > MAX_SINGLE {
-        let summary = match lang {
-            Lang::Zh => format!("{} 条高风险消息待处理", items.len()),
-            Lang::En => format!("{} new high-severity items", items.len()),
-        };
+        let summary = why.many(lang, items.len());
         let body = match lang {
             Lang::Zh => "打开群管控制台的待处理队列查看".to_owned(),
             Lang::En => "Open the queue in Qunguan to look at them".to_owned(),
@@ -60,11 +92,8 @@ fn notes(items: &[QueueItem], lang: Lang, names: &HashMap<String, String>) -> Ve
     items
         .iter()
         .map(|item| {
-            let group = names.get(&item.group).cloned().unwrap_or_else(|| item.group.clone());
-            let summary = match lang {
-                Lang::Zh => format!("高风险 · {group}"),
-                Lang::En => format!("High severity · {group}"),
-            };
+            let group = names.get(&item.group).map_or(item.group.as_str(), String::as_str);
+            let summary = why.one(lang, group);
             // The masked runs: the notification never carries the personal data itself.
             let text: String = item.segments.iter().map(|s| s.text.as_str()).collect();
             let mut preview: String = text.chars().take(PREVIEW_CHARS).collect();
@@ -76,9 +105,18 @@ fn notes(items: &[QueueItem], lang: Lang, names: &HashMap<String, String>) -> Ve
         .collect()
 }
 
+/// The groups' names by room ID, for the notifications' titles (none when they cannot be read:
+/// the titles then name the room ID).
+pub async fn group_names(engine: &qunguan_engine::Engine) -> HashMap<String, String> {
+    match engine.groups().await {
+        Ok(groups) => groups.into_iter().map(|g| (g.id, g.name)).collect(),
+        Err(_) => HashMap::new(),
+    }
+}
+
 /// Shows notifications for the items, without waiting for any of them.
-pub fn items(app: &AppHandle, items: &[QueueItem], lang: Lang, names: &HashMap<String, String>) {
-    for note in notes(items, lang, names) {
+pub fn items(app: &AppHandle, items: &[QueueItem], why: Why, lang: Lang, names: &HashMap<String, String>) {
+    for note in notes(items, why, lang, names) {
         show(app.clone(), note, lang);
     }
 }
@@ -151,37 +189,22 @@ fn open_item(app: &AppHandle, id: &str) {
 mod tests {
     use super::*;
     use qunguan_core::message::{Segment, Severity};
-    use qunguan_core::queue::{ItemState, Source};
 
     fn item(id: &str, text: &str) -> QueueItem {
         QueueItem {
             id: id.into(),
             group: "!g:hs".into(),
-            event_id: format!("${id}"),
             sender: "@m:hs".into(),
-            kind: "cn_resident_id".into(),
-            category: Some("privacy".into()),
             severity: Severity::High,
-            source: Source::Auto,
-            sources: vec![Source::Auto],
-            reporters: vec![],
-            count: 1,
-            claimed_by: None,
-            claim_until: None,
-            created_at: "2026-01-01T00:00:00Z".into(),
-            sent_at: 0,
-            state: ItemState::Open,
-            case_id: None,
-            flags: vec![],
             segments: vec![Segment { text: text.into(), flag: None, masked: true }],
-            unseen: None,
+            ..QueueItem::default()
         }
     }
 
     #[test]
     fn a_few_items_each_get_a_notification_naming_the_group_and_many_get_one() {
         let names: HashMap<String, String> = [("!g:hs".to_owned(), "技术交流群".to_owned())].into();
-        let one = notes(&[item("a1", "身份证 110105********002X")], Lang::Zh, &names);
+        let one = notes(&[item("a1", "身份证 110105********002X")], Why::High, Lang::Zh, &names);
         assert_eq!(
             one,
             [Note {
@@ -191,13 +214,30 @@ mod tests {
             }]
         );
         let long = "x".repeat(500);
-        let cut = &notes(&[item("a2", &long)], Lang::En, &HashMap::new())[0];
+        let cut = &notes(&[item("a2", &long)], Why::High, Lang::En, &HashMap::new())[0];
         assert_eq!(cut.summary, "High severity · !g:hs", "an unknown group by its ID");
         assert_eq!(cut.body.chars().count(), "@m:hs: ".len() + PREVIEW_CHARS + 1, "the preview is cut");
         let many: Vec<QueueItem> = (0..5).map(|i| item(&format!("i{i}"), "t")).collect();
-        let summary = notes(&many, Lang::En, &names);
+        let summary = notes(&many, Why::High, Lang::En, &names);
         assert_eq!(summary.len(), 1);
         assert_eq!(summary[0].summary, "5 new high-severity items");
         assert_eq!(summary[0].item, None, "a summary opens no one item");
+    }
+
+    #[test]
+    fn waiting_items_say_how_long_and_open_their_item_and_many_get_one() {
+        let names: HashMap<String, String> = [("!g:hs".to_owned(), "技术交流群".to_owned())].into();
+        let why = Why::Waiting { minutes: 60 };
+        let three: Vec<QueueItem> = (0..3).map(|i| item(&format!("w{i}"), "加微信 138****5678")).collect();
+        let each = notes(&three, why, Lang::Zh, &names);
+        assert_eq!(each.len(), 3, "a few: one each");
+        assert_eq!(each[0].summary, "等待超过 60 分钟 · 技术交流群");
+        assert_eq!(each[0].body, "@m:hs: 加微信 138****5678", "the masked text");
+        assert_eq!(each[0].item.as_deref(), Some("w0"), "a click opens it");
+        let many: Vec<QueueItem> = (0..4).map(|i| item(&format!("w{i}"), "t")).collect();
+        let summary = notes(&many, why, Lang::En, &names);
+        assert_eq!(summary.len(), 1, "crossing the line together: one notification");
+        assert_eq!(summary[0].summary, "4 items waiting over 60 min");
+        assert_eq!(summary[0].body, "Open the queue in Qunguan to look at them");
     }
 }

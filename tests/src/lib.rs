@@ -94,7 +94,14 @@ impl Qg {
 
     /// Runs `qg --home <home> ARGS`, feeding `stdin`; credentials in the caller's environment are removed.
     pub fn run(&self, args: &[&str], stdin: &str) -> Run {
-        let mut child = self.command(args).spawn().expect("spawn qg");
+        self.run_with(args, stdin, &[])
+    }
+
+    /// [`Qg::run`] with more environment for this run only (`QG_TEST_NOW` for a later clock).
+    pub fn run_with(&self, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
+        let mut cmd = self.command(args);
+        cmd.envs(env.iter().copied());
+        let mut child = cmd.spawn().expect("spawn qg");
         child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
         let out = child.wait_with_output().expect("qg output");
         Run {

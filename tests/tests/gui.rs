@@ -331,6 +331,7 @@ fn platform_staff_resolve_a_report_from_the_inbox() {
         app.wait("[data-testid=staff-dialog][data-measure=resolve]", 5, "the resolve dialog").await?;
         let reason_box = app.find("[data-testid=staff-reason]").await?;
         reason_box.send_keys(&format!("handled {nonce}")).await?;
+        app.shot("resolve-dialog").await?;
         reason_box.send_keys(&Key::Enter).await?;
         let toast = app.wait("[data-testid=toast][data-status=done]", 60, "the resolution done").await?;
         ensure!(toast.attr("data-case-id").await?.is_some_and(|c| !c.is_empty()), "a case for the measure");
@@ -869,27 +870,18 @@ fn admin_works_three_queue_items_from_the_keyboard_claim_mute_dismiss() {
         let second_event = attr(app, "[data-testid=queue-card]", "data-event-id").await?;
         press(app, 'd').await?;
         app.wait("[data-testid=dismiss-dialog]", 5, "the dismiss dialog").await?;
+        // Enter with no reason: refused, and said under the field.
+        app.client.active_element().await?.send_keys(&Key::Enter).await?;
+        app.wait("[data-testid=dismiss-reason-missing]", 5, "a dismissal needs a reason").await?;
         type_text(app, "a test of the form, not a leak").await?;
+        app.shot("dismiss-dialog").await?;
         app.client.active_element().await?.send_keys(&Key::Enter).await?;
         rows_become(app, 1, 60, "the dismissed item left the open queue").await?;
         check_eq!(queue_rows(app).await?, vec![ids[2].clone()], "the third item is what is left");
         app.shot("worked").await?;
 
         // The dismissal is a case in the moderation room, about the second message.
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        loop {
-            let events = o.messages(&log_room, 100).await?;
-            let dismissed = events.iter().any(|e| {
-                e["type"] == "org.qunguan.case"
-                    && e["content"].to_string().contains("dismiss")
-                    && e["content"].to_string().contains(second_event.as_str())
-            });
-            if dismissed {
-                break;
-            }
-            ensure!(std::time::Instant::now() < deadline, "no dismiss case in the moderation room: {events:#?}");
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
+        dismiss_case(&o, &log_room, &second_event).await?;
 
         // u undoes the mute (the unmute dialog, for the muted member).
         press(app, 'u').await?;
@@ -1042,13 +1034,29 @@ fn clicking_a_notification_opens_its_item_in_the_queue() {
         app.wait(&card, 15, "the clicked notification's item, opened in the queue").await?;
         app.shot("opened").await?;
 
-        // Turned off in Settings: the next leak is an item, and no notification.
+        // The reminders' minutes: 0 is refused under the field, 30 is taken.
         app.find("[data-testid=nav-settings]").await?.click().await?;
-        app.wait("[data-testid=settings-notify-enabled]", 5, "the notification setting").await?.click().await?;
+        let minutes = app.wait("[data-testid=settings-notify-remind-minutes]", 5, "the reminders' minutes").await?;
+        check_eq!(minutes.prop("value").await?.as_deref(), Some("60"), "an hour by default");
+        minutes.clear().await?;
+        minutes.send_keys("0").await?;
+        minutes.send_keys(&Key::Tab).await?;
+        app.wait("[data-testid=settings-notify-remind-invalid]", 5, "0 minutes refused").await?;
+        app.shot("settings-remind-invalid").await?;
+        let minutes = app.find("[data-testid=settings-notify-remind-minutes]").await?;
+        minutes.clear().await?;
+        minutes.send_keys("30").await?;
+        minutes.send_keys(&Key::Tab).await?;
+        app.until("return !document.querySelector('[data-testid=settings-notify-remind-invalid]')", 5, "30 taken")
+            .await?;
+
+        // Turned off in Settings: the next leak is an item, and no notification.
+        app.find("[data-testid=settings-notify-enabled]").await?.click().await?;
         app.until(
-            "return document.querySelector('[data-testid=settings-notify-quiet]').disabled === true",
+            "return document.querySelector('[data-testid=settings-notify-quiet]').disabled === true \
+               && document.querySelector('[data-testid=settings-notify-remind]').disabled === true",
             5,
-            "the quiet hours follow the switch",
+            "the quiet hours and the reminders follow the switch",
         )
         .await?;
         app.shot("settings-off").await?;
@@ -1063,6 +1071,125 @@ fn clicking_a_notification_opens_its_item_in_the_queue() {
         tokio::time::sleep(Duration::from_secs(2)).await;
         let out = std::process::Command::new("dunstctl").args(["count", "displayed"]).output()?;
         check_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0", "no notification while turned off");
+        Ok(())
+    });
+}
+
+/// `qg queue --json` (open items) of a console.
+fn open_items(c: &qunguan_tests::console::Console) -> Result<Vec<serde_json::Value>> {
+    let r = c.run(&["queue", "--json"]);
+    ensure!(r.code == 0, "qg queue: {r:#?}");
+    r.json().as_array().cloned().context("the queue is a JSON array")
+}
+
+/// Until the moderation room holds a `dismiss` case about `event`.
+async fn dismiss_case(o: &MatrixClient, log_room: &str, event: &str) -> Result<()> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let events = o.messages(log_room, 100).await?;
+        let found = events.iter().any(|e| {
+            e["type"] == "org.qunguan.case"
+                && e["content"].to_string().contains("dismiss")
+                && e["content"].to_string().contains(event)
+        });
+        if found {
+            return Ok(());
+        }
+        ensure!(std::time::Instant::now() < deadline, "no dismiss case in the moderation room: {events:#?}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+#[test]
+fn dismissing_an_item_another_admin_holds_asks_first_and_esc_leaves_it_held() {
+    use qunguan_tests::console::{Console, PASSWORD, create_group, unique};
+    require_keyring();
+    let (synapse, _) = world();
+    let register = |prefix: &str| {
+        qunguan_tests::RUNTIME.block_on(synapse.register(&unique(prefix), PASSWORD, false)).expect("register")
+    };
+    let (owner, admin, member) = (register("hqowner"), register("hqadmin"), register("hqmember"));
+    let room = create_group(&synapse.base_url, &owner, &[(&admin, 100)], &[&admin, &member], "gui-held");
+    let m = MatrixClient::new(&synapse.base_url, &member.access_token);
+    let leak = qunguan_tests::RUNTIME.block_on(m.send_text(&room, LEAK)).expect("send");
+
+    // The other admin, with a `qg` home of its own, reads the group and claims the item.
+    let b = Console::sign_in(&synapse.base_url, &admin);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let id = loop {
+        let r = b.run(&["sync", "--json"]);
+        assert_eq!(r.code, 0, "the other admin's sync: {r:#?}");
+        let items = open_items(&b).expect("the other admin's queue");
+        if let Some(item) = items.iter().find(|i| i["event_id"] == leak.as_str()) {
+            break item["id"].as_str().expect("an item ID").to_owned();
+        }
+        assert!(std::time::Instant::now() < deadline, "the leak never reached the other admin's queue: {items:#?}");
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    let claimed = b.run(&["claim", &id, "--json"]);
+    assert_eq!(claimed.code, 0, "the other admin claims it: {claimed:#?}");
+
+    qunguan_tests::gui::gui_test("queue_held", "en_US.UTF-8", async |app| {
+        let o = MatrixClient::new(&synapse.base_url, &owner.access_token);
+        app.sign_in(&synapse.base_url, &owner.user_id, &owner.password).await?;
+        app.wait("[data-testid=nav-queue]", 90, "the sidebar after signing in").await?;
+        press(app, 'g').await?;
+        press(app, 'q').await?;
+        let row = format!("[data-testid=queue-row][data-item-id='{id}']");
+        let held_row = format!("{row}[data-claimed-by='{}']", admin.user_id);
+        app.wait(&held_row, 60, "the item, held by the other admin").await?;
+        press(app, 'j').await?;
+        app.wait(&format!("[data-testid=queue-card][data-item-id='{id}']"), 5, "the item's card").await?;
+        let pointer = o.get_state(&room, "org.qunguan.moderation_room", "").await?;
+        let log_room = pointer.and_then(|p| p["room_id"].as_str().map(str::to_owned)).context("a moderation room")?;
+        let holder = async || -> Result<Option<String>> {
+            let claim = o.get_state(&log_room, "org.qunguan.claim", &id).await?;
+            Ok(claim.and_then(|c| c["holder"].as_str().map(str::to_owned)))
+        };
+        check_eq!(holder().await?, Some(admin.user_id.clone()), "the claim on Synapse");
+
+        // d asks first, naming who holds it; Esc goes back and leaves the item open and held.
+        press(app, 'd').await?;
+        let asked = format!("[data-testid=held-dialog][data-holder='{}']", admin.user_id);
+        app.wait(&asked, 5, "d on a held item asks first").await?;
+        let said = app.text("[data-testid=held-dialog]").await?;
+        ensure!(said.contains(&format!("{} holds this item", admin.user_id)), "the dialog names the holder: {said:?}");
+        ensure!(app.all("[data-testid=dismiss-dialog]").await?.is_empty(), "no reason is asked before the answer");
+        app.shot("held-dialog").await?;
+        press(app, Key::Escape.into()).await?;
+        app.until("return !document.querySelector('[data-testid=held-dialog]')", 5, "Esc closes the question").await?;
+        ensure!(app.all("[data-testid=dismiss-dialog]").await?.is_empty(), "Esc does not go on to the dismissal");
+        app.find(&held_row).await?;
+        check_eq!(holder().await?, Some(admin.user_id.clone()), "still the other admin's on Synapse");
+        ensure!(b.run(&["sync"]).code == 0, "the other admin's sync");
+        let theirs = open_items(&b)?.into_iter().find(|i| i["id"] == id.as_str()).context("still open for them")?;
+        check_eq!(theirs["claimed_by"].as_str(), Some(admin.user_id.as_str()), "still held, as they see it");
+
+        // Again, and Enter goes ahead: the reason, Enter, and the item is dismissed (a case) for both.
+        press(app, 'd').await?;
+        app.wait(&asked, 5, "asked again").await?;
+        // Regression: going ahead closed the question and opened nothing (it read its next step after clearing it).
+        press(app, Key::Enter.into()).await?;
+        app.wait(&format!("[data-testid=dismiss-dialog][data-item-id='{id}']"), 5, "then the dismissal").await?;
+        type_text(app, "checked with the other admin").await?;
+        app.shot("dismiss-held").await?;
+        app.client.active_element().await?.send_keys(&Key::Enter).await?;
+        rows_become(app, 0, 60, "the dismissed item left the open queue").await?;
+        app.shot("dismissed").await?;
+        dismiss_case(&o, &log_room, &leak).await?;
+        // The other admin's console imports the dismissal: the item is closed there too.
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            ensure!(b.run(&["sync"]).code == 0, "the other admin's sync");
+            if !open_items(&b)?.iter().any(|i| i["id"] == id.as_str()) {
+                break;
+            }
+            ensure!(std::time::Instant::now() < deadline, "still open for the other admin: {:#?}", open_items(&b)?);
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        let r = b.run(&["queue", "--state", "dismissed", "--json"]);
+        let closed = r.json().as_array().cloned().unwrap_or_default();
+        ensure!(closed.iter().any(|i| i["id"] == id.as_str()), "dismissed, as they see it: {r:#?}");
         Ok(())
     });
 }

@@ -24,11 +24,17 @@ fn level(admin: &Client, room: &str, user: &str) -> Option<i64> {
 
 /// Runs `qg serve` for `seconds`, then SIGTERM; returns its stdout.
 fn serve_for(qg: &Qg, seconds: u64) -> String {
+    serve_with(qg, seconds, &[])
+}
+
+/// [`serve_for`] with more environment (`QG_TEST_NOW`: the engine's clock).
+fn serve_with(qg: &Qg, seconds: u64, env: &[(&str, &str)]) -> String {
     let child = Command::new(qg_binary())
         .args(["--home"])
         .arg(qg.home.path())
         .args(["serve", "--interval", "1", "--json"])
         .env("LANG", "en_US.UTF-8")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -96,4 +102,47 @@ fn a_timed_mute_ends_under_serve_and_a_missed_one_at_the_next_start() {
         "each timed unmute should name the mute it ends"
     );
     assert_eq!(serve_for(&qg, 2), "", "nothing is done twice");
+}
+
+#[test]
+fn a_timed_ban_is_lifted_under_serve_once_its_time_is_up() {
+    require_keyring();
+    let s = synapse();
+    let pid = std::process::id();
+    let owner = RUNTIME.block_on(s.register(&format!("bowner{pid}"), PASSWORD, false)).unwrap();
+    let m = RUNTIME.block_on(s.register(&format!("bm{pid}"), PASSWORD, false)).unwrap();
+    let o = Client::new(&s.base_url, &owner.access_token);
+    let room = RUNTIME
+        .block_on(async {
+            let room = o.create_room(&RoomSpec { name: Some("限时封禁".into()), ..Default::default() }).await?;
+            Client::new(&s.base_url, &m.access_token).join(&room).await?;
+            anyhow::Ok(room)
+        })
+        .unwrap();
+    let membership = || {
+        let state = RUNTIME.block_on(o.get_state(&room, "m.room.member", &m.user_id)).unwrap();
+        state.and_then(|c| c["membership"].as_str().map(str::to_owned))
+    };
+    let qg = Qg::new();
+    let r = qg.run(&["login", "--homeserver", &s.base_url, "--user", &owner.user_id, "--password-stdin"], PASSWORD);
+    assert_eq!(r.code, 0, "{r:#?}");
+    let r = qg.run(&["ban", &room, &m.user_id, "--for", "7d", "--reason", "广告", "--json"], "");
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert_eq!(membership().as_deref(), Some("ban"), "banned on the server");
+    assert_eq!(serve_for(&qg, 2), "", "seven days are not up");
+    assert_eq!(membership().as_deref(), Some("ban"));
+
+    // Eight days on (the engine's clock): serve lifts it, once.
+    let later = qunguan_core::time::rfc3339_from_millis(
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64 + 8 * 86_400_000,
+    );
+    let out = serve_with(&qg, 4, &[("QG_TEST_NOW", &later)]);
+    let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 1, "one reversal: {out}");
+    assert_eq!(lines[0]["status"], "done", "{out}");
+    assert_eq!(membership().as_deref(), Some("leave"), "the ban is lifted on the server");
+    let cases = qg.run(&["cases", "--json"], "").json();
+    let unban = cases.as_array().unwrap().iter().find(|c| c["action"] == "unban").cloned().expect("an unban case");
+    assert!(unban["reason"].as_str().unwrap().starts_with("timed ban ended (case "), "{unban:#}");
+    assert_eq!(serve_with(&qg, 2, &[("QG_TEST_NOW", &later)]), "", "nothing is done twice");
 }

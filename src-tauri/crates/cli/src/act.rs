@@ -31,7 +31,10 @@ pub fn decision(command: Command) -> Result<Option<(String, Action, Why)>> {
         Command::Unmute { group, user, why } => (group, Action::Unmute { user }, why),
         Command::Remove { group, event, why } => (group, Action::Remove { event_id: event }, why),
         Command::Kick { group, user, why } => (group, Action::Kick { user }, why),
-        Command::Ban { group, user, why, .. } => (group, Action::Ban { user }, why),
+        Command::Ban { group, user, duration, why, .. } => {
+            let seconds = duration.as_deref().map(parse_duration).transpose()?;
+            (group, Action::Ban { user, seconds }, why)
+        }
         Command::Unban { group, user, why, .. } => (group, Action::Unban { user }, why),
         Command::Lock { group, why } => (group, Action::Lock, why),
         Command::Unlock { group, why } => (group, Action::Unlock, why),
@@ -89,6 +92,11 @@ pub fn print_outcomes(outcomes: &[ActionOutcome], json: bool, lang: Lang, many: 
             let status = i18n::status(o.status, lang);
             let why = term::line(&i18n::why(o, lang));
             term::out(&format!("{} {}: {} — {why}", i18n::word("case", lang), o.case_id, status));
+            if let Some(step) = &o.ladder_step {
+                let status = i18n::status(step.status, lang);
+                let why = term::line(&i18n::why(step, lang));
+                term::out(&format!("  {} {}: {} — {why}", i18n::word("ladder_step", lang), step.case_id, status));
+            }
         }
     }
     Ok(())

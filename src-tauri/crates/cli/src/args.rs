@@ -81,8 +81,11 @@ pub enum Command {
         group: String,
         user: String,
         /// Ban in every group I manage and add the member to my shared blocklist (policy list).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "duration")]
         all_groups: bool,
+        /// A timed ban: lifted after 10m, 2h, 3d, 1w (at most one year) by the app or `qg serve`.
+        #[arg(long = "for", value_name = "DURATION", allow_hyphen_values = true)]
+        duration: Option<String>,
         #[command(flatten)]
         why: Why,
     },
@@ -251,6 +254,24 @@ pub enum Command {
         /// Release another admin's claim.
         #[arg(long)]
         force: bool,
+    },
+    /// A member's credit: score, level, and every change with its date, case, action and rule.
+    Credit {
+        /// GROUP USER (room ID or alias, Matrix ID); USER alone with --all-groups.
+        #[arg(num_args = 1..=2, value_names = ["GROUP", "USER"], required = true)]
+        targets: Vec<String>,
+        /// Across all my groups: overall (this console's policy), then per group.
+        #[arg(long)]
+        all_groups: bool,
+    },
+    /// The credit policy in effect for a group (or, without GROUP, this console's default);
+    /// with --set FILE, check it and make it the group's own (owners and admins) or the default.
+    CreditPolicy {
+        /// Room ID or alias; leave out for this console's default.
+        group: Option<String>,
+        /// A policy's JSON (`-`: standard input); nothing is applied unless all of it is valid.
+        #[arg(long, value_name = "FILE")]
+        set: Option<PathBuf>,
     },
     /// Members of a group, with their roles.
     Members {

@@ -45,6 +45,9 @@ async fn dispatch(engine: &Engine, command: Command, json: bool, lang: Lang) -> 
         c @ (Command::Rules { .. } | Command::Compliance { .. } | Command::Admins { .. }) => {
             return crate::stewardship::run(engine, c, json, lang).await;
         }
+        c @ (Command::Credit { .. } | Command::CreditPolicy { .. }) => {
+            return crate::credit::run(engine, c, json, lang).await;
+        }
         c @ (Command::Cases { .. } | Command::Audit(_) | Command::Outbox { .. }) => {
             return crate::records::run(engine, c, json, lang).await;
         }
@@ -185,8 +188,8 @@ fn groups_table(groups: &[Group], lang: Lang) -> String {
 }
 
 fn members_table(members: &[Member], lang: Lang) -> String {
-    let headers =
-        ["user", "display_name", "role", "power", "membership", "joined_at", "muted"].map(|k| i18n::word(k, lang));
+    let headers = ["user", "display_name", "role", "power", "membership", "joined_at", "muted", "credit"]
+        .map(|k| i18n::word(k, lang));
     let rows: Vec<Vec<String>> = members
         .iter()
         .map(|m| {
@@ -198,6 +201,7 @@ fn members_table(members: &[Member], lang: Lang) -> String {
                 serde_json::to_value(m.membership).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
                 m.joined_at.clone().unwrap_or_default(),
                 if m.muted { i18n::word("yes", lang).to_owned() } else { String::new() },
+                m.credit.map(|c| format!("{} {}", c.score, i18n::level(c.level, lang))).unwrap_or_default(),
             ]
         })
         .collect();

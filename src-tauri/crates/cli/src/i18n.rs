@@ -128,6 +128,12 @@ pub fn word(key: &str, lang: Lang) -> &'static str {
         "claimed_by" => ("CLAIMED BY", "认领人"),
         "text" => ("TEXT", "内容"),
         "reporters" => ("REPORTERS", "举报人"),
+        "credit" => ("CREDIT", "信用"),
+        "ladder_step" => ("warning ladder, case", "警告阶梯，案件"),
+        "change" => ("CHANGE", "变动"),
+        "score" => ("SCORE", "分数"),
+        "rule" => ("RULE", "规则"),
+        "no_changes" => ("No change: every member starts here.", "无变动：每位成员的初始分。"),
         _ => ("?", "?"),
     };
     match lang {
@@ -262,6 +268,73 @@ pub fn encrypted_group(group: &str, lang: Lang) -> String {
             "{group}: messages are end-to-end encrypted and cannot be read by this version; 🚩 reactions still report"
         ),
         Lang::Zh => format!("{group}：消息为端到端加密，此版本无法读取；🚩 表情举报仍然有效"),
+    }
+}
+
+/// A credit level's name.
+pub fn level(l: qunguan_core::credit::Level, lang: Lang) -> &'static str {
+    l.label(lang)
+}
+
+/// `@u:hs in !g: 80/100, fair`.
+pub fn credit_line(
+    user: &str,
+    group: Option<&str>,
+    score: u32,
+    start: u32,
+    l: qunguan_core::credit::Level,
+    lang: Lang,
+) -> String {
+    let name = level(l, lang);
+    match (group, lang) {
+        (Some(g), Lang::En) => format!("{user} in {g}: {score}/{start}, {name}"),
+        (None, Lang::En) => format!("{user} across all my groups: {score}/{start}, {name}"),
+        (Some(g), Lang::Zh) => format!("{user} 在 {g}：{score}/{start}，{name}"),
+        (None, Lang::Zh) => format!("{user} 在我管理的所有群：{score}/{start}，{name}"),
+    }
+}
+
+/// Where a member stands on the warning ladder: `ladder: 2 (warn) in 30d; next: mute for 2h at 3`.
+pub fn ladder_line(l: &qunguan_core::credit::LadderStanding, lang: Lang) -> String {
+    let counted: Vec<&str> = l.counts.iter().map(|s| s.as_str()).collect();
+    let (count, window, counted) = (l.count, qunguan_core::duration::format_duration(l.window), counted.join("/"));
+    let mut line = match lang {
+        Lang::En => format!("ladder: {count} ({counted}) in {window}"),
+        Lang::Zh => format!("警告阶梯：{window} 内 {count} 次（{counted}）"),
+    };
+    if let Some(due) = l.due.map(|s| s.measure.describe()) {
+        line.push_str(&match lang {
+            Lang::En => format!("; due now: {due}"),
+            Lang::Zh => format!("；当前应处：{due}"),
+        });
+    }
+    if let Some((measure, at)) = l.next.map(|s| (s.measure.describe(), s.after)) {
+        line.push_str(&match lang {
+            Lang::En => format!("; next: {measure} at {at}"),
+            Lang::Zh => format!("；下一步：第 {at} 次时 {measure}"),
+        });
+    }
+    line
+}
+
+/// A recovery entry's action column: `recovery ×3`.
+pub fn recovery(steps: u32, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("recovery ×{steps}"),
+        Lang::Zh => format!("恢复 ×{steps}"),
+    }
+}
+
+/// Where the policy shown comes from (the first line of `qg credit-policy`).
+pub fn policy_source(source: qunguan_core::credit::PolicySource, lang: Lang) -> String {
+    use qunguan_core::credit::PolicySource::*;
+    match (source, lang) {
+        (Group, Lang::En) => "The group's own credit policy (shared by its admins):".into(),
+        (Console, Lang::En) => "This console's default credit policy (credit-policy.json):".into(),
+        (Default, Lang::En) => "The built-in credit policy (docs/credit.md):".into(),
+        (Group, Lang::Zh) => "本群自己的信用规则（群管理员共用）：".into(),
+        (Console, Lang::Zh) => "本控制台的默认信用规则（credit-policy.json）：".into(),
+        (Default, Lang::Zh) => "内置信用规则（docs/credit.md）：".into(),
     }
 }
 

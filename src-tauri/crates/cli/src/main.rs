@@ -6,6 +6,7 @@
 mod act;
 mod args;
 mod commands;
+mod credit;
 mod exit;
 mod i18n;
 mod queue;

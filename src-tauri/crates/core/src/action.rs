@@ -52,10 +52,14 @@ pub enum Action {
         /// The member kicked.
         user: String,
     },
-    /// Remove the member and keep them out.
+    /// Remove the member and keep them out; with `seconds`, until the time is up.
     Ban {
         /// The member banned.
         user: String,
+        /// How long a timed ban lasts (the engine lifts it when the time is up); none: for good.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional, type = "number"))]
+        seconds: Option<u64>,
     },
     /// Lift a ban; the member may join again.
     Unban {
@@ -297,7 +301,7 @@ impl Action {
             | Action::Mute { user, .. }
             | Action::Unmute { user }
             | Action::Kick { user }
-            | Action::Ban { user }
+            | Action::Ban { user, .. }
             | Action::Unban { user }
             | Action::Role { user, .. }
             | Action::ReportMember { user }
@@ -553,6 +557,11 @@ pub struct ActionOutcome {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub why: Option<crate::outcome::Why>,
+    /// The warning ladder's step this action reached and the console took (the group's ladder
+    /// is automatic): its own case's outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub ladder_step: Option<Box<ActionOutcome>>,
 }
 
 /// Evidence kept before a removal or a report: the message, its context, and a SHA-256 over

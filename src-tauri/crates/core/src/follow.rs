@@ -1,6 +1,7 @@
 //! The app's live side of the queue: where its following of the groups stands (what the queue
-//! screen's progress line and encrypted-groups notice show), and when a new item may raise a
-//! desktop notification (the admin's setting and do-not-disturb hours).
+//! screen's progress line and encrypted-groups notice show), and when a new item, or one that has
+//! waited too long, may raise a desktop notification (the admin's settings and do-not-disturb
+//! hours).
 //!
 //! ## Design
 //! - [`FollowStatus`](crate::follow::FollowStatus) is what every round leaves behind; the app keeps the latest one (the
@@ -48,7 +49,8 @@ pub struct FollowStatus {
     pub error: Option<ApiError>,
 }
 
-/// When the app may show a desktop notification for a new high-severity item.
+/// When the app may show a desktop notification: for a new high-severity item, and for an item
+/// that has waited too long (see [`crate::remind`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct NotifyPrefs {
@@ -58,6 +60,9 @@ pub struct NotifyPrefs {
     pub quiet_from: Option<u16>,
     /// … until this minute (exclusive); before `quiet_from` means the hours span midnight.
     pub quiet_to: Option<u16>,
+    /// Remind of an open item nobody holds once it has waited this many minutes in the queue
+    /// (`None` or 0: no reminders).
+    pub remind_after_minutes: Option<u32>,
     /// The admin's local time minus UTC, in minutes (UTC+8 is 480).
     pub utc_offset_minutes: i32,
     /// The language of the notifications (the UI's).
@@ -66,11 +71,20 @@ pub struct NotifyPrefs {
 
 impl Default for NotifyPrefs {
     fn default() -> Self {
-        Self { enabled: true, quiet_from: None, quiet_to: None, utc_offset_minutes: 0, lang: Lang::En }
+        Self {
+            enabled: true,
+            quiet_from: None,
+            quiet_to: None,
+            remind_after_minutes: Some(DEFAULT_REMIND_MINUTES),
+            utc_offset_minutes: 0,
+            lang: Lang::En,
+        }
     }
 }
 
 const DAY_MINUTES: i64 = 24 * 60;
+/// How long an item waits before the first reminder, unless the admin says otherwise.
+pub const DEFAULT_REMIND_MINUTES: u32 = 60;
 
 impl NotifyPrefs {
     /// Whether the do-not-disturb hours hold at `unix_ms` (no hours set, or equal ends: never).
@@ -88,6 +102,12 @@ impl NotifyPrefs {
     /// Whether a notification may be shown at `unix_ms`: turned on, and outside the quiet hours.
     pub fn allows(&self, unix_ms: i64) -> bool {
         self.enabled && !self.quiet_at(unix_ms)
+    }
+
+    /// How long an item waits before it is reminded of, in ms: `None` when notifications or
+    /// reminders are off.
+    pub fn remind_after_ms(&self) -> Option<i64> {
+        self.remind_after_minutes.filter(|m| self.enabled && *m > 0).map(|m| i64::from(m) * 60_000)
     }
 }
 
@@ -108,6 +128,7 @@ mod tests {
             quiet_to: to,
             utc_offset_minutes: offset,
             lang: Lang::En,
+            remind_after_minutes: None,
         };
         let night = prefs(Some(22 * 60), Some(7 * 60), 0);
         let table = [(at(21, 59), false), (at(22, 0), true), (at(3, 0), true), (at(6, 59), true), (at(7, 0), false)];
@@ -135,5 +156,19 @@ mod tests {
         assert!(NotifyPrefs::default().allows(at(12, 0)), "on by default, no quiet hours");
         let night = NotifyPrefs { quiet_from: Some(0), quiet_to: Some(6 * 60), ..NotifyPrefs::default() };
         assert!(!night.allows(at(1, 0)) && night.allows(at(7, 0)));
+    }
+
+    #[test]
+    fn reminders_need_notifications_on_and_some_minutes() {
+        assert_eq!(NotifyPrefs::default().remind_after_ms(), Some(60 * 60_000), "an hour by default");
+        let prefs = |enabled: bool, minutes: Option<u32>| NotifyPrefs {
+            enabled,
+            remind_after_minutes: minutes,
+            ..NotifyPrefs::default()
+        };
+        assert_eq!(prefs(true, Some(15)).remind_after_ms(), Some(15 * 60_000));
+        for off in [prefs(true, None), prefs(true, Some(0)), prefs(false, Some(15))] {
+            assert_eq!(off.remind_after_ms(), None, "{off:?}");
+        }
     }
 }

@@ -59,6 +59,9 @@ pub struct GroupState {
     /// The joined members who manage the group (owner, admins, moderators), by user ID.
     #[serde(default)]
     pub joined_managers: Vec<String>,
+    /// The group's own credit policy, when an owner or admin set a valid one (`None`: the console's).
+    #[serde(default)]
+    pub credit_policy: Option<crate::credit::CreditPolicy>,
 }
 
 /// A group I manage, as listed by the app and `qg groups`.
@@ -149,6 +152,7 @@ mod tests {
             report_words: None,
             rules: None,
             joined_managers: Vec::new(),
+            credit_policy: None,
         }
     }
 

@@ -27,6 +27,8 @@ pub mod canonical;
 pub mod case;
 /// What a group's size tier expects of its managers, and where a group falls short.
 pub mod compliance;
+/// Members' credit: score, level and every change, from the case log; the warning ladder.
+pub mod credit;
 /// Durations as people type them (`10m`, `2h`, `3d`), checked before anything is recorded.
 pub mod duration;
 /// The `{code, message}` error that crosses every boundary (IPC, `qg --json`).
@@ -51,6 +53,8 @@ pub mod platform;
 pub mod policy;
 /// The flagged queue: items, their sources and reporters, how they rank.
 pub mod queue;
+/// Reminders of open items nobody holds that have waited too long: which, and once each.
+pub mod remind;
 /// Members' reports inside a group: `!report` replies and 🚩 reactions.
 pub mod report;
 /// Roles and their capabilities, computed from a platform-neutral power-level snapshot.

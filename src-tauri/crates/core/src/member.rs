@@ -56,6 +56,10 @@ pub struct Member {
     pub muted_until: Option<String>,
     /// True when the member's power is below what posting needs.
     pub muted: bool,
+    /// Their credit in this group (score and level); `null` where there is no case log to
+    /// read it from (no encrypted store).
+    #[serde(default)]
+    pub credit: Option<crate::credit::CreditSummary>,
 }
 
 impl Member {
@@ -73,6 +77,7 @@ impl Member {
                 .map(rfc3339_from_millis),
             muted_until: None,
             muted: power.is_muted(&state.user_id),
+            credit: None,
         }
     }
 }
@@ -126,6 +131,7 @@ mod tests {
             joined_at: None,
             muted_until: None,
             muted: false,
+            credit: None,
         };
         let mut ms =
             vec![mk("@b:hs", "bob", Role::Member), mk("@a:hs", "Alice", Role::Member), mk("@o:hs", "zed", Role::Owner)];

@@ -10,11 +10,12 @@
 use serde::{Deserialize, Serialize};
 
 /// How much a finding matters: `Low < Medium < High`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Worth a look.
+    #[default]
     Low,
     /// Likely needs acting on.
     Medium,

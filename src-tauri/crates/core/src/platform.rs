@@ -128,6 +128,11 @@ pub trait Platform: Send + Sync {
         Err(cannot_follow())
     }
 
+    /// Sets the group's own credit policy (in the group's state, shared by its admins).
+    async fn set_credit_policy(&self, _group_id: &str, _policy: &crate::credit::CreditPolicy) -> Result<()> {
+        Err(cannot_follow())
+    }
+
     /// The claims on queue items in a group's moderation room `room` (see [`crate::queue::Claim`]).
     async fn claims(&self, _room: &str) -> Result<Vec<crate::queue::Claim>> {
         Ok(Vec::new())

@@ -241,6 +241,7 @@ mod tests {
             report_words: None,
             rules: None,
             joined_managers: Vec::new(),
+            credit_policy: None,
         }
     }
 
@@ -268,8 +269,8 @@ mod tests {
             ("@member:hs", Action::Dismiss { event_id: ev() }, not_allowed(Remove)),
             ("@mod:hs", Action::Dismiss { event_id: ev() }, Ok(())),
             ("@mod:hs", Action::Kick { user: user("@member:hs") }, Ok(())),
-            ("@mod:hs", Action::Ban { user: user("@mod:hs") }, Err(Refusal::SelfTarget)),
-            ("@owner:hs", Action::Ban { user: user("@admin:hs") }, Ok(())),
+            ("@mod:hs", Action::Ban { user: user("@mod:hs"), seconds: None }, Err(Refusal::SelfTarget)),
+            ("@owner:hs", Action::Ban { user: user("@admin:hs"), seconds: None }, Ok(())),
             ("@admin:hs", Action::Kick { user: user("@owner:hs") }, too_powerful(Role::Owner)),
             // An unban has no rank to compare (the member is out), only the power to ban.
             ("@mod:hs", Action::Unban { user: user("@admin:hs") }, Ok(())),

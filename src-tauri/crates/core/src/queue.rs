@@ -15,11 +15,12 @@ use sha2::{Digest, Sha256};
 use crate::message::{Flag, Segment, Severity};
 
 /// Where an item came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// The detector flagged the message as it arrived.
+    #[default]
     Auto,
     /// A member of the group reported it (a `!report` reply or a 🚩 reaction).
     MemberReport,
@@ -81,11 +82,12 @@ impl ReportVia {
 }
 
 /// Where an item stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum ItemState {
     /// Waiting for a decision.
+    #[default]
     Open,
     /// Looked at and left alone, with a reason (a `dismiss` case).
     Dismissed,
@@ -138,7 +140,8 @@ pub struct Report {
 }
 
 /// An item of the queue, as `qg queue` and the app list it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+// `Default`: an open item with nothing in it, for building one field by field (tests do).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct QueueItem {
     /// Stable across consoles and restarts ([`item_id`]).

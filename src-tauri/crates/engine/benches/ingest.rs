@@ -162,6 +162,7 @@ fn state(g: usize) -> GroupState {
         report_words: None,
         rules: None,
         joined_managers: Vec::new(),
+        credit_policy: None,
     }
 }
 

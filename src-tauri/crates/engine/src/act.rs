@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use qunguan_core::action::{Action, ActionKind, ActionOutcome, Applied, Evidence, OpContext, OutboxError, PlatformOp};
 use qunguan_core::case::{CASE_FORMAT, CaseRecord, RecordKind};
+use qunguan_core::credit::score as credit;
 use qunguan_core::outcome::Why;
 use qunguan_core::platform::{Connector, IdKind};
 use qunguan_core::policy;
@@ -80,6 +81,18 @@ pub struct ActRequest {
     pub lang: Lang,
 }
 
+/// What a decision is linked to, written into its detail: the case it ends (a timed measure's
+/// end), the queue item it decides, the ladder step it is.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Linked {
+    /// The case a reversal ends ([`ENDS_CASE`]).
+    pub ends: Option<String>,
+    /// The queue item decided ([`ITEM_KEY`]).
+    pub item: Option<String>,
+    /// The ladder step taken (its `after`, [`qunguan_core::credit::LADDER_KEY`]).
+    pub ladder: Option<u32>,
+}
+
 /// What the outbox replays: the decision and everything needed to carry it out again.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Payload {
@@ -136,7 +149,7 @@ pub(crate) fn check_ids(connector: &dyn Connector, group: &str, action: &Action)
 }
 
 fn status(s: OutboxStatus, case_id: &str, detail: impl Into<String>) -> ActionOutcome {
-    ActionOutcome { case_id: case_id.to_owned(), status: s, detail: detail.into(), why: None }
+    ActionOutcome { case_id: case_id.to_owned(), status: s, detail: detail.into(), why: None, ladder_step: None }
 }
 
 /// A refusal: the English text for the record and `qg`, and the same as data for the app.
@@ -149,6 +162,15 @@ fn check(state: &GroupState, actor: &str, action: &Action) -> std::result::Resul
 
 fn lang_tag<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Lang, D::Error> {
     <String as serde::Deserialize>::deserialize(d).map(|t| Lang::from_tag(&t))
+}
+
+/// How long a timed measure (a mute, a timed ban) lasts; `None` for anything else.
+pub(crate) fn timed(action: &Action) -> Option<u64> {
+    match action {
+        Action::Mute { seconds, .. } => Some(*seconds),
+        Action::Ban { seconds, .. } => *seconds,
+        _ => None,
+    }
 }
 
 /// The rule a decision cites, as typed: blank is none.
@@ -215,7 +237,21 @@ impl Engine {
             Action::Remove { event_id } | Action::ReportMessage { event_id } => Some(event_id.clone()),
             _ => None,
         };
-        let outcome = self.decide_and_carry_out(req, None, item).await?;
+        let trigger = (req.group.clone(), req.action.clone(), req.lang);
+        let mut outcome = self.decide_and_carry_out(req, Linked { item, ..Linked::default() }).await?;
+        // A case that reached a step of an automatic ladder takes that step, as mine.
+        if let Some(o) = outcome.as_mut()
+            && o.status == Status::Done
+        {
+            // The action is done whatever happens here: a ladder that cannot be read is logged, not an error.
+            o.ladder_step = match self.take_ladder_step(&trigger.0, &trigger.1, &o.case_id, trigger.2).await {
+                Ok(step) => step.map(Box::new),
+                Err(e) => {
+                    tracing::warn!(case = %o.case_id, code = e.code.as_str(), "warning ladder not read");
+                    None
+                }
+            };
+        }
         // Removing or reporting a queued message decides its item, for every admin's queue here.
         if let (Some(event), Some(o)) = (closes, &outcome)
             && matches!(o.status, Status::Done | Status::Queued)
@@ -232,7 +268,8 @@ impl Engine {
     /// `None` then. Deciding is one store transaction that checks and records (see
     /// `Store::record_reversal`), so of two runners exactly one ends the case.
     pub(crate) async fn end_case(&self, req: ActRequest, ends: &str) -> Result<Option<ActionOutcome>> {
-        let outcome = self.decide_and_carry_out(req, Some(ends.to_owned()), None).await?;
+        let outcome =
+            self.decide_and_carry_out(req, Linked { ends: Some(ends.to_owned()), ..Linked::default() }).await?;
         if outcome.is_some() {
             self.share_now().await;
         }
@@ -246,27 +283,29 @@ impl Engine {
         }
     }
 
-    async fn decide_and_carry_out(
-        &self,
-        req: ActRequest,
-        ends: Option<String>,
-        item: Option<String>,
-    ) -> Result<Option<ActionOutcome>> {
+    /// Decides (with what it is `linked` to) and carries out one action.
+    pub(crate) async fn decide_and_carry_out(&self, req: ActRequest, linked: Linked) -> Result<Option<ActionOutcome>> {
+        let Linked { ends, item, ladder } = linked;
         let reason = req.reason.trim().to_owned();
         if reason.is_empty() {
             return Err(ApiError::invalid_input("a reason is required"));
         }
         let rule = rule_id(req.rule.as_deref());
-        if let Action::Mute { seconds, .. } = req.action
+        if let Some(seconds) = timed(&req.action)
             && (seconds == 0 || seconds > qunguan_core::duration::MAX_SECONDS)
         {
-            return Err(ApiError::invalid_input("a mute lasts more than zero seconds and at most one year"));
+            let what = req.action.name();
+            return Err(ApiError::invalid_input(format!(
+                "a timed {what} lasts more than zero seconds and at most one year"
+            )));
         }
         self.check_ids(&req.group, &req.action)?;
         let (account, platform) = self.platform().await?;
         self.store_required()?;
         let case_id = uuid::Uuid::now_v7().to_string();
-        let created_at = rfc3339_from_millis(now_ms());
+        // The engine's clock (`QG_TEST_NOW` in tests), so a timed measure's end moves with it.
+        let now = self.clock_ms()?;
+        let created_at = rfc3339_from_millis(now);
 
         // The latest state: to check my power now, and to know what the group looked like.
         let blocklist = matches!(req.action, Action::BlocklistAdd { .. } | Action::BlocklistRemove { .. });
@@ -299,14 +338,17 @@ impl Engine {
             }
             detail.insert("previous_events_default".into(), s.power.levels.events_default.to_string());
         }
-        if let Action::Mute { seconds, .. } = req.action {
-            detail.insert("until".into(), rfc3339_from_millis(now_ms() + seconds as i64 * 1000));
+        if let Some(seconds) = timed(&req.action) {
+            detail.insert("until".into(), rfc3339_from_millis(now + seconds as i64 * 1000));
         }
         if let Some(ends) = &ends {
             detail.insert(ENDS_CASE.into(), ends.clone());
         }
         if let Some(item) = &item {
             detail.insert(ITEM_KEY.into(), item.clone());
+        }
+        if let Some(after) = ladder {
+            detail.insert(qunguan_core::credit::LADDER_KEY.into(), after.to_string());
         }
         let mut refusal =
             out_of_reach.or_else(|| state.as_ref().and_then(|s| check(s, &account.user_id, &req.action).err()));
@@ -321,6 +363,15 @@ impl Engine {
             && let Some(message) = platform.message(&group_id, event_id).await?
         {
             let context = platform.context(&group_id, event_id, CONTEXT_MESSAGES).await.unwrap_or_default();
+            // Whose message it was, and what its queue item found: what a removal costs the sender's credit.
+            if req.action.kind() == ActionKind::Remove {
+                detail.insert(credit::SENDER_KEY.into(), message.sender.clone());
+                let item = qunguan_core::queue::item_id(&group_id, event_id);
+                let row = self.on_store(move |s| s.queue_item(&item, now_ms())).await?;
+                if let Some(category) = row.and_then(|r| r.category) {
+                    detail.insert(credit::CATEGORY_KEY.into(), category);
+                }
+            }
             evidence =
                 Some(Evidence { group: group_id.clone(), message, context, captured_at: created_at.clone() }.seal());
         }
@@ -434,7 +485,7 @@ impl Engine {
             reason,
             rule,
             evidence_hash: None,
-            created_at: rfc3339_from_millis(now_ms()),
+            created_at: rfc3339_from_millis(self.clock_ms()?),
             detail,
         };
         let note = (outcome != OutboxStatus::Done).then(|| detail_text.to_owned());
@@ -491,7 +542,8 @@ impl Engine {
         let id = entry.case_id.clone();
         let decided = self.on_store(move |s| s.decided_at(&id)).await?;
         let Some(decided_ms) = decided.as_deref().and_then(millis_from_rfc3339) else { return Ok(None) };
-        if now_ms() - decided_ms <= max_age {
+        // Against the clock decisions are dated by (`QG_TEST_NOW` in tests).
+        if self.clock_ms()? - decided_ms <= max_age {
             return Ok(None);
         }
         let max = qunguan_core::duration::format_duration((max_age / 1000) as u64);
@@ -620,7 +672,7 @@ impl Engine {
             }
             Action::Remove { event_id } => vec![PlatformOp::Redact { event_id: event_id.clone(), reason }],
             Action::Kick { user } => vec![PlatformOp::Kick { user: user.clone(), reason }],
-            Action::Ban { user } => vec![PlatformOp::Ban { user: user.clone(), reason }],
+            Action::Ban { user, .. } => vec![PlatformOp::Ban { user: user.clone(), reason }],
             Action::Unban { user } => vec![PlatformOp::Unban { user: user.clone(), reason }],
             Action::ReportMessage { event_id } => vec![PlatformOp::ReportEvent { event_id: event_id.clone(), reason }],
             Action::ReportMember { user } => vec![PlatformOp::ReportUser { user: user.clone(), reason }],

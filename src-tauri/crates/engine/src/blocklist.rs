@@ -26,7 +26,11 @@ impl Engine {
         let groups = self.groups().await?;
         let mut out = Vec::new();
         for g in groups.iter().filter(|g| g.can.contains(&Capability::Ban)) {
-            let action = if ban { Action::Ban { user: user.into() } } else { Action::Unban { user: user.into() } };
+            let action = if ban {
+                Action::Ban { user: user.into(), seconds: None }
+            } else {
+                Action::Unban { user: user.into() }
+            };
             let request = ActRequest { group: g.id.clone(), action, reason: reason.into(), rule: rule.clone(), lang };
             out.push(self.act(request).await?);
         }

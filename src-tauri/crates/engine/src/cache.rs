@@ -23,6 +23,21 @@ pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
+impl Engine {
+    /// The engine's clock, Unix ms: the system's, or `QG_TEST_NOW` in tests (an unreadable
+    /// value is an error naming the variable, never silently the system time).
+    pub(crate) fn clock_ms(&self) -> Result<i64> {
+        match &self.env.now {
+            None => Ok(now_ms()),
+            Some(t) => qunguan_core::time::millis_from_rfc3339(t).ok_or_else(|| {
+                ApiError::invalid_input(format!(
+                    "QG_TEST_NOW: “{t}” is not an RFC 3339 UTC time (2026-03-01T00:00:00Z)"
+                ))
+            }),
+        }
+    }
+}
+
 /// The store exists, its key is not in the keyring (and `QG_CACHE_KEY` is not set).
 fn missing_key(account: &Account, store: &std::path::Path) -> ApiError {
     ApiError::new(

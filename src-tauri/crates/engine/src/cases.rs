@@ -6,12 +6,36 @@ use qunguan_core::case::{
     AuditBreak, AuditReport, Break, BreakKind, CaseView, reaches_head, verify_all, verify_published_all,
 };
 use qunguan_core::time::rfc3339_from_millis;
-use qunguan_store::{CaseFilter, OutboxStatus};
+use qunguan_store::{CaseFilter, CaseRow, OutboxStatus};
 
 use crate::Engine;
 
 fn audit_break(group: String, actor: Option<String>, b: Break, published: Option<u32>) -> AuditBreak {
     AuditBreak { group, actor, index: b.index as u32, case_id: b.case_id, kind: b.kind, published }
+}
+
+/// A stored case as the app and `qg cases` list it.
+pub(crate) fn case_view(row: CaseRow) -> CaseView {
+    let c = row.decision;
+    let r = c.record;
+    CaseView {
+        case_id: r.case_id,
+        group: r.group,
+        actor: r.actor,
+        target: r.target,
+        action: r.action.to_string(),
+        reason: r.reason,
+        rule: r.rule,
+        evidence_hash: r.evidence_hash,
+        created_at: r.created_at,
+        status: row.status,
+        status_detail: row.status_detail,
+        status_why: row.status_why.and_then(|w| serde_json::from_str(&w).ok()),
+        detail: r.detail,
+        prev_hash: c.prev_hash,
+        hash: c.hash,
+        trusted: row.trusted,
+    }
 }
 
 impl Engine {
@@ -26,34 +50,7 @@ impl Engine {
         // Bring in the other admins' cases first (best effort: offline shows what is here).
         self.sync_cases().await?;
         let filter = CaseFilter { group, target, actor };
-        self.on_store(move |s| {
-            Ok(s.cases(&filter)?
-                .into_iter()
-                .map(|row| {
-                    let c = row.decision;
-                    let r = c.record;
-                    CaseView {
-                        case_id: r.case_id,
-                        group: r.group,
-                        actor: r.actor,
-                        target: r.target,
-                        action: r.action.to_string(),
-                        reason: r.reason,
-                        rule: r.rule,
-                        evidence_hash: r.evidence_hash,
-                        created_at: r.created_at,
-                        status: row.status,
-                        status_detail: row.status_detail,
-                        status_why: row.status_why.and_then(|w| serde_json::from_str(&w).ok()),
-                        detail: r.detail,
-                        prev_hash: c.prev_hash,
-                        hash: c.hash,
-                        trusted: row.trusted,
-                    }
-                })
-                .collect())
-        })
-        .await
+        self.on_store(move |s| Ok(s.cases(&filter)?.into_iter().map(case_view).collect())).await
     }
 
     /// Checks every group's chain against its recorded head, then every other admin's imported

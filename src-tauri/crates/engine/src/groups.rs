@@ -91,6 +91,12 @@ impl Engine {
         for m in members.iter_mut().filter(|m| m.muted) {
             m.muted_until = ends.get(&m.user_id).cloned();
         }
+        // Credit from the case log here (imported cases as far as they are), under the group's policy.
+        if let Some((by_user, clean)) = self.credit_summaries(&state).await? {
+            for m in members.iter_mut() {
+                m.credit = Some(by_user.get(&m.user_id).copied().unwrap_or(clean));
+            }
+        }
         sort_members(&mut members);
         self.set_online();
         let (id, copy) = (state.id.clone(), members.clone());

@@ -3,12 +3,12 @@
 //!
 //! ## Design
 //! - Reading an answer (JSON, events) and checking its messages use one core; the encrypted
-//!   store uses another. A round handed to the [`Writer`] is written while the caller goes on.
+//!   store uses another. A round handed to the [`crate::ingest::Writer`] is written while the caller goes on.
 //! - **Group commit.** A commit costs every page the transaction dirtied, encrypted and written
 //!   once; the timeline's index is written at random places, so a round of 1,000 messages
 //!   dirties nearly 1,000 pages whatever the messages. When rounds queue up (the writer fell
 //!   behind: a first sync, a back-fill, a burst), it takes all of them, up to
-//!   [`MAX_MESSAGES`], into one transaction (`Store::ingest_all`). A round that arrives alone
+//!   [`crate::ingest::MAX_MESSAGES`], into one transaction (`Store::ingest_all`). A round that arrives alone
 //!   is written alone, at once: following live costs no latency.
 //! - Rounds are written in the order given, and a transaction holds whole rounds, so what is
 //!   stored is always a prefix of what was handed over. A round carries the token after it:
@@ -17,7 +17,7 @@
 //! - A failed transaction of several rounds is tried again round by round up to the one that
 //!   fails; then the writer stops: no later round (and no later token) is written past a round
 //!   that was not.
-//! - Queue depth is bounded ([`DEPTH`] rounds): a reader faster than the disk waits.
+//! - Queue depth is bounded ([`crate::ingest::DEPTH`] rounds): a reader faster than the disk waits.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -26,6 +26,8 @@ mod blocklist;
 mod cache;
 /// Reading the case log and the outbox, and verifying the chains.
 mod cases;
+/// Members' credit, the credit policies, the warning ladder and the action preview.
+mod credit;
 /// Work that comes due: queued retries and timed mutes that end.
 mod due;
 /// Groups I manage and their members, live or from the cache.
@@ -34,6 +36,8 @@ mod groups;
 pub mod home;
 /// The store's writer for following: rounds written on their own thread, queued ones together.
 pub mod ingest;
+/// The warning ladder's automatic step, taken as a case of the admin whose case reached it.
+mod ladder;
 /// Which case-log rooms a sync round reads: those its `/sync` brought news from.
 mod logs;
 /// A message's text split into display segments, personal data masked.
@@ -90,6 +94,10 @@ pub struct EnvOverride {
     /// `QG_CLAIM_TTL`: how long a claim on a queue item holds without action (`30m`, `2h`, …;
     /// default 30 minutes).
     pub claim_ttl: Option<String>,
+    /// `QG_TEST_NOW`, for tests only: the time (RFC 3339 UTC, `2026-03-01T00:00:00Z`) the
+    /// engine's clock reads instead of the system's — what credit, the ladder, decisions and
+    /// timed reversals take as now — so recovery and timed ends are tested without waiting.
+    pub now: Option<String>,
 }
 
 /// The variables that hold secrets: removed from the environment once read.
@@ -125,6 +133,7 @@ impl EnvOverride {
             cache_key: secret("QG_CACHE_KEY"),
             outbox_max_age: var("QG_OUTBOX_MAX_AGE"),
             claim_ttl: var("QG_CLAIM_TTL"),
+            now: var("QG_TEST_NOW"),
         }
     }
 }

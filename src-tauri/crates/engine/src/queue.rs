@@ -77,6 +77,14 @@ pub fn view(d: &detect::Engine, row: ItemRow) -> QueueItem {
     }
 }
 
+/// Stored items as shown (the masking scan off the runtime's threads).
+async fn views(rows: Vec<ItemRow>) -> Result<Vec<QueueItem>> {
+    let d = crate::messages::detector().await?;
+    tokio::task::spawn_blocking(move || rows.into_iter().map(|r| view(&d, r)).collect())
+        .await
+        .map_err(|e| ApiError::caused_by(ErrorCode::Internal, "scan task failed", e))
+}
+
 /// The queue item (its ID) a case record decides, and how: another admin's dismissal (its
 /// decision), removal or report of the message, or any action taken on the item (their done
 /// outcome) closes the item in every console that imports it.
@@ -146,10 +154,21 @@ impl Engine {
             source: q.source,
         };
         let rows = self.on_store(move |s| s.queue(&filter)).await?;
-        let d = crate::messages::detector().await?;
-        tokio::task::spawn_blocking(move || rows.into_iter().map(|r| view(&d, r)).collect())
-            .await
-            .map_err(|e| ApiError::caused_by(ErrorCode::Internal, "scan task failed", e))
+        views(rows).await
+    }
+
+    /// Open items nobody holds that entered the queue at least `longer_than_ms` ago: the latest
+    /// to cross that line first, at most `limit` ([`MAX_LISTED`]). What the app reminds of
+    /// ([`qunguan_core::remind`]).
+    pub async fn waiting(&self, longer_than_ms: i64, limit: u32) -> Result<Vec<QueueItem>> {
+        if limit == 0 || limit > MAX_LISTED {
+            return Err(ApiError::invalid_input(format!("limit must be 1 to {MAX_LISTED}, not {limit}")));
+        }
+        self.platform().await?;
+        let now = now_ms();
+        let before = now.saturating_sub(longer_than_ms.max(0));
+        let rows = self.on_store(move |s| s.waiting(before, now, limit)).await?;
+        views(rows).await
     }
 
     /// One item by ID, with up to `context` stored messages either side (masked).

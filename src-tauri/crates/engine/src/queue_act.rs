@@ -15,7 +15,7 @@ fn about_item(action: &Action, event_id: &str, sender: &str) -> bool {
         Action::Warn { user }
         | Action::Mute { user, .. }
         | Action::Kick { user }
-        | Action::Ban { user }
+        | Action::Ban { user, .. }
         | Action::ReportMember { user } => !sender.is_empty() && user == sender,
         _ => false,
     }
@@ -67,7 +67,7 @@ mod tests {
             Action::Warn { user: s.into() },
             Action::Mute { user: s.into(), seconds: 600 },
             Action::Kick { user: s.into() },
-            Action::Ban { user: s.into() },
+            Action::Ban { user: s.into(), seconds: None },
             Action::ReportMember { user: s.into() },
         ];
         for a in &yes {

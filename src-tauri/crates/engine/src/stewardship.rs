@@ -137,6 +137,7 @@ mod tests {
             report_words: None,
             rules: None,
             joined_managers: vec!["@owner:hs".into(), "@admin:hs".into(), "@mod:hs".into()],
+            credit_policy: None,
         };
         let all = managers(&state);
         let got: Vec<(&str, Role)> = all.iter().map(|(u, r)| (u.as_str(), *r)).collect();

@@ -124,6 +124,7 @@ fn room(id: &str, users: &[(&str, i64)]) -> GroupState {
         report_words: None,
         rules: None,
         joined_managers: Vec::new(),
+        credit_policy: None,
     }
 }
 
@@ -624,7 +625,7 @@ mod act {
     async fn offline_decisions_queue_and_are_carried_out_once_later() {
         let (_home, e, fake) = signed_in().await;
         fake.offline.store(true, Ordering::SeqCst);
-        let out = e.act(req("!b-admin", Action::Ban { user: "@zed:hs".into() }, "广告")).await.unwrap();
+        let out = e.act(req("!b-admin", Action::Ban { user: "@zed:hs".into(), seconds: None }, "广告")).await.unwrap();
         assert_eq!(out.status, Status::Queued, "{out:?}");
         assert_eq!(
             e.outbox().await.unwrap()[0].status,
@@ -719,7 +720,7 @@ mod act {
         fake.offline.store(true, Ordering::SeqCst);
         let mut queued = Vec::new();
         for user in ["@x1:hs", "@x2:hs", "@x4:hs", "@zed:hs"] {
-            let out = e.act(req("!b-admin", Action::Ban { user: user.into() }, "广告")).await.unwrap();
+            let out = e.act(req("!b-admin", Action::Ban { user: user.into(), seconds: None }, "广告")).await.unwrap();
             assert_eq!(out.status, Status::Queued, "{out:?}");
             queued.push(out.case_id);
         }
@@ -786,7 +787,7 @@ mod act {
         let (e, fake) = engine(home.path(), Arc::new(MemorySecrets::default()), env);
         e.sign_in_token("hs.test", &Secret::new("tok")).await.unwrap();
         fake.offline.store(true, Ordering::SeqCst);
-        let out = e.act(req("!b-admin", Action::Ban { user: "@zed:hs".into() }, "广告")).await.unwrap();
+        let out = e.act(req("!b-admin", Action::Ban { user: "@zed:hs".into(), seconds: None }, "广告")).await.unwrap();
         assert_eq!(out.status, Status::Queued, "an offline decision should be queued");
         assert_eq!(e.retry_outbox(true).await.unwrap()[0].status, Status::Queued, "young enough: still queued");
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
@@ -818,7 +819,7 @@ mod act {
         let (_home, e, fake) = signed_in().await;
         fake.offline.store(true, Ordering::SeqCst);
         let kick = e.act(req("!b-admin", Action::Kick { user: "@zed:hs".into() }, "x")).await.unwrap();
-        let ban = e.act(req("!b-admin", Action::Ban { user: "@x1:hs".into() }, "x")).await.unwrap();
+        let ban = e.act(req("!b-admin", Action::Ban { user: "@x1:hs".into(), seconds: None }, "x")).await.unwrap();
         assert_eq!(
             e.cancel_outbox(&kick.case_id, "  ").await.unwrap_err().code,
             ErrorCode::InvalidInput,
@@ -1111,5 +1112,6 @@ mod shared {
     }
 }
 
+mod credit;
 mod follow;
 mod privacy;

@@ -211,6 +211,16 @@ impl Platform for MatrixPlatform {
         self.put_state_key(&room, ruma::events::StateEventType::from(state::RULES_EVENT), "", &content).await
     }
 
+    async fn set_credit_policy(
+        &self,
+        group_id: &str,
+        policy: &qunguan_core::credit::CreditPolicy,
+    ) -> Result<(), ApiError> {
+        let room = crate::actions::parse::<OwnedRoomId>("room ID", group_id)?;
+        let event = ruma::events::StateEventType::from(state::CREDIT_POLICY_EVENT);
+        self.put_state_key(&room, event, "", &policy.to_value()).await
+    }
+
     async fn claims(&self, room: &str) -> Result<Vec<qunguan_core::queue::Claim>, ApiError> {
         self.claim_events(room).await
     }

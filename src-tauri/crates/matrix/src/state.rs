@@ -18,6 +18,9 @@ pub const REPORT_WORDS_EVENT: &str = "org.qunguan.report_words";
 /// A group's written rules, in the group's state: `{text}`, set by its managers; an event set by
 /// anyone else (a member given the power to send it) is not used.
 pub const RULES_EVENT: &str = "org.qunguan.rules";
+/// A group's own credit policy, in the group's state: the policy's JSON (see
+/// `qunguan_core::credit::CreditPolicy`), used only when an owner or admin set a valid one.
+pub const CREDIT_POLICY_EVENT: &str = "org.qunguan.credit_policy";
 /// Display names longer than this are cut (they are shown in one row).
 const MAX_DISPLAY_NAME_CHARS: usize = 256;
 
@@ -96,6 +99,7 @@ pub fn group_state<'a>(
     let mut words: Option<(Option<String>, Value)> = None;
     let mut rules: Option<(Option<String>, Value)> = None;
     let mut joined_users: Vec<String> = Vec::new();
+    let mut credit: Option<(Option<String>, Value)> = None;
 
     for event in raw_events.into_iter().filter_map(parse) {
         let Some(state_key) = event.state_key.as_deref() else { continue };
@@ -121,6 +125,7 @@ pub fn group_state<'a>(
             (CONSOLE_ROOM_EVENT, "") => marker_senders.extend(event.sender.clone()),
             (REPORT_WORDS_EVENT, "") => words = Some((event.sender.clone(), event.content.clone())),
             (RULES_EVENT, "") => rules = Some((event.sender.clone(), event.content.clone())),
+            (CREDIT_POLICY_EVENT, "") => credit = Some((event.sender.clone(), event.content.clone())),
             _ => {}
         }
     }
@@ -158,6 +163,12 @@ pub fn group_state<'a>(
         .filter(|(sender, _)| by_manager(sender.clone()))
         .and_then(|(_, content)| qunguan_core::group_rules::checked(content.get("text")?.as_str()?).ok());
     let joined_managers = joined_users.into_iter().filter(|u| power.role(u).manages()).collect();
+    // How members are judged is the owners' and admins' to say; a policy that fails its checks
+    // is not used (the console's default is).
+    let credit_policy = credit.and_then(|(sender, content)| {
+        (power.role(&sender?) >= qunguan_core::Role::Admin).then_some(())?;
+        qunguan_core::credit::CreditPolicy::from_value(&content).ok()
+    });
     GroupState {
         id: room_id.to_owned(),
         name,
@@ -170,6 +181,7 @@ pub fn group_state<'a>(
         report_words,
         rules,
         joined_managers,
+        credit_policy,
     }
 }
 
@@ -236,14 +248,16 @@ mod tests {
         r#"{"type":"m.room.power_levels","content":{"users":{"@mod:hs":100}}}"#,
     ];
 
+    /// [`V12_ROOM`] with one more state event of `kind`, sent by `sender`.
+    fn with_setting(kind: &str, sender: &str, content: &str) -> GroupState {
+        let event = format!(r#"{{"type":"{kind}","state_key":"","sender":"{sender}","content":{content}}}"#);
+        let events: Vec<&str> = V12_ROOM.iter().copied().chain([event.as_str()]).collect();
+        group_state("!r", events, &HashSet::new())
+    }
+
     #[test]
     fn report_words_count_only_when_a_manager_set_them_well_formed() {
-        let words = |sender: &str, content: &str| {
-            let event =
-                format!(r#"{{"type":"{REPORT_WORDS_EVENT}","state_key":"","sender":"{sender}","content":{content}}}"#);
-            let events: Vec<&str> = V12_ROOM.iter().copied().chain([event.as_str()]).collect();
-            group_state("!r", events, &HashSet::new()).report_words
-        };
+        let words = |sender: &str, content: &str| with_setting(REPORT_WORDS_EVENT, sender, content).report_words;
         let set = words("@mod:hs", r#"{"commands":["!mod"],"emoji":["⚠️"]}"#).expect("a moderator's words count");
         assert_eq!((set.commands, set.emoji), (vec!["!mod".to_owned()], vec!["⚠".to_owned()]));
         assert_eq!(words("@muted:hs", r#"{"commands":["!mod"]}"#), None, "a member's words do not count");
@@ -253,17 +267,23 @@ mod tests {
 
     #[test]
     fn rules_count_only_when_a_manager_set_them() {
-        let rules = |sender: &str, content: &str| {
-            let event = format!(r#"{{"type":"{RULES_EVENT}","state_key":"","sender":"{sender}","content":{content}}}"#);
-            let events: Vec<&str> = V12_ROOM.iter().copied().chain([event.as_str()]).collect();
-            group_state("!r", events, &HashSet::new()).rules
-        };
+        let rules = |sender: &str, content: &str| with_setting(RULES_EVENT, sender, content).rules;
         assert_eq!(rules("@mod:hs", r#"{"text":" 1. 不发广告\r\n"}"#).as_deref(), Some("1. 不发广告"), "checked");
         assert_eq!(rules("@owner:hs", r#"{"text":"Be kind"}"#).as_deref(), Some("Be kind"), "the owner's");
         assert_eq!(rules("@muted:hs", r#"{"text":"anything goes"}"#), None, "a member's rules are not used");
         assert_eq!(rules("@stranger:hs", r#"{"text":"x"}"#), None, "nor a non-member's");
         assert_eq!(rules("@admin:hs", r#"{"text":"  "}"#), None, "blank rules are none");
         assert_eq!(rules("@admin:hs", r#"{"text":7}"#), None, "nor rules that are not text");
+    }
+
+    #[test]
+    fn a_credit_policy_counts_only_when_an_owner_or_admin_set_a_valid_one() {
+        let policy = |sender: &str, content: &str| with_setting(CREDIT_POLICY_EVENT, sender, content).credit_policy;
+        let set = policy("@admin:hs", r#"{"start":80,"levels":{"good":70,"fair":50,"poor":30}}"#).expect("an admin's");
+        assert_eq!(set.start, 80);
+        assert!(policy("@owner:hs", "{}").is_some(), "an owner's (the defaults)");
+        assert_eq!(policy("@mod:hs", "{}"), None, "a moderator does not set how members are judged");
+        assert_eq!(policy("@admin:hs", r#"{"recovery":{"points":-1}}"#), None, "an invalid policy is not used");
     }
 
     #[test]

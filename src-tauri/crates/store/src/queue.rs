@@ -402,6 +402,23 @@ impl Store {
         items.into_iter().map(|item| self.filled(item, filter.now_ms)).collect()
     }
 
+    /// Open items that entered the queue at or before `before_ms` and that no claim holds at
+    /// `now_ms`: the latest to enter first (those that just crossed the line), at most `limit`.
+    pub fn waiting(&self, before_ms: i64, now_ms: i64, limit: u32) -> Result<Vec<ItemRow>> {
+        let err = |e| store_err("queue read", e);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT * FROM queue_items WHERE state = 'open' AND created_at <= ?1
+                 AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.item_id = queue_items.id AND c.until_ms > ?2)
+                 ORDER BY created_at DESC, id LIMIT ?3",
+            )
+            .map_err(err)?;
+        let rows = stmt.query_map(params![before_ms, now_ms, limit], item_row).map_err(err)?;
+        let items = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(err)?;
+        items.into_iter().map(|item| self.filled(item, now_ms)).collect()
+    }
+
     /// An item with its claim, reports and message.
     fn filled(&self, mut item: ItemRow, now_ms: i64) -> Result<ItemRow> {
         item.claim = self.claim_of(&item.id, now_ms)?;

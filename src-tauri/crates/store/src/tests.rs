@@ -30,6 +30,7 @@ fn member(i: usize) -> Member {
         membership: Membership::Join,
         joined_at: None,
         muted_until: None,
+        credit: None,
         muted: false,
     }
 }

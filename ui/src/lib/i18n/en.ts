@@ -518,7 +518,7 @@ export const en: Catalogue = {
   'queue.dismiss.title': 'Dismiss',
   'queue.dismiss.what': 'The item leaves the queue; the reason is recorded in a case.',
   'queue.held.title': '{user} holds this item',
-  'queue.held.body': '{user} has claimed this item (until {time}). Go ahead anyway?',
+  'queue.held.body': 'Their claim runs until {time}. Go ahead anyway?',
   'queue.held.confirm': 'Go ahead',
   'queue.duration.title': 'Mute for how long?',
   'queue.duration.hint': 'Press 1–4 to choose, Esc to cancel',
@@ -534,9 +534,13 @@ export const en: Catalogue = {
   'help.key.queue': 'Go to the queue',
   'settings.notify': 'Notifications',
   'settings.notify.enabled': 'Show a desktop notification for new high-severity items',
+  'settings.notify.remind.enabled': 'Remind me of items that have waited too long with nobody holding them',
+  'settings.notify.remind.minutes': 'After (minutes)',
+  'settings.notify.remind.invalid': 'A whole number of minutes, from 1 to {max}',
   'settings.notify.quiet': 'Do not disturb',
   'settings.notify.quiet.enabled': 'No notifications between',
   'settings.notify.quiet.from': 'From',
   'settings.notify.quiet.to': 'To',
-  'settings.notify.body': 'Personal data in notifications is masked; clicking one opens the item where the desktop supports it.',
+  'settings.notify.body':
+    'Personal data in notifications is masked; clicking one opens the item where the desktop supports it. Each waiting item is reminded of once.',
 };

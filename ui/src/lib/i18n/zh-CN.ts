@@ -515,7 +515,7 @@ export const zhCN = {
   'queue.dismiss.title': '不予处理',
   'queue.dismiss.what': '这条消息将离开待处理队列，理由记入案件。',
   'queue.held.title': '{user} 正在处理',
-  'queue.held.body': '{user} 已认领此条目（至 {time}）。仍要继续吗？',
+  'queue.held.body': '对方的认领至 {time} 到期。仍要继续吗？',
   'queue.held.confirm': '仍然继续',
   'queue.duration.title': '禁言时长',
   'queue.duration.hint': '按 1–4 选择，Esc 取消',
@@ -531,11 +531,14 @@ export const zhCN = {
   'help.key.queue': '转到待处理队列',
   'settings.notify': '通知',
   'settings.notify.enabled': '有新的高风险条目时发送桌面通知',
+  'settings.notify.remind.enabled': '条目无人认领、等待过久时提醒我',
+  'settings.notify.remind.minutes': '等待超过（分钟）',
+  'settings.notify.remind.invalid': '请输入 1 到 {max} 之间的整数分钟',
   'settings.notify.quiet': '免打扰时段',
   'settings.notify.quiet.enabled': '在以下时段内不通知',
   'settings.notify.quiet.from': '开始',
   'settings.notify.quiet.to': '结束',
-  'settings.notify.body': '通知中的个人信息已打码；点击通知可打开对应条目（视桌面环境而定）。',
+  'settings.notify.body': '通知中的个人信息已打码；点击通知可打开对应条目（视桌面环境而定）。每个等待中的条目只提醒一次。',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

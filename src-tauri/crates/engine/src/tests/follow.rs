@@ -495,3 +495,41 @@ async fn regression_a_new_sign_in_kept_what_the_previous_session_followed() {
         assert!(calls.contains(&call), "a new session follows afresh: {call} in {calls:?}");
     }
 }
+
+#[tokio::test]
+async fn waiting_lists_open_items_nobody_holds_past_the_line_the_latest_first() {
+    use qunguan_core::queue::Claim;
+    let (_home, e, fake) = signed_in().await;
+    fake.feed.lock().unwrap().insert(None, round("s1", vec![msg("$a", "@zed:hs", 1, "身份证 11010519491231002X")]));
+    e.sync_once(0).await.unwrap();
+    // A later millisecond for the second item, so "the latest first" has one answer.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    fake.feed
+        .lock()
+        .unwrap()
+        .insert(Some("s1".into()), round("s2", vec![msg("$b", "@zed:hs", 2, "加微信 13812345678")]));
+    e.sync_once(0).await.unwrap();
+    let listed = |items: Vec<qunguan_core::queue::QueueItem>| items.into_iter().map(|i| i.event_id).collect::<Vec<_>>();
+    // Both entered the queue just now: past a line of 0 ms, not of an hour.
+    assert_eq!(listed(e.waiting(0, 100).await.unwrap()), ["$b", "$a"], "the latest to enter first");
+    assert!(e.waiting(3_600_000, 100).await.unwrap().is_empty(), "nothing has waited an hour");
+    assert_eq!(listed(e.waiting(0, 1).await.unwrap()), ["$b"], "at most the limit");
+    assert!(e.waiting(0, 0).await.is_err(), "a limit of 0 is refused");
+    let text = text(&e.waiting(0, 100).await.unwrap()[1]);
+    assert!(text.contains("110105********002X") && !text.contains("11010519491231002X"), "masked: {text}");
+
+    // Held by another manager: not waiting for anyone; dismissed: not waiting at all.
+    let a = qunguan_core::queue::item_id("!b-admin", "$a");
+    *fake.claims.lock().unwrap() = vec![Claim {
+        item: a.clone(),
+        group: "!b-admin".into(),
+        sender: "@owner:hs".into(),
+        holder: Some("@owner:hs".into()),
+        until_ms: now_ms() + 3_600_000,
+    }];
+    e.sync_once(0).await.unwrap();
+    assert_eq!(listed(e.waiting(0, 100).await.unwrap()), ["$b"], "a held item is someone's");
+    let b = qunguan_core::queue::item_id("!b-admin", "$b");
+    e.dismiss(&b, "a test", false).await.unwrap();
+    assert!(e.waiting(0, 100).await.unwrap().is_empty(), "a dismissed item waits no more");
+}

@@ -32,7 +32,11 @@ user: string, } | { "action": "ban",
 /**
  * The member banned.
  */
-user: string, } | { "action": "unban", 
+user: string, 
+/**
+ * How long a timed ban lasts (the engine lifts it when the time is up); none: for good.
+ */
+seconds?: number, } | { "action": "unban", 
 /**
  * The member unbanned.
  */

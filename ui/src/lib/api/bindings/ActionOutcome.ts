@@ -21,4 +21,9 @@ detail: string,
 /**
  * Why it was refused or conflicted, as data the app translates (when the engine knows).
  */
-why?: Why, };
+why?: Why, 
+/**
+ * The warning ladder's step this action reached and the console took (the group's ladder
+ * is automatic): its own case's outcome.
+ */
+ladder_step?: ActionOutcome, };

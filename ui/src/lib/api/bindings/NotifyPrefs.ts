@@ -2,7 +2,8 @@
 import type { Lang } from "./Lang";
 
 /**
- * When the app may show a desktop notification for a new high-severity item.
+ * When the app may show a desktop notification: for a new high-severity item, and for an item
+ * that has waited too long (see [`crate::remind`]).
  */
 export type NotifyPrefs = { 
 /**
@@ -17,6 +18,11 @@ quiet_from: number | null,
  * … until this minute (exclusive); before `quiet_from` means the hours span midnight.
  */
 quiet_to: number | null, 
+/**
+ * Remind of an open item nobody holds once it has waited this many minutes in the queue
+ * (`None` or 0: no reminders).
+ */
+remind_after_minutes: number | null, 
 /**
  * The admin's local time minus UTC, in minutes (UTC+8 is 480).
  */
