@@ -189,24 +189,7 @@ mod tests {
     const MIN: i64 = 60_000;
 
     fn case(id: &str, actor: &str, action: &str, target: &str, at_ms: i64, status: Status) -> CaseView {
-        CaseView {
-            case_id: id.into(),
-            group: "!g:hs".into(),
-            actor: actor.into(),
-            target: Some(target.into()),
-            action: action.into(),
-            reason: "r".into(),
-            rule: None,
-            evidence_hash: None,
-            created_at: at(at_ms),
-            status,
-            status_detail: None,
-            status_why: None,
-            detail: BTreeMap::new(),
-            prev_hash: String::new(),
-            hash: String::new(),
-            trusted: true,
-        }
+        CaseView { status, ..CaseView::decided(id, actor, action, target, at_ms) }
     }
 
     fn item(id: &str, created: i64, state: ItemState, case: Option<&str>, claim: Option<(&str, i64)>) -> ItemFact {

@@ -446,6 +446,31 @@ pub struct CaseView {
     pub trusted: bool,
 }
 
+#[cfg(test)]
+impl CaseView {
+    /// A done, trusted decision for table tests: `actor` did `action` to `target` at `at_ms`.
+    pub(crate) fn decided(id: &str, actor: &str, action: &str, target: &str, at_ms: i64) -> CaseView {
+        CaseView {
+            case_id: id.into(),
+            group: "!g:hs".into(),
+            actor: actor.into(),
+            target: Some(target.into()),
+            action: action.into(),
+            reason: "r".into(),
+            rule: None,
+            evidence_hash: None,
+            created_at: crate::time::rfc3339_from_millis(at_ms),
+            status: crate::Status::Done,
+            status_detail: None,
+            status_why: None,
+            detail: BTreeMap::new(),
+            prev_hash: String::new(),
+            hash: String::new(),
+            trusted: true,
+        }
+    }
+}
+
 /// The result of `qg audit verify`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]

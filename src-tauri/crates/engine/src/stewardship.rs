@@ -109,35 +109,14 @@ impl Engine {
 
 #[cfg(test)]
 mod tests {
-    use qunguan_core::{PowerLevels, PowerSnapshot};
-
     use super::*;
 
     #[test]
     fn the_managers_by_the_power_levels_joined_or_not_owners_first() {
+        let users = [("@mod:hs", 50), ("@admin:hs", 100), ("@muted:hs", -1), ("@left:hs", 100)];
         let state = GroupState {
-            id: "!g".into(),
-            name: None,
-            alias: None,
-            joined_members: 3,
-            encrypted: false,
-            is_direct: false,
-            console_room: false,
-            power: PowerSnapshot {
-                creators: vec!["@owner:hs".into()],
-                creators_outrank: true,
-                levels: PowerLevels {
-                    users: [("@mod:hs", 50), ("@admin:hs", 100), ("@muted:hs", -1), ("@left:hs", 100)]
-                        .map(|(u, l)| (u.to_string(), l))
-                        .into(),
-                    events: [("m.room.power_levels".to_string(), 100)].into(),
-                    ..PowerLevels::default()
-                },
-            },
-            report_words: None,
-            rules: None,
             joined_managers: vec!["@owner:hs".into(), "@admin:hs".into(), "@mod:hs".into()],
-            credit_policy: None,
+            ..crate::tests::room("!g", &users)
         };
         let all = managers(&state);
         let got: Vec<(&str, Role)> = all.iter().map(|(u, r)| (u.as_str(), *r)).collect();
