@@ -1,9 +1,9 @@
 //! What each manager of a group did there (谁管理谁负责): their record, as the owner reads it.
 //!
 //! ## Design
-//! - A pure function ([`records`]) of the group's case log (mine and the trusted shared
-//!   records: an untrusted record never counts against or for anyone), its queue items and the
-//!   clock, so every number is a row of a table test.
+//! - A pure function ([`records`](crate::admin_record::records)) of the group's case log (mine
+//!   and the trusted shared records: an untrusted record never counts against or for anyone),
+//!   its queue items and the clock, so every number is a row of a table test.
 //! - **actions**: decisions by kind that were not refused, dismissals apart.
 //! - **reversed**: their mutes, bans and locks that a later decision undid (an unmute, unban or
 //!   unlock of the same member, by anyone); a timed mute that simply ran out is no reversal.

@@ -1,17 +1,19 @@
-//! Graded management of groups by size: what a group's [`Tier`] expects of its managers, and
-//! where a group falls short of it.
+//! Graded management of groups by size: what a group's [`Tier`](crate::group::Tier) expects of
+//! its managers, and where a group falls short of it.
 //!
 //! ## Design
-//! - The tier ([`Tier::for_members`]) is the one size measure; [`Tier::expectations`] turns it
-//!   (and the member count) into three expectations: enough *active* managers, no open queue
-//!   item older than a limit, and written group rules. `docs/tiers.md` gives
-//!   the thresholds and why.
+//! - The tier ([`Tier::for_members`](crate::group::Tier::for_members)) is the one size measure;
+//!   [`Tier::expectations`](crate::group::Tier::expectations) turns it (and the member count)
+//!   into three expectations: enough *active* managers, no open queue item older than a limit,
+//!   and written group rules. `docs/tiers.md` gives the thresholds and why.
 //! - "Active" is what the console can know without asking anyone: a manager who decided a case
-//!   in the group, or sent a message the console stored, within [`ACTIVE_DAYS`]. Only managers
-//!   who are still in the group count.
-//! - [`check`] is a pure function of [`GroupFacts`] and the clock, so every shortfall is a row
-//!   of a table test; each [`Shortfall`] is data (its `kind` a closed vocabulary) for `qg
-//!   compliance --json` and for the app to translate.
+//!   in the group, or sent a message the console stored, within
+//!   [`ACTIVE_DAYS`](crate::compliance::ACTIVE_DAYS). Only managers who are still in the group
+//!   count.
+//! - [`check`](crate::compliance::check) is a pure function of
+//!   [`GroupFacts`](crate::compliance::GroupFacts) and the clock, so every shortfall is a row of
+//!   a table test; each [`Shortfall`](crate::compliance::Shortfall) is data (its `kind` a closed
+//!   vocabulary) for `qg compliance --json` and for the app to translate.
 
 use std::collections::BTreeMap;
 
