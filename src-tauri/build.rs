@@ -35,6 +35,9 @@ const COMMANDS: &[&str] = &[
     "follow_status",
     "set_notify_prefs",
     "act_on_item",
+    "set_group_rules",
+    "group_compliance",
+    "admin_records",
 ];
 
 fn main() {

@@ -66,6 +66,9 @@ fn main() {
             commands::queue::follow_status,
             commands::queue::set_notify_prefs,
             commands::queue::act_on_item,
+            commands::stewardship::set_group_rules,
+            commands::stewardship::group_compliance,
+            commands::stewardship::admin_records,
         ])
         .run(tauri::generate_context!())
         .expect("the Tauri runtime failed");

@@ -1193,3 +1193,91 @@ fn dismissing_an_item_another_admin_holds_asks_first_and_esc_leaves_it_held() {
         Ok(())
     });
 }
+
+/// A group of its own with an owner, an admin (power 100) and a plain member, on the demo's Synapse; the admin
+/// warns the member through `qg` before the app starts, so the owner's Admins tab has a record to show.
+#[test]
+fn owner_sees_the_compliance_line_writes_the_rules_reads_an_admins_record_and_demotes_them() {
+    use qunguan_tests::console::{Console, PASSWORD, create_group, unique};
+    require_keyring();
+    let (synapse, _) = world();
+    let register = |prefix: &str| {
+        qunguan_tests::RUNTIME.block_on(synapse.register(&unique(prefix), PASSWORD, false)).expect("register")
+    };
+    let (owner, admin, member) = (register("towner"), register("tadmin"), register("tmember"));
+    let room = create_group(&synapse.base_url, &owner, &[(&admin, 100)], &[&admin, &member], "gui-tiers");
+    let by_admin = Console::sign_in(&synapse.base_url, &admin);
+    let warned = by_admin.act(&["warn", &room, &member.user_id, "--reason", "刷屏"]);
+    assert_eq!(warned.status, "done", "the admin's warning: {warned:#?}");
+
+    gui_test("tiers_admins", "zh_CN.UTF-8", async |app| {
+        let o = MatrixClient::new(&synapse.base_url, &owner.access_token);
+        app.sign_in(&synapse.base_url, &owner.user_id, &owner.password).await?;
+        // The group list marks the group: it has no written rules.
+        let row = format!("[data-testid=group-row][data-group-id='{room}']");
+        app.wait(&format!("{row} [data-testid=group-compliance-marker]"), 90, "the shortfall marker in the list")
+            .await?;
+        app.shot("groups-marker").await?;
+        app.find(&format!("[data-testid=sidebar-group][data-group-id='{room}']")).await?.click().await?;
+        let line = app.wait("[data-testid=group-compliance]", 60, "the compliance line on the group screen").await?;
+        let kinds = line.attr("data-kinds").await?.unwrap_or_default();
+        ensure!(kinds.split(' ').any(|k| k == "no_rules"), "no written rules: {kinds:?}");
+        let text = app.text("[data-testid=group-shortfall][data-kind=no_rules]").await?;
+        check_eq!(text, "尚未设置书面群规", "the shortfall in Chinese");
+        app.shot("compliance").await?;
+
+        // The Rules tab: the owner writes the rules; the shortfall goes.
+        app.find("[data-testid=tab-rules]").await?.click().await?;
+        app.wait("[data-testid=group-rules-empty]", 10, "no rules yet").await?;
+        app.find("[data-testid=group-rules-edit]").await?.click().await?;
+        let rules = "1. 不发广告\n2. 不发他人隐私\n3. 友善交流";
+        let input = app.wait("[data-testid=group-rules-input]", 5, "the rules editor").await?;
+        for (i, line) in rules.lines().enumerate() {
+            if i > 0 {
+                input.send_keys(&Key::Enter).await?;
+            }
+            input.send_keys(line).await?;
+        }
+        app.shot("rules-editor").await?;
+        app.find("[data-testid=group-rules-save]").await?.click().await?;
+        app.wait("[data-testid=group-rules-text]", 30, "the rules as saved").await?;
+        check_eq!(app.text("[data-testid=group-rules-text]").await?, rules);
+        let state = o.get_state(&room, "org.qunguan.rules", "").await?.context("the rules event on Synapse")?;
+        check_eq!(state["text"].as_str(), Some(rules), "the group's state holds the rules");
+        let no_rules_gone = "const l = document.querySelector('[data-testid=group-compliance]'); \
+                             return !l || !l.dataset.kinds.split(' ').includes('no_rules')";
+        app.until(no_rules_gone, 60, "the no_rules shortfall gone after saving").await?;
+        app.shot("rules-saved").await?;
+
+        // The Admins tab, from the keyboard: a focused tab, End goes to the last one.
+        app.find("[data-testid=tab-rules]").await?.send_keys(&Key::End).await?;
+        let admin_row = format!("[data-testid=admin-row][data-user-id='{}']", admin.user_id);
+        app.wait(&admin_row, 60, "the admin's record on the Admins tab").await?;
+        check_eq!(attr(app, "[data-testid=tab-admins]", "aria-selected").await?, "true", "End chose the Admins tab");
+        app.find(&admin_row).await?.click().await?;
+        app.wait(&format!("[data-testid=admin-card][data-user-id='{}']", admin.user_id), 5, "the admin's card").await?;
+        let warns = "[data-testid=admin-actions] [data-kind=warn]";
+        app.wait(warns, 10, "the admin's warning counted").await?;
+        check_eq!(attr(app, warns, "data-count").await?, "1", "one warning");
+        check_eq!(attr(app, "[data-testid=admin-refused]", "data-count").await?, "0");
+        app.shot("admins").await?;
+
+        // Demote: the action dialog (a role change to member, with a reason), then Synapse has them at the default.
+        app.find("[data-testid=admin-demote]").await?.click().await?;
+        app.wait("[data-testid=action-dialog][data-action=demote]", 5, "the demote dialog").await?;
+        check_eq!(attr(app, "[data-testid=action-target]", "data-user-id").await?, admin.user_id);
+        app.wait("[data-testid=action-group-rules]", 5, "the group's rules, folded, in the dialog").await?;
+        app.find("[data-testid=action-group-rules] summary").await?.click().await?;
+        check_eq!(app.text("[data-testid=action-group-rules-text]").await?, rules, "the rules read in the dialog");
+        app.find("[data-testid=action-reason]").await?.send_keys("长期不处理举报").await?;
+        app.shot("demote-dialog").await?;
+        app.find("[data-testid=action-confirm]").await?.click().await?;
+        let toast = app.wait("[data-testid=toast][data-status=done]", 60, "the demote done").await?;
+        ensure!(toast.attr("data-case-id").await?.is_some_and(|c| !c.is_empty()), "the toast names the case");
+        let level = qunguan_tests::console::user_level(&o, &room, &admin.user_id).await?;
+        ensure!(level.unwrap_or(0) < 50, "the admin has no power on Synapse any more: {level:?}");
+        app.wait(&format!("{admin_row}[data-role=member]"), 60, "the record lists them as a member now").await?;
+        app.shot("demoted").await?;
+        Ok(())
+    });
+}

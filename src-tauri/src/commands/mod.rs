@@ -8,3 +8,4 @@ pub mod queue;
 pub mod session;
 pub mod settings;
 pub mod staff;
+pub mod stewardship;

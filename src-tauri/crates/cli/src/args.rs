@@ -216,6 +216,29 @@ pub enum Command {
         #[arg(long, value_name = "EMOJI")]
         emoji: Vec<String>,
     },
+    /// A group's written rules (shown to every admin in the action dialog); with --set or
+    /// --file, set them (every admin's console reads them).
+    Rules {
+        /// Room ID or alias.
+        group: String,
+        /// The rules text.
+        #[arg(long, value_name = "TEXT", conflicts_with = "file")]
+        set: Option<String>,
+        /// Read the rules text from this file (UTF-8).
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+    /// How each group meets its size tier: active managers, queue items waiting too long,
+    /// written rules, the owner's presence.
+    Compliance {
+        /// Only this group (room ID or alias); else every group I manage.
+        group: Option<String>,
+    },
+    /// Each manager's record in a group: actions by kind, reversals, dismissals, decision times.
+    Admins {
+        /// Room ID or alias.
+        group: String,
+    },
     /// Hold a queue item, so the other admins' consoles show who is on it.
     Claim {
         /// The item's ID (see `qg queue`).

@@ -5,6 +5,9 @@ use qunguan_core::{ApiError, ErrorCode, Role, Tier};
 /// The same two languages the engine writes warnings in.
 pub use qunguan_core::Lang;
 
+/// The words of group tiers, compliance and the managers' record.
+pub mod tiers;
+
 /// `QG_LANG`, then `LC_ALL`, `LC_MESSAGES`, `LANG`: Chinese when the first one set starts with `zh`.
 pub fn lang() -> Lang {
     ["QG_LANG", "LC_ALL", "LC_MESSAGES", "LANG"]

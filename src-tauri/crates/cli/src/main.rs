@@ -14,6 +14,7 @@ mod records;
 mod retention;
 mod serve;
 mod staff;
+mod stewardship;
 mod table;
 mod term;
 

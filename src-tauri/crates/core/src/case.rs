@@ -28,6 +28,12 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// The format of the records this build writes: RFC 8785 JSON of the record, `v` included.
 pub const CASE_FORMAT: u32 = 1;
 
+/// The `detail` key of a decision that ends an earlier case (a timed mute's end): that case's ID.
+pub const ENDS_CASE: &str = "ends_case";
+
+/// The `detail` key naming the queue item a case decided (in its decision and its outcome).
+pub const ITEM_KEY: &str = "item";
+
 fn is_legacy(v: &u32) -> bool {
     *v == 0
 }
@@ -438,6 +444,31 @@ pub struct CaseView {
     /// `false` for another admin's record whose sender did not manage the group when it was
     /// posted: kept and shown, never acted on.
     pub trusted: bool,
+}
+
+#[cfg(test)]
+impl CaseView {
+    /// A done, trusted decision for table tests: `actor` did `action` to `target` at `at_ms`.
+    pub(crate) fn decided(id: &str, actor: &str, action: &str, target: &str, at_ms: i64) -> CaseView {
+        CaseView {
+            case_id: id.into(),
+            group: "!g:hs".into(),
+            actor: actor.into(),
+            target: Some(target.into()),
+            action: action.into(),
+            reason: "r".into(),
+            rule: None,
+            evidence_hash: None,
+            created_at: crate::time::rfc3339_from_millis(at_ms),
+            status: crate::Status::Done,
+            status_detail: None,
+            status_why: None,
+            detail: BTreeMap::new(),
+            prev_hash: String::new(),
+            hash: String::new(),
+            trusted: true,
+        }
+    }
 }
 
 /// The result of `qg audit verify`.

@@ -53,6 +53,12 @@ pub struct GroupState {
     /// The group's own report words and emoji, when a manager set them (`None`: the defaults).
     #[serde(default)]
     pub report_words: Option<crate::report::ReportWords>,
+    /// The group's written rules, when a manager set them (checked, see [`crate::group_rules`]).
+    #[serde(default)]
+    pub rules: Option<String>,
+    /// The joined members who manage the group (owner, admins, moderators), by user ID.
+    #[serde(default)]
+    pub joined_managers: Vec<String>,
     /// The group's own credit policy, when an owner or admin set a valid one (`None`: the console's).
     #[serde(default)]
     pub credit_policy: Option<crate::credit::CreditPolicy>,
@@ -82,6 +88,9 @@ pub struct Group {
     pub can: Vec<Capability>,
     /// End-to-end encrypted: messages cannot be read or flagged yet.
     pub encrypted: bool,
+    /// The group's written rules (shown in the action dialog); `null` when none are set.
+    #[serde(default)]
+    pub rules: Option<String>,
 }
 
 impl Group {
@@ -107,6 +116,7 @@ impl Group {
             tier: Tier::for_members(state.joined_members),
             can: state.power.capabilities(me),
             encrypted: state.encrypted,
+            rules: state.rules.clone(),
         })
     }
 }
@@ -140,6 +150,8 @@ mod tests {
                 },
             },
             report_words: None,
+            rules: None,
+            joined_managers: Vec::new(),
             credit_policy: None,
         }
     }

@@ -19,10 +19,14 @@
 pub mod account;
 /// Actions an admin decides and the platform operations that carry them out.
 pub mod action;
+/// Each manager's record in a group: actions, reversals, dismissals, decision times.
+pub mod admin_record;
 /// RFC 8785 canonical JSON: the bytes the case log hashes, the same in every language.
 pub mod canonical;
 /// Case records: the append-only, hash-chained log of every action.
 pub mod case;
+/// What a group's size tier expects of its managers, and where a group falls short.
+pub mod compliance;
 /// Members' credit: score, level and every change, from the case log; the warning ladder.
 pub mod credit;
 /// Durations as people type them (`10m`, `2h`, `3d`), checked before anything is recorded.
@@ -33,6 +37,8 @@ pub mod error;
 pub mod follow;
 /// Groups: what the platform reports about a room and the row the console shows.
 pub mod group;
+/// A group's written rules, checked: the text its managers hold members to.
+pub mod group_rules;
 /// The language a member reads a warning in (`zh` | `en`).
 pub mod lang;
 /// Members of a group and their membership state.

@@ -123,6 +123,11 @@ pub trait Platform: Send + Sync {
         Err(cannot_follow())
     }
 
+    /// Sets the group's written rules (checked; in the group's state, for every console).
+    async fn set_rules(&self, _group_id: &str, _text: &str) -> Result<()> {
+        Err(cannot_follow())
+    }
+
     /// Sets the group's own credit policy (in the group's state, shared by its admins).
     async fn set_credit_policy(&self, _group_id: &str, _policy: &crate::credit::CreditPolicy) -> Result<()> {
         Err(cannot_follow())

@@ -239,6 +239,8 @@ mod tests {
             console_room: false,
             power: PowerSnapshot { creators_outrank, ..power() },
             report_words: None,
+            rules: None,
+            joined_managers: Vec::new(),
             credit_policy: None,
         }
     }

@@ -160,6 +160,8 @@ fn state(g: usize) -> GroupState {
         console_room: false,
         power: PowerSnapshot { creators: vec![ME.into()], creators_outrank: false, levels },
         report_words: None,
+        rules: None,
+        joined_managers: Vec::new(),
         credit_policy: None,
     }
 }

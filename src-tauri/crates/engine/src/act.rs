@@ -34,8 +34,7 @@ const RETRY_MAX_MS: i64 = 10 * 60_000;
 /// a mute or a ban landing a week after it was decided is more likely harm than help.
 pub const DEFAULT_MAX_AGE_SECONDS: u64 = 7 * 86_400;
 
-/// The detail key naming the queue item a case decided (in its decision and its outcome).
-pub const ITEM_KEY: &str = "item";
+pub use qunguan_core::case::ITEM_KEY;
 
 /// The case-log chain of actions that are not about one group (reporting a member to the platform).
 pub const PLATFORM_CHAIN: &str = "platform";

@@ -62,6 +62,8 @@ mod session;
 mod shared;
 /// Platform-staff mode: the report inbox and the platform-level measures.
 pub mod staff;
+/// A group's rules, its standing against its size tier, and its managers' records.
+mod stewardship;
 /// Following the groups: sync rounds into the store, messages checked, reports queued.
 pub mod sync;
 /// Which account an environment token belongs to, so such a session starts offline too.

@@ -229,7 +229,7 @@ impl Engine {
     }
 
     /// A group I manage, as the platform has it now.
-    async fn group_state_managed(&self, group: &str) -> Result<qunguan_core::GroupState> {
+    pub(crate) async fn group_state_managed(&self, group: &str) -> Result<qunguan_core::GroupState> {
         let (account, platform) = self.platform().await?;
         let state = platform.group(group).await?;
         match qunguan_core::Group::managed_by(&state, &account.user_id) {

@@ -103,7 +103,7 @@ fn account(user: &str) -> Account {
     Account { homeserver: "http://hs.test".into(), user_id: user.into(), device_id: Some("DEV".into()) }
 }
 
-fn room(id: &str, users: &[(&str, i64)]) -> GroupState {
+pub(crate) fn room(id: &str, users: &[(&str, i64)]) -> GroupState {
     GroupState {
         id: id.into(),
         name: Some(id.trim_start_matches('!').into()),
@@ -122,6 +122,8 @@ fn room(id: &str, users: &[(&str, i64)]) -> GroupState {
             },
         },
         report_words: None,
+        rules: None,
+        joined_managers: Vec::new(),
         credit_policy: None,
     }
 }

@@ -205,6 +205,12 @@ impl Platform for MatrixPlatform {
         self.put_state_key(&room, ruma::events::StateEventType::from(state::REPORT_WORDS_EVENT), "", &content).await
     }
 
+    async fn set_rules(&self, group_id: &str, text: &str) -> Result<(), ApiError> {
+        let room = crate::actions::parse::<OwnedRoomId>("room ID", group_id)?;
+        let content = serde_json::json!({ "text": text });
+        self.put_state_key(&room, ruma::events::StateEventType::from(state::RULES_EVENT), "", &content).await
+    }
+
     async fn set_credit_policy(
         &self,
         group_id: &str,

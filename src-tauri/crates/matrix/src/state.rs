@@ -15,6 +15,9 @@ pub const CONSOLE_ROOM_EVENT: &str = "org.qunguan.room";
 /// A group's own report words and emoji, in the group's state: `{commands: [..], emoji: [..]}`,
 /// set by its managers and read by every console (and any member's client that cares).
 pub const REPORT_WORDS_EVENT: &str = "org.qunguan.report_words";
+/// A group's written rules, in the group's state: `{text}`, set by its managers; an event set by
+/// anyone else (a member given the power to send it) is not used.
+pub const RULES_EVENT: &str = "org.qunguan.rules";
 /// A group's own credit policy, in the group's state: the policy's JSON (see
 /// `qunguan_core::credit::CreditPolicy`), used only when an owner or admin set a valid one.
 pub const CREDIT_POLICY_EVENT: &str = "org.qunguan.credit_policy";
@@ -94,6 +97,8 @@ pub fn group_state<'a>(
     let mut room_version = "1".to_owned();
     let mut levels: Option<PowerLevels> = None;
     let mut words: Option<(Option<String>, Value)> = None;
+    let mut rules: Option<(Option<String>, Value)> = None;
+    let mut joined_users: Vec<String> = Vec::new();
     let mut credit: Option<(Option<String>, Value)> = None;
 
     for event in raw_events.into_iter().filter_map(parse) {
@@ -113,11 +118,13 @@ pub fn group_state<'a>(
             ("m.room.name", "") => name = non_empty_string(event.content.get("name")),
             ("m.room.canonical_alias", "") => alias = non_empty_string(event.content.get("alias")),
             ("m.room.encryption", "") => encrypted = event.content.get("algorithm").is_some(),
-            ("m.room.member", _) if event.content.get("membership").and_then(Value::as_str) == Some("join") => {
+            ("m.room.member", user) if event.content.get("membership").and_then(Value::as_str) == Some("join") => {
                 joined += 1;
+                joined_users.push(user.to_owned());
             }
             (CONSOLE_ROOM_EVENT, "") => marker_senders.extend(event.sender.clone()),
             (REPORT_WORDS_EVENT, "") => words = Some((event.sender.clone(), event.content.clone())),
+            (RULES_EVENT, "") => rules = Some((event.sender.clone(), event.content.clone())),
             (CREDIT_POLICY_EVENT, "") => credit = Some((event.sender.clone(), event.content.clone())),
             _ => {}
         }
@@ -135,9 +142,9 @@ pub fn group_state<'a>(
     });
     let power = PowerSnapshot { creators, creators_outrank: outrank, levels };
     // Set by someone who manages the group, and well-formed; else the defaults.
+    let by_manager = |sender: Option<String>| sender.is_some_and(|s| power.role(&s).manages());
     let report_words = words.and_then(|(sender, content)| {
-        let sender = sender?;
-        if power.role(&sender) == qunguan_core::Role::Member {
+        if !by_manager(sender) {
             return None;
         }
         let list = |key: &str| -> Vec<String> {
@@ -152,6 +159,10 @@ pub fn group_state<'a>(
         };
         qunguan_core::report::ReportWords::checked(list("commands"), list("emoji")).ok()
     });
+    let rules = rules
+        .filter(|(sender, _)| by_manager(sender.clone()))
+        .and_then(|(_, content)| qunguan_core::group_rules::checked(content.get("text")?.as_str()?).ok());
+    let joined_managers = joined_users.into_iter().filter(|u| power.role(u).manages()).collect();
     // How members are judged is the owners' and admins' to say; a policy that fails its checks
     // is not used (the console's default is).
     let credit_policy = credit.and_then(|(sender, content)| {
@@ -168,6 +179,8 @@ pub fn group_state<'a>(
         console_room,
         power,
         report_words,
+        rules,
+        joined_managers,
         credit_policy,
     }
 }
@@ -253,6 +266,17 @@ mod tests {
     }
 
     #[test]
+    fn rules_count_only_when_a_manager_set_them() {
+        let rules = |sender: &str, content: &str| with_setting(RULES_EVENT, sender, content).rules;
+        assert_eq!(rules("@mod:hs", r#"{"text":" 1. 不发广告\r\n"}"#).as_deref(), Some("1. 不发广告"), "checked");
+        assert_eq!(rules("@owner:hs", r#"{"text":"Be kind"}"#).as_deref(), Some("Be kind"), "the owner's");
+        assert_eq!(rules("@muted:hs", r#"{"text":"anything goes"}"#), None, "a member's rules are not used");
+        assert_eq!(rules("@stranger:hs", r#"{"text":"x"}"#), None, "nor a non-member's");
+        assert_eq!(rules("@admin:hs", r#"{"text":"  "}"#), None, "blank rules are none");
+        assert_eq!(rules("@admin:hs", r#"{"text":7}"#), None, "nor rules that are not text");
+    }
+
+    #[test]
     fn a_credit_policy_counts_only_when_an_owner_or_admin_set_a_valid_one() {
         let policy = |sender: &str, content: &str| with_setting(CREDIT_POLICY_EVENT, sender, content).credit_policy;
         let set = policy("@admin:hs", r#"{"start":80,"levels":{"good":70,"fair":50,"poor":30}}"#).expect("an admin's");
@@ -268,6 +292,7 @@ mod tests {
         assert_eq!(s.name.as_deref(), Some("技术交流群"));
         assert_eq!(s.alias.as_deref(), Some("#tech:hs"));
         assert_eq!(s.joined_members, 2, "only joined members with a state key count");
+        assert_eq!(s.joined_managers, ["@owner:hs", "@admin:hs"], "the managers among the joined");
         assert!(s.power.creators_outrank, "a v12 room's creators should outrank everyone");
         assert_eq!(s.power.creators, ["@owner:hs", "@co:hs"]);
         let table = [

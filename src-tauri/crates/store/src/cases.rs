@@ -14,8 +14,7 @@ use crate::outbox::{self, OutboxEntry, OutboxStatus};
 use crate::{Store, store_err};
 use qunguan_core::action::OutboxError;
 
-/// The `detail` key of a decision that ends an earlier case: that case's ID.
-pub const ENDS_CASE: &str = "ends_case";
+pub use qunguan_core::case::ENDS_CASE;
 
 /// Which cases to list; `None` matches everything.
 #[derive(Debug, Clone, Default)]

@@ -13,6 +13,8 @@
 
 #![warn(missing_docs)]
 
+/// What compliance and the managers' records read: last messages per sender, item facts.
+mod activity;
 /// My chains as the moderation rooms hold them (audit verify's outside anchor).
 mod anchor;
 /// Cached groups, members and message pages: the last online answer, served offline.

@@ -17,6 +17,7 @@ fn group(id: &str) -> Group {
         tier: Tier::Small,
         can: vec![Capability::Ban],
         encrypted: false,
+        rules: None,
     }
 }
 

@@ -8,6 +8,8 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 
 import type { Account } from './bindings/Account';
 import type { Action } from './bindings/Action';
+import type { AdminRecord } from './bindings/AdminRecord';
+import type { Compliance } from './bindings/Compliance';
 import type { ActionOutcome } from './bindings/ActionOutcome';
 import type { AuditReport } from './bindings/AuditReport';
 import type { CaseView } from './bindings/CaseView';
@@ -63,6 +65,10 @@ export type { Severity } from './bindings/Severity';
 export type { Role } from './bindings/Role';
 export type { Tier } from './bindings/Tier';
 export type { Why } from './bindings/Why';
+export type { AdminRecord } from './bindings/AdminRecord';
+export type { Compliance } from './bindings/Compliance';
+export type { Expectations } from './bindings/Expectations';
+export type { Shortfall } from './bindings/Shortfall';
 
 // A record (not an array) so that a new code in the generated enum is a type error here until it is listed.
 const ERROR_CODES: Record<ErrorCode, true> = {
@@ -223,6 +229,14 @@ export const api = {
   followStatus: () => call<FollowStatus>('follow_status'),
   /** The notification settings (kept by the UI, used by the app when a round brings high-severity items). */
   setNotifyPrefs: (prefs: NotifyPrefs) => call<null>('set_notify_prefs', { prefs }),
+
+  // Group tiers and the managers' record.
+  /** Sets a group's written rules (checked); resolves to the text as stored. */
+  setGroupRules: (group: string, text: string) => call<string>('set_group_rules', { group, text }),
+  /** Each managed group's standing against its size tier (`group`: only that one). */
+  groupCompliance: (group: string | null) => call<Compliance[]>('group_compliance', { group }),
+  /** Each manager's record in a group (room ID). */
+  adminRecords: (group: string) => call<AdminRecord[]>('admin_records', { group }),
 };
 
 /** Calls `handler` with each round's summary (the app follows the groups live); resolves to the unsubscribe. */

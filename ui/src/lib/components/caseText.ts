@@ -3,7 +3,7 @@ import type { Action, Status, Why } from '../api';
 import { t, type MessageKey } from '../i18n/index.svelte';
 
 // Keyed by the generated `Action` names, so a new action is a type error here until it has a label.
-const ACTION_KEYS: Record<Action['action'] | 'report', MessageKey> = {
+const ACTION_KEYS: Record<Action['action'] | 'report' | 'demote', MessageKey> = {
   warn: 'action.kind.warn',
   mute: 'action.kind.mute',
   unmute: 'action.kind.unmute',
@@ -14,6 +14,8 @@ const ACTION_KEYS: Record<Action['action'] | 'report', MessageKey> = {
   lock: 'action.kind.lock',
   unlock: 'action.kind.unlock',
   role: 'action.kind.role',
+  // The Admins tab's demote is a `role` case; its toast names it as the owner chose it.
+  demote: 'action.kind.demote',
   report: 'action.kind.report',
   reveal: 'action.kind.reveal',
   staff_resolve: 'action.kind.staff_resolve',

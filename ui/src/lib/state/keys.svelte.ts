@@ -18,10 +18,16 @@ export const ACTION_KEYS: Record<KeyedAction, string> = {
 };
 /** The reversals the action dialog also does: unmute (a muted member's card; `u` in the queue), unban (`u`). */
 export type UndoAction = 'unmute' | 'unban';
-/** What the action dialog does: the keyed actions and the reversals. */
-export type DialogAction = KeyedAction | UndoAction;
+/** Taking a manager's powers away (the Admins tab): a role change to member, without a key of its own. */
+export type StewardAction = 'demote';
+/** What the action dialog does: the keyed actions, the reversals and demoting a manager. */
+export type DialogAction = KeyedAction | UndoAction | StewardAction;
+/** Whether a dialog action is one with a key (not a reversal, not a demote). */
+export function isKeyed(action: DialogAction): action is KeyedAction {
+  return Object.hasOwn(ACTION_KEYS, action);
+}
 export function actionKey(action: DialogAction): string | null {
-  return action === 'unmute' || action === 'unban' ? null : ACTION_KEYS[action];
+  return action === 'unmute' || action === 'unban' || action === 'demote' ? null : ACTION_KEYS[action];
 }
 /** The queue's own keys: c claim (release if mine) · d dismiss · u undo the last action. */
 export const QUEUE_KEYS = { claim: 'c', dismiss: 'd', undo: 'u' } as const;

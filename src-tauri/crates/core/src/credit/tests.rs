@@ -1,8 +1,6 @@
 //! Table tests: each action kind, reversals, recovery over an injected clock, the caps, trust,
 //! and the ladder.
 
-use std::collections::BTreeMap;
-
 use super::*;
 use crate::Status;
 use crate::case::CaseView;
@@ -23,24 +21,7 @@ fn at(day: f64) -> i64 {
 
 /// A done, trusted decision about `USER` on `day`.
 fn case(id: &str, action: &str, day: f64) -> CaseView {
-    CaseView {
-        case_id: id.into(),
-        group: G.into(),
-        actor: "@admin:hs".into(),
-        target: Some(USER.into()),
-        action: action.into(),
-        reason: "r".into(),
-        rule: None,
-        evidence_hash: None,
-        created_at: rfc3339_from_millis(at(day)),
-        status: Status::Done,
-        status_detail: None,
-        status_why: None,
-        detail: BTreeMap::new(),
-        prev_hash: String::new(),
-        hash: String::new(),
-        trusted: true,
-    }
+    CaseView { group: G.into(), ..CaseView::decided(id, "@admin:hs", action, USER, at(day)) }
 }
 
 fn with(mut c: CaseView, key: &str, value: &str) -> CaseView {

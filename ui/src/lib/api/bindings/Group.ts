@@ -42,4 +42,8 @@ can: Array<Capability>,
 /**
  * End-to-end encrypted: messages cannot be read or flagged yet.
  */
-encrypted: boolean, };
+encrypted: boolean, 
+/**
+ * The group's written rules (shown in the action dialog); `null` when none are set.
+ */
+rules: string | null, };
