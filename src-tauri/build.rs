@@ -35,6 +35,11 @@ const COMMANDS: &[&str] = &[
     "follow_status",
     "set_notify_prefs",
     "act_on_item",
+    "credit",
+    "credit_everywhere",
+    "action_preview",
+    "credit_policy",
+    "set_credit_policy",
 ];
 
 fn main() {

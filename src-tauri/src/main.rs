@@ -66,6 +66,11 @@ fn main() {
             commands::queue::follow_status,
             commands::queue::set_notify_prefs,
             commands::queue::act_on_item,
+            commands::credit::credit,
+            commands::credit::credit_everywhere,
+            commands::credit::action_preview,
+            commands::credit::credit_policy,
+            commands::credit::set_credit_policy,
         ])
         .run(tauri::generate_context!())
         .expect("the Tauri runtime failed");
