@@ -8,6 +8,13 @@ export class PolicyLoader extends Loader<PolicyView | null> {
     super(() => api.creditPolicy(groupId), null, { inPlace: true });
   }
 
+  /** What the engine answered a save with: the group's own policy now. */
+  saved(view: PolicyView): void {
+    this.value = view;
+    this.state = 'ready';
+    this.error = null;
+  }
+
   /** Reads it the first time it is asked for (later calls keep what was read). */
   ensure(): void {
     if (this.state === 'idle') void this.load();
