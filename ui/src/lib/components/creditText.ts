@@ -58,7 +58,10 @@ function kindWord(counts: readonly Sanction[]): string {
   return t(countsWarningsOnly(counts) ? 'ladder.kind.warn' : 'ladder.kind.any');
 }
 
-/** Where the member stands, the action not counted: "2 warnings in 30 days; at the 3rd, a kick". */
+/**
+ * Where the member stands, the action not counted: "2 warnings in 30 days: the ladder calls for a 1-day mute; at the
+ * 3rd, a kick".
+ */
 export function standingText(s: LadderStanding): string {
   const window = spanText(s.window);
   const warn = countsWarningsOnly(s.counts);
@@ -66,9 +69,9 @@ export function standingText(s: LadderStanding): string {
     s.count === 0
       ? t(warn ? 'ladder.none.warn' : 'ladder.none.any', { window })
       : tn(warn ? 'ladder.count.warn' : 'ladder.count.any', s.count, { window });
-  if (s.due) return t('ladder.standing.due', { standing, measure: measureText(s.due) });
-  if (s.next) return t('ladder.standing.next', { standing, then: i18n.ordinal(s.next.after), measure: measureText(s.next) });
-  return standing;
+  // "Calls for", not "is due": the step may have been taken by hand already (a mute the ladder did not take).
+  const at = s.due ? t('ladder.standing.due', { standing, measure: measureText(s.due) }) : standing;
+  return s.next ? t('ladder.standing.next', { standing: at, then: i18n.ordinal(s.next.after), measure: measureText(s.next) }) : at;
 }
 
 /**

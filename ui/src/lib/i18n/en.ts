@@ -504,7 +504,7 @@ export const en: Catalogue = {
   'credit.level.danger': 'Danger',
   'credit.chip.title': 'Credit level: {level}, score {score}',
   'credit.title': 'Credit level',
-  'credit.score': '{score} of {start}',
+  'credit.score': 'of {start}',
   'credit.loading': 'Working out the credit…',
   'credit.error.title': 'Could not work out the credit',
   'credit.changes.label': 'Credit changes',
@@ -547,7 +547,7 @@ export const en: Catalogue = {
   'ladder.line.auto': '{nth} {kind} in {window}: {measure} follows automatically',
   'ladder.line.next': '{nth} {kind} in {window}: at the {then}, {measure}',
   'ladder.line.plain': '{nth} {kind} in {window}',
-  'ladder.standing.due': '{standing}: {measure} is due',
+  'ladder.standing.due': '{standing}: the ladder calls for {measure}',
   'ladder.standing.next': '{standing}; at the {then}, {measure}',
 
   'members.col.credit': 'Credit',

@@ -501,7 +501,7 @@ export const zhCN = {
   'credit.level.danger': '危险',
   'credit.chip.title': '信用等级：{level}，{score} 分',
   'credit.title': '信用等级',
-  'credit.score': '{score} / {start} 分',
+  'credit.score': '满分 {start}',
   'credit.loading': '正在计算信用…',
   'credit.error.title': '无法计算信用',
   'credit.changes.label': '信用变化',
@@ -544,7 +544,7 @@ export const zhCN = {
   'ladder.line.auto': '{window}内{nth}{kind}：将自动{measure}',
   'ladder.line.next': '{window}内{nth}{kind}：到{then}时{measure}',
   'ladder.line.plain': '{window}内{nth}{kind}',
-  'ladder.standing.due': '{standing}：应{measure}',
+  'ladder.standing.due': '{standing}：阶梯对应{measure}',
   'ladder.standing.next': '{standing}；到{then}时{measure}',
 
   'members.col.credit': '信用',
