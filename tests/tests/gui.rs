@@ -855,6 +855,8 @@ fn admin_works_three_queue_items_from_the_keyboard_claim_mute_dismiss() {
         app.shot("mute-dialog").await?;
         app.client.active_element().await?.send_keys(&Key::Enter).await?;
         rows_become(app, 2, 60, "the muted sender's item left the open queue").await?;
+        // The decision's answer: the claim is released before it comes, while a round may reload the queue sooner.
+        app.wait("[data-testid=toast][data-status=done]", 60, "the mute's outcome").await?;
         let pl = o.power_levels(&room).await?;
         let events_default = pl["events_default"].as_i64().unwrap_or(0);
         let level = pl["users"][&first_sender.user_id].as_i64().unwrap_or(0);
