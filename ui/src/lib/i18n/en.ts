@@ -243,7 +243,7 @@ export const en: Catalogue = {
   'groups.error.title': 'Could not load your groups',
   'groups.detail.empty': 'Select a group to see its overview.',
 
-  'members.search.placeholder': 'Search name or Matrix ID',
+  'members.search.placeholder': 'Name or Matrix ID',
   'members.search.label': 'Search members',
   'members.filter.all': 'All',
   'members.count': '{shown} of {total}',
