@@ -38,6 +38,11 @@ const COMMANDS: &[&str] = &[
     "set_group_rules",
     "group_compliance",
     "admin_records",
+    "credit",
+    "credit_everywhere",
+    "action_preview",
+    "credit_policy",
+    "set_credit_policy",
 ];
 
 fn main() {

@@ -69,6 +69,11 @@ fn main() {
             commands::stewardship::set_group_rules,
             commands::stewardship::group_compliance,
             commands::stewardship::admin_records,
+            commands::credit::credit,
+            commands::credit::credit_everywhere,
+            commands::credit::action_preview,
+            commands::credit::credit_policy,
+            commands::credit::set_credit_policy,
         ])
         .run(tauri::generate_context!())
         .expect("the Tauri runtime failed");

@@ -855,6 +855,8 @@ fn admin_works_three_queue_items_from_the_keyboard_claim_mute_dismiss() {
         app.shot("mute-dialog").await?;
         app.client.active_element().await?.send_keys(&Key::Enter).await?;
         rows_become(app, 2, 60, "the muted sender's item left the open queue").await?;
+        // The decision's answer: the claim is released before it comes, while a round may reload the queue sooner.
+        app.wait("[data-testid=toast][data-status=done]", 60, "the mute's outcome").await?;
         let pl = o.power_levels(&room).await?;
         let events_default = pl["events_default"].as_i64().unwrap_or(0);
         let level = pl["users"][&first_sender.user_id].as_i64().unwrap_or(0);
@@ -1194,6 +1196,195 @@ fn dismissing_an_item_another_admin_holds_asks_first_and_esc_leaves_it_held() {
     });
 }
 
+/// The `data-<attr>` of the credit-change rows on the member card, newest first.
+async fn credit_changes(app: &qunguan_tests::gui::App, attr_name: &str) -> Result<Vec<String>> {
+    attrs(app, "[data-testid=member-credit-card] [data-testid=credit-change]", attr_name).await
+}
+
+#[test]
+fn credit_shows_in_the_member_list_the_card_and_the_action_dialog_and_the_group_sets_its_policy() {
+    use qunguan_tests::console::{Console, PASSWORD, create_group, unique};
+    require_keyring();
+    let (synapse, _) = world();
+    let register = |prefix: &str| {
+        qunguan_tests::RUNTIME.block_on(synapse.register(&unique(prefix), PASSWORD, false)).expect("register")
+    };
+    let (owner, admin, member, other) =
+        (register("crowner"), register("cradmin"), register("crmember"), register("crother"));
+    let room = create_group(&synapse.base_url, &owner, &[(&admin, 100)], &[&admin, &member, &other], "gui-credit");
+
+    // Another admin, with a `qg` of its own, warns the member twice and mutes them for a day: 100 − 5 − 5 − 10.
+    let b = Console::sign_in(&synapse.base_url, &admin);
+    let m = member.user_id.as_str();
+    let mut seeded = Vec::new();
+    for args in [
+        ["warn", &room, m, "--reason", "广告", "--rule", "R2"].as_slice(),
+        &["warn", &room, m, "--reason", "刷屏"],
+        &["mute", &room, m, "--for", "1d", "--reason", "又刷屏"],
+    ] {
+        let outcome = b.act(args);
+        assert_eq!(outcome.status, "done", "the other admin's {}: {:#?}", args[0], outcome.run);
+        seeded.push(outcome.case_id);
+    }
+    // The card lists them newest first.
+    seeded.reverse();
+
+    gui_test("credit", "en_US.UTF-8", async |app| {
+        let o = MatrixClient::new(&synapse.base_url, &owner.access_token);
+        app.sign_in(&synapse.base_url, &owner.user_id, &owner.password).await?;
+        app.wait("[data-testid=group-row]", 90, "the groups list after signing in").await?;
+        app.find(&format!("[data-testid=sidebar-group][data-group-id='{room}']")).await?.click().await?;
+        let row = format!("[data-testid=member-row][data-user-id='{m}']");
+        app.wait(&row, 90, "the warned member's row").await?;
+        check_eq!(
+            attr(app, "[data-testid=member-row]", "data-user-id").await?,
+            owner.user_id,
+            "by role: the owner first"
+        );
+
+        // The card: the level chip, the score, and the three changes explained (points, action, rule, case).
+        app.find(&row).await?.click().await?;
+        let chip = "[data-testid=member-card-credit]";
+        app.wait(&format!("{chip}[data-score='80']"), 60, "the card's credit after the other admin's cases").await?;
+        check_eq!(attr(app, chip, "data-level").await?, "fair", "80 is fair");
+        check_eq!(app.text(chip).await?, "Fair 80", "the chip names the level (not colour alone) and the score");
+        check_eq!(credit_changes(app, "data-case-id").await?, seeded, "three changes, each with its case");
+        check_eq!(credit_changes(app, "data-action").await?, ["mute", "warn", "warn"]);
+        check_eq!(credit_changes(app, "data-rule").await?, ["points.mute.up_to_1d", "points.warn", "points.warn"]);
+        check_eq!(credit_changes(app, "data-delta").await?, ["-10", "-5", "-5"]);
+        let first_change = app.text("[data-testid=member-credit-card] [data-testid=credit-change]").await?;
+        for shown in ["−10", "Mute", "points.mute.up_to_1d", seeded[0].as_str(), "→ 80"] {
+            ensure!(first_change.contains(shown), "the mute's change shows {shown:?}: {first_change:?}");
+        }
+        let ladder = app.text("[data-testid=member-ladder-text]").await?;
+        check_eq!(
+            ladder,
+            "2 warnings in 30 days: the ladder calls for a 1-day mute; at the 3rd, a kick",
+            "the card's ladder standing"
+        );
+
+        // The list follows what the card read: the credit column shows the level and the score.
+        let cell = format!("{row} [data-testid=member-credit]");
+        app.wait(&format!("{cell}[data-score='80'][data-level='fair']"), 30, "the member's credit in the list").await?;
+        check_eq!(app.text(&cell).await?, "Fair 80");
+        let owner_cell =
+            format!("[data-testid=member-row][data-user-id='{}'] [data-testid=member-credit]", owner.user_id);
+        check_eq!(attr(app, &owner_cell, "data-score").await?, "100", "no case: the start");
+        // Across all my groups: everything together first (this console's policy), then this group.
+        app.find("[data-testid=credit-everywhere-open]").await?.click().await?;
+        app.wait("[data-testid=credit-everywhere][data-state=ready]", 60, "credit across all my groups").await?;
+        let everywhere = "[data-testid=credit-everywhere-row]";
+        check_eq!(attrs(app, everywhere, "data-group-id").await?, ["", room.as_str()], "all groups, then this one");
+        check_eq!(attrs(app, &format!("{everywhere} [data-level]"), "data-score").await?, ["80", "80"]);
+        app.shot("card").await?;
+
+        // Sort by credit: the lowest first. Filter by level: the fair one alone.
+        pick(app, "[data-testid=member-sort]", "credit").await?;
+        app.until(
+            &format!("return document.querySelector('[data-testid=member-row]')?.dataset.userId === '{m}'"),
+            5,
+            "sorted by credit, the warned member first",
+        )
+        .await?;
+        check_eq!(attr(app, "[data-testid=level-filter-fair]", "data-count").await?, "1");
+        check_eq!(attr(app, "[data-testid=level-filter-good]", "data-count").await?, "3");
+        app.find("[data-testid=level-filter-fair]").await?.click().await?;
+        app.until("return document.querySelectorAll('[data-testid=member-row]').length === 1", 5, "fair only").await?;
+        check_eq!(attrs(app, "[data-testid=member-row]", "data-user-id").await?, [m], "only the fair member");
+        app.shot("sorted-filtered").await?;
+        app.find("[data-testid=level-filter-all]").await?.click().await?;
+        app.until("return document.querySelectorAll('[data-testid=member-row]').length === 4", 5, "all again").await?;
+
+        // `w`: the dialog shows the member's level and the ladder line for this, the 3rd warning.
+        press(app, 'w').await?;
+        app.wait("[data-testid=action-dialog][data-action=warn]", 5, "the warn dialog").await?;
+        let line = app.wait("[data-testid=action-ladder][data-count='3']", 30, "the ladder line").await?;
+        check_eq!(line.attr("data-counted").await?.as_deref(), Some("true"), "a warning counts");
+        check_eq!(line.attr("data-due").await?.as_deref(), Some("kick"), "the 3rd warning calls for a kick");
+        check_eq!(line.attr("data-automatic").await?.as_deref(), Some("false"), "the default ladder only suggests");
+        check_eq!(app.text("[data-testid=action-ladder]").await?, "3rd warning in 30 days: next is a kick");
+        check_eq!(attr(app, "[data-testid=action-credit]", "data-level").await?, "fair", "the level in the dialog");
+        app.shot("warn-dialog").await?;
+        press(app, Key::Escape.into()).await?;
+        app.until("return !document.querySelector('[data-testid=action-dialog]')", 5, "Esc closes it").await?;
+
+        // A timed ban (the other member): no end unless given one; 7 days picked; the ban is on Synapse.
+        app.find(&format!("[data-testid=member-row][data-user-id='{}']", other.user_id)).await?.click().await?;
+        app.wait(&format!("[data-testid=member-card][data-user-id='{}']", other.user_id), 5, "their card").await?;
+        press(app, 'b').await?;
+        app.wait("[data-testid=action-dialog][data-action=ban]", 5, "the ban dialog").await?;
+        check_eq!(attr(app, "[data-testid=action-duration-forever]", "aria-checked").await?, "true", "no end at first");
+        app.find("[data-testid=action-duration-604800]").await?.click().await?;
+        check_eq!(attr(app, "[data-testid=action-duration-604800]", "aria-checked").await?, "true", "7 days picked");
+        app.find("[data-testid=action-reason]").await?.send_keys("GUI test: a week off").await?;
+        app.shot("ban-dialog").await?;
+        app.find("[data-testid=action-reason]").await?.send_keys(&Key::Enter).await?;
+        let toast = app.wait("[data-testid=toast][data-status=done]", 60, "the ban done").await?;
+        let ban_case = toast.attr("data-case-id").await?.context("toast without a case")?;
+        let state = o.get_state(&room, "m.room.member", &other.user_id).await?;
+        check_eq!(state.as_ref().and_then(|s| s["membership"].as_str()), Some("ban"), "banned on Synapse");
+        // The other admin's console reads the ban's case, with its end.
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let case = b.cases(&["--user", &other.user_id]).into_iter().find(|c| c["case_id"] == ban_case.as_str());
+            if let Some(case) = case {
+                ensure!(case["detail"]["until"].is_string(), "the ban's case carries its end: {case:#}");
+                break;
+            }
+            ensure!(std::time::Instant::now() < deadline, "the other admin never read the ban's case {ban_case}");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+
+        // In Chinese: the level names and the ladder line as docs/credit.md and docs/ui.md word them.
+        app.find("[data-testid=nav-settings]").await?.click().await?;
+        pick(app, "[data-testid=settings-language]", "zh-CN").await?;
+        app.find(&format!("[data-testid=sidebar-group][data-group-id='{room}']")).await?.click().await?;
+        app.wait(&row, 30, "the members again").await?.click().await?;
+        app.wait(&format!("{chip}[data-score='80']"), 30, "the card again").await?;
+        check_eq!(app.text(chip).await?, "一般 80");
+        press(app, 'w').await?;
+        app.wait("[data-testid=action-ladder][data-count='3']", 30, "the ladder line in Chinese").await?;
+        check_eq!(app.text("[data-testid=action-ladder]").await?, "30 天内第 3 次警告：下一步是移出群");
+        app.shot("warn-dialog-zh").await?;
+        press(app, Key::Escape.into()).await?;
+        app.until("return !document.querySelector('[data-testid=action-dialog]')", 5, "Esc closes it").await?;
+        app.shot("card-zh").await?;
+        app.find("[data-testid=nav-settings]").await?.click().await?;
+        pick(app, "[data-testid=settings-theme]", "dark").await?;
+        app.find(&format!("[data-testid=sidebar-group][data-group-id='{room}']")).await?.click().await?;
+        app.wait(&row, 30, "the members in the dark theme").await?.click().await?;
+        app.wait(&format!("{chip}[data-score='80']"), 30, "the card in the dark theme").await?;
+        app.shot("card-zh-dark").await?;
+
+        // The group's credit policy: the defaults; a bad one is refused naming the field and nothing is applied;
+        // a good one becomes the group's own (its state on Synapse) and the member list follows it.
+        app.find("[data-testid=tab-settings]").await?.click().await?;
+        app.wait("[data-testid=policy-source][data-source=default]", 30, "the built-in defaults").await?;
+        app.shot("policy-zh").await?;
+        app.find("[data-testid=policy-edit]").await?.click().await?;
+        let text = app.wait("[data-testid=policy-text]", 5, "the policy's JSON to edit").await?;
+        text.clear().await?;
+        text.send_keys(r#"{"levels": {"good": 90, "fair": 95, "poor": 50}}"#).await?;
+        app.find("[data-testid=policy-save]").await?.click().await?;
+        let error = app.wait("[data-testid=policy-error][data-code=invalid_input]", 30, "the refusal").await?;
+        let said = error.text().await?;
+        ensure!(said.contains("levels.fair"), "the refusal names the field: {said:?}");
+        check_eq!(o.get_state(&room, "org.qunguan.credit_policy", "").await?, None, "nothing applied");
+        app.shot("policy-refused").await?;
+        text.clear().await?;
+        text.send_keys(r#"{"levels": {"good": 95, "fair": 85, "poor": 50}}"#).await?;
+        app.find("[data-testid=policy-save]").await?.click().await?;
+        app.wait("[data-testid=policy-saved]", 30, "saved").await?;
+        check_eq!(attr(app, "[data-testid=policy-source]", "data-source").await?, "group", "the group's own now");
+        let set = o.get_state(&room, "org.qunguan.credit_policy", "").await?.context("the policy on Synapse")?;
+        check_eq!(set["levels"]["fair"].as_i64(), Some(85), "the group's state holds it: {set}");
+        app.shot("policy-saved").await?;
+        app.find("[data-testid=tab-members]").await?.click().await?;
+        app.wait(&format!("{cell}[data-level='poor']"), 30, "80 is poor under the group's own thresholds").await?;
+        Ok(())
+    });
+}
+
 /// A group of its own with an owner, an admin (power 100) and a plain member, on the demo's Synapse; the admin
 /// warns the member through `qg` before the app starts, so the owner's Admins tab has a record to show.
 #[test]
@@ -1249,11 +1440,11 @@ fn owner_sees_the_compliance_line_writes_the_rules_reads_an_admins_record_and_de
         app.until(no_rules_gone, 60, "the no_rules shortfall gone after saving").await?;
         app.shot("rules-saved").await?;
 
-        // The Admins tab, from the keyboard: a focused tab, End goes to the last one.
-        app.find("[data-testid=tab-rules]").await?.send_keys(&Key::End).await?;
+        // The Admins tab, from the keyboard: on a focused tab, → goes to the next one.
+        app.find("[data-testid=tab-rules]").await?.send_keys(&Key::Right).await?;
         let admin_row = format!("[data-testid=admin-row][data-user-id='{}']", admin.user_id);
         app.wait(&admin_row, 60, "the admin's record on the Admins tab").await?;
-        check_eq!(attr(app, "[data-testid=tab-admins]", "aria-selected").await?, "true", "End chose the Admins tab");
+        check_eq!(attr(app, "[data-testid=tab-admins]", "aria-selected").await?, "true", "→ from Rules chose the Admins tab");
         app.find(&admin_row).await?.click().await?;
         app.wait(&format!("[data-testid=admin-card][data-user-id='{}']", admin.user_id), 5, "the admin's card").await?;
         let warns = "[data-testid=admin-actions] [data-kind=warn]";

@@ -2,6 +2,7 @@
 //! `qunguan_core::ApiError`, which serialises as `{code, message}` for the UI to switch on.
 
 pub mod cases;
+pub mod credit;
 pub mod groups;
 pub mod messages;
 pub mod queue;

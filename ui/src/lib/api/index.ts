@@ -11,11 +11,13 @@ import type { Action } from './bindings/Action';
 import type { AdminRecord } from './bindings/AdminRecord';
 import type { Compliance } from './bindings/Compliance';
 import type { ActionOutcome } from './bindings/ActionOutcome';
+import type { ActionPreview } from './bindings/ActionPreview';
 import type { AuditReport } from './bindings/AuditReport';
 import type { CaseView } from './bindings/CaseView';
 import type { OutboxView } from './bindings/OutboxView';
 import type { ApiError } from './bindings/ApiError';
 import type { ConnectionStatus } from './bindings/ConnectionStatus';
+import type { Credit } from './bindings/Credit';
 import type { ErrorCode } from './bindings/ErrorCode';
 import type { FollowStatus } from './bindings/FollowStatus';
 import type { Group } from './bindings/Group';
@@ -24,6 +26,7 @@ import type { Lang } from './bindings/Lang';
 import type { Member } from './bindings/Member';
 import type { MessageView } from './bindings/MessageView';
 import type { NotifyPrefs } from './bindings/NotifyPrefs';
+import type { PolicyView } from './bindings/PolicyView';
 import type { QueueItem } from './bindings/QueueItem';
 import type { RuleView } from './bindings/RuleView';
 import type { Revealed } from './bindings/Revealed';
@@ -34,6 +37,7 @@ import type { WarningPreview } from './bindings/WarningPreview';
 export type { Account } from './bindings/Account';
 export type { Action } from './bindings/Action';
 export type { ActionOutcome } from './bindings/ActionOutcome';
+export type { ActionPreview } from './bindings/ActionPreview';
 export type { AuditReport } from './bindings/AuditReport';
 export type { CaseView } from './bindings/CaseView';
 export type { OutboxView } from './bindings/OutboxView';
@@ -41,6 +45,18 @@ export type { Status } from './bindings/Status';
 export type { ApiError } from './bindings/ApiError';
 export type { Capability } from './bindings/Capability';
 export type { ConnectionStatus } from './bindings/ConnectionStatus';
+export type { ChangeKind } from './bindings/ChangeKind';
+export type { Credit } from './bindings/Credit';
+export type { CreditChange } from './bindings/CreditChange';
+export type { CreditPolicy } from './bindings/CreditPolicy';
+export type { CreditSummary } from './bindings/CreditSummary';
+export type { LadderStanding } from './bindings/LadderStanding';
+export type { LadderStep } from './bindings/LadderStep';
+export type { Level } from './bindings/Level';
+export type { Measure } from './bindings/Measure';
+export type { PolicySource } from './bindings/PolicySource';
+export type { PolicyView } from './bindings/PolicyView';
+export type { Sanction } from './bindings/Sanction';
 export type { ErrorCode } from './bindings/ErrorCode';
 export type { FollowPhase } from './bindings/FollowPhase';
 export type { FollowStatus } from './bindings/FollowStatus';
@@ -126,12 +142,10 @@ export function isApiError(e: unknown): e is ApiError {
 }
 
 /**
- * An `Action` as it crosses IPC. The generated type says `bigint` for the mute's `u64` seconds, but IPC is JSON,
- * which has no bigint (`JSON.stringify` throws on one): the seconds go as a plain number (≤ one year fits easily).
+ * An `Action` as it crosses IPC. IPC is JSON, which has no bigint: the generated type gives the mute's and the timed
+ * ban's `u64` seconds as a plain number (≤ one year fits easily), so an action goes as it is typed.
  */
-export type ActionInput =
-  | (Exclude<Action, { action: 'mute' }> & { seconds?: never })
-  | { action: 'mute'; user: string; seconds: number };
+export type ActionInput = Action;
 
 /** Every status of an `ActionOutcome` / `CaseView` / `OutboxView` (the generated `Status`), at run time. */
 const STATUS_SET: Record<Status, true> = {
@@ -237,6 +251,19 @@ export const api = {
   groupCompliance: (group: string | null) => call<Compliance[]>('group_compliance', { group }),
   /** Each manager's record in a group (room ID). */
   adminRecords: (group: string) => call<AdminRecord[]>('admin_records', { group }),
+  /** A member's credit in a group (room ID): score, level, every change explained, the ladder standing. */
+  credit: (group: string, user: string) => call<Credit>('credit', { group, user }),
+  /** A member's credit across all my groups (first, `group` null), then per group they have cases in. */
+  creditEverywhere: (user: string) => call<Credit[]>('credit_everywhere', { user }),
+  /** Before confirming an action on a member: their credit now and where the action puts them on the ladder. */
+  actionPreview: (group: string, action: ActionInput) => call<ActionPreview>('action_preview', { group, action }),
+  /** The credit policy in effect for `group` (null: this console's default) and where it comes from. */
+  creditPolicy: (group: string | null) => call<PolicyView>('credit_policy', { group }),
+  /**
+   * Checks a policy's JSON and makes it `group`'s own (owners and admins; null: this console's default). Rejects
+   * with `invalid_input` naming the field, and then nothing is applied.
+   */
+  setCreditPolicy: (group: string | null, text: string) => call<PolicyView>('set_credit_policy', { group, text }),
 };
 
 /** Calls `handler` with each round's summary (the app follows the groups live); resolves to the unsubscribe. */

@@ -35,6 +35,7 @@ class I18n {
   #numbers = $derived(new Intl.NumberFormat(this.locale));
   #dates = $derived(new Intl.DateTimeFormat(this.locale, { dateStyle: 'medium', timeStyle: 'short' }));
   #plurals = $derived(new Intl.PluralRules(this.locale));
+  #ordinals = $derived(new Intl.PluralRules(this.locale, { type: 'ordinal' }));
   collator = $derived(new Intl.Collator(this.locale, { sensitivity: 'base', numeric: true }));
 
   /** Ask the backend for the OS locale; keeps the navigator's guess when that fails. */
@@ -82,6 +83,13 @@ class I18n {
   tn(base: PluralBase, count: number, params?: Record<string, string | number>): string {
     const form = this.#plurals.select(count) === 'one' ? 'one' : 'other';
     return this.t(`${base}.${form}`, { count, ...params });
+  }
+
+  /** An ordinal in the UI language: `2nd`, `第 2 次`. */
+  ordinal(n: number): string {
+    const form = this.#ordinals.select(n);
+    const key = form === 'one' || form === 'two' || form === 'few' ? form : 'other';
+    return this.t(`ordinal.${key}`, { n });
   }
 }
 

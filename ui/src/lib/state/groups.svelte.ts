@@ -1,5 +1,6 @@
 // The groups I manage, and each group's members, loaded on demand and kept for the session.
 import { api, type Group, type Member, type Role } from '../api';
+import { policies } from './credit.svelte';
 import { Loader } from './loader.svelte';
 import { network } from './online.svelte';
 
@@ -25,12 +26,14 @@ class GroupsStore extends Loader<Group[]> {
   override reset(): void {
     super.reset();
     members.reset();
+    policies.reset();
   }
 }
 
 export class MemberList extends Loader<Member[]> {
   constructor(readonly groupId: string) {
-    super(() => api.listMembers(groupId), [], { settled: refreshNetwork });
+    // In place: a reload after an action (the muted chip, the credit) keeps the rows and the scroll.
+    super(() => api.listMembers(groupId), [], { inPlace: true, settled: refreshNetwork });
   }
 
   get members(): Member[] {
