@@ -1444,7 +1444,11 @@ fn owner_sees_the_compliance_line_writes_the_rules_reads_an_admins_record_and_de
         app.find("[data-testid=tab-rules]").await?.send_keys(&Key::Right).await?;
         let admin_row = format!("[data-testid=admin-row][data-user-id='{}']", admin.user_id);
         app.wait(&admin_row, 60, "the admin's record on the Admins tab").await?;
-        check_eq!(attr(app, "[data-testid=tab-admins]", "aria-selected").await?, "true", "→ from Rules chose the Admins tab");
+        check_eq!(
+            attr(app, "[data-testid=tab-admins]", "aria-selected").await?,
+            "true",
+            "→ from Rules chose the Admins tab"
+        );
         app.find(&admin_row).await?.click().await?;
         app.wait(&format!("[data-testid=admin-card][data-user-id='{}']", admin.user_id), 5, "the admin's card").await?;
         let warns = "[data-testid=admin-actions] [data-kind=warn]";
