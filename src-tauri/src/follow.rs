@@ -68,6 +68,9 @@ pub fn spawn(app: AppHandle) {
                         // On a task of its own: the next round does not wait for the notifications.
                         tauri::async_runtime::spawn(notify_high(app.clone(), fresh));
                     }
+                    // A little history, on a task of its own (one at a time: the engine skips a
+                    // step while another runs), so following never waits for it.
+                    tauri::async_runtime::spawn(history_step(app.clone()));
                 }
                 Err(e) if e.code == ErrorCode::NotSignedIn => {
                     // Signed out (or not yet in): the next account starts with a first round.
@@ -93,6 +96,16 @@ pub fn spawn(app: AppHandle) {
             }
         }
     });
+}
+
+/// One step of the groups' history back-fill; where it stands goes to the window.
+async fn history_step(app: AppHandle) {
+    let state = app.state::<AppState>();
+    match state.engine.history_step().await {
+        Ok(Some(history)) => publish(&app, |s| s.history = history),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(code = e.code.as_str(), "history back-fill step failed"),
+    }
 }
 
 /// Notifies of the round's new (or raised) items that are high-severity and open, if the

@@ -283,6 +283,15 @@ pub enum Command {
         #[arg(long, conflicts_with = "dry_run")]
         log: bool,
     },
+    /// Back-fill the groups' history into the encrypted store, to a depth (resumable: it
+    /// continues from the last page written). Stored for review and search, not queued.
+    History {
+        /// Room IDs or aliases (none: every group I manage).
+        groups: Vec<String>,
+        /// How far back, in days (default: the retention period for messages).
+        #[arg(long)]
+        days: Option<u32>,
+    },
     /// The retention policy (`retention.json`): with --set FILE, check it and make it the policy.
     Retention {
         /// A policy's JSON (`-`: standard input): `{"messages_days": N, "cases_days": N}`;

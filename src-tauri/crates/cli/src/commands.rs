@@ -42,7 +42,7 @@ async fn dispatch(engine: &Engine, command: Command, json: bool, lang: Lang) -> 
         | Command::Release { .. }) => {
             return crate::queue::run(engine, c, json, lang).await;
         }
-        c @ (Command::Purge { .. } | Command::Retention { .. } | Command::Person(_)) => {
+        c @ (Command::Purge { .. } | Command::Retention { .. } | Command::Person(_) | Command::History { .. }) => {
             return crate::retention::run(engine, c, json, lang).await;
         }
         c @ (Command::Rules { .. } | Command::Compliance { .. } | Command::Admins { .. }) => {

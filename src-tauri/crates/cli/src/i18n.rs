@@ -135,6 +135,9 @@ pub fn word(key: &str, lang: Lang) -> &'static str {
         "rule" => ("RULE", "规则"),
         "no_changes" => ("No change: every member starts here.", "无变动：每位成员的初始分。"),
         "messages" => ("MESSAGES", "消息"),
+        "pages" => ("PAGES", "页数"),
+        "oldest" => ("OLDEST", "最早"),
+        "done" => ("DONE", "完成"),
         "cached_pages" => ("OFFLINE PAGES", "离线页"),
         "kept_open" => ("KEPT (OPEN ITEM)", "保留（待处理条目）"),
         "dry_run" => ("dry run: nothing dropped", "演练：未删除任何内容"),
@@ -443,5 +446,14 @@ pub fn housekeeping_line(h: &qunguan_core::retention::Housekeeping, lang: Lang) 
             h.subject.as_deref().unwrap_or("?"),
             h.reason
         ),
+    }
+}
+
+/// A history back-fill's progress line for one group.
+pub fn history_progress(g: &qunguan_core::sync::GroupHistory, lang: Lang) -> String {
+    let oldest = g.oldest.as_deref().unwrap_or("…");
+    match lang {
+        Lang::En => format!("history of {}: {} messages in {} pages, back to {oldest}", g.group, g.messages, g.pages),
+        Lang::Zh => format!("{} 的历史：{} 页 {} 条消息，最早到 {oldest}", g.group, g.pages, g.messages),
     }
 }

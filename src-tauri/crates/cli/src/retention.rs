@@ -1,8 +1,9 @@
-//! `qg purge [--dry-run | --log]`, `qg retention [--set FILE]`, `qg person export USER` and
-//! `qg person erase USER --reason TEXT`.
+//! `qg history [GROUP...] [--days N]`, `qg purge [--dry-run | --log]`, `qg retention [--set FILE]`,
+//! `qg person export USER` and `qg person erase USER --reason TEXT`.
 
 use qunguan_core::Result;
 use qunguan_core::retention::Housekeeping;
+use qunguan_core::sync::GroupHistory;
 use qunguan_engine::Engine;
 
 use crate::args::{Command, Person};
@@ -24,6 +25,32 @@ pub async fn run(engine: &Engine, command: Command, json: bool, lang: Lang) -> R
             } else {
                 let lines: Vec<String> = records.iter().map(|h| i18n::housekeeping_line(h, lang)).collect();
                 crate::term::out(&lines.join("\n"));
+            }
+        }
+        Command::History { groups, days } => {
+            // A line per page on a terminal (stderr), nothing when piped.
+            let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let progress = move |g: &GroupHistory| {
+                if tty {
+                    eprint!("\r\x1b[2K{}", crate::term::line(&i18n::history_progress(g, lang)));
+                }
+            };
+            let marks = engine.backfill_history(&groups, days, u32::MAX, &progress).await?;
+            if tty {
+                eprint!("\r\x1b[2K");
+            }
+            if json {
+                print_json(&marks)?;
+            } else {
+                let headers = ["group", "pages", "messages", "oldest", "done"].map(|k| i18n::word(k, lang));
+                let rows: Vec<Vec<String>> = marks
+                    .iter()
+                    .map(|g| {
+                        let done = if g.done { i18n::word("yes", lang) } else { "" };
+                        vec![g.group.clone(), g.pages.to_string(), g.messages.to_string(), g.oldest.clone().unwrap_or_default(), done.into()]
+                    })
+                    .collect();
+                crate::term::out(&table::render(&headers, &rows));
             }
         }
         Command::Purge { dry_run, .. } => show(&engine.purge(dry_run).await?, json, lang)?,

@@ -89,6 +89,10 @@ pub(crate) async fn follow(
             r = engine.sync_once(wait) => match r {
                 Ok(report) => {
                     on_round(&report)?;
+                    // A little history between live rounds; a failure waits for the next.
+                    if let Err(e) = engine.history_step().await {
+                        tracing::warn!(code = e.code.as_str(), "history back-fill step failed");
+                    }
                     (wait, backoff) = (FOLLOW_WAIT_MS, Duration::from_secs(1));
                     Duration::ZERO
                 }

@@ -499,6 +499,10 @@ pub struct MessageSnapshot {
     pub body: Option<String>,
     /// Already redacted when captured.
     pub redacted: bool,
+    /// Who removed it, when known (the redaction's sender). Left out of the JSON when unknown,
+    /// so evidence sealed before this field existed hashes as it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redacted_by: Option<String>,
     /// The case a message sent by this console carries (`org.qunguan.case_id`, e.g. a warning).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub case_id: Option<String>,

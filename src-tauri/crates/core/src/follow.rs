@@ -47,6 +47,9 @@ pub struct FollowStatus {
     pub encrypted_groups: Vec<String>,
     /// Why the last round failed (phase `retrying`).
     pub error: Option<ApiError>,
+    /// Each group's history back-fill, as the last step left it.
+    #[serde(default)]
+    pub history: Vec<crate::sync::GroupHistory>,
 }
 
 /// When the app may show a desktop notification: for a new high-severity item, and for an item

@@ -64,6 +64,10 @@ pub struct MessageView {
     pub ts: i64,
     /// Removed (redacted): no text is left.
     pub redacted: bool,
+    /// Who removed it, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub redacted_by: Option<String>,
     /// The text, masked and split; empty when redacted or not text.
     pub segments: Vec<Segment>,
     /// What the detectors found in it.

@@ -157,7 +157,8 @@ pub trait Platform: Send + Sync {
     }
 
     /// Up to `limit` events of a group before `from` (a [`crate::sync::GroupBatch::gap`] or an
-    /// earlier [`Backfill::earlier`]), for filling a gap.
+    /// earlier [`Backfill::earlier`]), for filling a gap; an empty `from`: before the latest
+    /// (a history back-fill's first page).
     async fn backfill(&self, _group_id: &str, _from: &str, _limit: u32) -> Result<Backfill> {
         Err(cannot_follow())
     }

@@ -155,7 +155,7 @@ pub enum Rank {
 }
 
 impl Rank {
-    fn at_least(self, level: i64) -> bool {
+    pub fn at_least(self, level: i64) -> bool {
         match self {
             Rank::Creator => true,
             Rank::Level(l) => l >= level,

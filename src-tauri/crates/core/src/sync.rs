@@ -75,6 +75,16 @@ impl TimelineEvent {
             | TimelineEvent::Edit { event_id, .. } => event_id,
         }
     }
+
+    /// When the server received it (Unix ms).
+    pub fn ts(&self) -> i64 {
+        match self {
+            TimelineEvent::Message(m) => m.ts,
+            TimelineEvent::Reaction { ts, .. } | TimelineEvent::Redaction { ts, .. } | TimelineEvent::Edit { ts, .. } => {
+                *ts
+            }
+        }
+    }
 }
 
 /// One group's part of a round.
@@ -133,3 +143,20 @@ pub struct Backfill {
     /// Events that could not be read and were left out.
     pub skipped: u32,
 }
+
+/// Where one group's history stands, as `qg history` and the app show it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct GroupHistory {
+    /// The group's room ID.
+    pub group: String,
+    /// Pages read so far.
+    pub pages: u32,
+    /// Messages stored from them.
+    pub messages: u32,
+    /// The oldest message reached (RFC 3339).
+    pub oldest: Option<String>,
+    /// Nothing more to read (the depth or the start of the room).
+    pub done: bool,
+}
+

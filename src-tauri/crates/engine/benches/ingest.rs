@@ -614,6 +614,7 @@ fn queue_store(path: &Path, key: &Secret, detector: &detect::Engine, target: usi
                     kind: "m.room.message".into(),
                     body: Some(body),
                     redacted: false,
+                    redacted_by: None,
                     case_id: None,
                     reply_to: None,
                 };

@@ -32,6 +32,8 @@ mod credit;
 mod due;
 /// Groups I manage and their members, live or from the cache.
 mod groups;
+/// Each managed group's history back-filled into the store, page by page, to a depth.
+pub mod history;
 /// The data directory and the per-account subdirectories in it.
 pub mod home;
 /// The store's writer for following: rounds written on their own thread, queued ones together.
@@ -184,6 +186,8 @@ pub struct Engine {
     case_log_warnings: std::sync::Mutex<std::collections::BTreeMap<String, String>>,
     /// The groups followed between sync rounds (their power levels, their flood detectors).
     following: Mutex<sync::Following>,
+    /// Held while a history back-fill runs (one at a time: a second would read the same pages).
+    history: Mutex<()>,
     /// How far the current sync round is (see [`Engine::sync_progress`]).
     progress: tokio::sync::watch::Sender<qunguan_core::sync::SyncProgress>,
 }
@@ -201,6 +205,7 @@ impl Engine {
             offline_since: std::sync::Mutex::new(None),
             case_log_warnings: std::sync::Mutex::default(),
             following: Mutex::default(),
+            history: Mutex::default(),
             progress: tokio::sync::watch::Sender::new(Default::default()),
         }
     }

@@ -115,6 +115,7 @@ fn views(d: &detect::Engine, page: &[MessageSnapshot], o: &ViewOptions) -> Vec<M
                 sender: m.sender.clone(),
                 ts: m.ts,
                 redacted: m.redacted,
+                redacted_by: m.redacted_by.clone().filter(|_| m.redacted),
                 segments: if o.unmasked {
                     crate::mask::segments_unmasked(text, &found)
                 } else {
@@ -303,6 +304,7 @@ impl Engine {
                         kind: "m.room.message".into(),
                         body: report.text.take(),
                         redacted: false,
+                        redacted_by: None,
                         case_id: None,
                         reply_to: None,
                     };
@@ -336,6 +338,7 @@ mod tests {
             kind: "m.room.message".into(),
             body: Some(body.into()),
             redacted: false,
+            redacted_by: None,
             case_id: None,
             reply_to: None,
         }

@@ -27,7 +27,7 @@ use qunguan_core::report::ReportWords;
 use qunguan_core::sync::{GroupBatch, SyncProgress, TimelineEvent};
 use qunguan_core::{ApiError, GroupState, Result, RetryKind, Role};
 use qunguan_detect::{self as detect, Scratch, Stream};
-use qunguan_store::{Edited, Flagged, Ingest, NewReport};
+use qunguan_store::{Edited, Flagged, Ingest, NewReport, Removed};
 
 use crate::Engine;
 use crate::cache::now_ms;
@@ -152,13 +152,18 @@ impl<'a> Sorter<'a> {
                         });
                     }
                 }
-                TimelineEvent::Redaction { redacts, .. } => round.redactions.push((group.into(), redacts)),
+                // Anyone may send a removal; it counts for their own message, or for anyone's
+                // when they hold the group's redact level (the store checks whose message it is).
+                TimelineEvent::Redaction { sender, redacts, .. } => {
+                    let any = state.is_some_and(|s| s.power.rank(&sender).at_least(s.power.levels.redact));
+                    round.redactions.push(Removed { group_id: group.into(), event_id: redacts, by: sender, any });
+                }
                 // The new text is judged as the message it replaces (the store checks the sender).
-                TimelineEvent::Edit { sender, target, body, .. } => {
+                TimelineEvent::Edit { sender, target, body, ts, .. } => {
                     let mut found = Vec::new();
                     self.detector.scan_with(&body, &mut self.scratch, &mut found);
                     let flagged = self.flagged(group, &target, &found);
-                    round.edits.push(Edited { group_id: group.into(), target, sender, body, flagged });
+                    round.edits.push(Edited { group_id: group.into(), target, sender, body, ts, flagged });
                 }
             }
         }
@@ -402,6 +407,11 @@ impl Engine {
     /// How far the current (or last) sync round is: a progress line watches this.
     pub fn sync_progress(&self) -> tokio::sync::watch::Receiver<SyncProgress> {
         self.progress.subscribe()
+    }
+
+    /// The states of the groups followed, as the last round read them (empty before one).
+    pub(crate) async fn followed_states(&self) -> HashMap<String, GroupState> {
+        self.following.lock().await.states.clone()
     }
 
     /// Forgets the followed groups' states: the next round reads them again (after a setting

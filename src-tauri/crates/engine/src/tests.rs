@@ -253,6 +253,7 @@ impl Platform for FakePlatform {
     }
     async fn backfill(&self, _: &str, from: &str, _: u32) -> Result<qunguan_core::sync::Backfill> {
         self.fake.reachable()?;
+        self.fake.call("backfill");
         Ok(self.fake.history.lock().unwrap().get(from).cloned().unwrap_or_default())
     }
     async fn recent_messages(&self, _: &str, limit: u32) -> Result<Vec<MessageSnapshot>> {
@@ -447,6 +448,7 @@ async fn messages_are_only_for_managed_groups_and_readable_offline() {
             kind: "m.room.message".into(),
             body: Some(if i == 4 { "身份证 11010519491231002X".into() } else { format!("消息{i}") }),
             redacted: false,
+            redacted_by: None,
             case_id: None,
             reply_to: None,
         })

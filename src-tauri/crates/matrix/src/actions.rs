@@ -57,6 +57,7 @@ pub(crate) fn snapshot(raw_json: &str) -> Option<MessageSnapshot> {
         kind: v.get("type")?.as_str()?.to_owned(),
         body: v.pointer("/content/body").and_then(Value::as_str).map(str::to_owned),
         redacted,
+        redacted_by: v.pointer("/unsigned/redacted_because/sender").and_then(Value::as_str).map(str::to_owned),
         case_id: v.pointer(&format!("/content/{CASE_ID_KEY}")).and_then(Value::as_str).map(str::to_owned),
         reply_to: v.pointer("/content/m.relates_to/m.in_reply_to/event_id").and_then(Value::as_str).map(str::to_owned),
     })

@@ -134,6 +134,7 @@ pub fn read_event(v: &Value) -> Option<TimelineEvent> {
                 kind: "m.room.message".into(),
                 body,
                 redacted,
+                redacted_by: str_at(v, "/unsigned/redacted_because/sender").map(str::to_owned),
                 case_id: v.pointer(&format!("/content/{CASE_ID_KEY}")).and_then(Value::as_str).map(str::to_owned),
                 reply_to,
             }))
@@ -314,13 +315,16 @@ impl MatrixPlatform {
     pub async fn backfill_page(&self, group_id: &str, from: &str, limit: u32) -> Result<Backfill> {
         let room_filter =
             json!({"types": ["m.room.message", "m.reaction", "m.room.redaction"], "lazy_load_members": true});
-        let path = format!(
-            "/_matrix/client/v3/rooms/{}/messages?dir=b&from={}&limit={}&filter={}",
+        let mut path = format!(
+            "/_matrix/client/v3/rooms/{}/messages?dir=b&limit={}&filter={}",
             encode(group_id),
-            encode(from),
             limit.clamp(1, crate::messages::MAX_PAGE),
             encode(&room_filter.to_string())
         );
+        // No `from`: from the latest event (the start of a group's history back-fill).
+        if !from.is_empty() {
+            path.push_str(&format!("&from={}", encode(from)));
+        }
         let answer =
             self.client().await?.send_json(http::Method::GET, &path, None).await.map_err(Failure::into_api_error)?;
         Ok(read_page(&answer))

@@ -85,6 +85,7 @@ mod tests {
             kind: "m.room.message".into(),
             body: Some("hi".into()),
             redacted: false,
+            redacted_by: None,
             case_id: None,
             reply_to: None,
         }

@@ -21,6 +21,8 @@ mod anchor;
 mod cache;
 /// The case log and evidence on disk, appended in the same transaction as the outbox entry.
 mod cases;
+/// Each group's history back-filled page by page, and edits read before their message.
+mod history;
 /// Numbered schema migrations, tracked by `PRAGMA user_version`.
 mod migrations;
 /// The outbox: decided actions not yet confirmed, written before any network call.
@@ -38,8 +40,9 @@ mod timeline;
 
 pub use anchor::RoomAnchor;
 pub use cases::{CaseFilter, CaseRow, ENDS_CASE, EvidenceRow};
+pub use history::HistoryMark;
 pub use outbox::{OutboxEntry, OutboxStatus};
-pub use queue::{Edited, Flagged, Ingest, Ingested, ItemRow, NewReport, QueueFilter, REPORT_KIND, ReportRow};
+pub use queue::{Edited, Flagged, Ingest, Ingested, ItemRow, NewReport, QueueFilter, REPORT_KIND, Removed, ReportRow};
 pub use retention::ReportBy;
 pub use shared::{SharedChain, SharedRecord};
 

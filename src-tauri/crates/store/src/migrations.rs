@@ -264,6 +264,31 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         record     TEXT NOT NULL
     );
 ",
+    "
+    -- Who removed a message (the redaction's sender, or the server's word for one already
+    -- removed when it arrived).
+    ALTER TABLE timeline ADD COLUMN redacted_by TEXT;
+",
+    "
+    -- Each group's history back-fill: where the next page back starts (`NULL`: from the
+    -- latest), the oldest message reached, and whether it is done (depth or the room's start).
+    CREATE TABLE history (
+        group_id   TEXT PRIMARY KEY,
+        cursor     TEXT,
+        oldest_ts  INTEGER,
+        done       INTEGER NOT NULL DEFAULT 0,
+        pages      INTEGER NOT NULL DEFAULT 0,
+        messages   INTEGER NOT NULL DEFAULT 0
+    );
+    -- Edits read from history before the message they edit (pages go back in time).
+    CREATE TABLE history_edits (
+        group_id   TEXT NOT NULL,
+        target     TEXT NOT NULL,
+        sender     TEXT NOT NULL,
+        body       TEXT NOT NULL,
+        ts         INTEGER NOT NULL
+    );
+",
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {

@@ -51,6 +51,21 @@ pub struct NewReport {
     pub at_ms: i64,
 }
 
+/// A removal (`m.room.redaction`) of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Removed {
+    /// The group's room ID.
+    pub group_id: String,
+    /// The message removed.
+    pub event_id: String,
+    /// Who removed it.
+    pub by: String,
+    /// Whether `by` had the power to remove anyone's message (the group's redact level); else
+    /// the removal counts only for their own message (the platform accepts a removal event
+    /// from anyone and applies it only when the sender may: so does the store).
+    pub any: bool,
+}
+
 /// A message edited (`m.replace`): the new text, and what the detector found in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edited {
@@ -62,6 +77,8 @@ pub struct Edited {
     pub sender: String,
     /// The new text.
     pub body: String,
+    /// When it was edited (Unix ms): of several edits, the latest wins.
+    pub ts: i64,
     /// What the detector found in the new text, if anything.
     pub flagged: Option<Flagged>,
 }
@@ -76,8 +93,8 @@ pub struct Ingest {
     pub scope: Option<String>,
     /// New messages: (group, message).
     pub messages: Vec<(String, MessageSnapshot)>,
-    /// Removed messages: (group, event).
-    pub redactions: Vec<(String, String)>,
+    /// Removed messages.
+    pub redactions: Vec<Removed>,
     /// Messages the detector flagged (each also among `messages`, or stored before).
     pub flagged: Vec<Flagged>,
     /// Messages edited by their senders (written after `messages`, so an edit of a message of

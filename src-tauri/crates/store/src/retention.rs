@@ -107,7 +107,7 @@ impl Store {
         let mut out: Vec<(String, MessageSnapshot)> = Vec::new();
         let mut stmt = self
             .conn
-            .prepare("SELECT group_id, event_id, sender, ts, body, reply_to, redacted, case_id FROM timeline WHERE sender = ?1 ORDER BY group_id, seq")
+            .prepare("SELECT group_id, event_id, sender, ts, body, reply_to, redacted, case_id, redacted_by FROM timeline WHERE sender = ?1 ORDER BY group_id, seq")
             .map_err(err)?;
         let rows = stmt
             .query_map([user], |r| {
@@ -121,6 +121,7 @@ impl Store {
                         body: r.get(4)?,
                         reply_to: r.get(5)?,
                         redacted: r.get::<_, i64>(6)? != 0,
+                        redacted_by: r.get(8)?,
                         case_id: r.get(7)?,
                     },
                 ))
@@ -226,6 +227,7 @@ mod tests {
             kind: "m.room.message".into(),
             body: Some(format!("text of {event}")),
             redacted: false,
+            redacted_by: None,
             case_id: None,
             reply_to: None,
         }

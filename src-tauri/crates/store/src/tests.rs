@@ -65,6 +65,7 @@ fn message_pages_replace_each_other_per_group() {
         kind: "m.room.message".into(),
         body: Some(format!("消息 {i}")),
         redacted: i % 2 == 0,
+        redacted_by: None,
         case_id: None,
         reply_to: None,
     };

@@ -13,7 +13,7 @@ use qunguan_core::action::MessageSnapshot;
 use qunguan_core::queue::message_key;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::{Edited, Store, store_err};
+use crate::{Edited, Removed, Store, store_err};
 
 /// The SQL function the migration that keyed the timeline computes existing rows' keys with.
 pub(crate) const KEY_FUNCTION: &str = "qg_message_key";
@@ -37,6 +37,7 @@ fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageSnapshot> {
         kind: "m.room.message".into(),
         body: r.get("body")?,
         redacted: r.get::<_, i64>("redacted")? != 0,
+        redacted_by: r.get("redacted_by")?,
         case_id: r.get("case_id")?,
         reply_to: r.get("reply_to")?,
     })
@@ -45,8 +46,8 @@ fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageSnapshot> {
 /// Stores the messages not stored before; how many were new.
 pub(crate) fn insert(conn: &Connection, messages: &[(String, MessageSnapshot)]) -> rusqlite::Result<u32> {
     let mut insert = conn.prepare_cached(
-        "INSERT INTO timeline (msg_key, group_id, event_id, sender, ts, body, reply_to, redacted, case_id)
-         SELECT ?9, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+        "INSERT INTO timeline (msg_key, group_id, event_id, sender, ts, body, reply_to, redacted, case_id, redacted_by)
+         SELECT ?9, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10
          WHERE NOT EXISTS (SELECT 1 FROM timeline WHERE msg_key = ?9 AND group_id = ?1 AND event_id = ?2)",
     )?;
     let mut new = 0;
@@ -60,13 +61,15 @@ pub(crate) fn insert(conn: &Connection, messages: &[(String, MessageSnapshot)]) 
     Ok(new)
 }
 
-/// Marks removed messages as such and forgets their text.
-pub(crate) fn redact(conn: &Connection, removed: &[(String, String)]) -> rusqlite::Result<()> {
+/// Marks removed messages as such, with who removed them, and forgets their text: a removal
+/// counts when its sender sent the message or may remove anyone's ([`Removed::any`]).
+pub(crate) fn redact(conn: &Connection, removed: &[Removed]) -> rusqlite::Result<()> {
     let mut redact = conn.prepare_cached(
-        "UPDATE timeline SET redacted = 1, body = NULL WHERE msg_key = ?3 AND group_id = ?1 AND event_id = ?2",
+        "UPDATE timeline SET redacted = 1, body = NULL, redacted_by = ?3
+         WHERE msg_key = ?5 AND group_id = ?1 AND event_id = ?2 AND (?4 OR sender = ?3)",
     )?;
-    for (group, event) in removed {
-        redact.execute(params![group, event, message_key(group, event)])?;
+    for r in removed {
+        redact.execute(params![r.group_id, r.event_id, r.by, r.any, message_key(&r.group_id, &r.event_id)])?;
     }
     Ok(())
 }
@@ -137,6 +140,7 @@ mod tests {
             kind: "m.room.message".into(),
             body: Some(body.into()),
             redacted: false,
+            redacted_by: None,
             case_id: None,
             reply_to: None,
         }

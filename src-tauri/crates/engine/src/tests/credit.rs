@@ -118,6 +118,7 @@ async fn a_removed_message_costs_its_sender() {
         kind: "m.room.message".into(),
         body: Some("广告".into()),
         redacted: false,
+        redacted_by: None,
         case_id: None,
         reply_to: None,
     }];

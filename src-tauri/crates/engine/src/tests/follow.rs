@@ -17,6 +17,7 @@ fn msg(id: &str, sender: &str, ts: i64, body: &str) -> TimelineEvent {
         kind: "m.room.message".into(),
         body: Some(body.into()),
         redacted: false,
+        redacted_by: None,
         case_id: None,
         reply_to: None,
     })
@@ -192,6 +193,7 @@ async fn dismissing_or_acting_closes_the_item_and_counts_in_the_reporters_record
         kind: "m.room.message".into(),
         body: Some("hello".into()),
         redacted: false,
+        redacted_by: None,
         case_id: None,
         reply_to: None,
     }];
@@ -587,4 +589,54 @@ async fn a_purge_drops_old_messages_but_an_open_items_and_an_erasure_drops_one_p
     let kinds: Vec<_> = log.iter().map(|h| (h.kind.as_str(), h.dry_run)).collect();
     assert_eq!(kinds, [("erase", false), ("purge", false), ("purge", true)], "every run recorded");
     assert_eq!(log[0].subject.as_deref(), Some("@zed:hs"));
+}
+
+#[tokio::test]
+async fn history_is_read_back_page_by_page_to_the_depth_resumably_and_never_queued() {
+    use qunguan_core::sync::Backfill;
+    let home = tempfile::tempdir().unwrap();
+    let env = EnvOverride { now: Some("2027-06-01T00:00:00Z".into()), ..EnvOverride::default() };
+    let (e, fake) = engine(home.path(), Arc::new(MemorySecrets::default()), env);
+    e.sign_in_token("hs.test", &Secret::new("tok")).await.unwrap();
+    let now = qunguan_core::time::millis_from_rfc3339("2027-06-01T00:00:00Z").unwrap();
+    let day = qunguan_core::retention::DAY_MS;
+    let edit = TimelineEvent::Edit {
+        event_id: "$edit".into(),
+        sender: "@zed:hs".into(),
+        ts: now - day,
+        target: "$older".into(),
+        body: "改过的文字".into(),
+    };
+    let pages = [
+        ("", vec![msg("$newest", "@zed:hs", now - day, "最新"), edit], Some("t1")),
+        ("t1", vec![msg("$older", "@zed:hs", now - 10 * day, "身份证 11010519491231002X")], Some("t2")),
+        ("t2", vec![msg("$too-old", "@zed:hs", now - 200 * day, "太旧了"), msg("$edge", "@amy:hs", now - 30 * day, "边上")], Some("t3")),
+    ];
+    for (from, events, earlier) in pages {
+        let page = Backfill { events, earlier: earlier.map(str::to_owned), skipped: 0 };
+        fake.history.lock().unwrap().insert(from.into(), page);
+    }
+    let heard = std::sync::Mutex::new(Vec::new());
+    // Two pages, then stop (a budget), as between two live rounds.
+    let first = e.backfill_history(&["!b-admin".into()], Some(180), 2, &|g| heard.lock().unwrap().push(g.pages)).await.unwrap();
+    assert_eq!((first[0].pages, first[0].messages, first[0].done), (2, 2, false), "{first:?}");
+    assert_eq!(*heard.lock().unwrap(), [1, 2], "progress after each page");
+    let older = e.on_store(|s| s.timeline_message("!b-admin", "$older")).await.unwrap().unwrap();
+    assert_eq!(older.body.as_deref(), Some("改过的文字"), "the edit read first applied when its message came");
+    // Resumed from where it stopped: the third page crosses the depth, and ends it.
+    let rest = e.backfill_history(&["!b-admin".into()], Some(180), 10, &|_| {}).await.unwrap();
+    assert_eq!((rest[0].pages, rest[0].messages, rest[0].done), (3, 3, true), "{rest:?}");
+    assert!(e.on_store(|s| s.has_message("!b-admin", "$edge")).await.unwrap(), "within the depth: stored");
+    assert!(!e.on_store(|s| s.has_message("!b-admin", "$too-old")).await.unwrap(), "past it: not stored");
+    assert_eq!(rest[0].oldest.as_deref(), Some("2026-11-13T00:00:00Z"), "the oldest message read");
+    // History is for review: the ID card number in it is no queue item.
+    assert!(e.queue(None, None, None).await.unwrap().is_empty(), "history is not queued");
+    // Done: another call asks the platform nothing.
+    fake.take_calls();
+    e.backfill_history(&["!b-admin".into()], Some(180), 10, &|_| {}).await.unwrap();
+    assert!(!fake.take_calls().contains(&"backfill"), "a finished history is not read again");
+    // A deeper depth reads on from where it stopped.
+    fake.history.lock().unwrap().insert("t3".into(), Backfill::default());
+    let deeper = e.backfill_history(&["!b-admin".into()], Some(365), 10, &|_| {}).await.unwrap();
+    assert_eq!((deeper[0].pages, deeper[0].done), (4, true), "{deeper:?}");
 }

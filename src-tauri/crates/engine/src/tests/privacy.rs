@@ -10,6 +10,7 @@ fn leak() -> MessageSnapshot {
         kind: "m.room.message".into(),
         body: Some("身份证 11010519491231002X".into()),
         redacted: false,
+        redacted_by: None,
         case_id: None,
         reply_to: None,
     }
