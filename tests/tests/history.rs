@@ -37,11 +37,12 @@ fn qg_history_reads_a_group_back_to_its_start_with_edits_and_removals_once() {
         ids.push(RUNTIME.block_on(m.send_text(&room, &format!("第 {i} 条 message {i}"))).expect("post"));
     }
     // The member edits their first message (through matrix-nio) and removes their second.
-    member_does(&s.base_url, &member.user_id, PASSWORD, &[Step::Edit {
-        room: room.clone(),
-        to: ids[0].clone(),
-        body: "改过的第一条".into(),
-    }])
+    member_does(
+        &s.base_url,
+        &member.user_id,
+        PASSWORD,
+        &[Step::Edit { room: room.clone(), to: ids[0].clone(), body: "改过的第一条".into() }],
+    )
     .expect("matrix-nio edits");
     RUNTIME.block_on(m.redact(&room, &ids[1], "发错了")).expect("remove");
 

@@ -47,7 +47,13 @@ pub async fn run(engine: &Engine, command: Command, json: bool, lang: Lang) -> R
                     .iter()
                     .map(|g| {
                         let done = if g.done { i18n::word("yes", lang) } else { "" };
-                        vec![g.group.clone(), g.pages.to_string(), g.messages.to_string(), g.oldest.clone().unwrap_or_default(), done.into()]
+                        vec![
+                            g.group.clone(),
+                            g.pages.to_string(),
+                            g.messages.to_string(),
+                            g.oldest.clone().unwrap_or_default(),
+                            done.into(),
+                        ]
                     })
                     .collect();
                 crate::term::out(&table::render(&headers, &rows));

@@ -155,6 +155,7 @@ pub enum Rank {
 }
 
 impl Rank {
+    /// Whether this rank reaches `level` (a creator who outranks every level always does).
     pub fn at_least(self, level: i64) -> bool {
         match self {
             Rank::Creator => true,

@@ -80,9 +80,9 @@ impl TimelineEvent {
     pub fn ts(&self) -> i64 {
         match self {
             TimelineEvent::Message(m) => m.ts,
-            TimelineEvent::Reaction { ts, .. } | TimelineEvent::Redaction { ts, .. } | TimelineEvent::Edit { ts, .. } => {
-                *ts
-            }
+            TimelineEvent::Reaction { ts, .. }
+            | TimelineEvent::Redaction { ts, .. }
+            | TimelineEvent::Edit { ts, .. } => *ts,
         }
     }
 }
@@ -159,4 +159,3 @@ pub struct GroupHistory {
     /// Nothing more to read (the depth or the start of the room).
     pub done: bool,
 }
-

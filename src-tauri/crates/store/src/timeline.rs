@@ -54,8 +54,9 @@ pub(crate) fn insert(conn: &Connection, messages: &[(String, MessageSnapshot)]) 
     for (group, m) in messages {
         let body = if m.redacted { None } else { m.body.as_deref() };
         let key = message_key(group, &m.event_id);
+        let by = m.redacted_by.as_deref().filter(|_| m.redacted);
         new += insert
-            .execute(params![group, m.event_id, m.sender, m.ts, body, m.reply_to, m.redacted, m.case_id, key])?
+            .execute(params![group, m.event_id, m.sender, m.ts, body, m.reply_to, m.redacted, m.case_id, key, by])?
             as u32;
     }
     Ok(new)

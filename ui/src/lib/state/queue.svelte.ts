@@ -19,6 +19,7 @@ const IDLE: FollowStatus = {
   raised_items: [],
   encrypted_groups: [],
   error: null,
+  history: [],
 };
 
 class QueueStore extends Loader<QueueItem[]> {

@@ -610,7 +610,14 @@ async fn history_is_read_back_page_by_page_to_the_depth_resumably_and_never_queu
     let pages = [
         ("", vec![msg("$newest", "@zed:hs", now - day, "最新"), edit], Some("t1")),
         ("t1", vec![msg("$older", "@zed:hs", now - 10 * day, "身份证 11010519491231002X")], Some("t2")),
-        ("t2", vec![msg("$too-old", "@zed:hs", now - 200 * day, "太旧了"), msg("$edge", "@amy:hs", now - 30 * day, "边上")], Some("t3")),
+        (
+            "t2",
+            vec![
+                msg("$too-old", "@zed:hs", now - 200 * day, "太旧了"),
+                msg("$edge", "@amy:hs", now - 30 * day, "边上"),
+            ],
+            Some("t3"),
+        ),
     ];
     for (from, events, earlier) in pages {
         let page = Backfill { events, earlier: earlier.map(str::to_owned), skipped: 0 };
@@ -618,7 +625,8 @@ async fn history_is_read_back_page_by_page_to_the_depth_resumably_and_never_queu
     }
     let heard = std::sync::Mutex::new(Vec::new());
     // Two pages, then stop (a budget), as between two live rounds.
-    let first = e.backfill_history(&["!b-admin".into()], Some(180), 2, &|g| heard.lock().unwrap().push(g.pages)).await.unwrap();
+    let first =
+        e.backfill_history(&["!b-admin".into()], Some(180), 2, &|g| heard.lock().unwrap().push(g.pages)).await.unwrap();
     assert_eq!((first[0].pages, first[0].messages, first[0].done), (2, 2, false), "{first:?}");
     assert_eq!(*heard.lock().unwrap(), [1, 2], "progress after each page");
     let older = e.on_store(|s| s.timeline_message("!b-admin", "$older")).await.unwrap().unwrap();

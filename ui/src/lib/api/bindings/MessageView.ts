@@ -24,6 +24,10 @@ ts: number,
  */
 redacted: boolean, 
 /**
+ * Who removed it, when known.
+ */
+redacted_by?: string, 
+/**
  * The text, masked and split; empty when redacted or not text.
  */
 segments: Array<Segment>, 
