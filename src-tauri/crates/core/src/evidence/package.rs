@@ -1,0 +1,174 @@
+//! Building a package's files from the records, the evidence and the masking the engine gives.
+//!
+//! Which records go in: for every chain that holds a chosen case, the consecutive span from that
+//! chain's first record of a chosen case to its last. The chosen cases' records are in full
+//! (`cases/…`, exactly the bytes their hash covers); any other record inside the span is
+//! *withheld*: only its place and hashes are listed, so the links can be followed without
+//! handing over other members' cases. The chain before the span is summed up by the first
+//! record's `prev_hash` and its record number.
+
+use std::collections::{BTreeMap, HashSet};
+
+use sha2::{Digest, Sha256};
+
+use crate::Lang;
+use crate::case::{Chained, hashed_form, hex};
+use crate::evidence::manifest::{Head, Manifest, ManifestChain, PACKAGE_FORMAT, PackageKind, Position};
+
+/// The package's checksum file, in `sha256sum` format, over every other file.
+pub const SUMS_FILE: &str = "SHA256SUMS";
+/// The manifest's file name.
+pub const MANIFEST_FILE: &str = "manifest.json";
+/// The readable report's file name.
+pub const REPORT_FILE: &str = "report.html";
+/// The verifier's file name.
+pub const VERIFY_FILE: &str = "verify.py";
+/// The verifier shipped in every package: Python's standard library only.
+pub const VERIFY_PY: &str = include_str!("verify.py");
+
+/// A record inside a chain's span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpanRecord {
+    /// The record with its link.
+    pub chained: Chained,
+    /// Whether it is trusted (always, for my own; imported: its sender managed the group).
+    pub trusted: bool,
+    /// In full (a chosen case's record), else withheld.
+    pub included: bool,
+}
+
+/// One chain's part of the package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainSpan {
+    /// Whose chain.
+    pub actor: String,
+    /// The exporting console's own chain.
+    pub mine: bool,
+    /// Record number (1-based) of `records[0]`.
+    pub first: u64,
+    /// The span, in chain order.
+    pub records: Vec<SpanRecord>,
+    /// The head kept locally (my chain only).
+    pub head: Option<Head>,
+    /// The head announced in the moderation room, if known.
+    pub announced: Option<Head>,
+}
+
+/// The span of `chain` (records with their trust) that covers every record of `cases`;
+/// `None` when the chain holds none of them.
+pub fn span(chain: &[(Chained, bool)], cases: &HashSet<String>) -> Option<(u64, Vec<SpanRecord>)> {
+    let chosen = |c: &Chained| cases.contains(&c.record.case_id);
+    let from = chain.iter().position(|(c, _)| chosen(c))?;
+    let to = chain.iter().rposition(|(c, _)| chosen(c))?;
+    let records = chain[from..=to]
+        .iter()
+        .map(|(c, trusted)| SpanRecord { included: chosen(c), chained: c.clone(), trusted: *trusted })
+        .collect();
+    Some((from as u64 + 1, records))
+}
+
+/// Everything a package is made of.
+#[derive(Debug, Clone)]
+pub struct Export {
+    /// One case or a month.
+    pub kind: PackageKind,
+    /// The case, for a case package.
+    pub case_id: Option<String>,
+    /// `YYYY-MM`, for a month package.
+    pub month: Option<String>,
+    /// The group's room ID.
+    pub group: String,
+    /// The group's name, if known.
+    pub group_name: Option<String>,
+    /// The signed-in account.
+    pub exported_by: String,
+    /// RFC 3339 UTC.
+    pub exported_at: String,
+    /// The report's language.
+    pub lang: Lang,
+    /// My chain first, then other admins'.
+    pub chains: Vec<ChainSpan>,
+    /// The sealed evidence this console holds, by case ID: the JSON exactly as sealed.
+    pub evidence: BTreeMap<String, String>,
+}
+
+/// A package in memory: relative path (with `/`) → bytes, `SHA256SUMS` included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Package {
+    /// What `manifest.json` holds.
+    pub manifest: Manifest,
+    /// Every file.
+    pub files: BTreeMap<String, Vec<u8>>,
+}
+
+/// Lower-case hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// The package's files; `mask` masks personal data in text shown in the report.
+pub fn build(export: &Export, mask: &dyn Fn(&str) -> String) -> Package {
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut chains = Vec::new();
+    for (n, chain) in export.chains.iter().enumerate() {
+        let mut positions = Vec::new();
+        for (i, r) in chain.records.iter().enumerate() {
+            let seq = chain.first + i as u64;
+            let c = &r.chained;
+            let name = format!("{:02}-{seq:06}.json", n + 1);
+            let (file, evidence) = if r.included {
+                // A record of a format this build cannot write as hashed goes in as serde writes
+                // it: it will not verify, which is the truth about it.
+                let bytes =
+                    hashed_form(&c.record).unwrap_or_else(|| serde_json::to_string(&c.record).unwrap_or_default());
+                let file = format!("cases/{name}");
+                files.insert(file.clone(), bytes.into_bytes());
+                let evidence =
+                    c.record.evidence_hash.as_ref().and(export.evidence.get(&c.record.case_id)).map(|json| {
+                        let path = format!("evidence/{name}");
+                        files.insert(path.clone(), json.clone().into_bytes());
+                        path
+                    });
+                (Some(file), evidence)
+            } else {
+                (None, None)
+            };
+            positions.push(Position {
+                seq,
+                case_id: r.included.then(|| c.record.case_id.clone()),
+                kind: r.included.then(|| c.record.kind.clone()),
+                prev_hash: c.prev_hash.clone(),
+                hash: c.hash.clone(),
+                file,
+                evidence,
+                trusted: r.trusted,
+            });
+        }
+        chains.push(ManifestChain {
+            actor: chain.actor.clone(),
+            mine: chain.mine,
+            positions,
+            head: chain.head.clone(),
+            announced: chain.announced.clone(),
+        });
+    }
+    let manifest = Manifest {
+        format: PACKAGE_FORMAT.to_owned(),
+        kind: export.kind,
+        case_id: export.case_id.clone(),
+        month: export.month.clone(),
+        group: export.group.clone(),
+        group_name: export.group_name.clone(),
+        exported_by: export.exported_by.clone(),
+        exported_at: export.exported_at.clone(),
+        lang: export.lang,
+        chains,
+    };
+    let json = serde_json::to_string_pretty(&manifest).expect("a manifest serialises");
+    files.insert(MANIFEST_FILE.to_owned(), format!("{json}\n").into_bytes());
+    files.insert(REPORT_FILE.to_owned(), crate::evidence::report::render(export, &manifest, mask).into_bytes());
+    files.insert(VERIFY_FILE.to_owned(), VERIFY_PY.as_bytes().to_vec());
+    let sums: String = files.iter().map(|(path, bytes)| format!("{}  {path}\n", sha256_hex(bytes))).collect();
+    files.insert(SUMS_FILE.to_owned(), sums.into_bytes());
+    Package { manifest, files }
+}
