@@ -1111,5 +1111,6 @@ mod shared {
 }
 
 mod credit;
+mod evidence;
 mod follow;
 mod privacy;

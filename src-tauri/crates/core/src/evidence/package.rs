@@ -172,3 +172,68 @@ pub fn build(export: &Export, mask: &dyn Fn(&str) -> String) -> Package {
     files.insert(SUMS_FILE.to_owned(), sums.into_bytes());
     Package { manifest, files }
 }
+
+/// What `qg evidence export` made, as `--json` prints it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ExportSummary {
+    /// Where the package is: the folder, or the zip file with `zip`.
+    pub out: String,
+    /// Written as one zip file (its entries under one folder) rather than a folder.
+    pub zip: bool,
+    /// One case or a month.
+    pub kind: PackageKind,
+    /// The group's room ID.
+    pub group: String,
+    /// The case, for a case package.
+    pub case_id: Option<String>,
+    /// `YYYY-MM`, for a month package.
+    pub month: Option<String>,
+    /// Decisions in full.
+    pub cases: u32,
+    /// Records in full (decisions and outcomes).
+    pub records: u32,
+    /// Records of other cases inside the spans, listed by their hashes only.
+    pub withheld: u32,
+    /// Evidence files.
+    pub evidence: u32,
+    /// Files, `SHA256SUMS` included.
+    pub files: u32,
+}
+
+/// `(cases, records, withheld, evidence)` of a manifest: decisions in full, records in full,
+/// records withheld, evidence files.
+pub(crate) fn counts(m: &Manifest) -> (u32, u32, u32, u32) {
+    let mut n = (0, 0, 0, 0);
+    for p in m.chains.iter().flat_map(|c| &c.positions) {
+        match p.file {
+            Some(_) => {
+                n.0 += u32::from(p.kind == Some(crate::case::RecordKind::Decision));
+                n.1 += 1;
+            }
+            None => n.2 += 1,
+        }
+        n.3 += u32::from(p.evidence.is_some());
+    }
+    n
+}
+
+impl Package {
+    /// The summary of this package written to `out`.
+    pub fn summary(&self, out: String, zip: bool) -> ExportSummary {
+        let m = &self.manifest;
+        let (cases, records, withheld, evidence) = counts(m);
+        ExportSummary {
+            out,
+            zip,
+            kind: m.kind,
+            group: m.group.clone(),
+            case_id: m.case_id.clone(),
+            month: m.month.clone(),
+            cases,
+            records,
+            withheld,
+            evidence,
+            files: self.files.len() as u32,
+        }
+    }
+}

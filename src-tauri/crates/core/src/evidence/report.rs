@@ -75,9 +75,9 @@ impl Page<'_> {
         let w = self.w;
         let scope = match m.kind {
             PackageKind::Case => {
-                format!("{}: <code>{}</code>", w.case_scope, escape(m.case_id.as_deref().unwrap_or("")))
+                format!("{}{}<code>{}</code>", w.case_scope, w.colon, escape(m.case_id.as_deref().unwrap_or("")))
             }
-            PackageKind::Month => format!("{}: {}", w.month_scope, escape(m.month.as_deref().unwrap_or(""))),
+            PackageKind::Month => format!("{}{}{}", w.month_scope, w.colon, escape(m.month.as_deref().unwrap_or(""))),
         };
         let group = match &m.group_name {
             Some(name) => format!("{} (<code>{}</code>)", escape(name), escape(&m.group)),
@@ -92,18 +92,7 @@ impl Page<'_> {
 
     fn summary(&mut self, m: &Manifest) {
         let w = self.w;
-        let positions = m.chains.iter().flat_map(|c| &c.positions);
-        let (mut cases, mut records, mut withheld, mut evidence) = (0, 0, 0, 0);
-        for p in positions {
-            match (&p.file, &p.kind) {
-                (None, _) => withheld += 1,
-                (Some(_), kind) => {
-                    records += 1;
-                    cases += usize::from(kind.as_ref() == Some(&RecordKind::Decision));
-                }
-            }
-            evidence += usize::from(p.evidence.is_some());
-        }
+        let (cases, records, withheld, evidence) = crate::evidence::package::counts(m);
         let _ = write!(self.out, "<h2>{}</h2>\n<table>\n", escape(w.summary));
         for (label, n) in [(w.cases, cases), (w.records, records), (w.withheld, withheld), (w.evidence_files, evidence)]
         {
@@ -131,9 +120,10 @@ impl Page<'_> {
         let whose = if chain.mine { w.mine } else { w.imported };
         let _ = writeln!(
             self.out,
-            "<h2>{} {}: <code>{}</code> ({})</h2>",
+            "<h2>{} {}{}<code>{}</code> ({})</h2>",
             n + 1,
             escape(w.chain_of),
+            w.colon,
             escape(&chain.actor),
             escape(whose)
         );
@@ -174,12 +164,8 @@ impl Page<'_> {
 
     fn positions(&mut self, chain: &ChainSpan) {
         let w = self.w;
-        let _ = writeln!(
-            self.out,
-            "<h3>{}</h3>\n<p class=\"note\">{}.</p>\n<table>",
-            escape(w.positions),
-            escape(w.prefix)
-        );
+        let _ =
+            writeln!(self.out, "<h3>{}</h3>\n<p class=\"note\">{}</p>\n<table>", escape(w.positions), escape(w.prefix));
         self.header(&[w.seq, w.kind, w.case, w.prev_hash, w.hash]);
         for (i, r) in chain.records.iter().enumerate() {
             let c = &r.chained;
@@ -230,8 +216,9 @@ impl Page<'_> {
         };
         let _ = writeln!(
             self.out,
-            "<p>{}: {} · <span class=\"hash\">{}</span></p>\n<table>",
+            "<p>{}{}{} · <span class=\"hash\">{}</span></p>\n<table>",
             escape(w.captured_at),
+            w.colon,
             escape(&ev.captured_at),
             escape(hash)
         );
@@ -246,10 +233,12 @@ impl Page<'_> {
         }
         let _ = writeln!(
             self.out,
-            "</table>\n<p class=\"note\">{}: <code>{}</code> · {}</p>",
+            "</table>\n<p class=\"note\">{}{colon}<code>{}</code> · {}{colon}{}</p>",
             escape(w.acted_on),
             escape(&ev.message.event_id),
-            escape(w.context)
+            escape(w.context),
+            shown.len() - 1,
+            colon = w.colon
         );
     }
 
