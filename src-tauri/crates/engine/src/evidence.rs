@@ -11,7 +11,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use qunguan_core::case::{Chained, RecordKind};
-use qunguan_core::evidence::manifest::{Head, PackageKind};
+use qunguan_core::evidence::manifest::{About, Head, PackageKind};
 use qunguan_core::evidence::package::{ChainSpan, Export, ExportSummary, Package, build, span};
 use qunguan_core::evidence::verify::{VerifyReport, verify};
 use qunguan_core::platform::IdKind;
@@ -221,7 +221,7 @@ impl Engine {
             let what = month.as_deref().map_or_else(|| "that case".to_owned(), |m| format!("{group} in {m}"));
             return Err(ApiError::new(ErrorCode::NotFound, format!("no cases of {what} in this console's case log")));
         }
-        let export = Export {
+        let about = About {
             kind,
             case_id,
             month,
@@ -230,9 +230,8 @@ impl Engine {
             exported_by: account.user_id,
             exported_at: rfc3339_from_millis(now),
             lang: req.lang,
-            chains,
-            evidence,
         };
+        let export = Export { about, chains, evidence };
         let d = detector().await?;
         let (out, zip) = (req.out.clone(), req.zip);
         tokio::task::spawn_blocking(move || {

@@ -64,11 +64,9 @@ pub struct ManifestChain {
     pub announced: Option<Head>,
 }
 
-/// `manifest.json`.
+/// What a package is about and who made it: the head of its manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Manifest {
-    /// [`PACKAGE_FORMAT`].
-    pub format: String,
+pub struct About {
     /// One case or one month.
     pub kind: PackageKind,
     /// The case, for [`PackageKind::Case`].
@@ -85,6 +83,16 @@ pub struct Manifest {
     pub exported_at: String,
     /// The language of `report.html`.
     pub lang: Lang,
+}
+
+/// `manifest.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// [`PACKAGE_FORMAT`].
+    pub format: String,
+    /// What it is about (flattened into the same object).
+    #[serde(flatten)]
+    pub about: About,
     /// The chains the records come from: the exporting console's first, then other admins'.
     pub chains: Vec<ManifestChain>,
 }

@@ -11,9 +11,8 @@ use std::collections::{BTreeMap, HashSet};
 
 use sha2::{Digest, Sha256};
 
-use crate::Lang;
 use crate::case::{Chained, hashed_form, hex};
-use crate::evidence::manifest::{Head, Manifest, ManifestChain, PACKAGE_FORMAT, PackageKind, Position};
+use crate::evidence::manifest::{About, Head, Manifest, ManifestChain, PACKAGE_FORMAT, PackageKind, Position};
 
 /// The package's checksum file, in `sha256sum` format, over every other file.
 pub const SUMS_FILE: &str = "SHA256SUMS";
@@ -70,22 +69,8 @@ pub fn span(chain: &[(Chained, bool)], cases: &HashSet<String>) -> Option<(u64, 
 /// Everything a package is made of.
 #[derive(Debug, Clone)]
 pub struct Export {
-    /// One case or a month.
-    pub kind: PackageKind,
-    /// The case, for a case package.
-    pub case_id: Option<String>,
-    /// `YYYY-MM`, for a month package.
-    pub month: Option<String>,
-    /// The group's room ID.
-    pub group: String,
-    /// The group's name, if known.
-    pub group_name: Option<String>,
-    /// The signed-in account.
-    pub exported_by: String,
-    /// RFC 3339 UTC.
-    pub exported_at: String,
-    /// The report's language.
-    pub lang: Lang,
+    /// What it is about and who makes it.
+    pub about: About,
     /// My chain first, then other admins'.
     pub chains: Vec<ChainSpan>,
     /// The sealed evidence this console holds, by case ID: the JSON exactly as sealed.
@@ -152,18 +137,7 @@ pub fn build(export: &Export, mask: &dyn Fn(&str) -> String) -> Package {
             announced: chain.announced.clone(),
         });
     }
-    let manifest = Manifest {
-        format: PACKAGE_FORMAT.to_owned(),
-        kind: export.kind,
-        case_id: export.case_id.clone(),
-        month: export.month.clone(),
-        group: export.group.clone(),
-        group_name: export.group_name.clone(),
-        exported_by: export.exported_by.clone(),
-        exported_at: export.exported_at.clone(),
-        lang: export.lang,
-        chains,
-    };
+    let manifest = Manifest { format: PACKAGE_FORMAT.to_owned(), about: export.about.clone(), chains };
     let json = serde_json::to_string_pretty(&manifest).expect("a manifest serialises");
     files.insert(MANIFEST_FILE.to_owned(), format!("{json}\n").into_bytes());
     files.insert(REPORT_FILE.to_owned(), crate::evidence::report::render(export, &manifest, mask).into_bytes());
@@ -222,13 +196,14 @@ impl Package {
     pub fn summary(&self, out: String, zip: bool) -> ExportSummary {
         let m = &self.manifest;
         let (cases, records, withheld, evidence) = counts(m);
+        let a = &m.about;
         ExportSummary {
             out,
             zip,
-            kind: m.kind,
-            group: m.group.clone(),
-            case_id: m.case_id.clone(),
-            month: m.month.clone(),
+            kind: a.kind,
+            group: a.group.clone(),
+            case_id: a.case_id.clone(),
+            month: a.month.clone(),
             cases,
             records,
             withheld,

@@ -73,20 +73,22 @@ impl Page<'_> {
 
     fn facts(&mut self, m: &Manifest) {
         let w = self.w;
-        let scope = match m.kind {
+        let scope = match m.about.kind {
             PackageKind::Case => {
-                format!("{}{}<code>{}</code>", w.case_scope, w.colon, escape(m.case_id.as_deref().unwrap_or("")))
+                format!("{}{}<code>{}</code>", w.case_scope, w.colon, escape(m.about.case_id.as_deref().unwrap_or("")))
             }
-            PackageKind::Month => format!("{}{}{}", w.month_scope, w.colon, escape(m.month.as_deref().unwrap_or(""))),
+            PackageKind::Month => {
+                format!("{}{}{}", w.month_scope, w.colon, escape(m.about.month.as_deref().unwrap_or("")))
+            }
         };
-        let group = match &m.group_name {
-            Some(name) => format!("{} (<code>{}</code>)", escape(name), escape(&m.group)),
-            None => format!("<code>{}</code>", escape(&m.group)),
+        let group = match &m.about.group_name {
+            Some(name) => format!("{} (<code>{}</code>)", escape(name), escape(&m.about.group)),
+            None => format!("<code>{}</code>", escape(&m.about.group)),
         };
         let _ = write!(self.out, "<p>{scope}</p>\n<table>\n");
         self.row(&[escape(w.group), group], None);
-        self.row(&[escape(w.exported_by), escape(&m.exported_by)], None);
-        self.row(&[escape(w.exported_at), escape(&m.exported_at)], None);
+        self.row(&[escape(w.exported_by), escape(&m.about.exported_by)], None);
+        self.row(&[escape(w.exported_at), escape(&m.about.exported_at)], None);
         self.push("</table>\n");
     }
 
@@ -256,8 +258,8 @@ impl Page<'_> {
 
 /// The report for `export`, whose manifest is `manifest`.
 pub fn render(export: &Export, manifest: &Manifest, mask: &dyn Fn(&str) -> String) -> String {
-    let w = words(export.lang);
-    let mut page = Page { out: String::new(), w, lang: export.lang, mask };
+    let w = words(export.about.lang);
+    let mut page = Page { out: String::new(), w, lang: export.about.lang, mask };
     let _ = write!(
         page.out,
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -265,7 +267,7 @@ pub fn render(export: &Export, manifest: &Manifest, mask: &dyn Fn(&str) -> Strin
          <title>{} — {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
         w.html_lang,
         escape(w.title),
-        escape(&manifest.group),
+        escape(&manifest.about.group),
         escape(w.title)
     );
     page.facts(manifest);

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use crate::Lang;
 use crate::action::{Evidence, MessageSnapshot};
 use crate::case::{CASE_FORMAT, CaseRecord, Chained, GENESIS, RecordKind, chain, hashed_form};
-use crate::evidence::manifest::{Head, PackageKind};
+use crate::evidence::manifest::{About, Head, PackageKind};
 use crate::evidence::package::{
     ChainSpan, Export, MANIFEST_FILE, Package, REPORT_FILE, SUMS_FILE, VERIFY_FILE, build, sha256_hex, span,
 };
@@ -79,14 +79,16 @@ fn case_export(lang: Lang) -> Export {
     let (first, records) = span(&trusted, &HashSet::from(["Y".to_owned()])).unwrap();
     let (json, _) = evidence();
     Export {
-        kind: PackageKind::Case,
-        case_id: Some("Y".into()),
-        month: None,
-        group: "!g:hs".into(),
-        group_name: Some("技术交流群".into()),
-        exported_by: "@me:hs".into(),
-        exported_at: "2026-12-01T00:00:00Z".into(),
-        lang,
+        about: About {
+            kind: PackageKind::Case,
+            case_id: Some("Y".into()),
+            month: None,
+            group: "!g:hs".into(),
+            group_name: Some("技术交流群".into()),
+            exported_by: "@me:hs".into(),
+            exported_at: "2026-12-01T00:00:00Z".into(),
+            lang,
+        },
         chains: vec![ChainSpan {
             actor: "@me:hs".into(),
             mine: true,
@@ -210,6 +212,19 @@ fn replace(files: &mut BTreeMap<String, Vec<u8>>, file: &str, from: &str, to: &s
     files.insert(file.into(), text.replacen(from, to, 1).into_bytes());
 }
 
+/// Edits the record at `position` and recomputes its hash in the manifest and SHA256SUMS.
+fn rehash(f: &mut BTreeMap<String, Vec<u8>>, position: usize, from: &str, to: &str) {
+    let m: serde_json::Value = serde_json::from_slice(&f[MANIFEST_FILE]).unwrap();
+    let p = &m["chains"][0]["positions"][position];
+    let file = p["file"].as_str().unwrap().to_owned();
+    let form = String::from_utf8(f[&file].clone()).unwrap().replace(from, to);
+    let old = p["hash"].as_str().unwrap().to_owned();
+    let new = sha256_hex(format!("{}\n{form}", p["prev_hash"].as_str().unwrap()).as_bytes());
+    f.insert(file, form.into_bytes());
+    replace(f, MANIFEST_FILE, &format!("\"hash\": \"{old}\""), &format!("\"hash\": \"{new}\""));
+    resum(f);
+}
+
 /// Every tampering and the problems it must show, in order.
 pub(crate) fn tamperings() -> Vec<(&'static str, Tamper, Vec<ProblemKind>)> {
     use ProblemKind::*;
@@ -232,34 +247,8 @@ pub(crate) fn tamperings() -> Vec<(&'static str, Tamper, Vec<ProblemKind>)> {
             },
             vec![Checksum, Unlinked],
         ),
-        (
-            "a record edited, its hash recomputed",
-            |f| {
-                let form = String::from_utf8(f["cases/01-000002.json"].clone()).unwrap().replace("remove", "warn");
-                let m: serde_json::Value = serde_json::from_slice(&f[MANIFEST_FILE]).unwrap();
-                let p = &m["chains"][0]["positions"][0];
-                let old = p["hash"].as_str().unwrap().to_owned();
-                let new = sha256_hex(format!("{}\n{form}", p["prev_hash"].as_str().unwrap()).as_bytes());
-                f.insert("cases/01-000002.json".into(), form.into_bytes());
-                replace(f, MANIFEST_FILE, &format!("\"hash\": \"{old}\""), &format!("\"hash\": \"{new}\""));
-                resum(f);
-            },
-            vec![Unlinked],
-        ),
-        (
-            "the last record edited, its hash recomputed",
-            |f| {
-                let form = String::from_utf8(f["cases/01-000004.json"].clone()).unwrap().replace("redacted", "nothing");
-                let m: serde_json::Value = serde_json::from_slice(&f[MANIFEST_FILE]).unwrap();
-                let p = &m["chains"][0]["positions"][2];
-                let old = p["hash"].as_str().unwrap().to_owned();
-                let new = sha256_hex(format!("{}\n{form}", p["prev_hash"].as_str().unwrap()).as_bytes());
-                f.insert("cases/01-000004.json".into(), form.into_bytes());
-                replace(f, MANIFEST_FILE, &format!("\"hash\": \"{old}\""), &format!("\"hash\": \"{new}\""));
-                resum(f);
-            },
-            vec![Head],
-        ),
+        ("a record edited, its hash recomputed", |f| rehash(f, 0, "remove", "warn"), vec![Unlinked]),
+        ("the last record edited, its hash recomputed", |f| rehash(f, 2, "redacted", "nothing"), vec![Head]),
         (
             "a record re-written with whitespace",
             |f| {

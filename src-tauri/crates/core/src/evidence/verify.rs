@@ -288,7 +288,7 @@ pub fn verify(files: &BTreeMap<String, Vec<u8>>) -> VerifyReport {
     if manifest.is_none() && !files.contains_key(MANIFEST_FILE) && !c.missing.contains(MANIFEST_FILE) {
         c.problem(ProblemKind::Unreadable, Some(MANIFEST_FILE), None, "the manifest cannot be read: it is missing");
     }
-    for chain in manifest.iter().flat_map(|m| m.chains.iter().map(move |ch| (ch, m.group.as_str()))) {
+    for chain in manifest.iter().flat_map(|m| m.chains.iter().map(move |ch| (ch, m.about.group.as_str()))) {
         c.chain(chain.0, chain.1);
     }
     let mut report = c.report;

@@ -81,13 +81,17 @@ fn export(scope: ExportScope, out: &Path, zip: bool) -> ExportRequest {
     ExportRequest { scope, out: out.into(), zip, lang: qunguan_core::Lang::Zh }
 }
 
+/// The system `python3`, writing no bytecode next to the script (it would be an extra file).
+fn python() -> Command {
+    let mut c = Command::new("python3");
+    c.env("PYTHONDONTWRITEBYTECODE", "1");
+    c
+}
+
 /// Runs the package's own `verify.py` with the system `python3`: (exit code, the problem kinds).
 fn run_script(dir: &Path) -> (i32, Vec<String>, String) {
-    let out = Command::new("python3")
-        .arg(dir.join("verify.py"))
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .output()
-        .expect("python3 runs (it is on every machine of this project)");
+    let out =
+        python().arg(dir.join("verify.py")).output().expect("python3 runs (it is on every machine of this project)");
     let stdout = String::from_utf8(out.stdout).unwrap();
     let kinds = stdout.lines().filter_map(|l| l.strip_prefix("FAIL ")).map(|l| l.split(' ').next().unwrap().to_owned());
     (out.status.code().unwrap_or(-1), kinds.collect(), format!("{stdout}{}", String::from_utf8_lossy(&out.stderr)))
@@ -262,7 +266,7 @@ async fn a_zip_package_verifies_and_a_changed_entry_does_not() {
     let report = e.evidence_verify(&zip).unwrap();
     assert!(report.ok && report.records == 2, "{report:#?}");
     // Unzipped with Python's own zipfile, the script passes the folder it is in.
-    let unzip = Command::new("python3").args(["-m", "zipfile", "-e"]).arg(&zip).arg(out.path()).status().unwrap();
+    let unzip = python().args(["-m", "zipfile", "-e"]).arg(&zip).arg(out.path()).status().unwrap();
     assert!(unzip.success());
     assert_eq!(run_script(&out.path().join("case")).0, 0, "{}", run_script(&out.path().join("case")).2);
     // The same zip with one entry changed.
@@ -322,10 +326,9 @@ fn the_scripts_canonical_json_is_the_rust_one() {
     ];
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/src/evidence");
     let program = "import json, sys, verify\nfor line in sys.stdin:\n    sys.stdout.write(verify.canonical(json.loads(line)) + '\\n')\n";
-    let mut child = Command::new("python3")
+    let mut child = python()
         .args(["-c", program])
         .current_dir(&script)
-        .env("PYTHONDONTWRITEBYTECODE", "1")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -341,7 +344,7 @@ fn the_scripts_canonical_json_is_the_rust_one() {
     for refused in ["1.5", "9007199254740993"] {
         let v: Value = serde_json::from_str(refused).unwrap();
         assert!(qunguan_core::canonical::to_string(&v).is_err(), "{refused}");
-        let py = Command::new("python3")
+        let py = python()
             .args([
                 "-c",
                 &format!(
@@ -349,7 +352,6 @@ fn the_scripts_canonical_json_is_the_rust_one() {
                 ),
             ])
             .current_dir(&script)
-            .env("PYTHONDONTWRITEBYTECODE", "1")
             .output()
             .unwrap();
         assert_eq!(String::from_utf8(py.stdout).unwrap().trim(), "refused", "{refused}");
