@@ -139,6 +139,9 @@ pub enum Command {
     /// Check the case log.
     #[command(subcommand)]
     Audit(Audit),
+    /// Evidence packages: export a case or a group's month; re-check a package.
+    #[command(subcommand)]
+    Evidence(Evidence),
     /// Actions decided but not yet confirmed by the platform.
     Outbox {
         #[command(subcommand)]
@@ -395,6 +398,45 @@ pub enum Report {
 pub enum Audit {
     /// Verify every hash chain (and against the moderation rooms); exit 6 and every break if broken.
     Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Evidence {
+    /// Export one case, or every case of a group in a month, as a package anyone can check
+    /// (records and evidence as hashed, report.html, verify.py, SHA256SUMS).
+    Export {
+        /// The case ID (or give --group and --month instead).
+        #[arg(required_unless_present = "group", conflicts_with = "group")]
+        case: Option<String>,
+        /// Room ID or alias: with --month, every case of the group in that month.
+        #[arg(long, requires = "month")]
+        group: Option<String>,
+        /// YYYY-MM (UTC), with --group.
+        #[arg(long, value_name = "YYYY-MM", requires = "group")]
+        month: Option<String>,
+        /// The folder to make (new, or empty); with --zip, the zip file.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Write one zip file (its files under one folder) instead of a folder.
+        #[arg(long)]
+        zip: bool,
+        /// The report's language (default: the UI language, from QG_LANG or LANG).
+        #[arg(long, value_enum)]
+        lang: Option<LangArg>,
+    },
+    /// Re-check an exported package (a folder or a zip): exit 6 and every problem if broken.
+    Verify {
+        /// The package's folder or zip file.
+        path: PathBuf,
+    },
+}
+
+/// A report language, as `--lang` takes it.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LangArg {
+    #[value(alias = "zh-CN", alias = "zh_CN")]
+    Zh,
+    En,
 }
 
 #[derive(Debug, Subcommand)]

@@ -51,6 +51,7 @@ async fn dispatch(engine: &Engine, command: Command, json: bool, lang: Lang) -> 
         c @ (Command::Credit { .. } | Command::CreditPolicy { .. }) => {
             return crate::credit::run(engine, c, json, lang).await;
         }
+        Command::Evidence(evidence) => return crate::evidence::run(engine, evidence, json, lang).await,
         c @ (Command::Cases { .. } | Command::Audit(_) | Command::Outbox { .. }) => {
             return crate::records::run(engine, c, json, lang).await;
         }

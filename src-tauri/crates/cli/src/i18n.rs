@@ -457,3 +457,48 @@ pub fn history_progress(g: &qunguan_core::sync::GroupHistory, lang: Lang) -> Str
         Lang::Zh => format!("{} 的历史：{} 页 {} 条消息，最早到 {oldest}", g.group, g.pages, g.messages),
     }
 }
+
+/// What `qg evidence export` made, and how to check it.
+pub fn evidence_exported(s: &qunguan_core::evidence::package::ExportSummary, lang: Lang) -> String {
+    let what = match (&s.case_id, &s.month) {
+        (Some(case), _) => case.clone(),
+        (None, month) => format!("{} {}", s.group, month.as_deref().unwrap_or("")),
+    };
+    let check = if s.zip { format!("qg evidence verify {}", s.out) } else { format!("python3 {}/verify.py", s.out) };
+    match lang {
+        Lang::En => format!(
+            "evidence package of {what}: {} cases, {} records ({} withheld), {} evidence files → {}\ncheck it: {check}",
+            s.cases, s.records, s.withheld, s.evidence, s.out
+        ),
+        Lang::Zh => format!(
+            "{what} 的证据包：{} 个案件，{} 条记录（{} 条未附内容），{} 个证据文件 → {}\n核验：{check}",
+            s.cases, s.records, s.withheld, s.evidence, s.out
+        ),
+    }
+}
+
+/// `qg evidence verify`, in words: what was checked, then every problem.
+pub fn evidence_verified(r: &qunguan_core::evidence::verify::VerifyReport, lang: Lang) -> String {
+    let mut out = match (r.ok, lang) {
+        (true, Lang::En) => "evidence package intact".to_owned(),
+        (true, Lang::Zh) => "证据包完整".to_owned(),
+        (false, Lang::En) => format!("evidence package BROKEN: {} problems", r.problems.len()),
+        (false, Lang::Zh) => format!("证据包已被改动：{} 处问题", r.problems.len()),
+    };
+    out.push_str(&match lang {
+        Lang::En => format!(
+            "\n  {} files checked against SHA256SUMS, {} records re-hashed and linked ({} withheld), {} evidence files",
+            r.files, r.records, r.withheld, r.evidence
+        ),
+        Lang::Zh => format!(
+            "\n  已核对 {} 个文件与 SHA256SUMS，重算并链接 {} 条记录（{} 条未附内容），{} 个证据文件",
+            r.files, r.records, r.withheld, r.evidence
+        ),
+    });
+    for p in &r.problems {
+        let place =
+            [p.file.clone(), p.seq.map(|n| format!("#{n}"))].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        out.push_str(&format!("\n  {} {place}: {}", p.kind.as_str(), p.detail));
+    }
+    out
+}

@@ -7,6 +7,7 @@ mod act;
 mod args;
 mod commands;
 mod credit;
+mod evidence;
 mod exit;
 mod i18n;
 mod queue;

@@ -9,8 +9,8 @@ use crate::commands::print_json;
 use crate::i18n::{self, Lang};
 use crate::table;
 
-/// `6`: the audit found a broken chain.
-const EXIT_BROKEN_CHAIN: u8 = 6;
+/// `6`: the audit found a broken chain (or `evidence verify` a broken package).
+pub const EXIT_BROKEN_CHAIN: u8 = 6;
 
 pub async fn run(engine: &Engine, command: Command, json: bool, lang: Lang) -> Result<u8> {
     match command {

@@ -130,19 +130,26 @@ pub struct Chained {
 /// the format it names. A record of a format this build does not know has no hash it could
 /// match (an empty string), so it never verifies rather than verifying wrongly.
 pub fn hash_record(prev_hash: &str, record: &CaseRecord) -> String {
-    let canonical = match record.v {
-        0 => serde_json::to_string(record).expect("a record always serialises"),
-        CASE_FORMAT => {
-            let value = serde_json::to_value(record).expect("a record always serialises");
-            crate::canonical::to_string(&value).expect("a record holds strings, nulls and small integers only")
-        }
-        _ => return String::new(),
-    };
+    let Some(canonical) = hashed_form(record) else { return String::new() };
     let mut h = Sha256::new();
     h.update(prev_hash.as_bytes());
     h.update(b"\n");
     h.update(canonical.as_bytes());
     hex(&h.finalize())
+}
+
+/// The bytes a record's hash covers after `prev_hash` and the newline: its RFC 8785 JSON
+/// (format 1), or serde's compact JSON in field order (legacy records); `None` for a format
+/// this build does not know.
+pub fn hashed_form(record: &CaseRecord) -> Option<String> {
+    match record.v {
+        0 => Some(serde_json::to_string(record).expect("a record always serialises")),
+        CASE_FORMAT => {
+            let value = serde_json::to_value(record).expect("a record always serialises");
+            Some(crate::canonical::to_string(&value).expect("a record holds strings, nulls and small integers only"))
+        }
+        _ => None,
+    }
 }
 
 /// Lower-case hex, as every hash in the case log is written.

@@ -33,6 +33,8 @@ pub mod credit;
 pub mod duration;
 /// The `{code, message}` error that crosses every boundary (IPC, `qg --json`).
 pub mod error;
+/// Evidence packages: a case or a month as files that verify without Qunguan.
+pub mod evidence;
 /// How the app's following of the groups stands, and when it may notify (the queue's live side).
 pub mod follow;
 /// Groups: what the platform reports about a room and the row the console shows.

@@ -30,6 +30,8 @@ mod cases;
 mod credit;
 /// Work that comes due: queued retries and timed mutes that end.
 mod due;
+/// Evidence packages: one case or a group's month exported from the store, and re-checked.
+pub mod evidence;
 /// Groups I manage and their members, live or from the cache.
 mod groups;
 /// Each managed group's history back-filled into the store, page by page, to a depth.

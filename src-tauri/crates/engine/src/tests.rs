@@ -1115,5 +1115,6 @@ mod shared {
 }
 
 mod credit;
+mod evidence;
 mod follow;
 mod privacy;

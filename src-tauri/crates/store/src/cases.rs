@@ -212,6 +212,16 @@ impl Store {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| store_err("case log read", e))
     }
 
+    /// One group's recorded head: the last hash and how many records the chain had then.
+    pub fn chain_head(&self, group: &str) -> Result<Option<(String, u64)>> {
+        self.conn
+            .query_row("SELECT hash, length FROM chain_heads WHERE group_id = ?1", [group], |r| {
+                Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64))
+            })
+            .optional()
+            .map_err(|e| store_err("case log read", e))
+    }
+
     /// One group's chain in stored order. Undecodable records come back as records whose hash
     /// check will fail, so verification reports them instead of this read failing.
     pub fn chain(&self, group: &str) -> Result<Vec<Chained>> {
