@@ -51,6 +51,8 @@ pub mod links;
 pub mod mentions;
 /// Folding evasion away (NFKC, case, look-alikes, traditional → simplified) with an exact map back.
 pub mod normalize;
+/// Search terms: what a message is indexed under, and the check that confirms a match.
+pub mod search;
 /// Personal-data detectors (IDs, phones, cards, e-mail, doxxing), validated rather than pattern-matched.
 pub mod pii;
 /// A group's rule set: what each kind of finding means there (severity, action, thresholds).

@@ -1,0 +1,112 @@
+//! Table tests of the search terms, the query builder and the confirm step.
+
+use super::*;
+
+#[test]
+fn what_a_message_is_indexed_under() {
+    let cases: &[(&str, &str, &str)] = &[
+        // text, uni, gram
+        ("北", "北", ""),
+        ("北京", "北 京", "北京"),
+        ("北京大学", "北 京 大 学", "北京 京大 大学"),
+        ("中华人民共和国", "中 华 人 民 共 和 国", "中华 华人 人民 民共 共和 和国"),
+        ("Hello WORLD", "", "hello world"),
+        ("ＡＢＣ ｄｅｆ", "", "abc def"),
+        ("加微信wx123", "加 微 信", "加微 微信 wx123"),
+        ("你好，世界!", "你 好 世 界", "你好 世界"),
+        ("好😀好", "好", ""),
+        ("哈哈哈", "哈", "哈哈 哈哈"),
+        ("國家", "国 家", "国家"),
+        ("!!! ...", "", ""),
+    ];
+    for (text, uni, gram) in cases {
+        let t = terms(text);
+        assert_eq!((t.uni.as_str(), t.gram.as_str()), (*uni, *gram), "terms of {text:?}");
+    }
+}
+
+#[test]
+fn what_a_query_looks_up() {
+    let cases: &[(&str, Option<&str>)] = &[
+        ("北", Some("uni:\"北\"")),
+        ("北京", Some("gram:\"北京\"")),
+        ("北京大", Some("gram:\"北京 京大\"")),
+        ("中华人民共", Some("gram:\"中华 华人 人民 民共\"")),
+        ("hel", Some("gram:\"hel\"*")),
+        ("ＨＥＬＬＯ", Some("gram:\"hello\"*")),
+        ("hello world", Some("gram:\"hello\" AND gram:\"world\"*")),
+        ("微信 wx", Some("gram:\"微信\" AND gram:\"wx\"*")),
+        ("wx微信", Some("gram:\"wx\" AND gram:\"微信\"")),
+        ("  北京，大  ", Some("gram:\"北京\" AND uni:\"大\"")),
+        ("!!!", None),
+        ("😀", None),
+        ("", None),
+        ("   ", None),
+    ];
+    for (query, fts) in cases {
+        assert_eq!(Query::parse(query).as_ref().map(Query::fts), *fts, "query {query:?}");
+    }
+}
+
+#[test]
+fn a_candidate_is_confirmed_against_the_real_text() {
+    let cases: &[(&str, &str, &[(usize, usize)])] = &[
+        // query, text, spans (bytes of the text)
+        ("北京大", "北京大学", &[(0, 9)]),
+        ("北京大", "北京 大学", &[]),
+        ("北京大", "北京，大学", &[]),
+        ("北京 大学", "北京大学", &[]),
+        ("北京 大学", "去北京，大学", &[(3, 18)]),
+        ("大", "北京大学", &[(6, 9)]),
+        ("哈", "哈哈", &[(0, 3), (3, 6)]),
+        ("京大", "北京大学", &[(3, 9)]),
+        ("大北", "北京大学", &[]),
+        ("hello", "othello", &[]),
+        ("hello", "say HELLO", &[(4, 9)]),
+        ("hello", "helloworld", &[(0, 5)]),
+        ("hel", "Hello world", &[(0, 3)]),
+        ("wx", "加微信wx123", &[(9, 11)]),
+        ("wx", "ｗｘ", &[(0, 6)]),
+        ("ｗｘ", "wx", &[(0, 2)]),
+        ("国", "國家", &[(0, 3)]),
+        ("好好", "好😀好", &[]),
+        ("好 好", "好😀好", &[(0, 10)]),
+        ("北京", "", &[]),
+        ("123", "a123", &[]),
+        ("123", "电话123", &[(6, 9)]),
+    ];
+    for (query, text, spans) in cases {
+        let q = Query::parse(query).expect("a query");
+        assert_eq!(q.find(text), *spans, "{query:?} in {text:?}");
+    }
+}
+
+#[test]
+fn everything_a_match_needs_is_in_the_index_of_the_text() {
+    // The index must offer every real match: each token the query looks up is among the
+    // text's terms (the phrase order is FTS5's business, tested in the store).
+    let texts = ["北京大学在海淀区", "加我微信 wx123 领红包", "Hello World，你好", "國家 ＡＢＣ 哈哈哈"];
+    for text in texts {
+        let t = terms(text);
+        let (uni, gram): (Vec<&str>, Vec<&str>) =
+            (t.uni.split(' ').collect(), t.gram.split(' ').collect());
+        for query in ["北", "海淀", "大学在海", "微信", "wx", "wx1", "hello", "你好", "国家", "abc", "哈哈"] {
+            let q = Query::parse(query).unwrap();
+            if q.find(text).is_empty() {
+                continue;
+            }
+            for part in q.fts().split(" AND ") {
+                let (col, rest) = part.split_once(':').unwrap();
+                let phrase = rest.trim_end_matches('*').trim_matches('"');
+                for token in phrase.split(' ') {
+                    let found = match col {
+                        "uni" => uni.contains(&token),
+                        _ if rest.ends_with('*') => gram.iter().any(|g| g.starts_with(token)),
+                        _ => gram.contains(&token),
+                    };
+                    assert!(found, "{query:?} matches {text:?} but {col}:{token} is not indexed");
+                }
+            }
+        }
+    }
+}
