@@ -1,0 +1,162 @@
+//! The index caught up, kept in step with redactions, edits and deletions, and its filters.
+
+use super::*;
+use crate::{Edited, Ingest};
+
+const G: &str = "!g:hs";
+const HOUR: i64 = 3_600_000;
+
+fn message(event: &str, sender: &str, ts: i64, body: &str) -> MessageSnapshot {
+    MessageSnapshot {
+        event_id: event.into(),
+        sender: sender.into(),
+        ts,
+        kind: "m.room.message".into(),
+        body: Some(body.into()),
+        redacted: false,
+        case_id: None,
+        reply_to: None,
+    }
+}
+
+fn open(dir: &tempfile::TempDir) -> Store {
+    Store::open(&dir.path().join("cache.db"), &crate::tests::key('5')).unwrap()
+}
+
+/// Stores `(group, event, sender, ts, body)` messages in one round.
+fn put(s: &mut Store, messages: &[(&str, &str, &str, i64, &str)]) {
+    let round = Ingest {
+        messages: messages.iter().map(|(g, e, who, ts, b)| (g.to_string(), message(e, who, *ts, b))).collect(),
+        ..Ingest::default()
+    };
+    s.ingest(&round, 1).unwrap();
+}
+
+fn fts(query: &str) -> SearchFilter {
+    SearchFilter { fts: qunguan_detect::search::Query::parse(query).unwrap().fts().to_owned(), ..SearchFilter::default() }
+}
+
+/// Event IDs of every candidate for `filter`, newest first.
+fn found(s: &Store, filter: &SearchFilter) -> Vec<String> {
+    s.search_candidates(filter, None, 100).unwrap().0.into_iter().map(|c| c.message.event_id).collect()
+}
+
+/// Rows of the index that match `query`, whatever the timeline says.
+fn indexed(s: &Store, query: &str) -> i64 {
+    s.conn
+        .query_row("SELECT count(*) FROM search_index WHERE search_index MATCH ?1", [fts(query).fts], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn the_index_catches_up_in_bounded_passes_outside_ingest() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = open(&dir);
+    put(&mut s, &[(G, "$1", "@a:hs", HOUR, "北京欢迎你"), (G, "$2", "@a:hs", HOUR, "去北京大学"), (G, "$3", "@b:hs", HOUR, "hello")]);
+    assert_eq!(indexed(&s, "北京"), 0, "ingest writes no terms");
+    assert_eq!(s.index_pending(2).unwrap(), Catchup { indexed: 2, behind: 1 });
+    assert_eq!(found(&s, &fts("北京")), ["$2", "$1"]);
+    assert_eq!(found(&s, &fts("hello")), Vec::<String>::new(), "not indexed yet");
+    assert_eq!(s.index_pending(100).unwrap(), Catchup { indexed: 1, behind: 0 });
+    assert_eq!(found(&s, &fts("hel")), ["$3"]);
+    assert_eq!(s.index_pending(100).unwrap(), Catchup { indexed: 0, behind: 0 }, "nothing twice");
+    assert_eq!(indexed(&s, "北京"), 2);
+}
+
+#[test]
+fn a_redaction_takes_the_message_out_of_the_index_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = open(&dir);
+    put(&mut s, &[(G, "$1", "@a:hs", HOUR, "卖发票 加微信"), (G, "$2", "@a:hs", HOUR, "发票已开")]);
+    s.index_pending(100).unwrap();
+    let round = Ingest { redactions: vec![(G.into(), "$1".into())], ..Ingest::default() };
+    s.ingest(&round, 2).unwrap();
+    assert_eq!(indexed(&s, "微信"), 0, "the redacted text's terms are gone with it");
+    assert_eq!(found(&s, &fts("发票")), ["$2"]);
+    assert_eq!(s.index_pending(100).unwrap().indexed, 0, "a redacted message is not indexed again");
+    assert_eq!(found(&s, &fts("发票")), ["$2"]);
+}
+
+#[test]
+fn an_edit_is_indexed_again_and_its_old_text_is_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = open(&dir);
+    put(&mut s, &[(G, "$1", "@a:hs", HOUR, "旧的说法")]);
+    s.index_pending(100).unwrap();
+    let edit = |body: &str| Ingest {
+        edits: vec![Edited { group_id: G.into(), target: "$1".into(), sender: "@a:hs".into(), body: body.into(), flagged: None }],
+        ..Ingest::default()
+    };
+    s.ingest(&edit("新的说法"), 2).unwrap();
+    assert_eq!(indexed(&s, "旧的"), 0, "the old terms leave with the edit");
+    assert_eq!(s.index_pending(100).unwrap(), Catchup { indexed: 1, behind: 0 });
+    assert_eq!(found(&s, &fts("新的")), ["$1"]);
+    // Edited twice before the next pass, then redacted before the one after.
+    s.ingest(&edit("第二次"), 3).unwrap();
+    s.ingest(&edit("第三次"), 4).unwrap();
+    s.index_pending(100).unwrap();
+    assert_eq!((indexed(&s, "新的"), indexed(&s, "第二"), indexed(&s, "第三")), (0, 0, 1));
+    s.ingest(&edit("第四次"), 5).unwrap();
+    s.ingest(&Ingest { redactions: vec![(G.into(), "$1".into())], ..Ingest::default() }, 6).unwrap();
+    assert_eq!(s.index_pending(100).unwrap(), Catchup { indexed: 0, behind: 0 });
+    assert_eq!((indexed(&s, "第三"), indexed(&s, "第四")), (0, 0));
+}
+
+#[test]
+fn deleted_messages_take_their_terms_with_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = open(&dir);
+    put(&mut s, &[(G, "$1", "@a:hs", HOUR, "张三的电话"), (G, "$2", "@b:hs", HOUR, "李四的电话")]);
+    s.index_pending(100).unwrap();
+    // As a purge or `qg person erase` deletes rows.
+    s.conn.execute("DELETE FROM timeline WHERE sender = '@a:hs'", []).unwrap();
+    assert_eq!(indexed(&s, "张三"), 0);
+    assert_eq!(indexed(&s, "电话"), 1);
+}
+
+#[test]
+fn filters_and_pages_are_index_bounds_newest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = open(&dir);
+    let h = |n: i64| n * HOUR;
+    put(
+        &mut s,
+        &[
+            (G, "$a", "@a:hs", h(10), "红包 一"),
+            (G, "$b", "@b:hs", h(11), "红包 二"),
+            ("!h:hs", "$c", "@a:hs", h(12), "红包 三"),
+            // Back-filled later, written earlier: it takes its place by its hour.
+            (G, "$old", "@a:hs", h(5), "红包 旧"),
+        ],
+    );
+    s.index_pending(100).unwrap();
+    let f = fts("红包");
+    assert_eq!(found(&s, &f), ["$c", "$b", "$a", "$old"]);
+    assert_eq!(found(&s, &SearchFilter { group: Some(G.into()), ..f.clone() }), ["$b", "$a", "$old"]);
+    assert_eq!(found(&s, &SearchFilter { sender: Some("@a:hs".into()), ..f.clone() }), ["$c", "$a", "$old"]);
+    assert_eq!(found(&s, &SearchFilter { since_ms: Some(h(11)), until_ms: Some(h(11) + 1), ..f.clone() }), ["$b"]);
+    assert_eq!(found(&s, &SearchFilter { sender: Some("@nobody:hs".into()), ..f.clone() }), Vec::<String>::new());
+    // Pages of two: the cursor is the last key seen.
+    let (page, next) = s.search_candidates(&f, None, 2).unwrap();
+    assert_eq!(page.iter().map(|c| c.message.event_id.as_str()).collect::<Vec<_>>(), ["$c", "$b"]);
+    let (page, next) = s.search_candidates(&f, next, 2).unwrap();
+    assert_eq!(page.iter().map(|c| c.message.event_id.as_str()).collect::<Vec<_>>(), ["$a", "$old"]);
+    let (page, next) = s.search_candidates(&f, next, 2).unwrap();
+    assert!(page.is_empty() && next.is_none(), "the end");
+    // Flagged only: the messages with a queue item.
+    let flag = crate::Flagged { group_id: G.into(), event_id: "$a".into(), kind: "keyword".into(), category: None, flags: vec![] };
+    s.ingest(&Ingest { flagged: vec![flag], ..Ingest::default() }, 2).unwrap();
+    assert_eq!(found(&s, &SearchFilter { flagged_only: true, ..f }), ["$a"]);
+}
+
+#[test]
+fn a_phrase_of_bigrams_needs_them_in_order_and_adjacent() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = open(&dir);
+    put(&mut s, &[(G, "$1", "@a:hs", HOUR, "北京大学"), (G, "$2", "@a:hs", HOUR, "大学在北京"), (G, "$3", "@a:hs", HOUR, "北京 大学")]);
+    s.index_pending(100).unwrap();
+    assert_eq!(found(&s, &fts("北京大学")), ["$1"]);
+    assert_eq!(found(&s, &fts("京大")), ["$1"]);
+    // The index offers `$3` for "北京 大学" and `$1`, `$2` too; only the confirm step knows.
+    assert_eq!(found(&s, &fts("北京 大学")), ["$3", "$2", "$1"]);
+}
