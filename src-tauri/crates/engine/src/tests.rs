@@ -1113,3 +1113,4 @@ mod shared {
 mod credit;
 mod follow;
 mod privacy;
+mod search;
