@@ -8,11 +8,13 @@
 //!   (whitespace, punctuation, emoji) are dropped and leave a *break*.
 //! - The folded text is cut into **runs**: a run ends at a break and where the script changes
 //!   between CJK (Han, kana, Hangul) and the rest (a *word*: Latin letters, digits, …).
-//! - A CJK run of `n` characters is indexed as its `n` characters (column `uni`, each once per
-//!   message) and its `n − 1` overlapping bigrams in order (column `gram`); a word is indexed
-//!   as itself (also in `gram`). So a 1-character query is one unigram lookup, a 2-character
-//!   one one bigram lookup, a longer one a phrase of consecutive bigrams, and a word a prefix
-//!   lookup of FTS5 (`gram:"hel"*`). A query of several runs asks for all of them.
+//! - A CJK run of `n` characters is indexed as its `n` characters and its `n − 1`
+//!   overlapping bigrams; a word is indexed as itself. The three kinds cannot collide (one CJK
+//!   character, two CJK characters, no CJK character), so the index needs one column and no
+//!   positions (FTS5 `detail=none`: a third of the size of positions, engine/BENCH-search.md).
+//!   A 1-character query is one unigram lookup, a 2-character one one bigram lookup, a longer
+//!   one all its bigrams (adjacency and order are the confirm step's), a word a prefix lookup
+//!   (`"hel"*`). A query of several runs asks for all of them.
 //! - **The rule for breaks.** A match is the query's folded characters, in order, with a break
 //!   exactly where the query has one (any separator matches any separator): `北京大` does not
 //!   match `北京 大学`, and `北京 大学` does not match `北京大学` (nor does the index offer it: the
@@ -26,7 +28,7 @@
 
 use crate::normalize::{GAP, Normalized, is_cjk, is_word, normalize};
 
-/// The token text of one message, one string per FTS5 column (tokens separated by spaces).
+/// The terms of one message, as FTS5 token text (tokens separated by spaces).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Terms {
     /// Every CJK character, once each.
@@ -103,7 +105,7 @@ pub struct Query {
     breaks: Vec<usize>,
     /// The query starts with a word character: it must match at a word's start.
     word_start: bool,
-    /// The FTS5 MATCH expression over the columns `uni` and `gram`.
+    /// The FTS5 MATCH expression.
     fts: String,
 }
 
@@ -123,12 +125,12 @@ impl Query {
                 if !r.cjk {
                     // Only the last word may go on in the text (a prefix); the others end
                     // where the query's do, at a break or a change of script.
-                    return format!("gram:\"{run}\"{}", if k == last { "*" } else { "" });
+                    return format!("\"{run}\"{}", if k == last { "*" } else { "" });
                 }
                 if run.chars().nth(1).is_none() {
-                    return format!("uni:\"{run}\"");
+                    return format!("\"{run}\"");
                 }
-                format!("gram:\"{}\"", bigrams(run).collect::<Vec<_>>().join(" "))
+                bigrams(run).map(|b| format!("\"{b}\"")).collect::<Vec<_>>().join(" AND ")
             })
             .collect();
         let breaks = folded.char_indices().map(|(i, _)| i).filter(|&i| i > 0 && n.gap_before(i) & GAP != 0).collect();
@@ -136,7 +138,7 @@ impl Query {
         Some(Query { fts: parts.join(" AND "), folded, breaks, word_start })
     }
 
-    /// The FTS5 expression that finds the candidates (columns `uni` and `gram`).
+    /// The FTS5 expression that finds the candidates (over the terms of [`terms`]).
     pub fn fts(&self) -> &str {
         &self.fts
     }

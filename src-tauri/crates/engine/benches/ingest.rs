@@ -56,14 +56,10 @@ use serde_json::{Value, json};
 #[path = "../../detect/support/rng.rs"]
 mod rng;
 use rng::Rng;
+#[path = "support/chat.rs"]
+mod chat;
+use chat::HAN;
 
-const HAN: &str = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处理府研质";
-const WORDS: [&str; 32] = [
-    "the", "meeting", "tomorrow", "please", "check", "file", "thanks", "lunch", "group", "today", "photo", "send",
-    "price", "order", "ok", "sure", "later", "home", "work", "game", "team", "great", "news", "update", "help",
-    "question", "answer", "time", "coffee", "weekend", "travel", "ticket",
-];
-const EMOJI: [&str; 7] = ["😀", "👍", "🎉", "😂", "🙏", "🔥", "❤️"];
 /// Words of the built-in lexicons (spam, gambling, fraud).
 const HOT_WORDS: [&str; 8] = ["加vx", "免费领取", "私聊领取", "刷单返利", "兼职刷单", "网赌", "线上赌场", "杀猪盘"];
 const REPORTS: [&str; 5] =
@@ -200,29 +196,7 @@ impl Gen {
 
     /// Ordinary chat.
     fn chat(&mut self, out: &mut String) {
-        let parts = 2 + self.rng.below(8);
-        for _ in 0..parts {
-            match self.rng.below(20) {
-                0..=8 => {
-                    for _ in 0..1 + self.rng.below(5) {
-                        out.push(self.rng.pick(&self.han));
-                    }
-                }
-                9..=14 => {
-                    out.push_str(self.rng.pick(&WORDS));
-                    out.push(' ');
-                }
-                15 => out.push_str(self.rng.pick(&["，", "。", "！", "？", ", ", ". ", "~"])),
-                16 => out.push_str(self.rng.pick(&EMOJI)),
-                17 => {
-                    for _ in 0..1 + self.rng.below(3) {
-                        out.push((b'0' + self.rng.below(10) as u8) as char);
-                    }
-                    out.push(' ');
-                }
-                _ => out.push(' '),
-            }
-        }
+        chat::chat(&mut self.rng, &self.han, out);
     }
 
     /// Something the detector flags: a phone number, an e-mail address, a lexicon word, a link.

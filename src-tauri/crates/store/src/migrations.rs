@@ -266,11 +266,11 @@ pub(crate) const MIGRATIONS: &[&str] = &[
 ",
     "
     -- Search (store/src/search.rs): each message's search terms (detect's `search::terms`)
-    -- and its group's and sender's tokens in a contentless FTS5 table whose rowid is the
+    -- and its group's and sender's tokens in a contentless FTS5 table (no positions) whose rowid is the
     -- message's hour and seq (newest first is rowid order). Indexed after ingest, never in it:
     -- `search_mark` says how far, `search_pending` holds edited messages to index again.
     CREATE VIRTUAL TABLE search_index USING fts5(
-        uni, gram, meta, content = '', contentless_delete = 1, tokenize = 'ascii'
+        terms, content = '', contentless_delete = 1, detail = none, tokenize = 'ascii'
     );
     CREATE TABLE search_mark (
         id         INTEGER PRIMARY KEY CHECK (id = 1),

@@ -2,11 +2,13 @@
 //! a query finds in it.
 //!
 //! ## Design
-//! - `search_index` is a contentless FTS5 table (`contentless_delete`): it holds each
-//!   message's search terms ([`qunguan_detect::search::terms`]: CJK unigrams in `uni`, CJK
-//!   bigrams and words in `gram`) and, in `meta`, a token for its group and one for its sender
-//!   (hashes), so those filters are index lookups too. No text is stored twice: the terms are
-//!   in the same encrypted file, and the messages are read from the timeline.
+//! - `search_index` is a contentless FTS5 table (`contentless_delete`, `detail=none`): one
+//!   column holding each message's search terms ([`qunguan_detect::search::terms`]: CJK
+//!   unigrams and bigrams, words) and a token for its group and one for its sender (a letter
+//!   and a hash; a word that looked like one only adds a candidate the exact check drops), so
+//!   those filters are index lookups too. No text is
+//!   stored twice: the terms are in the same encrypted file, the messages are read from the
+//!   timeline.
 //! - **Rowid = hour and seq** ([`crate::search::key`]: the hour of the message's timestamp
 //!   above bit 32, the timeline's `seq` below). FTS5 walks rowids in order, so newest first,
 //!   paging and the date range are rowid order and rowid bounds, with no sort: messages of one
@@ -39,7 +41,7 @@ pub(crate) fn key(ts_ms: i64, seq: i64) -> i64 {
     ((ts_ms / HOUR_MS).clamp(0, i32::MAX as i64) << 32) | seq
 }
 
-/// The `meta` column's token for a group or a sender: a letter and 16 hex digits of a hash.
+/// The index token for a group or a sender: a letter and 16 hex digits of a hash.
 fn meta_token(kind: &str, value: &str) -> String {
     format!("{kind}{:016x}", message_key(kind, value) as u64)
 }
@@ -53,7 +55,7 @@ pub struct Catchup {
     pub behind: u64,
 }
 
-/// What to look for: an FTS5 expression over `uni` and `gram`, and the filters.
+/// What to look for: an FTS5 expression over the terms, and the filters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SearchFilter {
     /// The FTS5 expression ([`qunguan_detect::search::Query::fts`]).
@@ -85,13 +87,8 @@ pub struct Candidate {
 
 fn index_one(tx: &Transaction<'_>, seq: i64, ts: i64, group: &str, sender: &str, body: &str) -> rusqlite::Result<()> {
     let terms = qunguan_detect::search::terms(body);
-    let meta = format!("{} {}", meta_token("g", group), meta_token("s", sender));
-    tx.prepare_cached("INSERT INTO search_index (rowid, uni, gram, meta) VALUES (?1, ?2, ?3, ?4)")?.execute(params![
-        key(ts, seq),
-        terms.uni,
-        terms.gram,
-        meta
-    ])?;
+    let all = format!("{} {} {} {}", terms.uni, terms.gram, meta_token("g", group), meta_token("s", sender));
+    tx.prepare_cached("INSERT INTO search_index (rowid, terms) VALUES (?1, ?2)")?.execute(params![key(ts, seq), all])?;
     Ok(())
 }
 
@@ -164,10 +161,10 @@ impl Store {
         let err = |e| store_err("search read", e);
         let mut expr = format!("({})", filter.fts);
         if let Some(g) = &filter.group {
-            expr.push_str(&format!(" AND meta:\"{}\"", meta_token("g", g)));
+            expr.push_str(&format!(" AND \"{}\"", meta_token("g", g)));
         }
         if let Some(s) = &filter.sender {
-            expr.push_str(&format!(" AND meta:\"{}\"", meta_token("s", s)));
+            expr.push_str(&format!(" AND \"{}\"", meta_token("s", s)));
         }
         let lo = filter.since_ms.map_or(0, |t| key(t, 0));
         let hi = filter.until_ms.map_or(i64::MAX, |t| key(t, MAX_SEQ)).min(before.map_or(i64::MAX, |b| b - 1));

@@ -150,13 +150,13 @@ fn filters_and_pages_are_index_bounds_newest_first() {
 }
 
 #[test]
-fn a_phrase_of_bigrams_needs_them_in_order_and_adjacent() {
+fn a_longer_query_needs_all_its_bigrams_and_the_rest_is_the_confirm_steps() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = open(&dir);
     put(&mut s, &[(G, "$1", "@a:hs", HOUR, "北京大学"), (G, "$2", "@a:hs", HOUR, "大学在北京"), (G, "$3", "@a:hs", HOUR, "北京 大学")]);
     s.index_pending(100).unwrap();
     assert_eq!(found(&s, &fts("北京大学")), ["$1"]);
     assert_eq!(found(&s, &fts("京大")), ["$1"]);
-    // The index offers `$3` for "北京 大学" and `$1`, `$2` too; only the confirm step knows.
+    // The index offers `$3` for "北京 大学", and `$1` and `$2` too: only the confirm step knows.
     assert_eq!(found(&s, &fts("北京 大学")), ["$3", "$2", "$1"]);
 }
