@@ -45,6 +45,7 @@ async fn dispatch(engine: &Engine, command: Command, json: bool, lang: Lang) -> 
         c @ (Command::Purge { .. } | Command::Retention { .. } | Command::Person(_)) => {
             return crate::retention::run(engine, c, json, lang).await;
         }
+        c @ Command::Search { .. } => return crate::search::run(engine, c, json, lang).await,
         c @ (Command::Credit { .. } | Command::CreditPolicy { .. }) => {
             return crate::credit::run(engine, c, json, lang).await;
         }

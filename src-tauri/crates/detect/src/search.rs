@@ -13,8 +13,10 @@
 //!   character, two CJK characters, no CJK character), so the index needs one column and no
 //!   positions (FTS5 `detail=none`: a third of the size of positions, engine/BENCH-search.md).
 //!   A 1-character query is one unigram lookup, a 2-character one one bigram lookup, a longer
-//!   one all its bigrams (adjacency and order are the confirm step's), a word a prefix lookup
-//!   (`"hel"*`). A query of several runs asks for all of them.
+//!   one all its bigrams (adjacency and order are the confirm step's), a word an exact lookup,
+//!   and a last word a prefix lookup ([`crate::search::Query::prefix`]: the store turns it into
+//!   the words it knows that start with it, FTS5's own `"hel"*` being slow on large doclists).
+//!   A query of several runs asks for all of them.
 //! - **The rule for breaks.** A match is the query's folded characters, in order, with a break
 //!   exactly where the query has one (any separator matches any separator): `北京大` does not
 //!   match `北京 大学`, and `北京 大学` does not match `北京大学` (nor does the index offer it: the
@@ -33,8 +35,10 @@ use crate::normalize::{GAP, Normalized, is_cjk, is_word, normalize};
 pub struct Terms {
     /// Every CJK character, once each.
     pub uni: String,
-    /// CJK bigrams and words, in text order.
+    /// CJK bigrams, in text order.
     pub gram: String,
+    /// Words, in text order.
+    pub words: Vec<String>,
 }
 
 /// A run of the folded text: its byte range there, and whether it is CJK.
@@ -81,7 +85,7 @@ pub fn terms(text: &str) -> Terms {
     for r in runs(&n) {
         let run = &folded[r.start..r.end];
         if !r.cjk {
-            push_token(&mut out.gram, run);
+            out.words.push(run.to_owned());
             continue;
         }
         for c in run.chars() {
@@ -105,8 +109,10 @@ pub struct Query {
     breaks: Vec<usize>,
     /// The query starts with a word character: it must match at a word's start.
     word_start: bool,
-    /// The FTS5 MATCH expression.
-    fts: String,
+    /// The FTS5 expression of every run but a last word.
+    exact: String,
+    /// The last run, when it is a word: matched as a prefix.
+    prefix: Option<String>,
 }
 
 impl Query {
@@ -115,19 +121,19 @@ impl Query {
     pub fn parse(text: &str) -> Option<Query> {
         let n = normalize(text);
         let folded = n.as_str().to_owned();
-        let runs = runs(&n);
-        let last = runs.len().checked_sub(1)?;
+        let mut runs = runs(&n);
+        let last = runs.last().copied()?;
+        // Only the last word may go on in the text (a prefix); the others end where the
+        // query's do, at a break or a change of script.
+        let prefix = (!last.cjk).then(|| folded[last.start..last.end].to_owned());
+        if prefix.is_some() {
+            runs.pop();
+        }
         let parts: Vec<String> = runs
             .iter()
-            .enumerate()
-            .map(|(k, r)| {
+            .map(|r| {
                 let run = &folded[r.start..r.end];
-                if !r.cjk {
-                    // Only the last word may go on in the text (a prefix); the others end
-                    // where the query's do, at a break or a change of script.
-                    return format!("\"{run}\"{}", if k == last { "*" } else { "" });
-                }
-                if run.chars().nth(1).is_none() {
+                if !r.cjk || run.chars().nth(1).is_none() {
                     return format!("\"{run}\"");
                 }
                 bigrams(run).map(|b| format!("\"{b}\"")).collect::<Vec<_>>().join(" AND ")
@@ -135,12 +141,28 @@ impl Query {
             .collect();
         let breaks = folded.char_indices().map(|(i, _)| i).filter(|&i| i > 0 && n.gap_before(i) & GAP != 0).collect();
         let word_start = folded.chars().next().is_some_and(is_word);
-        Some(Query { fts: parts.join(" AND "), folded, breaks, word_start })
+        Some(Query { exact: parts.join(" AND "), prefix, folded, breaks, word_start })
     }
 
-    /// The FTS5 expression that finds the candidates (over the terms of [`terms`]).
-    pub fn fts(&self) -> &str {
-        &self.fts
+    /// The FTS5 expression that finds the candidates (over the terms of [`terms`]), a last
+    /// word as an FTS5 prefix query.
+    pub fn fts(&self) -> String {
+        self.fts_with(self.prefix.as_ref().map(|p| format!("\"{p}\"*")))
+    }
+
+    /// The expression for the runs before a last word (empty when there are none).
+    pub fn exact(&self) -> &str {
+        &self.exact
+    }
+
+    /// The last word, when the query ends with one: the text's word only has to start with it.
+    pub fn prefix(&self) -> Option<&str> {
+        self.prefix.as_deref()
+    }
+
+    /// [`Query::exact`] and `last` (an expression for the last word), joined.
+    pub fn fts_with(&self, last: Option<String>) -> String {
+        [Some(self.exact.clone()).filter(|e| !e.is_empty()), last].into_iter().flatten().collect::<Vec<_>>().join(" AND ")
     }
 
     /// Where the query occurs in `text`: byte ranges of `text`, in order, not overlapping.

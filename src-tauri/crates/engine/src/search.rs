@@ -104,7 +104,8 @@ pub fn validate(q: &SearchQuery) -> Result<Valid> {
         })
         .transpose()?;
     let filter = SearchFilter {
-        fts: query.fts().to_owned(),
+        exact: query.exact().to_owned(),
+        prefix: query.prefix().map(str::to_owned),
         group: q.group.clone(),
         sender: sender.map(str::to_owned),
         since_ms,

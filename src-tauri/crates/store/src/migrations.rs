@@ -278,6 +278,10 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     );
     INSERT INTO search_mark (id, indexed_to) VALUES (1, 0);
     CREATE TABLE search_pending (seq INTEGER PRIMARY KEY);
+    -- Every word indexed (never its messages): a last word of a query is looked up as the
+    -- words that start with it, which FTS5 answers lazily, instead of as an FTS5 prefix query,
+    -- which reads every matching doclist whole first.
+    CREATE TABLE search_words (word TEXT PRIMARY KEY) WITHOUT ROWID;
     -- An edit or a redaction takes the old terms out at once, in the same transaction (the
     -- text is gone from the index when it is gone from the timeline); an edit is indexed again.
     CREATE TRIGGER search_forget_changed AFTER UPDATE OF body, redacted ON timeline

@@ -34,6 +34,8 @@ use crate::{Store, store_err};
 /// Timeline rows with a `seq` above this are never indexed (their rowid would not hold it).
 const MAX_SEQ: i64 = u32::MAX as i64;
 const HOUR_MS: i64 = 3_600_000;
+/// A prefix that starts more words than this is left to FTS5's own prefix query.
+const MAX_EXPANSION: usize = 64;
 
 /// The index rowid of a message: its hour (Unix, clamped to 0..2^31) above bit 32, its `seq`
 /// below. The triggers in the migration compute the same in SQL.
@@ -55,11 +57,14 @@ pub struct Catchup {
     pub behind: u64,
 }
 
-/// What to look for: an FTS5 expression over the terms, and the filters.
+/// What to look for: an FTS5 expression over the terms, a last word's prefix, and the filters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SearchFilter {
-    /// The FTS5 expression ([`qunguan_detect::search::Query::fts`]).
-    pub fts: String,
+    /// The FTS5 expression of the query but a last word ([`qunguan_detect::search::Query::exact`]).
+    pub exact: String,
+    /// The query's last word, which the text's word only has to start with
+    /// ([`qunguan_detect::search::Query::prefix`]).
+    pub prefix: Option<String>,
     /// Only this group (room ID).
     pub group: Option<String>,
     /// Only this sender (user ID).
@@ -87,7 +92,18 @@ pub struct Candidate {
 
 fn index_one(tx: &Transaction<'_>, seq: i64, ts: i64, group: &str, sender: &str, body: &str) -> rusqlite::Result<()> {
     let terms = qunguan_detect::search::terms(body);
-    let all = format!("{} {} {} {}", terms.uni, terms.gram, meta_token("g", group), meta_token("s", sender));
+    let all = format!(
+        "{} {} {} {} {}",
+        terms.uni,
+        terms.gram,
+        terms.words.join(" "),
+        meta_token("g", group),
+        meta_token("s", sender)
+    );
+    let mut word = tx.prepare_cached("INSERT OR IGNORE INTO search_words (word) VALUES (?1)")?;
+    for w in &terms.words {
+        word.execute([w])?;
+    }
     tx.prepare_cached("INSERT INTO search_index (rowid, terms) VALUES (?1, ?2)")?.execute(params![key(ts, seq), all])?;
     Ok(())
 }
@@ -139,6 +155,33 @@ fn catch_up(tx: &Transaction<'_>, max: u32) -> rusqlite::Result<Catchup> {
 }
 
 impl Store {
+    /// The filter's FTS5 expression, its last word as the words indexed that start with it;
+    /// `None` when no indexed word does (nothing can match).
+    fn expression(&self, filter: &SearchFilter) -> Result<Option<String>> {
+        let last = match &filter.prefix {
+            None => None,
+            Some(p) => {
+                let words: Vec<String> = self
+                    .conn
+                    .prepare_cached("SELECT word FROM search_words WHERE word >= ?1 AND word < ?1 || char(1114111) LIMIT ?2")
+                    .and_then(|mut stmt| {
+                        stmt.query_map(params![p, MAX_EXPANSION as i64 + 1], |r| r.get(0))?.collect::<rusqlite::Result<_>>()
+                    })
+                    .map_err(|e| store_err("search read", e))?;
+                if words.is_empty() {
+                    return Ok(None);
+                }
+                Some(if words.len() > MAX_EXPANSION {
+                    format!("\"{p}\"*")
+                } else {
+                    format!("({})", words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" OR "))
+                })
+            }
+        };
+        let parts: Vec<String> = [Some(filter.exact.clone()).filter(|e| !e.is_empty()), last].into_iter().flatten().collect();
+        Ok((!parts.is_empty()).then(|| format!("({})", parts.join(" AND "))))
+    }
+
     /// Indexes up to `max` messages not indexed yet (edited ones first), in one transaction;
     /// what it did and how far behind the index still is.
     pub fn index_pending(&mut self, max: u32) -> Result<Catchup> {
@@ -159,7 +202,7 @@ impl Store {
         n: u32,
     ) -> Result<(Vec<Candidate>, Option<i64>)> {
         let err = |e| store_err("search read", e);
-        let mut expr = format!("({})", filter.fts);
+        let Some(mut expr) = self.expression(filter)? else { return Ok((Vec::new(), None)) };
         if let Some(g) = &filter.group {
             expr.push_str(&format!(" AND \"{}\"", meta_token("g", g)));
         }

@@ -4,24 +4,25 @@ use super::*;
 
 #[test]
 fn what_a_message_is_indexed_under() {
-    let cases: &[(&str, &str, &str)] = &[
-        // text, uni, gram
-        ("北", "北", ""),
-        ("北京", "北 京", "北京"),
-        ("北京大学", "北 京 大 学", "北京 京大 大学"),
-        ("中华人民共和国", "中 华 人 民 共 和 国", "中华 华人 人民 民共 共和 和国"),
-        ("Hello WORLD", "", "hello world"),
-        ("ＡＢＣ ｄｅｆ", "", "abc def"),
-        ("加微信wx123", "加 微 信", "加微 微信 wx123"),
-        ("你好，世界!", "你 好 世 界", "你好 世界"),
-        ("好😀好", "好", ""),
-        ("哈哈哈", "哈", "哈哈 哈哈"),
-        ("國家", "国 家", "国家"),
-        ("!!! ...", "", ""),
+    let cases: &[(&str, &str, &str, &[&str])] = &[
+        // text, uni, gram, words
+        ("北", "北", "", &[]),
+        ("北京", "北 京", "北京", &[]),
+        ("北京大学", "北 京 大 学", "北京 京大 大学", &[]),
+        ("中华人民共和国", "中 华 人 民 共 和 国", "中华 华人 人民 民共 共和 和国", &[]),
+        ("Hello WORLD", "", "", &["hello", "world"]),
+        ("ＡＢＣ ｄｅｆ", "", "", &["abc", "def"]),
+        ("加微信wx123", "加 微 信", "加微 微信", &["wx123"]),
+        ("你好，世界!", "你 好 世 界", "你好 世界", &[]),
+        ("好😀好", "好", "", &[]),
+        ("哈哈哈", "哈", "哈哈 哈哈", &[]),
+        ("國家", "国 家", "国家", &[]),
+        ("!!! ...", "", "", &[]),
     ];
-    for (text, uni, gram) in cases {
+    for (text, uni, gram, words) in cases {
         let t = terms(text);
-        assert_eq!((t.uni.as_str(), t.gram.as_str()), (*uni, *gram), "terms of {text:?}");
+        let w: Vec<&str> = t.words.iter().map(String::as_str).collect();
+        assert_eq!((t.uni.as_str(), t.gram.as_str(), w.as_slice()), (*uni, *gram, *words), "terms of {text:?}");
     }
 }
 
@@ -38,13 +39,14 @@ fn what_a_query_looks_up() {
         ("微信 wx", Some("\"微信\" AND \"wx\"*")),
         ("wx微信", Some("\"wx\" AND \"微信\"")),
         ("  北京，大  ", Some("\"北京\" AND \"大\"")),
+        ("wx 北京", Some("\"wx\" AND \"北京\"")),
         ("!!!", None),
         ("😀", None),
         ("", None),
         ("   ", None),
     ];
     for (query, fts) in cases {
-        assert_eq!(Query::parse(query).as_ref().map(Query::fts), *fts, "query {query:?}");
+        assert_eq!(Query::parse(query).as_ref().map(Query::fts).as_deref(), *fts, "query {query:?}");
     }
 }
 
@@ -88,21 +90,19 @@ fn everything_a_match_needs_is_in_the_index_of_the_text() {
     let texts = ["北京大学在海淀区", "加我微信 wx123 领红包", "Hello World，你好", "國家 ＡＢＣ 哈哈哈"];
     for text in texts {
         let t = terms(text);
-        let (uni, gram): (Vec<&str>, Vec<&str>) =
-            (t.uni.split(' ').collect(), t.gram.split(' ').collect());
+        let (uni, gram): (Vec<&str>, Vec<&str>) = (t.uni.split(' ').collect(), t.gram.split(' ').collect());
         for query in ["北", "海淀", "大学在海", "微信", "wx", "wx1", "hello", "你好", "国家", "abc", "哈哈"] {
             let q = Query::parse(query).unwrap();
             if q.find(text).is_empty() {
                 continue;
             }
-            for part in q.fts().split(" AND ") {
-                let token = part.trim_end_matches('*').trim_matches('"');
-                let found = if part.ends_with('*') {
-                    gram.iter().any(|g| g.starts_with(token))
-                } else {
-                    uni.contains(&token) || gram.contains(&token)
-                };
+            for part in q.exact().split(" AND ").filter(|p| !p.is_empty()) {
+                let token = part.trim_matches('"');
+                let found = uni.contains(&token) || gram.contains(&token) || t.words.iter().any(|w| w == token);
                 assert!(found, "{query:?} matches {text:?} but {token} is not indexed");
+            }
+            if let Some(p) = q.prefix() {
+                assert!(t.words.iter().any(|w| w.starts_with(p)), "{query:?} matches {text:?}: no word starts with {p}");
             }
         }
     }

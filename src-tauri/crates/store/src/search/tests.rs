@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::{Edited, Ingest};
+use qunguan_detect::search::Query;
 
 const G: &str = "!g:hs";
 const HOUR: i64 = 3_600_000;
@@ -33,7 +34,8 @@ fn put(s: &mut Store, messages: &[(&str, &str, &str, i64, &str)]) {
 }
 
 fn fts(query: &str) -> SearchFilter {
-    SearchFilter { fts: qunguan_detect::search::Query::parse(query).unwrap().fts().to_owned(), ..SearchFilter::default() }
+    let q = qunguan_detect::search::Query::parse(query).unwrap();
+    SearchFilter { exact: q.exact().to_owned(), prefix: q.prefix().map(str::to_owned), ..SearchFilter::default() }
 }
 
 /// Event IDs of every candidate for `filter`, newest first.
@@ -44,7 +46,9 @@ fn found(s: &Store, filter: &SearchFilter) -> Vec<String> {
 /// Rows of the index that match `query`, whatever the timeline says.
 fn indexed(s: &Store, query: &str) -> i64 {
     s.conn
-        .query_row("SELECT count(*) FROM search_index WHERE search_index MATCH ?1", [fts(query).fts], |r| r.get(0))
+        .query_row("SELECT count(*) FROM search_index WHERE search_index MATCH ?1", [Query::parse(query).unwrap().fts()], |r| {
+            r.get(0)
+        })
         .unwrap()
 }
 
@@ -159,4 +163,23 @@ fn a_longer_query_needs_all_its_bigrams_and_the_rest_is_the_confirm_steps() {
     assert_eq!(found(&s, &fts("京大")), ["$1"]);
     // The index offers `$3` for "北京 大学", and `$1` and `$2` too: only the confirm step knows.
     assert_eq!(found(&s, &fts("北京 大学")), ["$3", "$2", "$1"]);
+}
+
+#[test]
+fn a_last_word_is_a_prefix_of_the_words_indexed_and_a_short_common_one_still_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = open(&dir);
+    put(&mut s, &[(G, "$1", "@a:hs", HOUR, "ticket 北京"), (G, "$2", "@a:hs", HOUR, "tickle"), (G, "$3", "@a:hs", HOUR, "stick")]);
+    // More words starting with `w` than a query expands to.
+    let many: Vec<(String, String)> = (0..70).map(|i| (format!("$w{i}"), format!("w{i:03}"))).collect();
+    let rows: Vec<(&str, &str, &str, i64, &str)> = many.iter().map(|(e, b)| (G, e.as_str(), "@a:hs", HOUR, b.as_str())).collect();
+    put(&mut s, &rows);
+    s.index_pending(1000).unwrap();
+    assert_eq!(found(&s, &fts("tic")), ["$2", "$1"]);
+    assert_eq!(found(&s, &fts("ticket")), ["$1"]);
+    assert_eq!(found(&s, &fts("tick 北京")), Vec::<String>::new(), "a word before the end is whole");
+    assert_eq!(found(&s, &fts("北京 tic")), ["$1"]);
+    assert_eq!(found(&s, &fts("tix")), Vec::<String>::new(), "no word starts with it");
+    assert_eq!(found(&s, &fts("w")).len(), 70, "FTS5's own prefix query past the expansion");
+    assert_eq!(found(&s, &fts("w06")).len(), 10);
 }
