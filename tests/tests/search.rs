@@ -72,7 +72,7 @@ fn chinese_of_one_two_and_three_characters_and_english_words_find_what_they_shou
     };
     let page = expect("北", &[0, 1, 2]);
     assert_eq!(page["behind"], 0, "qg sync indexed what it stored");
-    assert_eq!(found(&page), [&ids[2], &ids[1], &ids[0]], "newest first");
+    assert_eq!(found(&page), [ids[2].clone(), ids[1].clone(), ids[0].clone()], "newest first");
     expect("北京", &[0, 1, 2]);
     expect("北京大", &[2]); // not 1: the space breaks the run
     expect("京大学", &[2]);
@@ -94,15 +94,15 @@ fn chinese_of_one_two_and_three_characters_and_english_words_find_what_they_shou
     assert_eq!(hit["spans"], serde_json::json!([{"start": 2, "end": 4}]));
 
     // Across every group, by sender, by date, in pages.
-    assert_eq!(found(&search(&c, &["--all-groups", "北京大"])), [&ids[2]]);
+    assert_eq!(found(&search(&c, &["--all-groups", "北京大"])), [ids[2].clone()]);
     assert_eq!(found(&search(&c, &[&room, "北京", "--sender", &owner.user_id])), Vec::<String>::new());
     assert_eq!(found(&search(&c, &[&room, "北京", "--sender", &member.user_id])).len(), 3);
     assert_eq!(found(&search(&c, &[&room, "北京", "--until", "2001-01-01"])), Vec::<String>::new());
     let first = search(&c, &[&room, "大学", "--limit", "2"]);
-    assert_eq!(found(&first), [&ids[6], &ids[2]]);
+    assert_eq!(found(&first), [ids[6].clone(), ids[2].clone()]);
     let cursor = first["next_cursor"].as_str().expect("a cursor to the next page").to_owned();
     let next = search(&c, &[&room, "大学", "--limit", "2", "--cursor", &cursor]);
-    assert_eq!(found(&next), [&ids[1]]);
+    assert_eq!(found(&next), [ids[1].clone()]);
 
     // Usage errors: exit 2 with the reason.
     for bad in [&[room.as_str(), "!!!"][..], &[room.as_str(), "北京", "--since", "2026-02-30"], &["北京"]] {
