@@ -503,6 +503,8 @@ export const en: Catalogue = {
   'search.scope.group': 'This group: {group}',
   'search.scope.all': 'All my groups',
   'search.sender': 'Sender',
+  'search.sender.placeholder': '@name:server',
+  'search.date.placeholder': 'YYYY-MM-DD',
   'search.since': 'From',
   'search.until': 'To',
   'search.flagged_only': 'Flagged only',

@@ -499,6 +499,8 @@ export const zhCN = {
   'search.scope.group': '本群：{group}',
   'search.scope.all': '我的所有群',
   'search.sender': '发送者',
+  'search.sender.placeholder': '@用户名:服务器',
+  'search.date.placeholder': '年-月-日',
   'search.since': '从',
   'search.until': '到',
   'search.flagged_only': '只看已标记',
