@@ -21,6 +21,11 @@
 //!    (`… WHERE instr(body, ?) > 0 ORDER BY seq DESC LIMIT 50`, which stops early for common
 //!    queries).
 //!
+//! 4. **Ingest with and without the search triggers**, alternated three times each in the same
+//!    store (the only change search makes to the ingest path: the triggers that take a redacted,
+//!    edited or deleted message's terms out of the index): rounds of 1,000 new messages through
+//!    `Store::ingest`, each with one removal of an indexed message.
+//!
 //! Not a timed test: it prints figures for `BENCH-search.md`.
 
 use std::path::Path;
@@ -88,37 +93,114 @@ fn text(rng: &mut Rng, han: &[char]) -> String {
     s
 }
 
-/// Writes the cache: `messages` over `groups`, rounds of 1,000; how long it took.
-fn fill(store: &mut Store, messages: usize, groups: usize) -> Duration {
-    let mut rng = Rng(0x5EA7C4);
-    let han: Vec<char> = chat::HAN.chars().collect();
-    // About 180 days of chat: 15.5 s between messages on average.
-    let step = 180 * 86_400_000 / messages.max(1) as i64;
-    let mut ts = 1_760_000_000_000i64;
-    let t = Instant::now();
-    let mut n = 0;
-    while n < messages {
-        let round: Vec<(String, MessageSnapshot)> = (n..(n + 1000).min(messages))
-            .map(|i| {
-                ts += rng.below(2 * step as usize + 1) as i64;
-                let g = rng.below(groups);
+/// The chat: `groups` groups of 50 members, about 180 days of timestamps for `messages`.
+struct Chat {
+    rng: Rng,
+    han: Vec<char>,
+    groups: usize,
+    step: i64,
+    ts: i64,
+    /// Each message's group, by its number.
+    group_of: Vec<u16>,
+}
+
+impl Chat {
+    fn new(messages: usize, groups: usize) -> Chat {
+        // About 180 days of chat: 15.5 s between messages on average at a million.
+        let step = 180 * 86_400_000 / messages.max(1) as i64;
+        let han = chat::HAN.chars().collect();
+        Chat { rng: Rng(0x5EA7C4), han, groups, step, ts: 1_760_000_000_000, group_of: Vec::new() }
+    }
+
+    fn group_id(g: usize) -> String {
+        format!("!g{g:04}:bench.test")
+    }
+
+    fn event_id(i: usize) -> String {
+        format!("$e{i:08}")
+    }
+
+    /// The next `n` messages, in a round.
+    fn round(&mut self, n: usize) -> Vec<(String, MessageSnapshot)> {
+        (0..n)
+            .map(|_| {
+                let i = self.group_of.len();
+                self.ts += self.rng.below(2 * self.step as usize + 1) as i64;
+                let g = self.rng.below(self.groups);
+                self.group_of.push(g as u16);
                 let m = MessageSnapshot {
-                    event_id: format!("$e{i:08}"),
-                    sender: format!("@u{}:bench.test", g * 50 + rng.below(50)),
-                    ts,
+                    event_id: Chat::event_id(i),
+                    sender: format!("@u{}:bench.test", g * 50 + self.rng.below(50)),
+                    ts: self.ts,
                     kind: "m.room.message".into(),
-                    body: Some(text(&mut rng, &han)),
+                    body: Some(text(&mut self.rng, &self.han)),
                     redacted: false,
                     case_id: None,
                     reply_to: None,
                 };
-                (format!("!g{g:04}:bench.test"), m)
+                (Chat::group_id(g), m)
             })
-            .collect();
+            .collect()
+    }
+}
+
+/// Writes the cache: `messages`, rounds of 1,000; how long it took.
+fn fill(store: &mut Store, chat: &mut Chat, messages: usize) -> Duration {
+    let t = Instant::now();
+    let mut n = 0;
+    while n < messages {
+        let round = chat.round((messages - n).min(1000));
         n += round.len();
         store.ingest(&Ingest { messages: round, ..Ingest::default() }, 1).expect("ingest");
     }
     t.elapsed()
+}
+
+/// Ingest with the search triggers and without them, alternated in one run: rounds of 1,000
+/// new messages and one removal of an indexed message each (the ingest bench's 0.1%), so the
+/// triggers' work (the removed message's terms out of the index) is in the figure. Messages/s
+/// of each, per repetition.
+fn triggers_ab(store: &mut Store, conn: &rusqlite::Connection, chat: &mut Chat, indexed: usize) -> (Vec<f64>, Vec<f64>) {
+    let triggers: Vec<String> = conn
+        .prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search_%'")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("the triggers");
+    let names: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search_%'")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("the triggers");
+    let set = |on: bool| {
+        for (name, sql) in names.iter().zip(&triggers) {
+            let stmt = if on { format!("{sql};") } else { format!("DROP TRIGGER {name};") };
+            conn.execute_batch(&stmt).expect("trigger");
+        }
+    };
+    set(false);
+    let (mut with, mut without) = (Vec::new(), Vec::new());
+    for rep in 0..6 {
+        let on = rep % 2 == 0;
+        if on {
+            set(true);
+        }
+        let t = Instant::now();
+        let rounds = 20;
+        for _ in 0..rounds {
+            let messages = chat.round(1000);
+            let victim = chat.rng.below(indexed);
+            let group = Chat::group_id(chat.group_of[victim] as usize);
+            let round = Ingest { messages, redactions: vec![(group, Chat::event_id(victim))], ..Ingest::default() };
+            store.ingest(&round, 1).expect("ingest");
+        }
+        let rate = (rounds * 1000) as f64 / t.elapsed().as_secs_f64();
+        if on {
+            with.push(rate);
+            set(false);
+        } else {
+            without.push(rate);
+        }
+    }
+    set(true);
+    (with, without)
 }
 
 /// The file's size once the WAL is folded in.
@@ -141,7 +223,8 @@ fn main() {
     let conn = rusqlite::Connection::open(&path).expect("second connection");
     conn.execute_batch(&format!("PRAGMA key = \"x'{}'\"; PRAGMA cache_size = -32768;", key.expose())).expect("key");
 
-    let took = fill(&mut store, messages, groups);
+    let mut chat = Chat::new(messages, groups);
+    let took = fill(&mut store, &mut chat, messages);
     let plain = size(&conn, &path);
     println!(
         "cache: written in {:.1} s ({:.0} msg/s, no search terms in ingest); {:.1} MiB, {:.0} bytes/message",
@@ -220,5 +303,12 @@ fn main() {
         );
         println!("    hits on the first page / the scan's page / matches in all: {}", counts.join(", "));
     }
+    let (with, without) = triggers_ab(&mut store, &conn, &mut chat, messages);
+    let show = |xs: &[f64]| xs.iter().map(|x| format!("{x:.0}")).collect::<Vec<_>>().join(", ");
+    println!(
+        "\ningest (Store::ingest, rounds of 1,000 with one removal of an indexed message), alternated in this run:\n  with the search triggers    {} msg/s\n  without them                {} msg/s",
+        show(&with),
+        show(&without)
+    );
     println!("\nload average at end {}", load());
 }
