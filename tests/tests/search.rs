@@ -41,13 +41,13 @@ fn chinese_of_one_two_and_three_characters_and_english_words_find_what_they_shou
     let c = Console::sign_in(&s.base_url, &owner);
     assert_eq!(c.run(&["sync"]).code, 0);
     let bodies = [
-        "北京欢迎你",               // 0
-        "我在北京 大学读书",        // 1: a space between 北京 and 大学
-        "北京大学的未名湖很美",     // 2
+        "北京欢迎你",              // 0
+        "我在北京 大学读书",       // 1: a space between 北京 and 大学
+        "北京大学的未名湖很美",    // 2
         "Meeting tomorrow at ten", // 3
-        "我的手机 13812345678",     // 4
-        "今天天气不错",             // 5
-        "南京大学",                 // 6
+        "我的手机 13812345678",    // 4
+        "今天天气不错",            // 5
+        "南京大学",                // 6
     ];
     let steps: Vec<Step> = bodies.iter().map(|b| Step::Send { room: room.clone(), body: (*b).into() }).collect();
     let ids = member_does(&s.base_url, &member.user_id, PASSWORD, &steps).expect("matrix-nio posts");
@@ -88,8 +88,13 @@ fn chinese_of_one_two_and_three_characters_and_english_words_find_what_they_shou
     let page = expect("手机", &[4]);
     let hit = &page["hits"][0];
     assert_eq!(hit["text"], "我的手机 138****5678", "masked: {hit:#}");
-    let marked: Vec<&str> =
-        hit["context"].as_array().unwrap().iter().filter(|r| r["hit"] == true).map(|r| r["text"].as_str().unwrap()).collect();
+    let marked: Vec<&str> = hit["context"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["hit"] == true)
+        .map(|r| r["text"].as_str().unwrap())
+        .collect();
     assert_eq!(marked, ["手机"]);
     assert_eq!(hit["spans"], serde_json::json!([{"start": 2, "end": 4}]));
 

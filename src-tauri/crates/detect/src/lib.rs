@@ -51,14 +51,14 @@ pub mod links;
 pub mod mentions;
 /// Folding evasion away (NFKC, case, look-alikes, traditional → simplified) with an exact map back.
 pub mod normalize;
-/// Search terms: what a message is indexed under, and the check that confirms a match.
-pub mod search;
 /// Personal-data detectors (IDs, phones, cards, e-mail, doxxing), validated rather than pattern-matched.
 pub mod pii;
 /// A group's rule set: what each kind of finding means there (severity, action, thresholds).
 pub mod rules;
 /// `qg scan`: JSON Lines in, one result line per input line out.
 pub mod scan;
+/// Search terms: what a message is indexed under, and the check that confirms a match.
+pub mod search;
 /// Behaviour over a stream of messages (flooding), with bounded per-group state.
 pub mod stream;
 

@@ -162,7 +162,11 @@ impl Query {
 
     /// [`Query::exact`] and `last` (an expression for the last word), joined.
     pub fn fts_with(&self, last: Option<String>) -> String {
-        [Some(self.exact.clone()).filter(|e| !e.is_empty()), last].into_iter().flatten().collect::<Vec<_>>().join(" AND ")
+        [Some(self.exact.clone()).filter(|e| !e.is_empty()), last]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" AND ")
     }
 
     /// Where the query occurs in `text`: byte ranges of `text`, in order, not overlapping.
@@ -193,10 +197,8 @@ impl Query {
             let text_break = n.gap_before(at + i) & GAP != 0;
             text_break == self.breaks.binary_search(&i).is_ok()
         });
-        let starts_ok = !self.word_start
-            || at == 0
-            || n.gap_before(at) & GAP != 0
-            || !n.char_before(at).is_some_and(is_word);
+        let starts_ok =
+            !self.word_start || at == 0 || n.gap_before(at) & GAP != 0 || !n.char_before(at).is_some_and(is_word);
         breaks_agree && starts_ok
     }
 }

@@ -47,8 +47,29 @@ mod chat;
 /// Everyday words and phrases chat is full of (the generator's random characters alone make
 /// no words).
 const PHRASES: [&str; 24] = [
-    "我们", "你们", "今天", "明天", "时间", "没有", "什么", "知道", "红包", "北京", "上海", "开会", "明天开会",
-    "北京大学", "今天晚上", "不知道", "发红包", "谢谢大家", "没问题", "怎么回事", "周末去哪", "好的收到", "辛苦了",
+    "我们",
+    "你们",
+    "今天",
+    "明天",
+    "时间",
+    "没有",
+    "什么",
+    "知道",
+    "红包",
+    "北京",
+    "上海",
+    "开会",
+    "明天开会",
+    "北京大学",
+    "今天晚上",
+    "不知道",
+    "发红包",
+    "谢谢大家",
+    "没问题",
+    "怎么回事",
+    "周末去哪",
+    "好的收到",
+    "辛苦了",
     "早上好",
 ];
 const PAGE: u32 = 50;
@@ -160,7 +181,12 @@ fn fill(store: &mut Store, chat: &mut Chat, messages: usize) -> Duration {
 /// new messages and one removal of an indexed message each (the ingest bench's 0.1%), so the
 /// triggers' work (the removed message's terms out of the index) is in the figure. Messages/s
 /// of each, per repetition.
-fn triggers_ab(store: &mut Store, conn: &rusqlite::Connection, chat: &mut Chat, indexed: usize) -> (Vec<f64>, Vec<f64>) {
+fn triggers_ab(
+    store: &mut Store,
+    conn: &rusqlite::Connection,
+    chat: &mut Chat,
+    indexed: usize,
+) -> (Vec<f64>, Vec<f64>) {
     let triggers: Vec<String> = conn
         .prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search_%'")
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
@@ -212,9 +238,14 @@ fn size(conn: &rusqlite::Connection, path: &Path) -> u64 {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str, default: usize| {
-        args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
     };
-    let (messages, groups, runs) = (arg("--messages", 1_000_000), arg("--groups", 300).max(1), arg("--runs", 10).max(1));
+    let (messages, groups, runs) =
+        (arg("--messages", 1_000_000), arg("--groups", 300).max(1), arg("--runs", 10).max(1));
     println!("search bench: {messages} messages, {groups} groups; load average at start {}", load());
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("cache.db");

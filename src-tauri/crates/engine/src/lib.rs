@@ -52,10 +52,10 @@ mod queue_act;
 pub mod reasons;
 /// Retention and privacy: the retention policy, purges, one person's data exported or erased.
 mod retention;
-/// Searching the cached messages: validation, the index's catch-up, confirmed and masked hits.
-pub mod search;
 /// `qg scan`: the detection engine over a JSONL document.
 pub mod scan;
+/// Searching the cached messages: validation, the index's catch-up, confirmed and masked hits.
+pub mod search;
 /// Where access tokens and cache keys live: the OS keyring, never a plain file.
 pub mod secrets;
 /// Signing in and out, and restoring the session at start-up.

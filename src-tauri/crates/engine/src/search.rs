@@ -12,7 +12,7 @@
 //!   page may then hold fewer hits than asked, and the next one goes on).
 //! - Before it searches, a search indexes up to [`crate::search::CATCHUP`] messages still
 //!   waiting; what is left is [`qunguan_core::search::SearchPage::behind`]. After each sync
-//!   round the engine catches up in bounded passes too ([`crate::Engine::catch_up_index`]).
+//!   round the engine catches up in bounded passes too (`Engine::catch_up_index`).
 //! - Message text is never logged; only counts are.
 
 use qunguan_core::search::{ContextRun, SearchHit, SearchPage, SearchQuery, TextSpan, date_millis};
@@ -162,8 +162,7 @@ pub fn search_page(store: &Store, detector: &qunguan_detect::Engine, v: &Valid, 
             if v.query.find(c.message.body.as_deref().unwrap_or("")).is_empty() {
                 continue;
             }
-            let Some(view) = crate::messages::masked_views(detector, std::slice::from_ref(&c.message), me).pop()
-            else {
+            let Some(view) = crate::messages::masked_views(detector, std::slice::from_ref(&c.message), me).pop() else {
                 continue;
             };
             let shown: String = view.segments.iter().map(|s| s.text.as_str()).collect();
@@ -265,8 +264,9 @@ mod tests {
             assert_eq!(e.code, qunguan_core::ErrorCode::InvalidInput);
             assert!(e.message.contains(want), "{q:?}: {}", e.message);
         }
-        let v = validate(&SearchQuery { until: Some("2026-03-01".into()), cursor: Some("k42".into()), ..query("红包") })
-            .unwrap();
+        let v =
+            validate(&SearchQuery { until: Some("2026-03-01".into()), cursor: Some("k42".into()), ..query("红包") })
+                .unwrap();
         assert_eq!((v.before, v.filter.until_ms, v.limit), (Some(42), Some(1_772_409_599_999), DEFAULT_LIMIT));
     }
 
@@ -289,6 +289,9 @@ mod tests {
             ]
         );
         let short = context("hello world", &[TextSpan { start: 6, end: 11 }]);
-        assert_eq!(short, [ContextRun { text: "hello ".into(), hit: false }, ContextRun { text: "world".into(), hit: true }]);
+        assert_eq!(
+            short,
+            [ContextRun { text: "hello ".into(), hit: false }, ContextRun { text: "world".into(), hit: true }]
+        );
     }
 }

@@ -104,7 +104,8 @@ fn index_one(tx: &Transaction<'_>, seq: i64, ts: i64, group: &str, sender: &str,
     for w in &terms.words {
         word.execute([w])?;
     }
-    tx.prepare_cached("INSERT INTO search_index (rowid, terms) VALUES (?1, ?2)")?.execute(params![key(ts, seq), all])?;
+    tx.prepare_cached("INSERT INTO search_index (rowid, terms) VALUES (?1, ?2)")?
+        .execute(params![key(ts, seq), all])?;
     Ok(())
 }
 
@@ -163,9 +164,12 @@ impl Store {
             Some(p) => {
                 let words: Vec<String> = self
                     .conn
-                    .prepare_cached("SELECT word FROM search_words WHERE word >= ?1 AND word < ?1 || char(1114111) LIMIT ?2")
+                    .prepare_cached(
+                        "SELECT word FROM search_words WHERE word >= ?1 AND word < ?1 || char(1114111) LIMIT ?2",
+                    )
                     .and_then(|mut stmt| {
-                        stmt.query_map(params![p, MAX_EXPANSION as i64 + 1], |r| r.get(0))?.collect::<rusqlite::Result<_>>()
+                        stmt.query_map(params![p, MAX_EXPANSION as i64 + 1], |r| r.get(0))?
+                            .collect::<rusqlite::Result<_>>()
                     })
                     .map_err(|e| store_err("search read", e))?;
                 if words.is_empty() {
@@ -178,7 +182,8 @@ impl Store {
                 })
             }
         };
-        let parts: Vec<String> = [Some(filter.exact.clone()).filter(|e| !e.is_empty()), last].into_iter().flatten().collect();
+        let parts: Vec<String> =
+            [Some(filter.exact.clone()).filter(|e| !e.is_empty()), last].into_iter().flatten().collect();
         Ok((!parts.is_empty()).then(|| format!("({})", parts.join(" AND "))))
     }
 

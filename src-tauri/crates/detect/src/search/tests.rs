@@ -52,8 +52,9 @@ fn what_a_query_looks_up() {
 
 #[test]
 fn a_candidate_is_confirmed_against_the_real_text() {
-    let cases: &[(&str, &str, &[(usize, usize)])] = &[
-        // query, text, spans (bytes of the text)
+    // query, text, spans (bytes of the text)
+    type Case = (&'static str, &'static str, &'static [(usize, usize)]);
+    let cases: &[Case] = &[
         ("北京大", "北京大学", &[(0, 9)]),
         ("北京大", "北京 大学", &[]),
         ("北京大", "北京，大学", &[]),
@@ -91,7 +92,8 @@ fn everything_a_match_needs_is_in_the_index_of_the_text() {
     for text in texts {
         let t = terms(text);
         let (uni, gram): (Vec<&str>, Vec<&str>) = (t.uni.split(' ').collect(), t.gram.split(' ').collect());
-        for query in ["北", "海淀", "大学在海", "微信", "wx", "wx1", "hello", "你好", "国家", "abc", "哈哈"] {
+        for query in ["北", "海淀", "大学在海", "微信", "wx", "wx1", "hello", "你好", "国家", "abc", "哈哈"]
+        {
             let q = Query::parse(query).unwrap();
             if q.find(text).is_empty() {
                 continue;
@@ -102,7 +104,10 @@ fn everything_a_match_needs_is_in_the_index_of_the_text() {
                 assert!(found, "{query:?} matches {text:?} but {token} is not indexed");
             }
             if let Some(p) = q.prefix() {
-                assert!(t.words.iter().any(|w| w.starts_with(p)), "{query:?} matches {text:?}: no word starts with {p}");
+                assert!(
+                    t.words.iter().any(|w| w.starts_with(p)),
+                    "{query:?} matches {text:?}: no word starts with {p}"
+                );
             }
         }
     }

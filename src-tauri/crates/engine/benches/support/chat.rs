@@ -37,4 +37,3 @@ pub fn chat(rng: &mut Rng, han: &[char], out: &mut String) {
         }
     }
 }
-

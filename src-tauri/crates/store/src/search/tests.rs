@@ -46,9 +46,11 @@ fn found(s: &Store, filter: &SearchFilter) -> Vec<String> {
 /// Rows of the index that match `query`, whatever the timeline says.
 fn indexed(s: &Store, query: &str) -> i64 {
     s.conn
-        .query_row("SELECT count(*) FROM search_index WHERE search_index MATCH ?1", [Query::parse(query).unwrap().fts()], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT count(*) FROM search_index WHERE search_index MATCH ?1",
+            [Query::parse(query).unwrap().fts()],
+            |r| r.get(0),
+        )
         .unwrap()
 }
 
@@ -56,7 +58,14 @@ fn indexed(s: &Store, query: &str) -> i64 {
 fn the_index_catches_up_in_bounded_passes_outside_ingest() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = open(&dir);
-    put(&mut s, &[(G, "$1", "@a:hs", HOUR, "北京欢迎你"), (G, "$2", "@a:hs", HOUR, "去北京大学"), (G, "$3", "@b:hs", HOUR, "hello")]);
+    put(
+        &mut s,
+        &[
+            (G, "$1", "@a:hs", HOUR, "北京欢迎你"),
+            (G, "$2", "@a:hs", HOUR, "去北京大学"),
+            (G, "$3", "@b:hs", HOUR, "hello"),
+        ],
+    );
     assert_eq!(indexed(&s, "北京"), 0, "ingest writes no terms");
     assert_eq!(s.index_pending(2).unwrap(), Catchup { indexed: 2, behind: 1 });
     assert_eq!(found(&s, &fts("北京")), ["$2", "$1"]);
@@ -88,7 +97,13 @@ fn an_edit_is_indexed_again_and_its_old_text_is_not_found() {
     put(&mut s, &[(G, "$1", "@a:hs", HOUR, "旧的说法")]);
     s.index_pending(100).unwrap();
     let edit = |body: &str| Ingest {
-        edits: vec![Edited { group_id: G.into(), target: "$1".into(), sender: "@a:hs".into(), body: body.into(), flagged: None }],
+        edits: vec![Edited {
+            group_id: G.into(),
+            target: "$1".into(),
+            sender: "@a:hs".into(),
+            body: body.into(),
+            flagged: None,
+        }],
         ..Ingest::default()
     };
     s.ingest(&edit("新的说法"), 2).unwrap();
@@ -148,7 +163,13 @@ fn filters_and_pages_are_index_bounds_newest_first() {
     let (page, next) = s.search_candidates(&f, next, 2).unwrap();
     assert!(page.is_empty() && next.is_none(), "the end");
     // Flagged only: the messages with a queue item.
-    let flag = crate::Flagged { group_id: G.into(), event_id: "$a".into(), kind: "keyword".into(), category: None, flags: vec![] };
+    let flag = crate::Flagged {
+        group_id: G.into(),
+        event_id: "$a".into(),
+        kind: "keyword".into(),
+        category: None,
+        flags: vec![],
+    };
     s.ingest(&Ingest { flagged: vec![flag], ..Ingest::default() }, 2).unwrap();
     assert_eq!(found(&s, &SearchFilter { flagged_only: true, ..f }), ["$a"]);
 }
@@ -157,7 +178,14 @@ fn filters_and_pages_are_index_bounds_newest_first() {
 fn a_longer_query_needs_all_its_bigrams_and_the_rest_is_the_confirm_steps() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = open(&dir);
-    put(&mut s, &[(G, "$1", "@a:hs", HOUR, "北京大学"), (G, "$2", "@a:hs", HOUR, "大学在北京"), (G, "$3", "@a:hs", HOUR, "北京 大学")]);
+    put(
+        &mut s,
+        &[
+            (G, "$1", "@a:hs", HOUR, "北京大学"),
+            (G, "$2", "@a:hs", HOUR, "大学在北京"),
+            (G, "$3", "@a:hs", HOUR, "北京 大学"),
+        ],
+    );
     s.index_pending(100).unwrap();
     assert_eq!(found(&s, &fts("北京大学")), ["$1"]);
     assert_eq!(found(&s, &fts("京大")), ["$1"]);
@@ -169,10 +197,18 @@ fn a_longer_query_needs_all_its_bigrams_and_the_rest_is_the_confirm_steps() {
 fn a_last_word_is_a_prefix_of_the_words_indexed_and_a_short_common_one_still_works() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = open(&dir);
-    put(&mut s, &[(G, "$1", "@a:hs", HOUR, "ticket 北京"), (G, "$2", "@a:hs", HOUR, "tickle"), (G, "$3", "@a:hs", HOUR, "stick")]);
+    put(
+        &mut s,
+        &[
+            (G, "$1", "@a:hs", HOUR, "ticket 北京"),
+            (G, "$2", "@a:hs", HOUR, "tickle"),
+            (G, "$3", "@a:hs", HOUR, "stick"),
+        ],
+    );
     // More words starting with `w` than a query expands to.
     let many: Vec<(String, String)> = (0..70).map(|i| (format!("$w{i}"), format!("w{i:03}"))).collect();
-    let rows: Vec<(&str, &str, &str, i64, &str)> = many.iter().map(|(e, b)| (G, e.as_str(), "@a:hs", HOUR, b.as_str())).collect();
+    let rows: Vec<(&str, &str, &str, i64, &str)> =
+        many.iter().map(|(e, b)| (G, e.as_str(), "@a:hs", HOUR, b.as_str())).collect();
     put(&mut s, &rows);
     s.index_pending(1000).unwrap();
     assert_eq!(found(&s, &fts("tic")), ["$2", "$1"]);
