@@ -58,7 +58,10 @@ mod rng;
 use rng::Rng;
 #[path = "support/chat.rs"]
 mod chat;
+#[path = "support/common.rs"]
+mod common;
 use chat::HAN;
+use common::{load, ms, random_key};
 
 /// Words of the built-in lexicons (spam, gambling, fraud).
 const HOT_WORDS: [&str; 8] = ["加vx", "免费领取", "私聊领取", "刷单返利", "兼职刷单", "网赌", "线上赌场", "杀猪盘"];
@@ -109,29 +112,13 @@ fn rate(n: usize, d: Duration) -> f64 {
     n as f64 / d.as_secs_f64()
 }
 
-fn load() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
-}
-
 fn median(mut xs: Vec<Duration>) -> Duration {
     xs.sort();
     xs[xs.len() / 2]
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
 // ---------------------------------------------------------------------------------------------
 // The generator.
-
-fn random_key() -> Secret {
-    let mut b = [0u8; 32];
-    getrandom::fill(&mut b).expect("random key");
-    Secret::new(b.iter().map(|x| format!("{x:02x}")).collect::<String>())
-}
 
 fn group_id(g: usize) -> String {
     format!("!g{g:04}:{SERVER}")
@@ -710,13 +697,7 @@ fn queue_bench(detector: &detect::Engine, target: usize, groups: usize) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str, default: usize| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
+    let arg = |name: &str, default: usize| common::arg(&args, name, default);
     let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned();
     let (messages, batch, groups, items) = (
         arg("--messages", 1_000_000),

@@ -31,7 +31,6 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use qunguan_core::Secret;
 use qunguan_core::action::MessageSnapshot;
 use qunguan_core::search::SearchQuery;
 use qunguan_detect as detect;
@@ -43,6 +42,9 @@ mod rng;
 use rng::Rng;
 #[path = "support/chat.rs"]
 mod chat;
+#[path = "support/common.rs"]
+mod common;
+use common::{load, ms, random_key};
 
 /// Everyday words and phrases chat is full of (the generator's random characters alone make
 /// no words).
@@ -82,25 +84,9 @@ const CLASSES: [(&str, &[&str]); 4] = [
     ("English word/prefix", &["meeting", "tick", "coffee", "week", "zebra"]),
 ];
 
-fn random_key() -> Secret {
-    let mut b = [0u8; 32];
-    getrandom::fill(&mut b).expect("random key");
-    Secret::new(b.iter().map(|x| format!("{x:02x}")).collect::<String>())
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
 fn percentile(xs: &mut [Duration], p: f64) -> Duration {
     xs.sort();
     xs[((xs.len() - 1) as f64 * p).round() as usize]
-}
-
-fn load() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
 }
 
 /// One message of ordinary chat, with an everyday phrase in about half of them.
@@ -187,16 +173,12 @@ fn triggers_ab(
     chat: &mut Chat,
     indexed: usize,
 ) -> (Vec<f64>, Vec<f64>) {
-    let triggers: Vec<String> = conn
-        .prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search_%'")
-        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-        .expect("the triggers");
-    let names: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search_%'")
-        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+    let triggers: Vec<(String, String)> = conn
+        .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search_%'")
+        .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
         .expect("the triggers");
     let set = |on: bool| {
-        for (name, sql) in names.iter().zip(&triggers) {
+        for (name, sql) in &triggers {
             let stmt = if on { format!("{sql};") } else { format!("DROP TRIGGER {name};") };
             conn.execute_batch(&stmt).expect("trigger");
         }
@@ -237,13 +219,7 @@ fn size(conn: &rusqlite::Connection, path: &Path) -> u64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str, default: usize| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
+    let arg = |name: &str, default: usize| common::arg(&args, name, default);
     let (messages, groups, runs) =
         (arg("--messages", 1_000_000), arg("--groups", 300).max(1), arg("--runs", 10).max(1));
     println!("search bench: {messages} messages, {groups} groups; load average at start {}", load());

@@ -1,22 +1,10 @@
 //! Searching what following stored: indexed after the round, masked hits, filters, pages.
 
 use qunguan_core::search::SearchQuery;
-use qunguan_core::sync::{GroupBatch, SyncBatch, TimelineEvent};
+use qunguan_core::sync::{GroupBatch, SyncBatch};
 
+use super::follow::msg;
 use super::*;
-
-fn msg(id: &str, sender: &str, ts: i64, body: &str) -> TimelineEvent {
-    TimelineEvent::Message(MessageSnapshot {
-        event_id: id.into(),
-        sender: sender.into(),
-        ts,
-        kind: "m.room.message".into(),
-        body: Some(body.into()),
-        redacted: false,
-        case_id: None,
-        reply_to: None,
-    })
-}
 
 fn q(text: &str) -> SearchQuery {
     SearchQuery { text: text.into(), ..SearchQuery::default() }

@@ -7,19 +7,6 @@ use qunguan_detect::search::Query;
 const G: &str = "!g:hs";
 const HOUR: i64 = 3_600_000;
 
-fn message(event: &str, sender: &str, ts: i64, body: &str) -> MessageSnapshot {
-    MessageSnapshot {
-        event_id: event.into(),
-        sender: sender.into(),
-        ts,
-        kind: "m.room.message".into(),
-        body: Some(body.into()),
-        redacted: false,
-        case_id: None,
-        reply_to: None,
-    }
-}
-
 fn open(dir: &tempfile::TempDir) -> Store {
     Store::open(&dir.path().join("cache.db"), &crate::tests::key('5')).unwrap()
 }
@@ -27,7 +14,10 @@ fn open(dir: &tempfile::TempDir) -> Store {
 /// Stores `(group, event, sender, ts, body)` messages in one round.
 fn put(s: &mut Store, messages: &[(&str, &str, &str, i64, &str)]) {
     let round = Ingest {
-        messages: messages.iter().map(|(g, e, who, ts, b)| (g.to_string(), message(e, who, *ts, b))).collect(),
+        messages: messages
+            .iter()
+            .map(|(g, e, who, ts, b)| (g.to_string(), crate::tests::snapshot(e, who, *ts, b)))
+            .collect(),
         ..Ingest::default()
     };
     s.ingest(&round, 1).unwrap();
