@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "list_messages",
     "list_rules",
     "reveal_message",
+    "search_messages",
     "staff_status",
     "staff_inbox",
     "staff_act",

@@ -45,6 +45,7 @@ fn main() {
             commands::messages::list_messages,
             commands::messages::list_rules,
             commands::messages::reveal_message,
+            commands::messages::search_messages,
             commands::staff::staff_status,
             commands::staff::staff_inbox,
             commands::staff::staff_act,

@@ -1476,3 +1476,81 @@ fn owner_sees_the_compliance_line_writes_the_rules_reads_an_admins_record_and_de
         Ok(())
     });
 }
+
+#[test]
+fn slash_on_the_messages_tab_searches_the_group_and_shows_masked_highlighted_hits() {
+    require_keyring();
+    let (synapse, world) = world();
+    gui_test("search", "zh_CN.UTF-8", async |app| {
+        let tech = world.group("tech");
+        let sender = plain_member(synapse, world, 3).await?;
+        let member = MatrixClient::new(&synapse.base_url, &sender.access_token);
+        let nonce = std::process::id();
+        let hit_id = member.send_text(&tech.room_id, &format!("{nonce} 北京大学发红包 电话 13812345678")).await?;
+        let spaced_id = member.send_text(&tech.room_id, &format!("{nonce} 北京 大学")).await?;
+
+        open_tech_as_owner(app, synapse, world).await?;
+        app.find("[data-testid=tab-messages]").await?.click().await?;
+        app.wait(&format!("[data-testid=message-row][data-event-id='{spaced_id}']"), 60, "the messages").await?;
+        press(app, '/').await?;
+        app.wait(&format!("[data-testid=search-screen][data-group-id='{}']", tech.room_id), 5, "search in this group")
+            .await?;
+        app.until("return document.activeElement?.dataset.testid === 'search-input'", 5, "the search box focused")
+            .await?;
+        type_text(app, &format!("{nonce} 北京大")).await?;
+        app.shot("search-typed").await?;
+        // The app follows the group: the message is stored and indexed within a round or two.
+        let hit_css = format!("[data-testid=search-hit][data-event-id='{hit_id}']");
+        let spaced_css = format!("[data-testid=search-hit][data-event-id='{spaced_id}']");
+        let mut found = false;
+        for _ in 0..20 {
+            if !app.all(&hit_css).await?.is_empty() {
+                found = true;
+                break;
+            }
+            // Search again (the text changes and comes back).
+            let input = app.find("[data-testid=search-input]").await?;
+            input.send_keys(" ").await?;
+            input.send_keys(&Key::Backspace).await?;
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+        ensure!(found, "the message found by its nonce and 北京大");
+        ensure!(app.all(&spaced_css).await?.is_empty(), "北京 大学 has a break where the query has none");
+        let marks: Vec<String> = {
+            let mut out = Vec::new();
+            for m in app.all(&format!("{hit_css} [data-testid=search-match]")).await? {
+                out.push(m.text().await?);
+            }
+            out
+        };
+        check_eq!(marks, [format!("{nonce} 北京大")], "the match marked in the context");
+        let shown = app.text(&format!("{hit_css} [data-testid=search-hit-text]")).await?;
+        ensure!(shown.contains("138****5678") && !shown.contains("13812345678"), "masked in the hit: {shown:?}");
+        app.shot("search-results").await?;
+
+        // Down from the box selects the first hit: the whole message in the detail pane, still masked.
+        app.find("[data-testid=search-input]").await?.send_keys(&Key::Down).await?;
+        let card = app.wait("[data-testid=search-hit-card]", 5, "the hit's card").await?;
+        let card_text = card.text().await?;
+        ensure!(card_text.contains("138****5678") && !card_text.contains("13812345678"), "masked: {card_text:?}");
+        app.shot("search-hit-card").await?;
+
+        // All my groups from the scope chips finds it too; Esc goes back to the Messages tab.
+        app.find("[data-testid=search-scope-all]").await?.click().await?;
+        app.wait("[data-testid=search-scope-all][aria-checked=true]", 5, "every group").await?;
+        app.wait(&hit_css, 30, "the hit across all groups").await?;
+        app.client.execute("document.activeElement?.blur()", vec![]).await?;
+        press(app, Key::Escape.into()).await?;
+        app.wait("[data-testid=tab-messages][aria-selected=true]", 5, "back on the Messages tab").await?;
+
+        // `g s`: the search across every group, from anywhere.
+        press(app, 'g').await?;
+        press(app, 's').await?;
+        app.wait("[data-testid=search-screen][data-group-id='']", 5, "search across all groups after g s").await?;
+        app.wait("[data-testid=search-idle]", 5, "nothing searched yet").await?;
+        type_text(app, "!!!").await?;
+        app.wait("[data-testid=search-invalid]", 10, "a query with nothing to look for is refused").await?;
+        app.shot("search-refused").await?;
+        Ok(())
+    });
+}

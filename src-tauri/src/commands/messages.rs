@@ -32,3 +32,12 @@ pub async fn reveal_message(
 ) -> Result<Revealed, ApiError> {
     state.engine.reveal(&group, &event_id, &reason).await
 }
+
+/// Searches the cached messages of one group or all of mine (the engine validates the query).
+#[tauri::command]
+pub async fn search_messages(
+    state: State<'_, AppState>,
+    query: qunguan_core::search::SearchQuery,
+) -> Result<qunguan_core::search::SearchPage, ApiError> {
+    state.engine.search(query).await
+}

@@ -302,6 +302,34 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         set: Option<PathBuf>,
     },
+    /// Search the cached messages of a group (or, with --all-groups, of every group I manage):
+    /// Chinese of any length, English words and prefixes; newest first, personal data masked.
+    Search {
+        /// GROUP QUERY (room ID or alias, the text); QUERY alone with --all-groups.
+        #[arg(num_args = 1..=2, value_names = ["GROUP", "QUERY"], required = true)]
+        targets: Vec<String>,
+        /// Every group I manage.
+        #[arg(long)]
+        all_groups: bool,
+        /// Only messages of this sender (@name:server).
+        #[arg(long, value_name = "USER")]
+        sender: Option<String>,
+        /// Only messages from this day (YYYY-MM-DD, UTC) or time (YYYY-MM-DDTHH:MM:SSZ) on.
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Only messages up to this day (inclusive) or time.
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+        /// Only messages flagged by the detector or reported (with a queue item).
+        #[arg(long)]
+        flagged: bool,
+        /// Hits per page (1 to 200; default 50).
+        #[arg(long, value_name = "N")]
+        limit: Option<u32>,
+        /// Continue after a page: the cursor it printed.
+        #[arg(long, value_name = "C")]
+        cursor: Option<String>,
+    },
     /// One person's cached data: export it, or erase their cached messages.
     #[command(subcommand)]
     Person(Person),

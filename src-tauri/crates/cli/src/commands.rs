@@ -48,6 +48,7 @@ async fn dispatch(engine: &Engine, command: Command, json: bool, lang: Lang) -> 
         c @ (Command::Rules { .. } | Command::Compliance { .. } | Command::Admins { .. }) => {
             return crate::stewardship::run(engine, c, json, lang).await;
         }
+        c @ Command::Search { .. } => return crate::search::run(engine, c, json, lang).await,
         c @ (Command::Credit { .. } | Command::CreditPolicy { .. }) => {
             return crate::credit::run(engine, c, json, lang).await;
         }

@@ -142,6 +142,11 @@ pub fn word(key: &str, lang: Lang) -> &'static str {
         "kept_open" => ("KEPT (OPEN ITEM)", "保留（待处理条目）"),
         "dry_run" => ("dry run: nothing dropped", "演练：未删除任何内容"),
         "nothing_cached" => ("Nothing is cached about this person.", "未缓存此人的任何数据。"),
+        "no_hits" => ("No message matches.", "没有匹配的消息。"),
+        "more_hits" => ("More results:", "更多结果："),
+        "not_indexed" => {
+            ("messages are not indexed yet (searched once they are).", "条消息尚未编入索引（编入后即可搜索）。")
+        }
         "no_housekeeping" => ("No purge or erasure yet.", "尚无清理或删除记录。"),
         _ => ("?", "?"),
     };

@@ -13,6 +13,7 @@ mod i18n;
 mod queue;
 mod records;
 mod retention;
+mod search;
 mod serve;
 mod staff;
 mod stewardship;

@@ -63,6 +63,8 @@ pub mod report;
 pub mod retention;
 /// Roles and their capabilities, computed from a platform-neutral power-level snapshot.
 pub mod role;
+/// Searching the cached messages: the query, its hits and pages.
+pub mod search;
 /// Secrets whose `Debug` prints `<redacted>` and whose memory is wiped on drop.
 pub mod secret;
 /// Platform-staff mode: the report inbox and the measures of a server admin.

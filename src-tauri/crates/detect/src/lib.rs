@@ -57,6 +57,8 @@ pub mod pii;
 pub mod rules;
 /// `qg scan`: JSON Lines in, one result line per input line out.
 pub mod scan;
+/// Search terms: what a message is indexed under, and the check that confirms a match.
+pub mod search;
 /// Behaviour over a stream of messages (flooding), with bounded per-group state.
 pub mod stream;
 

@@ -56,14 +56,13 @@ use serde_json::{Value, json};
 #[path = "../../detect/support/rng.rs"]
 mod rng;
 use rng::Rng;
+#[path = "support/chat.rs"]
+mod chat;
+#[path = "support/common.rs"]
+mod common;
+use chat::HAN;
+use common::{load, ms, random_key};
 
-const HAN: &str = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处理府研质";
-const WORDS: [&str; 32] = [
-    "the", "meeting", "tomorrow", "please", "check", "file", "thanks", "lunch", "group", "today", "photo", "send",
-    "price", "order", "ok", "sure", "later", "home", "work", "game", "team", "great", "news", "update", "help",
-    "question", "answer", "time", "coffee", "weekend", "travel", "ticket",
-];
-const EMOJI: [&str; 7] = ["😀", "👍", "🎉", "😂", "🙏", "🔥", "❤️"];
 /// Words of the built-in lexicons (spam, gambling, fraud).
 const HOT_WORDS: [&str; 8] = ["加vx", "免费领取", "私聊领取", "刷单返利", "兼职刷单", "网赌", "线上赌场", "杀猪盘"];
 const REPORTS: [&str; 5] =
@@ -113,29 +112,13 @@ fn rate(n: usize, d: Duration) -> f64 {
     n as f64 / d.as_secs_f64()
 }
 
-fn load() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
-}
-
 fn median(mut xs: Vec<Duration>) -> Duration {
     xs.sort();
     xs[xs.len() / 2]
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
 // ---------------------------------------------------------------------------------------------
 // The generator.
-
-fn random_key() -> Secret {
-    let mut b = [0u8; 32];
-    getrandom::fill(&mut b).expect("random key");
-    Secret::new(b.iter().map(|x| format!("{x:02x}")).collect::<String>())
-}
 
 fn group_id(g: usize) -> String {
     format!("!g{g:04}:{SERVER}")
@@ -202,29 +185,7 @@ impl Gen {
 
     /// Ordinary chat.
     fn chat(&mut self, out: &mut String) {
-        let parts = 2 + self.rng.below(8);
-        for _ in 0..parts {
-            match self.rng.below(20) {
-                0..=8 => {
-                    for _ in 0..1 + self.rng.below(5) {
-                        out.push(self.rng.pick(&self.han));
-                    }
-                }
-                9..=14 => {
-                    out.push_str(self.rng.pick(&WORDS));
-                    out.push(' ');
-                }
-                15 => out.push_str(self.rng.pick(&["，", "。", "！", "？", ", ", ". ", "~"])),
-                16 => out.push_str(self.rng.pick(&EMOJI)),
-                17 => {
-                    for _ in 0..1 + self.rng.below(3) {
-                        out.push((b'0' + self.rng.below(10) as u8) as char);
-                    }
-                    out.push(' ');
-                }
-                _ => out.push(' '),
-            }
-        }
+        chat::chat(&mut self.rng, &self.han, out);
     }
 
     /// Something the detector flags: a phone number, an e-mail address, a lexicon word, a link.
@@ -739,13 +700,7 @@ fn queue_bench(detector: &detect::Engine, target: usize, groups: usize) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str, default: usize| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
+    let arg = |name: &str, default: usize| common::arg(&args, name, default);
     let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned();
     let (messages, batch, groups, items) = (
         arg("--messages", 1_000_000),

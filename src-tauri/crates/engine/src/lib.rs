@@ -58,6 +58,8 @@ pub mod reasons;
 mod retention;
 /// `qg scan`: the detection engine over a JSONL document.
 pub mod scan;
+/// Searching the cached messages: validation, the index's catch-up, confirmed and masked hits.
+pub mod search;
 /// Where access tokens and cache keys live: the OS keyring, never a plain file.
 pub mod secrets;
 /// Signing in and out, and restoring the session at start-up.

@@ -332,6 +332,8 @@ impl Engine {
         for part in writer.finish().await?.rounds {
             written.absorb(part);
         }
+        // The search index catches up now, outside the round's transactions.
+        self.catch_up_index().await;
         // Mine to the other admins; their decisions (dismissals, removals) close items here
         // too, and their claims show who holds what: from the rooms with news only.
         if let Err(e) = self.share_mine().await {

@@ -1118,3 +1118,4 @@ mod credit;
 mod evidence;
 mod follow;
 mod privacy;
+mod search;

@@ -33,6 +33,8 @@ mod queue;
 mod reasons;
 /// Retention: cached messages dropped past their period or of one person, and the record of it.
 mod retention;
+/// Full-text search over the timeline: the index, caught up outside ingest, and its candidates.
+mod search;
 /// The shared log's bookkeeping: my records still to post, and the other admins' imported ones.
 mod shared;
 /// Every message of a followed group as it arrived, keyed by a compact hash.
@@ -44,6 +46,7 @@ pub use history::HistoryMark;
 pub use outbox::{OutboxEntry, OutboxStatus};
 pub use queue::{Edited, Flagged, Ingest, Ingested, ItemRow, NewReport, QueueFilter, REPORT_KIND, Removed, ReportRow};
 pub use retention::ReportBy;
+pub use search::{Candidate, Catchup, SearchFilter};
 pub use shared::{SharedChain, SharedRecord};
 
 use std::path::Path;

@@ -289,6 +289,42 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         ts         INTEGER NOT NULL
     );
 ",
+    "
+    -- Search (store/src/search.rs): each message's search terms (detect's `search::terms`)
+    -- and its group's and sender's tokens in a contentless FTS5 table (no positions) whose rowid is the
+    -- message's hour and seq (newest first is rowid order). Indexed after ingest, never in it:
+    -- `search_mark` says how far, `search_pending` holds edited messages to index again.
+    CREATE VIRTUAL TABLE search_index USING fts5(
+        terms, content = '', contentless_delete = 1, detail = none, tokenize = 'ascii'
+    );
+    CREATE TABLE search_mark (
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        indexed_to INTEGER NOT NULL
+    );
+    INSERT INTO search_mark (id, indexed_to) VALUES (1, 0);
+    CREATE TABLE search_pending (seq INTEGER PRIMARY KEY);
+    -- Every word indexed (never its messages): a last word of a query is looked up as the
+    -- words that start with it, which FTS5 answers lazily, instead of as an FTS5 prefix query,
+    -- which reads every matching doclist whole first.
+    CREATE TABLE search_words (word TEXT PRIMARY KEY) WITHOUT ROWID;
+    -- An edit or a redaction takes the old terms out at once, in the same transaction (the
+    -- text is gone from the index when it is gone from the timeline); an edit is indexed again.
+    CREATE TRIGGER search_forget_changed AFTER UPDATE OF body, redacted ON timeline
+        WHEN old.seq <= (SELECT indexed_to FROM search_mark)
+         AND (old.body IS NOT new.body OR old.redacted IS NOT new.redacted)
+    BEGIN
+        DELETE FROM search_index WHERE rowid = (max(0, min(old.ts / 3600000, 2147483647)) << 32) | old.seq;
+        INSERT OR IGNORE INTO search_pending (seq)
+            SELECT new.seq WHERE new.body IS NOT NULL AND new.redacted = 0;
+    END;
+    -- A purge or an erasure takes its messages' terms with them.
+    CREATE TRIGGER search_forget_deleted AFTER DELETE ON timeline
+        WHEN old.seq <= (SELECT indexed_to FROM search_mark)
+    BEGIN
+        DELETE FROM search_index WHERE rowid = (max(0, min(old.ts / 3600000, 2147483647)) << 32) | old.seq;
+        DELETE FROM search_pending WHERE seq = old.seq;
+    END;
+",
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {

@@ -2,6 +2,21 @@ use qunguan_core::{Capability, ErrorCode, Group, Member, Membership, Role, Secre
 
 use super::*;
 
+/// A stored text message.
+pub(crate) fn snapshot(event: &str, sender: &str, ts: i64, body: &str) -> qunguan_core::action::MessageSnapshot {
+    qunguan_core::action::MessageSnapshot {
+        event_id: event.into(),
+        sender: sender.into(),
+        ts,
+        kind: "m.room.message".into(),
+        body: Some(body.into()),
+        redacted: false,
+        redacted_by: None,
+        case_id: None,
+        reply_to: None,
+    }
+}
+
 pub(super) fn key(c: char) -> Secret {
     Secret::new(c.to_string().repeat(64))
 }

@@ -134,17 +134,7 @@ mod tests {
     use crate::Ingest;
 
     fn message(event: &str, body: &str) -> MessageSnapshot {
-        MessageSnapshot {
-            event_id: event.into(),
-            sender: "@m:hs".into(),
-            ts: 1,
-            kind: "m.room.message".into(),
-            body: Some(body.into()),
-            redacted: false,
-            redacted_by: None,
-            case_id: None,
-            reply_to: None,
-        }
+        crate::tests::snapshot(event, "@m:hs", 1, body)
     }
 
     fn open(dir: &tempfile::TempDir) -> Store {

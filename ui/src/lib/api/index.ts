@@ -29,6 +29,8 @@ import type { NotifyPrefs } from './bindings/NotifyPrefs';
 import type { PolicyView } from './bindings/PolicyView';
 import type { QueueItem } from './bindings/QueueItem';
 import type { RuleView } from './bindings/RuleView';
+import type { SearchPage } from './bindings/SearchPage';
+import type { SearchQuery } from './bindings/SearchQuery';
 import type { Revealed } from './bindings/Revealed';
 import type { StaffItem } from './bindings/StaffItem';
 import type { Status } from './bindings/Status';
@@ -73,6 +75,10 @@ export type { Membership } from './bindings/Membership';
 export type { Flag } from './bindings/Flag';
 export type { MessageView } from './bindings/MessageView';
 export type { RuleView } from './bindings/RuleView';
+export type { ContextRun } from './bindings/ContextRun';
+export type { SearchHit } from './bindings/SearchHit';
+export type { SearchPage } from './bindings/SearchPage';
+export type { SearchQuery } from './bindings/SearchQuery';
 export type { Revealed } from './bindings/Revealed';
 export type { StaffItem } from './bindings/StaffItem';
 export type { StaffReport } from './bindings/StaffReport';
@@ -191,6 +197,8 @@ export const api = {
   /** One message with its personal data shown; records a `reveal` case with the reason first. */
   revealMessage: (group: string, eventId: string, reason: string) =>
     call<Revealed>('reveal_message', { group, eventId, reason }),
+  /** The cached messages of one group or all of mine that match, newest first, masked, the matches marked. */
+  searchMessages: (query: SearchQuery) => call<SearchPage>('search_messages', { query }),
   /** Is the signed-in account a server admin (platform staff)? */
   staffStatus: () => call<boolean>('staff_status'),
   /** Platform staff: event and user reports, newest first, reported text masked. */

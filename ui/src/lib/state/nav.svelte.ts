@@ -1,8 +1,13 @@
-// Where the shell is: the flagged queue, the groups list, one group, the staff inbox, or settings. `back()` is what Esc does.
+// Where the shell is: the flagged queue, the groups list, one group, search, the staff inbox, or settings. `back()` is
+// what Esc does.
+import type { Tab } from '../screens/group/tabs';
+
 export type Screen =
   | { kind: 'queue' }
   | { kind: 'groups' }
-  | { kind: 'group'; id: string }
+  | { kind: 'group'; id: string; tab?: Tab }
+  /** Search one group's cached messages (from its Messages tab, `/`) or all of mine (`g s`). */
+  | { kind: 'search'; group: string | null }
   | { kind: 'reports' }
   | { kind: 'settings' };
 
@@ -15,12 +20,19 @@ class Nav {
 
   go(screen: Screen): void {
     if (screen.kind === 'settings' && this.screen.kind !== 'settings') this.#previous = this.screen;
+    if (screen.kind === 'search' && this.screen.kind !== 'search') this.#previous = this.screen;
     if (screen.kind === 'group') this.selectedGroup = screen.id;
     this.screen = screen;
   }
 
   openGroup(id: string): void {
     this.go({ kind: 'group', id });
+  }
+
+  /** Search one group or all of mine; Esc comes back to `returnTo` (else to the screen it was opened from). */
+  openSearch(group: string | null, returnTo?: Screen): void {
+    this.go({ kind: 'search', group });
+    if (returnTo) this.#previous = returnTo;
   }
 
   /** Returns false when there is nowhere to go back to. */
@@ -32,6 +44,7 @@ class Nav {
         this.screen = { kind: 'groups' };
         return true;
       case 'settings':
+      case 'search':
         this.screen = this.#previous ?? { kind: 'groups' };
         this.#previous = null;
         return true;

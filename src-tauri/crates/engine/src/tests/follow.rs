@@ -9,7 +9,7 @@ use super::*;
 use crate::ActRequest;
 use crate::cache::now_ms;
 
-fn msg(id: &str, sender: &str, ts: i64, body: &str) -> TimelineEvent {
+pub(super) fn msg(id: &str, sender: &str, ts: i64, body: &str) -> TimelineEvent {
     TimelineEvent::Message(MessageSnapshot {
         event_id: id.into(),
         sender: sender.into(),
