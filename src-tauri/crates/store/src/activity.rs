@@ -78,17 +78,7 @@ mod tests {
     use crate::{Flagged, Ingest, Store};
 
     fn message(event: &str, sender: &str, ts: i64) -> MessageSnapshot {
-        MessageSnapshot {
-            event_id: event.into(),
-            sender: sender.into(),
-            ts,
-            kind: "m.room.message".into(),
-            body: Some("hi".into()),
-            redacted: false,
-            redacted_by: None,
-            case_id: None,
-            reply_to: None,
-        }
+        crate::tests::snapshot(event, sender, ts, "hi")
     }
 
     #[test]

@@ -119,18 +119,7 @@ mod tests {
     use qunguan_core::action::MessageSnapshot;
 
     fn message(event: &str, sender: &str, ts: i64, body: &str) -> (String, MessageSnapshot) {
-        let m = MessageSnapshot {
-            event_id: event.into(),
-            sender: sender.into(),
-            ts,
-            kind: "m.room.message".into(),
-            body: Some(body.into()),
-            redacted: false,
-            redacted_by: None,
-            case_id: None,
-            reply_to: None,
-        };
-        ("!g:hs".into(), m)
+        ("!g:hs".into(), crate::tests::snapshot(event, sender, ts, body))
     }
 
     fn edit(target: &str, sender: &str, ts: i64, body: &str) -> Edited {

@@ -220,17 +220,7 @@ mod tests {
     use qunguan_core::retention::HousekeepingKind;
 
     fn message(event: &str, sender: &str, ts: i64) -> MessageSnapshot {
-        MessageSnapshot {
-            event_id: event.into(),
-            sender: sender.into(),
-            ts,
-            kind: "m.room.message".into(),
-            body: Some(format!("text of {event}")),
-            redacted: false,
-            redacted_by: None,
-            case_id: None,
-            reply_to: None,
-        }
+        crate::tests::snapshot(event, sender, ts, &format!("text of {event}"))
     }
 
     /// Old and new messages of two senders in two groups; `$old-open` has an open item.
